@@ -1,0 +1,138 @@
+/**
+ * callClaude(): the one chokepoint for model traffic. It prices the model
+ * (refusing unknown ones), reserves the worst case under every cap (or throws
+ * CostCapError with nothing sent), sends the request with the SDK, and replaces
+ * the reservation by exactly one ledger row, whatever happens to the request.
+ * @module
+ */
+import Anthropic, { type Middleware } from "@anthropic-ai/sdk";
+import { type CallUsage, costNano, normalizeUsage } from "../ledger/cost.ts";
+import type { Backend, Ledger } from "../ledger/ledger.ts";
+import type { PriceBook } from "../models/price_book.ts";
+import { buildRequest, type PromptSpec } from "./request.ts";
+import { worstCaseNano } from "./estimate.ts";
+
+/** How many tool calls a response made and how many of them succeeded. */
+export interface ToolTally {
+  made: number;
+  succeeded: number;
+}
+
+export interface ClaudeDeps {
+  ledger: Ledger;
+  prices: PriceBook;
+  client: Anthropic;
+  backend: Backend;
+  /** A monotonic clock in ms for latency; injected so tests need not sleep. */
+  monotonic?: () => number;
+}
+
+export interface ClaudeCall extends PromptSpec {
+  agentId: string;
+  workflowId: string;
+  turn?: number;
+  signal?: AbortSignal;
+  /**
+   * Classifies the response's tool calls (and may apply them) before its row is
+   * written, so the row carries this response's tool outcomes.
+   */
+  judgeToolCalls?: (message: Anthropic.Message) => ToolTally | Promise<ToolTally>;
+}
+
+export interface ClaudeResult {
+  message: Anthropic.Message;
+  /** The ledger row's id. */
+  callId: string;
+  costNano: number;
+  requestId: string | null;
+  usage: CallUsage;
+}
+
+export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<ClaudeResult> {
+  const priced = deps.prices.require(call.model, `agent ${call.agentId}`);
+  const params = buildRequest(call);
+  const reservation = deps.ledger.reserve({
+    agentId: call.agentId,
+    workflowId: call.workflowId,
+    model: call.model,
+    turn: call.turn,
+    backend: deps.backend,
+    worstCaseNano: worstCaseNano(params, priced),
+  });
+  const clock = deps.monotonic ?? (() => performance.now());
+  const started = clock();
+  let attempts = 0;
+  const countAttempts: Middleware = (request, next) => {
+    attempts++;
+    return next(request);
+  };
+
+  let message: Anthropic.Message;
+  let requestId: string | null;
+  try {
+    const response = await deps.client.messages.create(params, {
+      headers: { "x-pressroom-agent": call.agentId, "x-pressroom-workflow": call.workflowId },
+      signal: call.signal,
+      middleware: [countAttempts],
+    }).withResponse();
+    message = response.data;
+    requestId = response.request_id ?? null;
+  } catch (error) {
+    // No usage came back: nothing was billed, so the row costs nothing and the reservation goes.
+    deps.ledger.settle(reservation, {
+      status: "api_error",
+      costNano: 0,
+      latencyMs: Math.round(clock() - started),
+      attempts,
+      requestId: error instanceof Anthropic.APIError ? error.requestID ?? null : null,
+      error: redact(describeError(error), deps.client.apiKey),
+    });
+    throw error;
+  }
+  const latencyMs = Math.round(clock() - started);
+
+  // A response without usage was billed for something we cannot see: book the worst case.
+  const hasUsage = message.usage && typeof message.usage.output_tokens === "number";
+  const usage = normalizeUsage(message.usage ?? {}, call.cacheTtl);
+  const cost = hasUsage ? costNano(usage, priced) : reservation.worstCaseNano;
+  const toolUses = message.content?.filter((b) => b.type === "tool_use").length ?? 0;
+  let tally: ToolTally = { made: toolUses, succeeded: 0 };
+  let judgeError: unknown;
+  try {
+    if (call.judgeToolCalls) tally = await call.judgeToolCalls(message);
+  } catch (error) {
+    judgeError = error;
+  }
+  deps.ledger.settle(reservation, {
+    status: "ok",
+    usage,
+    costNano: cost,
+    stopReason: message.stop_reason ?? null,
+    requestId,
+    latencyMs,
+    attempts,
+    toolCallsMade: tally.made,
+    toolCallsSucceeded: tally.succeeded,
+    error: hasUsage ? undefined : "response had no usage: booked at the reserved worst case",
+  });
+  if (judgeError) throw judgeError;
+  return { message, callId: reservation.id, costNano: cost, requestId, usage };
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Anthropic.APIError) {
+    const type = (error.error as { error?: { type?: string } } | undefined)?.error?.type;
+    return `${error.constructor.name} ${error.status ?? ""}${type ? ` ${type}` : ""}: ${error.message}`.slice(
+      0,
+      500,
+    );
+  }
+  return error instanceof Error
+    ? `${error.name}: ${error.message}`.slice(0, 500)
+    : String(error).slice(0, 500);
+}
+
+/** The key never reaches the ledger, even if an error message were to quote it. */
+function redact(text: string, secret: string | null | undefined): string {
+  return secret ? text.replaceAll(secret, "[redacted]") : text;
+}

@@ -1,0 +1,58 @@
+/**
+ * A call's worst-case cost, for the reservation made before it is sent. Pure.
+ *
+ * Input tokens are bounded by UTF-8 bytes: a byte-level tokenizer never makes
+ * more tokens than bytes, and JSON overcounts the text it wraps. Each stretch of
+ * the prefix is priced at the highest rate it could be billed at: up to a 1h
+ * breakpoint the 1h write rate, up to a 5m breakpoint the 5m write rate, after
+ * the last breakpoint the input rate. Output is bounded by `max_tokens`.
+ * @module
+ */
+import type Anthropic from "@anthropic-ai/sdk";
+import type { PricedModel } from "../models/price_book.ts";
+import { ratesFor } from "../ledger/cost.ts";
+import { prefixBlocks } from "./request.ts";
+
+/** Tokens the API adds around the prompt: role markers, the tool-use system prompt. */
+export const REQUEST_OVERHEAD_TOKENS = 1_000;
+/** Tokens the API may add around each block. */
+export const BLOCK_OVERHEAD_TOKENS = 8;
+/** Input tokens one web search may bring back into the context. */
+export const WEB_SEARCH_RESULT_TOKENS = 25_000;
+
+const encoder = new TextEncoder();
+
+interface Stretch {
+  tokens: number;
+  ttl: "5m" | "1h" | null;
+}
+
+/** The prompt cut at its breakpoints, each stretch with the TTL of the breakpoint that ends it. */
+export function promptStretches(params: Anthropic.MessageCreateParamsNonStreaming): Stretch[] {
+  const stretches: Stretch[] = [];
+  let tokens = REQUEST_OVERHEAD_TOKENS;
+  for (const block of prefixBlocks(params)) {
+    tokens += encoder.encode(JSON.stringify(block)).length + BLOCK_OVERHEAD_TOKENS;
+    const cc = (block as { cache_control?: { ttl?: "5m" | "1h" } | null }).cache_control;
+    if (cc) {
+      stretches.push({ tokens, ttl: cc.ttl ?? "5m" });
+      tokens = 0;
+    }
+  }
+  stretches.push({ tokens, ttl: null });
+  return stretches;
+}
+
+export function worstCaseNano(params: Anthropic.MessageCreateParamsNonStreaming, model: PricedModel): number {
+  const stretches = promptStretches(params);
+  const searches = (params.tools ?? [])
+    .filter((t) => "type" in t && t.type === "web_search_20250305")
+    .reduce((n, t) => n + ((t as Anthropic.WebSearchTool20250305).max_uses ?? 10), 0);
+  const searchTokens = searches * WEB_SEARCH_RESULT_TOKENS;
+  const promptTokens = stretches.reduce((n, s) => n + s.tokens, 0) + searchTokens;
+  const r = ratesFor(model, promptTokens);
+  const highest = (ttl: Stretch["ttl"]) =>
+    Math.max(r.input, ttl === "1h" ? r.cacheWrite1h : ttl === "5m" ? r.cacheWrite5m : 0);
+  const input = stretches.reduce((n, s) => n + s.tokens * highest(s.ttl), 0);
+  return input + searchTokens * r.input + searches * model.webSearchNano + params.max_tokens * r.output;
+}

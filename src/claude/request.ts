@@ -1,0 +1,85 @@
+/**
+ * Request assembly, pure. The layout keeps the cacheable prefix identical
+ * across agents and turns:
+ *   tools (the same for every agent) → system [shared stable ⚑, agent stable ⚑]
+ *   → messages [volatile block, this stage's turns…, newest turn ⚑]
+ * where ⚑ is a `cache_control` breakpoint with the agent's TTL.
+ * @module
+ */
+import type Anthropic from "@anthropic-ai/sdk";
+import type { CacheTtl } from "../ledger/cost.ts";
+import type { Effort } from "../models/catalog.ts";
+
+type Params = Anthropic.MessageCreateParamsNonStreaming;
+export type Turn = Anthropic.MessageParam;
+export type ToolDefinition = Anthropic.Tool;
+
+/** The API's limit on `cache_control` breakpoints in one request. */
+export const MAX_BREAKPOINTS = 4;
+
+export interface PromptSpec {
+  model: string;
+  maxTokens: number;
+  cacheTtl: CacheTtl;
+  /** Stable blocks, most shared first; each ends a cached prefix. */
+  stable: string[];
+  /** Rendered from the workflow state; never cached on its own. */
+  volatile: string;
+  /** This stage's turns after the volatile block: assistant, user, … ending on a user turn. */
+  turns?: Turn[];
+  tools?: ToolDefinition[];
+  /** Offer Anthropic's server-side web search with at most this many uses. */
+  webSearchMaxUses?: number;
+  effort?: Effort;
+  thinking?: { type: "adaptive" } | { type: "enabled"; budgetTokens: number };
+}
+
+export function buildRequest(spec: PromptSpec): Params {
+  const cacheControl = { type: "ephemeral" as const, ttl: spec.cacheTtl };
+  const tools: Anthropic.ToolUnion[] = [...(spec.tools ?? [])];
+  if (spec.webSearchMaxUses) {
+    tools.push({ type: "web_search_20250305", name: "web_search", max_uses: spec.webSearchMaxUses });
+  }
+  const turns = (spec.turns ?? []).map((turn) => ({ ...turn }));
+  const newest = turns.at(-1);
+  if (newest) {
+    const blocks: Anthropic.ContentBlockParam[] = typeof newest.content === "string"
+      ? [{ type: "text", text: newest.content }]
+      : [...newest.content];
+    const last = blocks.length - 1;
+    blocks[last] = { ...blocks[last], cache_control: cacheControl } as Anthropic.ContentBlockParam;
+    newest.content = blocks;
+  }
+  const params: Params = {
+    model: spec.model,
+    max_tokens: spec.maxTokens,
+    system: spec.stable.map((text) => ({ type: "text" as const, text, cache_control: cacheControl })),
+    messages: [{ role: "user", content: [{ type: "text", text: spec.volatile }] }, ...turns],
+  };
+  if (tools.length) params.tools = tools;
+  if (spec.effort) params.output_config = { effort: spec.effort };
+  if (spec.thinking) {
+    params.thinking = spec.thinking.type === "adaptive"
+      ? { type: "adaptive" }
+      : { type: "enabled", budget_tokens: spec.thinking.budgetTokens };
+  }
+  const breakpoints = countBreakpoints(params);
+  if (breakpoints > MAX_BREAKPOINTS) {
+    throw new Error(`request has ${breakpoints} cache breakpoints; the API allows ${MAX_BREAKPOINTS}`);
+  }
+  return params;
+}
+
+/** Every block of the request in prefix order: tools, system, then message content. */
+export function prefixBlocks(params: Params): object[] {
+  const text = (t: string): object[] => [{ type: "text", text: t }];
+  const system = typeof params.system === "string" ? text(params.system) : params.system ?? [];
+  const messages = params.messages.flatMap((m): object[] =>
+    typeof m.content === "string" ? text(m.content) : [...m.content]
+  );
+  return [...(params.tools ?? []), ...system, ...messages];
+}
+
+export function countBreakpoints(params: Params): number {
+  return prefixBlocks(params).filter((block) => "cache_control" in block && block.cache_control).length;
+}

@@ -1,0 +1,59 @@
+/**
+ * The command line: parse, dispatch, print, exit code. Nothing else lives here.
+ * @module
+ */
+import { PressroomError, UsageError } from "../errors.ts";
+import { findCommand, type Options, parse, type Parsed } from "./args.ts";
+import { capsCommand, capsOptions } from "./caps.ts";
+import { denoIo, type Io } from "./context.ts";
+import { doctorCommand } from "./doctor.ts";
+
+interface Command {
+  summary: string;
+  options: Options;
+  run(parsed: Parsed, io: Io): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  caps: {
+    summary: "each cap: limit, spent today, reserved, left, reset time [--json]",
+    options: capsOptions,
+    run: capsCommand,
+  },
+  doctor: { summary: "check config, models, ledger and API key", options: {}, run: doctorCommand },
+};
+
+const USAGE = [
+  "usage: pressroom <command> [options]   (global: --config FILE, --data DIR)",
+  ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+].join("\n");
+
+export async function main(args: string[], io: Io = denoIo): Promise<number> {
+  try {
+    const { command, rest } = findCommand(args);
+    if (command === undefined) {
+      if (rest.includes("--help") || rest.includes("-h")) {
+        io.out(USAGE);
+        return 0;
+      }
+      throw new UsageError("no command given; run `pressroom --help`");
+    }
+    const spec = COMMANDS[command];
+    if (!spec) throw new UsageError(`unknown command "${command}"; run \`pressroom --help\``);
+    const parsed = parse(command, rest, spec.options);
+    if (parsed.values.help) {
+      io.out(`pressroom ${command}: ${spec.summary}`);
+      return 0;
+    }
+    return await spec.run(parsed, io);
+  } catch (error) {
+    if (error instanceof PressroomError) {
+      io.err(`pressroom: ${error.message}`);
+      return error.exitCode;
+    }
+    io.err(
+      `pressroom: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`,
+    );
+    return 1;
+  }
+}

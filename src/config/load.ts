@@ -1,0 +1,129 @@
+/**
+ * Loading `pressroom.json`: parse, validate against the schema, resolve paths
+ * relative to the file's folder, and check every configured model against the
+ * price book. Any problem is one ConfigError naming the file and field.
+ * @module
+ */
+import { dirname, resolve } from "node:path";
+import type { z } from "zod";
+import { ConfigError } from "../errors.ts";
+import { PriceBook } from "../models/price_book.ts";
+import { AGENT_IDS, type Config, configSchema } from "./schema.ts";
+
+export interface LoadedConfig {
+  config: Config;
+  /** Absolute path of the file, or null when none exists and defaults apply. */
+  file: string | null;
+  dataDir: string;
+  promptsDir: string;
+  prices: PriceBook;
+}
+
+export interface LoadOptions {
+  /** `--config`; when absent, `./pressroom.json` if it exists. */
+  configPath?: string;
+  /** `--data`, which beats everything. */
+  dataDir?: string;
+  env?: { get(name: string): string | undefined };
+  cwd?: string;
+}
+
+export const DEFAULT_CONFIG_FILE = "pressroom.json";
+
+export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
+  const cwd = options.cwd ?? Deno.cwd();
+  const env = options.env ?? Deno.env;
+  const file = resolve(cwd, options.configPath ?? DEFAULT_CONFIG_FILE);
+  let text: string | null = null;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound) || options.configPath !== undefined) {
+      throw new ConfigError(file, "", `cannot read: ${(error as Error).message}`);
+    }
+  }
+  const raw = text === null ? {} : parseJson(file, text);
+  const config = validate(file, raw);
+  const dir = text === null ? cwd : dirname(file);
+  const dataDirInFile = typeof raw === "object" && raw !== null && "dataDir" in raw;
+  const dataDir = options.dataDir !== undefined
+    ? resolve(cwd, options.dataDir)
+    : dataDirInFile
+    ? resolve(dir, config.dataDir)
+    : env.get("STATE_DIRECTORY")
+    ? resolve(env.get("STATE_DIRECTORY")!.split(":")[0])
+    : resolve(dir, config.dataDir);
+  const prices = new PriceBook({
+    overrides: config.prices,
+    webSearchUsdPerRequest: config.webSearchUsdPerRequest,
+  });
+  checkAgents(file, config, prices);
+  return {
+    config,
+    file: text === null ? null : file,
+    dataDir,
+    promptsDir: resolve(dir, config.promptsDir),
+    prices,
+  };
+}
+
+function parseJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(file, "", `not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Validates `raw`; the first problem becomes a ConfigError. */
+export function validate(file: string, raw: unknown): Config {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new ConfigError(file, fieldPath(issue.path), describeIssue(issue));
+}
+
+/** `agents.writer.maxTokens`, `caps.perModelDailyUsd["claude-opus-*"]`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => {
+    if (typeof key === "number") return `${out}[${key}]`;
+    const k = String(key);
+    if (/^[A-Za-z_$][\w$]*$/.test(k)) return out ? `${out}.${k}` : k;
+    return `${out}[${JSON.stringify(k)}]`;
+  }, "");
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") {
+    return `unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  }
+  if (issue.code === "invalid_key") return `bad key: ${issue.issues[0]?.message ?? issue.message}`;
+  return issue.message;
+}
+
+/** Every agent's model must have a price, and effort/thinking must be ones the model takes. */
+function checkAgents(file: string, config: Config, prices: PriceBook): void {
+  for (const id of AGENT_IDS) {
+    const agent = config.agents[id];
+    const field = `agents.${id}`;
+    const priced = prices.lookup(agent.model);
+    if (!priced) {
+      throw new ConfigError(
+        file,
+        `${field}.model`,
+        `unknown model "${agent.model}": add its price under "prices"`,
+      );
+    }
+    if (agent.effort && priced.effort && !priced.effort.includes(agent.effort)) {
+      const takes = priced.effort.length ? `takes ${priced.effort.join(", ")}` : "takes no effort setting";
+      throw new ConfigError(file, `${field}.effort`, `${agent.model} ${takes}`);
+    }
+    if (agent.thinking && priced.thinking && !priced.thinking.includes(agent.thinking.type)) {
+      throw new ConfigError(
+        file,
+        `${field}.thinking.type`,
+        `${agent.model} takes thinking type ${priced.thinking.map((t) => `"${t}"`).join(" or ")}`,
+      );
+    }
+  }
+}

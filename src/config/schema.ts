@@ -1,0 +1,114 @@
+/**
+ * The `pressroom.json` schema: zod is the single definition; defaults fill every
+ * field, and `z.toJSONSchema` derives the editor schema from it.
+ * @module
+ */
+import { z } from "zod";
+import { Cron } from "croner";
+import { perMTokToNanoPerToken } from "../ledger/money.ts";
+
+/** The six agents, in pipeline order. */
+export const AGENT_IDS = ["intake", "planner", "researcher", "writer", "editor", "publisher"] as const;
+export type AgentId = typeof AGENT_IDS[number];
+
+const cronExpression = z.string().refine((expr) => {
+  try {
+    new Cron(expr, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+}, { message: "not a valid cron expression" });
+
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, { message: "not a known IANA time zone" });
+
+const usd = z.number().nonnegative().finite();
+const perMTok = usd.refine((p) => perMTokToNanoPerToken(p) !== undefined, {
+  message: "a price must be a multiple of 0.001 USD per million tokens",
+});
+
+/** Model globs use `*` and `?` only, so that they mean the same everywhere. */
+const modelGlob = z.string().regex(
+  /^[A-Za-z0-9._:*?@-]+$/,
+  "a model glob may use letters, digits, . _ - : @ * ?",
+);
+
+const agentSchema = z.strictObject({
+  model: z.string().min(1),
+  schedule: cronExpression.default("* * * * *"),
+  pool: z.int().min(1).max(64).default(2),
+  maxTurns: z.int().min(1).max(200).default(16),
+  maxTokens: z.int().min(1).max(128_000).default(2048),
+  cacheTtl: z.enum(["5m", "1h"]).default("5m"),
+  effort: z.enum(["low", "medium", "high", "xhigh", "max"]).optional()
+    .describe("output_config.effort, where the model takes it"),
+  thinking: z.union([
+    z.strictObject({ type: z.literal("adaptive") }),
+    z.strictObject({ type: z.literal("enabled"), budgetTokens: z.int().min(1024) }),
+  ]).optional().describe("extended thinking, where the model takes it"),
+  webSearch: z.strictObject({
+    enabled: z.boolean().default(false),
+    maxUses: z.int().min(1).max(20).default(3),
+  }).prefault({}),
+});
+export type AgentConfig = z.infer<typeof agentSchema>;
+
+/** The field report's steady state: Opus where quality pays, Sonnet for the binary decisions. */
+export const DEFAULT_MODELS: Record<AgentId, string> = {
+  intake: "claude-opus-4-7",
+  planner: "claude-opus-4-7",
+  researcher: "claude-opus-4-7",
+  writer: "claude-opus-4-7",
+  editor: "claude-sonnet-4-6",
+  publisher: "claude-sonnet-4-6",
+};
+
+const agentsShape = Object.fromEntries(
+  AGENT_IDS.map((id) => [id, agentSchema.partial({ model: true }).prefault({})]),
+) as Record<AgentId, z.ZodPrefault<ReturnType<typeof agentSchema.partial<{ model: true }>>>>;
+
+const priceSchema = z.strictObject({
+  input: perMTok,
+  output: perMTok,
+  cacheWrite5m: perMTok.optional(),
+  cacheWrite1h: perMTok.optional(),
+  cacheRead: perMTok.optional(),
+  minCacheTokens: z.int().min(0).optional(),
+  retires: z.iso.date().optional(),
+});
+export type PriceOverride = z.infer<typeof priceSchema>;
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  dataDir: z.string().min(1).default("./pressroom-data"),
+  promptsDir: z.string().min(1).default("./prompts"),
+  caps: z.strictObject({
+    dailyUsd: usd.default(20),
+    perModelDailyUsd: z.record(modelGlob, usd).default({ "claude-opus-*": 12 }),
+    perWorkflowUsd: usd.default(1),
+    timezone: timezone.default("UTC"),
+  }).prefault({}),
+  agents: z.strictObject(agentsShape).prefault({}),
+  prices: z.record(z.string().min(1), priceSchema).default({}),
+  webSearchUsdPerRequest: usd.optional(),
+}).transform((raw) => ({
+  ...raw,
+  agents: Object.fromEntries(
+    AGENT_IDS.map((id) => [id, { ...raw.agents[id], model: raw.agents[id].model ?? DEFAULT_MODELS[id] }]),
+  ) as Record<AgentId, AgentConfig>,
+}));
+
+export type Config = z.output<typeof configSchema>;
+export type CapsConfig = Config["caps"];
+
+/** The JSON Schema editors use to check `pressroom.json` as it is typed. */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
+}

@@ -1,0 +1,91 @@
+/**
+ * The schema of `<data>/pressroom.db`, as an ordered list of migrations.
+ * `PRAGMA user_version` holds how many have run. Append; never edit one that shipped.
+ * @module
+ */
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the money path.
+  `
+  -- One row per model call, append-only. The first twelve columns keep the names
+  -- that SQL already written against such a log expects.
+  CREATE TABLE ai_call_log (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    workflow_instance_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cache_read_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    usd_cost REAL NOT NULL,
+    tool_calls_made INTEGER NOT NULL,
+    tool_calls_succeeded INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    cost_nano_usd INTEGER NOT NULL,
+    reserved_nano_usd INTEGER NOT NULL,
+    cache_write_5m_tokens INTEGER NOT NULL,
+    cache_write_1h_tokens INTEGER NOT NULL,
+    web_search_requests INTEGER NOT NULL,
+    stop_reason TEXT,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'api_error', 'orphaned')),
+    request_id TEXT,
+    latency_ms INTEGER,
+    turn INTEGER,
+    backend TEXT NOT NULL CHECK (backend IN ('anthropic', 'sim')),
+    attempts INTEGER,
+    error TEXT
+  );
+  CREATE INDEX ai_call_log_workflow ON ai_call_log (workflow_instance_id);
+  CREATE INDEX ai_call_log_ts ON ai_call_log (ts);
+  CREATE TRIGGER ai_call_log_no_update BEFORE UPDATE ON ai_call_log
+    BEGIN SELECT RAISE(ABORT, 'ai_call_log is append-only'); END;
+  CREATE TRIGGER ai_call_log_no_delete BEFORE DELETE ON ai_call_log
+    BEGIN SELECT RAISE(ABORT, 'ai_call_log is append-only'); END;
+
+  -- Spend rolled up per 15-minute bucket (epoch ms / 900000) and model, written in the
+  -- same transaction as each ledger row, so a cap check reads a few dozen rows
+  -- whatever the size of the log. Every time zone offset is a multiple of 15 minutes.
+  CREATE TABLE spend_bucket (
+    bucket INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    cost_nano_usd INTEGER NOT NULL,
+    calls INTEGER NOT NULL,
+    PRIMARY KEY (bucket, model)
+  ) WITHOUT ROWID;
+  CREATE TABLE spend_workflow (
+    workflow_instance_id TEXT PRIMARY KEY,
+    cost_nano_usd INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  -- Calls in flight: each holds its worst-case cost until its ledger row replaces it.
+  CREATE TABLE reservation (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    workflow_instance_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    cost_nano_usd INTEGER NOT NULL,
+    turn INTEGER,
+    backend TEXT NOT NULL
+  );
+  CREATE INDEX reservation_workflow ON reservation (workflow_instance_id);
+  CREATE INDEX reservation_owner ON reservation (owner);
+
+  -- Calls a cap refused before anything was sent.
+  CREATE TABLE cap_refusal (
+    id INTEGER PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    cap TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    workflow_instance_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    request_nano_usd INTEGER NOT NULL,
+    spent_nano_usd INTEGER NOT NULL,
+    reserved_nano_usd INTEGER NOT NULL,
+    limit_nano_usd INTEGER NOT NULL
+  );
+  CREATE INDEX cap_refusal_ts ON cap_refusal (ts);
+  `,
+];

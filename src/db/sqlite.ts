@@ -1,0 +1,68 @@
+/**
+ * Opening `pressroom.db`: WAL, a busy timeout so processes wait for each other
+ * instead of failing, migrations, and an explicit transaction helper
+ * (node:sqlite has none).
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import { PressroomError } from "../errors.ts";
+import { MIGRATIONS } from "./migrations.ts";
+
+export type Db = DatabaseSync;
+
+export interface OpenOptions {
+  /** How long to wait for another process's write lock, in ms. */
+  busyTimeoutMs?: number;
+}
+
+/** The database could not be opened or is newer than this program. */
+export class DatabaseError extends PressroomError {
+  override name = "DatabaseError";
+}
+
+export function openDb(path: string, options: OpenOptions = {}): Db {
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path);
+    db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 10_000)}`);
+    db.exec("PRAGMA journal_mode = WAL");
+    // NORMAL in WAL mode survives a killed process; only a power loss can drop the last commits.
+    db.exec("PRAGMA synchronous = NORMAL");
+  } catch (error) {
+    throw new DatabaseError(`${path}: cannot open the database: ${(error as Error).message}`);
+  }
+  migrate(db, path);
+  return db;
+}
+
+function migrate(db: Db, path: string): void {
+  const { user_version: version } = db.prepare("PRAGMA user_version").get() as { user_version: number };
+  if (version > MIGRATIONS.length) {
+    db.close();
+    throw new DatabaseError(
+      `${path}: schema version ${version} is newer than this program knows (${MIGRATIONS.length}); upgrade Pressroom`,
+    );
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    transaction(db, () => {
+      // Another process may have migrated while we waited for the lock.
+      const now = (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
+      if (now > v) return;
+      db.exec(MIGRATIONS[v]);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    });
+  }
+}
+
+/** Runs `fn` inside BEGIN IMMEDIATE … COMMIT; rolls back if it throws. `fn` must not await. */
+export function transaction<T>(db: Db, fn: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw error;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The named errors Pressroom throws. Each carries what the user needs to act,
+ * and `exitCode` tells the CLI how to end: 2 for bad input, 1 for failures.
+ * @module
+ */
+
+/** Base class: a message fit for one line on stderr, and the exit code. */
+export class PressroomError extends Error {
+  readonly exitCode: number = 1;
+}
+
+/** The user gave something wrong: a config field, a file, an argument. Exit 2. */
+export class UserInputError extends PressroomError {
+  override readonly exitCode = 2;
+}
+
+/** A config file field is invalid; `where` is `file: field.path`. */
+export class ConfigError extends UserInputError {
+  constructor(readonly file: string, readonly field: string, readonly problem: string) {
+    super(`${file}: ${field ? `${field}: ` : ""}${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** A command line argument is missing or wrong. */
+export class UsageError extends UserInputError {
+  override name = "UsageError";
+}
+
+/** A model id with no known price: refused before any call, never priced at zero. */
+export class UnknownModelError extends UserInputError {
+  constructor(readonly model: string, where = "") {
+    super(
+      `${where ? `${where}: ` : ""}unknown model "${model}": no price is known for it; ` +
+        `add it under "prices" in pressroom.json`,
+    );
+    this.name = "UnknownModelError";
+  }
+}
+
+/** What a refused call would have broken. Amounts are exact nano-USD. */
+export interface CapBreach {
+  /** The cap's name as the config spells it, e.g. `perModelDailyUsd["claude-opus-*"]`. */
+  cap: string;
+  limitNano: number;
+  spentNano: number;
+  /** Open reservations of other calls in flight. */
+  reservedNano: number;
+  /** This call's worst-case cost. */
+  requestNano: number;
+  /** Epoch ms when the cap's period ends, or null for caps that never reset (per workflow). */
+  resetsAt: number | null;
+}
+
+/** A call was refused because its worst case could break a cap. No request was sent. */
+export class CostCapError extends PressroomError {
+  constructor(readonly breach: CapBreach) {
+    const usd = (n: number) => `$${(n / 1e9).toFixed(4)}`;
+    const resets = breach.resetsAt === null
+      ? "it does not reset"
+      : `resets ${new Date(breach.resetsAt).toISOString()}`;
+    super(
+      `cost cap ${breach.cap} would be exceeded: spent ${usd(breach.spentNano)} + reserved ${
+        usd(breach.reservedNano)
+      } + this call up to ${usd(breach.requestNano)} > limit ${usd(breach.limitNano)}; ${resets}`,
+    );
+    this.name = "CostCapError";
+  }
+}
+
+/** The API key is missing where a real call needs it. */
+export class MissingApiKeyError extends UserInputError {
+  constructor() {
+    super("ANTHROPIC_API_KEY is not set: export it, or use the simulated model (pressroom demo)");
+    this.name = "MissingApiKeyError";
+  }
+}

@@ -1,0 +1,338 @@
+/**
+ * The ledger: reservations, settled call rows and spend roll-ups in SQLite.
+ * Every cap check and every write happens inside one BEGIN IMMEDIATE
+ * transaction, so no interleaving of calls or processes can let recorded
+ * spend pass a cap: spent + open reservations + this call's worst case must fit.
+ * @module
+ */
+import { join } from "node:path";
+import { ulid } from "ulid";
+import { type CapBreach, CostCapError } from "../errors.ts";
+import type { CapsConfig } from "../config/schema.ts";
+import { type Db, openDb, transaction } from "../db/sqlite.ts";
+import { allCapRules, capRulesFor, findBreach, type SpendSnapshot, usageOf } from "./caps.ts";
+import type { CallUsage } from "./cost.ts";
+import { nanoToUsd } from "./money.ts";
+import { deadOwners, ownerAlive, OwnerLock, removeOwnerFile } from "./owner.ts";
+import { dayPeriod, type Period } from "./period.ts";
+
+export type Backend = "anthropic" | "sim";
+const BUCKET_MS = 15 * 60_000;
+
+export interface ReserveRequest {
+  agentId: string;
+  workflowId: string;
+  model: string;
+  turn?: number;
+  backend: Backend;
+  /** The call's worst-case cost. */
+  worstCaseNano: number;
+}
+
+/** An open reservation: the id becomes the ledger row's id. */
+export interface Reservation extends ReserveRequest {
+  id: string;
+  ts: number;
+}
+
+/** What happened to a call, written as its ledger row. */
+export interface CallOutcome {
+  status: "ok" | "api_error";
+  usage?: CallUsage;
+  costNano: number;
+  stopReason?: string | null;
+  requestId?: string | null;
+  latencyMs?: number;
+  attempts?: number;
+  error?: string;
+  toolCallsMade?: number;
+  toolCallsSucceeded?: number;
+}
+
+/** One cap as `pressroom caps` shows it. */
+export interface CapStatus {
+  cap: string;
+  scope: "day" | "workflow";
+  limitNano: number;
+  spentNano: number;
+  reservedNano: number;
+  leftNano: number;
+  resetsAt: number | null;
+}
+
+export interface LedgerOptions {
+  /** The data folder: `pressroom.db` and `locks/` live in it. */
+  dataDir: string;
+  caps: CapsConfig;
+  now?: () => number;
+  busyTimeoutMs?: number;
+}
+
+export class Ledger {
+  readonly db: Db;
+  readonly owner: OwnerLock;
+  readonly #locksDir: string;
+  readonly #now: () => number;
+  #caps: CapsConfig;
+  #stmts: ReturnType<typeof prepare>;
+
+  private constructor(db: Db, options: LedgerOptions, locksDir: string) {
+    this.db = db;
+    this.#locksDir = locksDir;
+    this.#now = options.now ?? Date.now;
+    this.#caps = options.caps;
+    this.#stmts = prepare(db);
+    this.owner = OwnerLock.acquire(locksDir);
+  }
+
+  /** Opens (creating and migrating) the ledger and settles what dead processes left open. */
+  static open(options: LedgerOptions): Ledger {
+    const db = openDb(join(options.dataDir, "pressroom.db"), { busyTimeoutMs: options.busyTimeoutMs });
+    const ledger = new Ledger(db, options, join(options.dataDir, "locks"));
+    ledger.recoverOrphans();
+    return ledger;
+  }
+
+  close(): void {
+    this.owner.release();
+    this.db.close();
+  }
+
+  /** Caps change on config reload; reservations already made keep theirs. */
+  setCaps(caps: CapsConfig): void {
+    this.#caps = caps;
+  }
+
+  /**
+   * Reserves the call's worst case if it fits under every cap that applies, or
+   * records the refusal and throws CostCapError. Check and write are one transaction.
+   */
+  reserve(request: ReserveRequest): Reservation {
+    const ts = this.#now();
+    const day = dayPeriod(ts, this.#caps.timezone);
+    const rules = capRulesFor(this.#caps, request.model);
+    const id = ulid(ts);
+    const s = this.#stmts;
+    const breach = transaction(this.db, (): CapBreach | undefined => {
+      const breach = findBreach(rules, this.#snapshot(day, request.workflowId), request.worstCaseNano, day);
+      if (breach) {
+        s.refuse.run(
+          ts,
+          breach.cap,
+          request.agentId,
+          request.workflowId,
+          request.model,
+          breach.requestNano,
+          breach.spentNano,
+          breach.reservedNano,
+          breach.limitNano,
+        );
+      } else {
+        s.reserve.run(
+          id,
+          this.owner.id,
+          request.agentId,
+          request.workflowId,
+          request.model,
+          ts,
+          request.worstCaseNano,
+          request.turn ?? null,
+          request.backend,
+        );
+      }
+      return breach;
+    });
+    if (breach) throw new CostCapError(breach);
+    return { ...request, id, ts };
+  }
+
+  /** Replaces the reservation by its ledger row, and rolls the cost into the spend tables. One transaction. */
+  settle(reservation: Reservation, outcome: CallOutcome): void {
+    transaction(this.db, () => this.#writeRow(reservation, outcome));
+  }
+
+  #writeRow(r: Reservation, o: CallOutcome | { status: "orphaned"; costNano: number }): void {
+    const s = this.#stmts;
+    s.unreserve.run(r.id);
+    const u = "usage" in o && o.usage ? o.usage : undefined;
+    const full = o as CallOutcome;
+    s.insertRow.run(
+      r.id,
+      r.agentId,
+      r.workflowId,
+      r.model,
+      u?.inputTokens ?? 0,
+      u?.outputTokens ?? 0,
+      u?.cacheReadTokens ?? 0,
+      (u?.cacheWrite5mTokens ?? 0) + (u?.cacheWrite1hTokens ?? 0),
+      nanoToUsd(o.costNano),
+      full.toolCallsMade ?? 0,
+      full.toolCallsSucceeded ?? 0,
+      r.ts,
+      o.costNano,
+      r.worstCaseNano,
+      u?.cacheWrite5mTokens ?? 0,
+      u?.cacheWrite1hTokens ?? 0,
+      u?.webSearchRequests ?? 0,
+      full.stopReason ?? null,
+      o.status,
+      full.requestId ?? null,
+      full.latencyMs ?? null,
+      r.turn ?? null,
+      r.backend,
+      full.attempts ?? null,
+      full.error ?? null,
+    );
+    if (o.costNano > 0) {
+      s.addBucket.run(Math.floor(r.ts / BUCKET_MS), r.model, o.costNano);
+      s.addWorkflow.run(r.workflowId, o.costNano);
+    }
+  }
+
+  /**
+   * Settles at their worst case the reservations of processes that died with
+   * calls in flight: the ledger may overcount a crash, never undercount.
+   * Returns how many rows it wrote.
+   */
+  recoverOrphans(): number {
+    let settled = 0;
+    const owners = this.#stmts.owners.all(this.owner.id) as { owner: string }[];
+    for (const { owner } of owners) {
+      if (ownerAlive(this.#locksDir, owner)) continue;
+      settled += transaction(this.db, () => {
+        const rows = this.#stmts.ofOwner.all(owner) as unknown as ReservationRow[];
+        for (const row of rows) {
+          this.#writeRow(fromRow(row), {
+            status: "orphaned",
+            costNano: row.cost_nano_usd,
+          });
+        }
+        return rows.length;
+      });
+      removeOwnerFile(this.#locksDir, owner);
+    }
+    for (const owner of deadOwners(this.#locksDir)) {
+      if (owner !== this.owner.id) removeOwnerFile(this.#locksDir, owner);
+    }
+    return settled;
+  }
+
+  /** Every configured cap with today's spend and reservations; per-workflow for one workflow if given. */
+  capStatus(workflowId?: string): CapStatus[] {
+    const now = this.#now();
+    const day = dayPeriod(now, this.#caps.timezone);
+    const snapshot = this.#snapshot(day, workflowId ?? "");
+    return allCapRules(this.#caps)
+      .filter((rule) => rule.scope === "day" || workflowId !== undefined)
+      .map((rule) => {
+        const { spent, reserved } = usageOf(rule, snapshot);
+        return {
+          cap: rule.name,
+          scope: rule.scope,
+          limitNano: rule.limitNano,
+          spentNano: spent,
+          reservedNano: reserved,
+          leftNano: Math.max(0, rule.limitNano - spent - reserved),
+          resetsAt: rule.scope === "day" ? day.end : null,
+        };
+      });
+  }
+
+  /** Open reservations, for tests and `doctor`. */
+  openReservations(): number {
+    return (this.#stmts.countReservations.get() as { n: number }).n;
+  }
+
+  #snapshot(day: Period, workflowId: string): SpendSnapshot {
+    const s = this.#stmts;
+    const dayByModel = new Map<string, { spent: number; reserved: number }>();
+    const entry = (model: string) => {
+      let e = dayByModel.get(model);
+      if (!e) dayByModel.set(model, e = { spent: 0, reserved: 0 });
+      return e;
+    };
+    for (const row of s.daySpent.all(day.start / BUCKET_MS, day.end / BUCKET_MS) as unknown as ModelSum[]) {
+      entry(row.model).spent += row.nano;
+    }
+    for (const row of s.dayReserved.all(day.start, day.end) as unknown as ModelSum[]) {
+      entry(row.model).reserved += row.nano;
+    }
+    const spent = (s.workflowSpent.get(workflowId) as { nano: number } | undefined)?.nano ?? 0;
+    const reserved = (s.workflowReserved.get(workflowId) as { nano: number }).nano;
+    return { dayByModel, workflow: { spent, reserved } };
+  }
+}
+
+interface ModelSum {
+  model: string;
+  nano: number;
+}
+
+interface ReservationRow {
+  id: string;
+  agent_id: string;
+  workflow_instance_id: string;
+  model: string;
+  ts: number;
+  cost_nano_usd: number;
+  turn: number | null;
+  backend: Backend;
+}
+
+function fromRow(row: ReservationRow): Reservation {
+  return {
+    id: row.id,
+    agentId: row.agent_id,
+    workflowId: row.workflow_instance_id,
+    model: row.model,
+    ts: row.ts,
+    worstCaseNano: row.cost_nano_usd,
+    turn: row.turn ?? undefined,
+    backend: row.backend,
+  };
+}
+
+function prepare(db: Db) {
+  return {
+    reserve: db.prepare(
+      `INSERT INTO reservation (id, owner, agent_id, workflow_instance_id, model, ts, cost_nano_usd, turn, backend)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    unreserve: db.prepare("DELETE FROM reservation WHERE id = ?"),
+    refuse: db.prepare(
+      `INSERT INTO cap_refusal (ts, cap, agent_id, workflow_instance_id, model, request_nano_usd,
+         spent_nano_usd, reserved_nano_usd, limit_nano_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertRow: db.prepare(
+      `INSERT INTO ai_call_log (id, agent_id, workflow_instance_id, model, input_tokens, output_tokens,
+         cache_read_tokens, cache_write_tokens, usd_cost, tool_calls_made, tool_calls_succeeded, ts,
+         cost_nano_usd, reserved_nano_usd, cache_write_5m_tokens, cache_write_1h_tokens, web_search_requests,
+         stop_reason, status, request_id, latency_ms, turn, backend, attempts, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    addBucket: db.prepare(
+      `INSERT INTO spend_bucket (bucket, model, cost_nano_usd, calls) VALUES (?, ?, ?, 1)
+       ON CONFLICT (bucket, model) DO UPDATE SET cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd,
+         calls = calls + 1`,
+    ),
+    addWorkflow: db.prepare(
+      `INSERT INTO spend_workflow (workflow_instance_id, cost_nano_usd) VALUES (?, ?)
+       ON CONFLICT (workflow_instance_id) DO UPDATE SET cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd`,
+    ),
+    daySpent: db.prepare(
+      `SELECT model, SUM(cost_nano_usd) AS nano FROM spend_bucket WHERE bucket >= ? AND bucket < ? GROUP BY model`,
+    ),
+    dayReserved: db.prepare(
+      `SELECT model, SUM(cost_nano_usd) AS nano FROM reservation WHERE ts >= ? AND ts < ? GROUP BY model`,
+    ),
+    workflowSpent: db.prepare(
+      "SELECT cost_nano_usd AS nano FROM spend_workflow WHERE workflow_instance_id = ?",
+    ),
+    workflowReserved: db.prepare(
+      "SELECT COALESCE(SUM(cost_nano_usd), 0) AS nano FROM reservation WHERE workflow_instance_id = ?",
+    ),
+    owners: db.prepare("SELECT DISTINCT owner FROM reservation WHERE owner != ?"),
+    ofOwner: db.prepare("SELECT * FROM reservation WHERE owner = ?"),
+    countReservations: db.prepare("SELECT COUNT(*) AS n FROM reservation"),
+  };
+}
