@@ -1,0 +1,380 @@
+/**
+ * Ledger benchmark: does the cost of a cap check (reserve + settle) stay flat as
+ * `ai_call_log` grows, and how does it compare with the plain SUM-over-the-log
+ * cap query that a naive ledger would run before every call?
+ *
+ * A plain script, not `deno bench`:
+ *
+ *   deno run -P=tests tests/bench/ledger_bench.ts [--rows 0,1000000] [--samples 2000]
+ *
+ * For each row count it fills a fresh ledger with that many settled rows spread
+ * over the last 30 days (and the `spend_bucket` / `spend_workflow` roll-ups that
+ * match them), then times reserve+settle pairs and the SUM query on the same file.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { Ledger } from "../../src/ledger/ledger.ts";
+
+const DAY_MS = 86_400_000;
+const SPAN_MS = 30 * DAY_MS;
+const BUCKET_MS = 15 * 60_000;
+/** Rows per fill transaction: keeps the WAL at a few hundred MB instead of the whole file. */
+const FILL_CHUNK = 500_000;
+/** Rows per workflow in the fill: 40k workflows per million rows. */
+const ROWS_PER_WORKFLOW = 25;
+/** Wall-clock budget per timed loop, per row count. */
+const LOOP_BUDGET_MS = 60_000;
+
+const AGENTS = ["intake", "planner", "researcher", "writer", "editor", "publisher"];
+const MODELS = ["claude-opus-4-7", "claude-sonnet-4-6", "claude-haiku-4-5-20251001"];
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+const CAPS = {
+  dailyUsd: 1e9,
+  perModelDailyUsd: { "claude-opus-*": 1e9 },
+  perWorkflowUsd: 1e9,
+  timezone: "UTC",
+};
+
+const USAGE = {
+  inputTokens: 100,
+  outputTokens: 50,
+  cacheReadTokens: 0,
+  cacheWrite5mTokens: 0,
+  cacheWrite1hTokens: 0,
+  webSearchRequests: 0,
+  batch: false,
+};
+
+const SUM_QUERY =
+  "SELECT COALESCE(SUM(usd_cost),0) as total FROM ai_call_log WHERE model LIKE ? AND DATE(ts/1000,'unixepoch') = ?";
+
+interface Result {
+  rows: number;
+  fillS: number;
+  rsP50: number;
+  rsP99: number;
+  rsCount: number;
+  sumP50: number;
+  sumP99: number;
+  sumCount: number;
+  dbBytes: number;
+  todayRows: number;
+}
+
+function parseCli(): { rows: number[]; samples: number } {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      rows: { type: "string", default: "0,1000000" },
+      samples: { type: "string", default: "2000" },
+    },
+    strict: true,
+  });
+  const rows = values.rows.split(",").map((s) => s.trim().replaceAll("_", "")).filter((s) => s !== "")
+    .map(Number);
+  const samples = Number(values.samples);
+  if (rows.length === 0 || rows.some((n) => !Number.isSafeInteger(n) || n < 0)) {
+    throw new Error(`--rows: expected comma-separated non-negative integers, got "${values.rows}"`);
+  }
+  if (!Number.isSafeInteger(samples) || samples < 1) {
+    throw new Error(`--samples: expected a positive integer, got "${values.samples}"`);
+  }
+  return { rows, samples };
+}
+
+/** SQL for a Crockford base32 string of `chars` characters encoding the integer expression `expr`. */
+function base32Sql(expr: string, chars: number): string {
+  const parts: string[] = [];
+  for (let j = chars - 1; j >= 0; j--) {
+    parts.push(`substr('${CROCKFORD}', ((${expr}) >> ${5 * j} & 31) + 1, 1)`);
+  }
+  return parts.join(" || ");
+}
+
+/**
+ * Inserts rows [lo, hi) of `total`, in time order from `start` over 30 days. Ids are
+ * real ULIDs (48-bit ms time + 80 bits, here the row number), so like the live ledger's
+ * they arrive in ascending key order.
+ */
+function fillSql(): string {
+  const agent = `CASE k % 6 ${AGENTS.map((a, i) => `WHEN ${i} THEN '${a}'`).join(" ")} END`;
+  const model = `CASE (k / 7) % 3 ${MODELS.map((m, i) => `WHEN ${i} THEN '${m}'`).join(" ")} END`;
+  return `
+    INSERT INTO ai_call_log (id, agent_id, workflow_instance_id, model, input_tokens, output_tokens,
+      cache_read_tokens, cache_write_tokens, usd_cost, tool_calls_made, tool_calls_succeeded, ts,
+      cost_nano_usd, reserved_nano_usd, cache_write_5m_tokens, cache_write_1h_tokens, web_search_requests,
+      stop_reason, status, request_id, latency_ms, turn, backend, attempts, error)
+    SELECT
+      ${base32Sql("ts", 10)} || ${base32Sql("k", 16)},
+      ${agent},
+      printf('wf-%09d', k / ${ROWS_PER_WORKFLOW}),
+      ${model},
+      in_tok, out_tok, read_tok, w5m + w1h,
+      cost / 1e9,
+      k % 4, k % 4 - (k % 44 = 1),
+      ts,
+      cost, cost * 2 + 1000000, w5m, w1h, (k % 13 = 0),
+      CASE WHEN k % 9 = 0 THEN 'tool_use' ELSE 'end_turn' END,
+      'ok',
+      'req_sim_' || printf('%016x', k),
+      400 + (k * 7919) % 9000,
+      k % ${ROWS_PER_WORKFLOW} + 1,
+      'sim', 1, NULL
+    FROM (
+      SELECT k, ts, in_tok, out_tok, read_tok, w5m, w1h,
+        -- Exact cost from made-up rates (nano-USD per token); only needs to be positive and varied.
+        in_tok * 5000 + out_tok * 25000 + read_tok * 500 + w5m * 6250 + w1h * 10000 AS cost
+      FROM (
+        SELECT k, ts,
+          200 + (k * 2654435761) % 6000 AS in_tok,
+          50 + (k * 40503) % 2000 AS out_tok,
+          CASE WHEN k % 3 = 0 THEN 0 ELSE (k * 97) % 20000 END AS read_tok,
+          CASE WHEN k % 5 = 0 THEN (k * 31) % 4000 ELSE 0 END AS w5m,
+          CASE WHEN k % 17 = 0 THEN (k * 131) % 4000 ELSE 0 END AS w1h
+        FROM (
+          WITH RECURSIVE seq(k) AS (SELECT ?1 UNION ALL SELECT k + 1 FROM seq WHERE k + 1 < ?2)
+          SELECT k, ?3 + (k * ${SPAN_MS}) / ?4 AS ts FROM seq
+        )
+      )
+    )`;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
+}
+
+function fileSize(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function osRelease(): Promise<string> {
+  try {
+    return Deno.osRelease();
+  } catch {
+    // -P=tests grants no `sys`; the kernel tells anyone who can read /proc.
+    try {
+      return (await Deno.readTextFile("/proc/sys/kernel/osrelease")).trim();
+    } catch {
+      return "unknown";
+    }
+  }
+}
+
+async function cpuModel(): Promise<string> {
+  try {
+    const info = await Deno.readTextFile("/proc/cpuinfo");
+    return info.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+async function benchOne(rows: number, samples: number): Promise<Result> {
+  const dataDir = await Deno.makeTempDir({ prefix: "pressroom-ledger-bench-" });
+  const dbPath = join(dataDir, "pressroom.db");
+  let ledger: Ledger | undefined;
+  try {
+    ledger = Ledger.open({ dataDir, caps: CAPS });
+    const db = ledger.db;
+    const now = Date.now();
+    const start = now - SPAN_MS;
+
+    // --- fill ---
+    const fillStarted = performance.now();
+    const insert = db.prepare(fillSql());
+    for (let lo = 0; lo < rows; lo += FILL_CHUNK) {
+      const hi = Math.min(rows, lo + FILL_CHUNK);
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        insert.run(lo, hi, start, rows);
+        db.exec("COMMIT");
+      } catch (error) {
+        if (db.isTransaction) db.exec("ROLLBACK");
+        throw error;
+      }
+      if (rows >= 2_000_000) {
+        const s = ((performance.now() - fillStarted) / 1000).toFixed(1);
+        console.error(
+          `  filled ${hi.toLocaleString("en-US")} / ${rows.toLocaleString("en-US")} rows (${s} s)`,
+        );
+      }
+    }
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      // The same roll-ups the ledger writes with each row (it rolls up only rows costing > 0).
+      db.exec(`
+        INSERT INTO spend_bucket (bucket, model, cost_nano_usd, calls)
+          SELECT ts / ${BUCKET_MS}, model, SUM(cost_nano_usd), COUNT(*) FROM ai_call_log
+          WHERE cost_nano_usd > 0 GROUP BY ts / ${BUCKET_MS}, model;
+        INSERT INTO spend_workflow (workflow_instance_id, cost_nano_usd)
+          SELECT workflow_instance_id, SUM(cost_nano_usd) FROM ai_call_log
+          WHERE cost_nano_usd > 0 GROUP BY workflow_instance_id;
+      `);
+      db.exec("COMMIT");
+    } catch (error) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw error;
+    }
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    const fillS = (performance.now() - fillStarted) / 1000;
+    const dbBytes = fileSize(dbPath);
+
+    // Sanity: the roll-ups agree with the log.
+    const check = db.prepare(
+      `SELECT (SELECT COALESCE(SUM(cost_nano_usd), 0) FROM ai_call_log) AS log,
+              (SELECT COALESCE(SUM(cost_nano_usd), 0) FROM spend_bucket) AS bucket,
+              (SELECT COALESCE(SUM(calls), 0) FROM spend_bucket) AS calls,
+              (SELECT COALESCE(SUM(cost_nano_usd), 0) FROM spend_workflow) AS workflow,
+              (SELECT COUNT(*) FROM ai_call_log) AS n`,
+    ).get() as { log: number; bucket: number; calls: number; workflow: number; n: number };
+    if (
+      check.n !== rows || check.bucket !== check.log || check.workflow !== check.log || check.calls !== rows
+    ) {
+      throw new Error(`fill is inconsistent: ${JSON.stringify(check)}`);
+    }
+    const today = new Date(now).toISOString().slice(0, 10);
+    const todayRows = (db.prepare("SELECT COUNT(*) AS n FROM ai_call_log WHERE ts >= ?").get(
+      Date.parse(`${today}T00:00:00Z`),
+    ) as { n: number }).n;
+    console.error(
+      `  ${rows.toLocaleString("en-US")} rows: fill ${fillS.toFixed(1)} s, db ${mb(dbBytes)} MB, ` +
+        `${todayRows.toLocaleString("en-US")} rows today (UTC)`,
+    );
+
+    // --- reserve + settle ---
+    const workflows = Math.max(1, Math.ceil(rows / ROWS_PER_WORKFLOW));
+    const rs: number[] = [];
+    const rsStarted = performance.now();
+    for (let i = 0; i < samples && performance.now() - rsStarted < LOOP_BUDGET_MS; i++) {
+      // Half the calls continue a workflow from the fill, half start a new one.
+      const workflowId = rows > 0 && Math.random() < 0.5
+        ? `wf-${String(Math.floor(Math.random() * workflows)).padStart(9, "0")}`
+        : `wf-bench-${i}`;
+      const t0 = performance.now();
+      const r = ledger.reserve({
+        agentId: "writer",
+        workflowId,
+        model: "claude-opus-4-7",
+        backend: "sim",
+        worstCaseNano: 50_000_000,
+      });
+      ledger.settle(r, {
+        status: "ok",
+        costNano: 12_345_678,
+        usage: USAGE,
+        toolCallsMade: 1,
+        toolCallsSucceeded: 1,
+      });
+      rs.push(performance.now() - t0);
+    }
+    if (ledger.openReservations() !== 0) throw new Error("reservations left open after the timed loop");
+
+    // --- the plain SUM cap query ---
+    const sumStmt = db.prepare(SUM_QUERY);
+    const sums: number[] = [];
+    const sumStarted = performance.now();
+    for (let i = 0; i < samples && performance.now() - sumStarted < LOOP_BUDGET_MS; i++) {
+      const t0 = performance.now();
+      sumStmt.get("claude-opus-4-7%", today);
+      sums.push(performance.now() - t0);
+    }
+
+    rs.sort((a, b) => a - b);
+    sums.sort((a, b) => a - b);
+    return {
+      rows,
+      fillS,
+      rsP50: percentile(rs, 50),
+      rsP99: percentile(rs, 99),
+      rsCount: rs.length,
+      sumP50: percentile(sums, 50),
+      sumP99: percentile(sums, 99),
+      sumCount: sums.length,
+      dbBytes,
+      todayRows,
+    };
+  } finally {
+    ledger?.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1_048_576).toFixed(1);
+}
+
+function ms(x: number): string {
+  return x < 1 ? x.toFixed(3) : x < 100 ? x.toFixed(2) : x.toFixed(0);
+}
+
+function printTable(results: Result[]): void {
+  const header = [
+    "rows",
+    "fill s",
+    "db MB",
+    "reserve+settle p50 ms",
+    "p99 ms",
+    "n",
+    "SUM query p50 ms",
+    "p99 ms",
+    "n",
+    "ratio SUM/r+s p50",
+  ];
+  const body = results.map((r) => [
+    r.rows.toLocaleString("en-US"),
+    r.fillS.toFixed(1),
+    mb(r.dbBytes),
+    ms(r.rsP50),
+    ms(r.rsP99),
+    String(r.rsCount),
+    ms(r.sumP50),
+    ms(r.sumP99),
+    String(r.sumCount),
+    `${(r.sumP50 / r.rsP50).toFixed(r.sumP50 / r.rsP50 < 10 ? 2 : 0)}x`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padStart(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => "-".repeat(w + 1) + ":").join("|")}|`);
+  for (const row of body) console.log(line(row));
+}
+
+async function main(): Promise<void> {
+  const { rows, samples } = parseCli();
+  console.log(
+    `machine: ${Deno.build.os} ${await osRelease()} | ${await cpuModel()} | ` +
+      `hardwareConcurrency ${navigator.hardwareConcurrency} | deno ${Deno.version.deno} ` +
+      `(v8 ${Deno.version.v8}, sqlite via node:sqlite)`,
+  );
+  console.log(
+    `samples: ${samples} per loop (each loop capped at ${LOOP_BUDGET_MS / 1000} s; n = samples actually run)`,
+  );
+  const results: Result[] = [];
+  for (const n of rows) {
+    console.error(`benchmarking ${n.toLocaleString("en-US")} rows…`);
+    results.push(await benchOne(n, samples));
+  }
+  console.log("");
+  printTable(results);
+  console.log("");
+  console.log(
+    "db MB = pressroom.db after the fill (WAL checkpointed). SUM query = " +
+      "`SELECT COALESCE(SUM(usd_cost),0) ... WHERE model LIKE 'claude-opus-4-7%' AND DATE(ts/1000,'unixepoch') = <today>`.",
+  );
+  for (const r of results) {
+    console.log(
+      `  ${r.rows.toLocaleString("en-US")} rows: ${r.todayRows.toLocaleString("en-US")} of them today (UTC)`,
+    );
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,182 @@
+// deno-lint-ignore-file no-explicit-any
+/**
+ * A fake Anthropic Messages API on 127.0.0.1 for tests. It checks the shape of
+ * every request the real SDK sends (path, headers, key, body layout), answers
+ * with scripted replies, and remembers what it billed, so tests can compare
+ * the ledger with what a real API would have charged.
+ * @module
+ */
+
+export interface Received {
+  body: any;
+  headers: Headers;
+  /** Everything wrong with the request's shape; tests expect none. */
+  problems: string[];
+}
+
+export interface Reply {
+  status?: number;
+  /** JSON body, or a raw string (for malformed bodies). */
+  body?: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+}
+
+export interface FakeApiOptions {
+  apiKey: string;
+  /** Scripted reply to the n-th request (0-based); the default is `okReply(body)`. */
+  reply?: (request: Received, n: number) => Reply | Promise<Reply>;
+  /** Random extra latency per request, [min, max] ms, from a seeded generator. */
+  latencyMs?: [number, number];
+  seed?: number;
+}
+
+export interface FakeApi {
+  url: string;
+  requests: Received[];
+  /** Usage of every 200 reply the server sent, i.e. what was billed. */
+  billed: { model: string; usage: any }[];
+  close(): Promise<void>;
+}
+
+/** A deterministic generator (mulberry32), so that failures reproduce. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function checkShape(req: Request, body: any, apiKey: string): string[] {
+  const problems: string[] = [];
+  const url = new URL(req.url);
+  if (req.method !== "POST" || url.pathname !== "/v1/messages") {
+    problems.push(`${req.method} ${url.pathname}`);
+  }
+  if (req.headers.get("authorization") !== `Bearer ${apiKey}`) problems.push("wrong or missing key");
+  if (!req.headers.get("anthropic-version")) problems.push("no anthropic-version header");
+  for (const h of ["x-pressroom-agent", "x-pressroom-workflow"]) {
+    if (!req.headers.get(h)) problems.push(`no ${h} header`);
+  }
+  if (typeof body?.model !== "string") problems.push("no model");
+  if (!Number.isInteger(body?.max_tokens) || body.max_tokens < 1) problems.push("bad max_tokens");
+  for (const removed of ["temperature", "top_p", "top_k"]) {
+    if (removed in (body ?? {})) problems.push(removed);
+  }
+  const messages = body?.messages;
+  if (!Array.isArray(messages) || messages.length === 0) problems.push("no messages");
+  else {
+    if (messages[0].role !== "user") problems.push("first message is not from the user");
+    messages.forEach((m: any, i: number) => {
+      if (i > 0 && m.role === messages[i - 1].role) problems.push(`messages ${i - 1} and ${i} share a role`);
+    });
+    if (messages.at(-1).role !== "user") problems.push("last message is not from the user");
+  }
+  if (body?.system !== undefined && !Array.isArray(body.system)) problems.push("system is not a block list");
+  const blocks = [
+    ...(body?.tools ?? []),
+    ...(body?.system ?? []),
+    ...(messages ?? []).flatMap((m: any) => typeof m.content === "string" ? [] : m.content),
+  ];
+  const breakpoints = blocks.filter((b: any) => b.cache_control);
+  if (breakpoints.length > 4) problems.push(`${breakpoints.length} cache breakpoints`);
+  let seen5m = false;
+  for (const b of breakpoints) {
+    if (b.cache_control.type !== "ephemeral") problems.push("cache_control type");
+    const ttl = b.cache_control.ttl ?? "5m";
+    if (ttl === "5m") seen5m = true;
+    if (ttl === "1h" && seen5m) problems.push("a 1h breakpoint after a 5m one");
+  }
+  for (const t of body?.tools ?? []) {
+    if (!t.type && (typeof t.name !== "string" || t.input_schema?.type !== "object")) {
+      problems.push("bad tool");
+    }
+  }
+  return problems;
+}
+
+/** A plain successful reply. Input is billed at one token per body byte, output at `outputTokens`. */
+export function okReply(
+  request: Received,
+  extra: { usage?: any; content?: any[]; stop_reason?: string } = {},
+): Reply {
+  const bytes = new TextEncoder().encode(JSON.stringify(request.body)).length;
+  return {
+    body: {
+      id: `msg_${crypto.randomUUID().slice(0, 8)}`,
+      type: "message",
+      role: "assistant",
+      model: request.body.model,
+      content: extra.content ?? [{ type: "text", text: "ok" }],
+      stop_reason: extra.stop_reason ?? "end_turn",
+      stop_sequence: null,
+      usage: extra.usage ?? {
+        input_tokens: Math.ceil(bytes / 4),
+        output_tokens: Math.min(request.body.max_tokens, 40),
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
+    },
+  };
+}
+
+/** The error body the API sends. */
+export function errorReply(status: number, type: string, headers: Record<string, string> = {}): Reply {
+  return { status, headers, body: { type: "error", error: { type, message: `fake ${type}` } } };
+}
+
+export function startFakeApi(options: FakeApiOptions): FakeApi {
+  const requests: Received[] = [];
+  const billed: FakeApi["billed"] = [];
+  const random = seededRandom(options.seed ?? 1);
+  let n = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const text = await req.text();
+    let body: any;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const received: Received = {
+      body,
+      headers: req.headers,
+      problems: checkShape(req, body, options.apiKey),
+    };
+    requests.push(received);
+    const index = n++;
+    if (received.problems.length) {
+      return Response.json(
+        { type: "error", error: { type: "invalid_request_error", message: received.problems.join("; ") } },
+        { status: 400 },
+      );
+    }
+    const reply = await (options.reply ?? okReply)(received, index);
+    const [lo, hi] = options.latencyMs ?? [0, 0];
+    const delay = (reply.delayMs ?? 0) + lo + random() * (hi - lo);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const status = reply.status ?? 200;
+    if (status === 200 && typeof reply.body === "object") {
+      billed.push({ model: body.model, usage: (reply.body as any).usage });
+    }
+    const headers = {
+      "content-type": "application/json",
+      "request-id": `req_fake_${index}`,
+      ...reply.headers,
+    };
+    return new Response(typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body), {
+      status,
+      headers,
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    requests,
+    billed,
+    close: () => server.shutdown(),
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Shared test fixtures: temporary data folders, caps, a ledger and callClaude
+ * dependencies wired to the fake API.
+ * @module
+ */
+import type { CapsConfig } from "../src/config/schema.ts";
+import { Ledger } from "../src/ledger/ledger.ts";
+import { PriceBook } from "../src/models/price_book.ts";
+import { createClient } from "../src/claude/client.ts";
+import type { ClaudeCall, ClaudeDeps } from "../src/claude/call_claude.ts";
+
+/** A key-shaped secret that tests look for everywhere it must not be. */
+export const TEST_KEY = "sk-ant-test-0123456789-SECRET-must-never-be-written";
+
+export const ROOT = new URL("../", import.meta.url).pathname;
+
+export function caps(overrides: Partial<CapsConfig> = {}): CapsConfig {
+  return {
+    dailyUsd: 20,
+    perModelDailyUsd: { "claude-opus-*": 12 },
+    perWorkflowUsd: 1,
+    timezone: "UTC",
+    ...overrides,
+  };
+}
+
+export async function tempDir(): Promise<string> {
+  return await Deno.makeTempDir({ prefix: "pressroom-test-" });
+}
+
+export function openLedger(dataDir: string, capsConfig = caps(), now?: () => number): Ledger {
+  return Ledger.open({ dataDir, caps: capsConfig, now });
+}
+
+export function deps(ledger: Ledger, baseURL: string, maxRetries = 2): ClaudeDeps {
+  return {
+    ledger,
+    prices: new PriceBook(),
+    client: createClient({ apiKey: TEST_KEY, baseURL, maxRetries }),
+    backend: "sim",
+  };
+}
+
+/** A small call: two stable blocks, a volatile block, no turns. */
+export function simpleCall(overrides: Partial<ClaudeCall> = {}): ClaudeCall {
+  return {
+    agentId: "writer",
+    workflowId: "wf-1",
+    model: "claude-opus-4-7",
+    maxTokens: 256,
+    cacheTtl: "5m",
+    stable: ["You are part of Pressroom.", "You are the writer."],
+    volatile: "Write about lighthouses.",
+    ...overrides,
+  };
+}
+
+/** Every file under `dir`, recursively, as [path, bytes]. */
+export async function* filesUnder(dir: string): AsyncGenerator<[string, Uint8Array]> {
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) yield* filesUnder(path);
+    else if (entry.isFile) yield [path, await Deno.readFile(path)];
+  }
+}
+
+/** SUM of cost_nano_usd over the ledger, straight from SQL. */
+export function recordedNano(ledger: Ledger, where = "1 = 1"): number {
+  return (ledger.db.prepare(`SELECT COALESCE(SUM(cost_nano_usd), 0) AS n FROM ai_call_log WHERE ${where}`)
+    .get() as {
+      n: number;
+    }).n;
+}

@@ -1,0 +1,101 @@
+/** Request layout and the worst-case estimate behind each reservation. */
+import { assert, assertEquals, assertThrows } from "../assert.ts";
+import { buildRequest, countBreakpoints } from "../../src/claude/request.ts";
+import { promptStretches, REQUEST_OVERHEAD_TOKENS, worstCaseNano } from "../../src/claude/estimate.ts";
+import { PriceBook } from "../../src/models/price_book.ts";
+import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
+
+const spec = {
+  model: "claude-opus-4-7",
+  maxTokens: 1000,
+  cacheTtl: "1h" as const,
+  stable: ["shared rules", "agent rules"],
+  volatile: "the brief as it stands",
+};
+
+Deno.test("stable blocks carry cache_control with the agent's TTL; the volatile block carries none", () => {
+  const params = buildRequest(spec);
+  assertEquals(params.system, [
+    { type: "text", text: "shared rules", cache_control: { type: "ephemeral", ttl: "1h" } },
+    { type: "text", text: "agent rules", cache_control: { type: "ephemeral", ttl: "1h" } },
+  ]);
+  assertEquals(params.messages, [{
+    role: "user",
+    content: [{ type: "text", text: "the brief as it stands" }],
+  }]);
+  assertEquals(countBreakpoints(params), 2);
+});
+
+Deno.test("in a multi-turn loop only the newest turn gets a breakpoint, and the caller's turns stay untouched", () => {
+  const turns = [
+    { role: "assistant" as const, content: [{ type: "text" as const, text: "calling a tool" }] },
+    { role: "user" as const, content: "nudge one" },
+    { role: "assistant" as const, content: "second answer" },
+    {
+      role: "user" as const,
+      content: [{ type: "text" as const, text: "a" }, { type: "text" as const, text: "b" }],
+    },
+  ];
+  const before = structuredClone(turns);
+  const params = buildRequest({ ...spec, turns });
+  assertEquals(countBreakpoints(params), 3);
+  const newest = params.messages.at(-1)!.content as { cache_control?: unknown }[];
+  assertEquals(newest[1].cache_control, { type: "ephemeral", ttl: "1h" });
+  assertEquals(newest[0].cache_control, undefined);
+  assertEquals(params.messages[2].content, "nudge one", "older turns keep no breakpoint");
+  assertEquals(turns, before);
+});
+
+Deno.test("more than four breakpoints is refused before anything is sent", () => {
+  assertThrows(
+    () =>
+      buildRequest({
+        ...spec,
+        stable: ["a", "b", "c", "d"],
+        turns: [{ role: "assistant", content: "x" }, { role: "user", content: "y" }],
+      }),
+    Error,
+    "5 cache breakpoints",
+  );
+});
+
+Deno.test("effort, adaptive thinking and web search reach the request", () => {
+  const params = buildRequest({
+    ...spec,
+    effort: "high",
+    thinking: { type: "adaptive" },
+    webSearchMaxUses: 2,
+  });
+  assertEquals(params.output_config, { effort: "high" });
+  assertEquals(params.thinking, { type: "adaptive" });
+  assertEquals(params.tools, [{ type: "web_search_20250305", name: "web_search", max_uses: 2 }]);
+});
+
+Deno.test("the prompt is cut at each breakpoint and each stretch priced at its highest possible rate", () => {
+  const params = buildRequest(spec);
+  const stretches = promptStretches(params);
+  assertEquals(stretches.map((s) => s.ttl), ["1h", "1h", null]);
+  const priced = new PriceBook().require("claude-opus-4-7");
+  const tokens = stretches.map((s) => s.tokens);
+  assert(tokens[0] > REQUEST_OVERHEAD_TOKENS, "the overhead sits in the first stretch");
+  // 1h writes at $10/MTok (10 000 nano), the rest at $5, output at $25.
+  assertEquals(
+    worstCaseNano(params, priced),
+    (tokens[0] + tokens[1]) * 10_000 + tokens[2] * 5_000 + 1000 * 25_000,
+  );
+});
+
+Deno.test("the worst case covers any bill the API could send for the request", () => {
+  // Bill every byte of the body as a 1h cache write and max_tokens of output: still within the reservation.
+  const priced = new PriceBook().require("claude-opus-4-7");
+  const params = buildRequest({ ...spec, volatile: "ünïcödé ✓ 🚀 ".repeat(500), webSearchMaxUses: 3 });
+  const bytes = new TextEncoder().encode(JSON.stringify(params)).length;
+  const usage = normalizeUsage({
+    input_tokens: 0,
+    cache_creation_input_tokens: bytes,
+    cache_creation: { ephemeral_1h_input_tokens: bytes },
+    output_tokens: 1000,
+    server_tool_use: { web_search_requests: 3 },
+  }, "1h");
+  assert(costNano(usage, priced) <= worstCaseNano(params, priced));
+});
