@@ -1,0 +1,142 @@
+/** The SQLite ledger on a real file: reservations, settlement, refusals, orphans, append-only rows. */
+import { assert, assertEquals, assertThrows } from "../assert.ts";
+import { CostCapError } from "../../src/errors.ts";
+import { caps, openLedger, recordedNano, tempDir } from "../helpers.ts";
+import type { ReserveRequest } from "../../src/ledger/ledger.ts";
+import { ulid } from "ulid";
+
+const request = (overrides: Partial<ReserveRequest> = {}): ReserveRequest => ({
+  agentId: "writer",
+  workflowId: "wf-1",
+  model: "claude-opus-4-7",
+  backend: "sim",
+  worstCaseNano: 300_000_000,
+  ...overrides,
+});
+
+const noUsage = { status: "ok" as const, costNano: 0 };
+
+Deno.test("a reservation holds its worst case until settled, then the row holds the real cost", async () => {
+  const ledger = openLedger(await tempDir(), caps({ dailyUsd: 1, perModelDailyUsd: {} }));
+  const a = ledger.reserve(request());
+  const b = ledger.reserve(request({ workflowId: "wf-2" }));
+  const c = ledger.reserve(request({ workflowId: "wf-3" }));
+  assertEquals(ledger.capStatus()[0].reservedNano, 900_000_000);
+  assertThrows(() => ledger.reserve(request({ workflowId: "wf-4" })), CostCapError, "dailyUsd");
+  ledger.settle(a, { ...noUsage, costNano: 100_000_000 });
+  assertEquals(ledger.capStatus()[0], {
+    cap: "dailyUsd",
+    scope: "day",
+    limitNano: 1_000_000_000,
+    spentNano: 100_000_000,
+    reservedNano: 600_000_000,
+    leftNano: 300_000_000,
+    resetsAt: ledger.capStatus()[0].resetsAt,
+  });
+  ledger.reserve(request({ workflowId: "wf-4" })); // fits now
+  ledger.settle(b, noUsage);
+  ledger.settle(c, noUsage);
+  assertEquals(ledger.openReservations(), 1);
+  assertEquals(recordedNano(ledger), 100_000_000);
+  ledger.close();
+});
+
+Deno.test("a refusal names the cap, the amounts and the reset, and is recorded", async () => {
+  const now = Date.parse("2026-11-24T15:00:00Z");
+  const ledger = openLedger(await tempDir(), caps({ perModelDailyUsd: { "claude-opus-*": 0.5 } }), () => now);
+  ledger.settle(ledger.reserve(request()), { ...noUsage, costNano: 250_000_000 });
+  const error = assertThrows(() => ledger.reserve(request()), CostCapError);
+  assertEquals(error.breach, {
+    cap: 'perModelDailyUsd["claude-opus-*"]',
+    limitNano: 500_000_000,
+    spentNano: 250_000_000,
+    reservedNano: 0,
+    requestNano: 300_000_000,
+    resetsAt: Date.parse("2026-11-25T00:00:00Z"),
+  });
+  assertEquals(
+    error.message,
+    'cost cap perModelDailyUsd["claude-opus-*"] would be exceeded: spent $0.2500 + reserved $0.0000 + this call up to $0.3000 > limit $0.5000; resets 2026-11-25T00:00:00.000Z',
+  );
+  const refusals = ledger.db.prepare("SELECT cap, request_nano_usd FROM cap_refusal").all();
+  assertEquals(refusals.map((r) => ({ ...r })), [{
+    cap: 'perModelDailyUsd["claude-opus-*"]',
+    request_nano_usd: 300_000_000,
+  }]);
+  // A Sonnet call is not under the Opus cap.
+  ledger.reserve(request({ model: "claude-sonnet-4-6" }));
+  ledger.close();
+});
+
+Deno.test("the daily cap resets at midnight of the configured zone; the per-workflow cap never does", async () => {
+  let now = Date.parse("2026-11-24T23:59:00Z");
+  const ledger = openLedger(
+    await tempDir(),
+    caps({ dailyUsd: 0.5, perWorkflowUsd: 0.7, perModelDailyUsd: {} }),
+    () => now,
+  );
+  ledger.settle(ledger.reserve(request()), { ...noUsage, costNano: 300_000_000 });
+  assertThrows(() => ledger.reserve(request({ workflowId: "other" })), CostCapError, "dailyUsd");
+  now = Date.parse("2026-11-25T00:00:00Z");
+  // A new day: wf-1 still has $0.30 of its $0.70 spent, so $0.40 fits and a nano more does not.
+  assertThrows(() => ledger.reserve(request({ worstCaseNano: 400_000_001 })), CostCapError, "perWorkflowUsd");
+  ledger.reserve(request({ worstCaseNano: 400_000_000 }));
+  ledger.close();
+});
+
+Deno.test("ledger rows are append-only, and the field report's cap query works unchanged", async () => {
+  const now = Date.parse("2026-05-14T10:00:00Z");
+  const ledger = openLedger(await tempDir(), caps(), () => now);
+  ledger.settle(ledger.reserve(request()), { ...noUsage, costNano: 123_456_789 });
+  ledger.settle(ledger.reserve(request({ model: "claude-sonnet-4-6" })), { ...noUsage, costNano: 1_000 });
+  const total = ledger.db.prepare(
+    `SELECT COALESCE(SUM(usd_cost),0) as total FROM ai_call_log WHERE model LIKE ? AND DATE(ts/1000,'unixepoch') = ?`,
+  ).get("claude-opus-4-7%", "2026-05-14") as { total: number };
+  assertEquals(total.total, 0.123456789);
+  assertThrows(() => ledger.db.exec("UPDATE ai_call_log SET usd_cost = 0"), Error, "append-only");
+  assertThrows(() => ledger.db.exec("DELETE FROM ai_call_log"), Error, "append-only");
+  ledger.close();
+});
+
+Deno.test("reservations of a dead process are settled at their worst case at the next start", async () => {
+  const dir = await tempDir();
+  const first = openLedger(dir);
+  first.reserve(request());
+  const ghost = ulid(); // an owner whose process is gone: no lock file holds it
+  first.db.prepare(
+    `INSERT INTO reservation (id, owner, agent_id, workflow_instance_id, model, ts, cost_nano_usd, turn, backend)
+     VALUES (?, ?, 'researcher', 'wf-9', 'claude-sonnet-4-6', ?, 77000000, 3, 'anthropic')`,
+  ).run(ulid(), ghost, Date.now());
+  const second = openLedger(dir);
+  // The live first process keeps its reservation; the ghost's became an orphaned row.
+  assertEquals(second.openReservations(), 1);
+  const rows = second.db.prepare("SELECT agent_id, status, cost_nano_usd, turn FROM ai_call_log").all();
+  assertEquals(rows.map((r) => ({ ...r })), [{
+    agent_id: "researcher",
+    status: "orphaned",
+    cost_nano_usd: 77_000_000,
+    turn: 3,
+  }]);
+  assertEquals(second.capStatus()[0].spentNano, 77_000_000);
+  first.close();
+  second.close();
+});
+
+Deno.test("closing releases the owner lock file", async () => {
+  const dir = await tempDir();
+  const ledger = openLedger(dir);
+  assertEquals([...Deno.readDirSync(`${dir}/locks`)].length, 1);
+  ledger.close();
+  assertEquals([...Deno.readDirSync(`${dir}/locks`)].length, 0);
+});
+
+Deno.test("a database from a newer Pressroom is refused, not clobbered", async () => {
+  const dir = await tempDir();
+  openLedger(dir).close();
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(`${dir}/pressroom.db`);
+  db.exec("PRAGMA user_version = 99");
+  db.close();
+  assertThrows(() => openLedger(dir), Error, "schema version 99 is newer");
+  assert(Deno.statSync(`${dir}/pressroom.db`).size > 0);
+});
