@@ -124,6 +124,12 @@ export function okReply(
   };
 }
 
+/** Bills every body byte as an input token and all of max_tokens as output: close to the reserved worst case. */
+export function greedyReply(request: Received): Reply {
+  const bytes = new TextEncoder().encode(JSON.stringify(request.body)).length;
+  return okReply(request, { usage: { input_tokens: bytes, output_tokens: request.body.max_tokens } });
+}
+
 /** The error body the API sends. */
 export function errorReply(status: number, type: string, headers: Record<string, string> = {}): Reply {
   return { status, headers, body: { type: "error", error: { type, message: `fake ${type}` } } };

@@ -8,7 +8,7 @@ import { callClaude } from "../../src/claude/call_claude.ts";
 import { CostCapError, UnknownModelError } from "../../src/errors.ts";
 import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
-import { errorReply, okReply, seededRandom, startFakeApi } from "../fake_api/server.ts";
+import { errorReply, greedyReply, okReply, seededRandom, startFakeApi } from "../fake_api/server.ts";
 import {
   caps,
   deps,
@@ -250,19 +250,7 @@ Deno.test("a timeout and an abort are recorded as api_error rows and release the
 
 Deno.test("64 concurrent calls against a cap that fits only some: spend stays under it, the rest get CostCapError", async () => {
   const prices = new PriceBook();
-  // The server bills every body byte as input and max_tokens as output: close to the worst case.
-  const api = startFakeApi({
-    apiKey: TEST_KEY,
-    latencyMs: [5, 60],
-    seed: 7,
-    reply: (req) =>
-      okReply(req, {
-        usage: {
-          input_tokens: new TextEncoder().encode(JSON.stringify(req.body)).length,
-          output_tokens: req.body.max_tokens,
-        },
-      }),
-  });
+  const api = startFakeApi({ apiKey: TEST_KEY, latencyMs: [5, 60], seed: 7, reply: greedyReply });
   const dailyUsd = 0.25;
   const ledger = openLedger(await tempDir(), caps({ dailyUsd, perModelDailyUsd: {}, perWorkflowUsd: 100 }));
   const random = seededRandom(11);
