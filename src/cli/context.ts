@@ -30,6 +30,5 @@ export function configFrom(parsed: Parsed, io: Io): Promise<LoadedConfig> {
 }
 
 export function openLedger(loaded: LoadedConfig, io: Io): Ledger {
-  Deno.mkdirSync(loaded.dataDir, { recursive: true });
   return Ledger.open({ dataDir: loaded.dataDir, caps: loaded.config.caps, now: io.now });
 }

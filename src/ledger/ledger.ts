@@ -87,6 +87,7 @@ export class Ledger {
 
   /** Opens (creating and migrating) the ledger and settles what dead processes left open. */
   static open(options: LedgerOptions): Ledger {
+    Deno.mkdirSync(options.dataDir, { recursive: true });
     const db = openDb(join(options.dataDir, "pressroom.db"), { busyTimeoutMs: options.busyTimeoutMs });
     const ledger = new Ledger(db, options, join(options.dataDir, "locks"));
     ledger.recoverOrphans();

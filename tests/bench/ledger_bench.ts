@@ -372,6 +372,9 @@ async function main(): Promise<void> {
     "db MB = pressroom.db after the fill (WAL checkpointed). SUM query = " +
       "`SELECT COALESCE(SUM(usd_cost),0) ... WHERE model LIKE 'claude-opus-4-7%' AND DATE(ts/1000,'unixepoch') = <today>`.",
   );
+  console.log(
+    "The SUM loop runs after the reserve+settle loop on the same file, so it scans rows + n(reserve+settle) rows.",
+  );
   for (const r of results) {
     console.log(
       `  ${r.rows.toLocaleString("en-US")} rows: ${r.todayRows.toLocaleString("en-US")} of them today (UTC)`,

@@ -1,0 +1,116 @@
+/**
+ * The command line as a user runs it: `deno run -P=pressroom src/main.ts`, with
+ * the binary's permission set, in a folder of its own.
+ */
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { caps, openLedger, ROOT, tempDir, TEST_KEY } from "../helpers.ts";
+
+async function pressroom(cwd: string, args: string[], env: Record<string, string> = {}) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-q", "-P=pressroom", "--config", `${ROOT}deno.json`, `${ROOT}src/main.ts`, ...args],
+    cwd,
+    env,
+    clearEnv: true,
+  }).output();
+  return { code, out: new TextDecoder().decode(stdout), err: new TextDecoder().decode(stderr) };
+}
+
+const isoDay = (offsetDays: number) =>
+  new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+
+Deno.test("caps --json prints each cap with today's spend and reservations, and nothing else", async () => {
+  const cwd = await tempDir();
+  await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ caps: { dailyUsd: 5, perWorkflowUsd: 5 } }));
+  const ledger = openLedger(`${cwd}/pressroom-data`, caps({ dailyUsd: 5, perWorkflowUsd: 5 }));
+  const r = ledger.reserve({
+    agentId: "writer",
+    workflowId: "wf",
+    model: "claude-opus-4-7",
+    backend: "sim",
+    worstCaseNano: 1_500_000_000,
+  });
+  ledger.settle(r, { status: "ok", costNano: 1_250_000_000 });
+  ledger.reserve({
+    agentId: "editor",
+    workflowId: "wf",
+    model: "claude-sonnet-4-6",
+    backend: "sim",
+    worstCaseNano: 100_000_000,
+  });
+  const { code, out, err } = await pressroom(cwd, ["caps", "--json"]);
+  ledger.close();
+  assertEquals([code, err], [0, ""]);
+  const report = JSON.parse(out);
+  assertEquals(report.caps[0], {
+    cap: "dailyUsd",
+    limitUsd: 5,
+    spentUsd: 1.25,
+    reservedUsd: 0.1,
+    leftUsd: 3.65,
+    resetsAt: `${isoDay(1)}T00:00:00.000Z`,
+  });
+  assertEquals(report.caps[1].cap, 'perModelDailyUsd["claude-opus-*"]');
+  assertEquals([report.caps[1].spentUsd, report.caps[1].reservedUsd], [1.25, 0]);
+});
+
+Deno.test("caps prints a table; global flags may stand anywhere on the line", async () => {
+  const cwd = await tempDir();
+  const before = await pressroom(cwd, ["--data", "d1", "caps"]);
+  const after = await pressroom(cwd, ["caps", "--data", "d1"]);
+  assertEquals([before.code, after.code], [0, 0]);
+  assertEquals(before.out, after.out);
+  assertMatch(before.out, /^cap\s+limit\s+spent today\s+reserved\s+left\s+resets$/m);
+  assertMatch(before.out, /^dailyUsd\s+\$20\.0000\s+\$0\.0000/m);
+  assert(Deno.statSync(`${cwd}/d1/pressroom.db`).isFile);
+});
+
+Deno.test("bad input: one line on stderr naming the file or argument, exit 2, nothing on stdout", async () => {
+  const cwd = await tempDir();
+  await Deno.writeTextFile(`${cwd}/pressroom.json`, `{"agents": {"writer": {"pool": 0}}}`);
+  const bad = await pressroom(cwd, ["caps", "--json"]);
+  assertEquals([bad.code, bad.out], [2, ""]);
+  assertEquals(
+    bad.err,
+    `pressroom: ${cwd}/pressroom.json: agents.writer.pool: Too small: expected number to be >=1\n`,
+  );
+  const unknown = await pressroom(cwd, ["frobnicate"]);
+  assertEquals([unknown.code, unknown.err.trim().split("\n").length], [2, 1]);
+  assertMatch(unknown.err, /unknown command "frobnicate"/);
+  const flag = await pressroom(cwd, ["doctor", "--config", `${cwd}/missing.json`]);
+  assertEquals(flag.code, 1, "doctor reports a bad config as a failed check");
+  assertMatch(flag.out, /^fail {2}config: .*missing\.json: cannot read/m);
+  const option = await pressroom(cwd, ["caps", "--bogus"]);
+  assertEquals(option.code, 2);
+  assertMatch(option.err, /^pressroom: caps: Unknown option '--bogus'/);
+});
+
+Deno.test("doctor: models, retirement, ledger and the key's presence, never the key", async () => {
+  const cwd = await tempDir();
+  await Deno.writeTextFile(
+    `${cwd}/pressroom.json`,
+    JSON.stringify({
+      agents: { editor: { model: "soon-gone" }, publisher: { model: "already-gone" } },
+      prices: {
+        "soon-gone": { input: 3, output: 15, retires: isoDay(10) },
+        "already-gone": { input: 3, output: 15, retires: isoDay(-1) },
+      },
+    }),
+  );
+  const { code, out } = await pressroom(cwd, ["doctor"], { ANTHROPIC_API_KEY: TEST_KEY });
+  assertEquals(code, 1, out);
+  assertMatch(out, /^ok {4}config: /m);
+  assertMatch(out, /^ok {4}model claude-opus-4-7 \(intake, planner, researcher, writer\)/m);
+  assertMatch(
+    out,
+    new RegExp(`^warn  model soon-gone \\(editor\\): retires on ${isoDay(10)}, in 10 days$`, "m"),
+  );
+  assertMatch(out, new RegExp(`^fail  model already-gone \\(publisher\\): retired on ${isoDay(-1)}`, "m"));
+  assertMatch(out, /^ok {4}ledger: .*pressroom\.db \(schema 1, 0 calls, 0 in flight\)$/m);
+  assertMatch(out, /^ok {4}ANTHROPIC_API_KEY: set$/m);
+  assert(!out.includes(TEST_KEY));
+
+  await Deno.remove(`${cwd}/pressroom.json`);
+  const noKey = await pressroom(cwd, ["doctor"]);
+  assertEquals(noKey.code, 0, noKey.out);
+  assertMatch(noKey.out, /^warn  ANTHROPIC_API_KEY: not set/m);
+});
