@@ -7,6 +7,7 @@ import { findCommand, type Options, parse, type Parsed } from "./args.ts";
 import { capsCommand, capsOptions } from "./caps.ts";
 import { denoIo, type Io } from "./context.ts";
 import { doctorCommand } from "./doctor.ts";
+import { configJsonSchema } from "../config/schema.ts";
 
 interface Command {
   summary: string;
@@ -21,6 +22,14 @@ const COMMANDS: Record<string, Command> = {
     run: capsCommand,
   },
   doctor: { summary: "check config, models, ledger and API key", options: {}, run: doctorCommand },
+  schema: {
+    summary: "print the JSON Schema of pressroom.json (for editors)",
+    options: {},
+    run: (_parsed, io) => {
+      io.out(JSON.stringify(configJsonSchema(), null, 2));
+      return Promise.resolve(0);
+    },
+  },
 };
 
 const USAGE = [

@@ -20,7 +20,10 @@ const isoDay = (offsetDays: number) =>
 
 Deno.test("caps --json prints each cap with today's spend and reservations, and nothing else", async () => {
   const cwd = await tempDir();
-  await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ caps: { dailyUsd: 5, perWorkflowUsd: 5 } }));
+  await Deno.writeTextFile(
+    `${cwd}/pressroom.json`,
+    JSON.stringify({ caps: { dailyUsd: 5, perWorkflowUsd: 5 } }),
+  );
   const ledger = openLedger(`${cwd}/pressroom-data`, caps({ dailyUsd: 5, perWorkflowUsd: 5 }));
   const r = ledger.reserve({
     agentId: "writer",
@@ -112,5 +115,13 @@ Deno.test("doctor: models, retirement, ledger and the key's presence, never the 
   await Deno.remove(`${cwd}/pressroom.json`);
   const noKey = await pressroom(cwd, ["doctor"]);
   assertEquals(noKey.code, 0, noKey.out);
-  assertMatch(noKey.out, /^warn  ANTHROPIC_API_KEY: not set/m);
+  assertMatch(noKey.out, /^warn {2}ANTHROPIC_API_KEY: not set/m);
+});
+
+Deno.test("schema prints the JSON Schema an editor can check pressroom.json against", async () => {
+  const { code, out } = await pressroom(await tempDir(), ["schema"]);
+  assertEquals(code, 0);
+  const schema = JSON.parse(out);
+  assertEquals(schema.properties.caps.properties.dailyUsd, { default: 20, type: "number", minimum: 0 });
+  assertEquals(schema.properties.agents.properties.writer.properties.cacheTtl.enum, ["5m", "1h"]);
 });
