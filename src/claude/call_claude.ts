@@ -36,7 +36,20 @@ export interface ClaudeCall extends PromptSpec {
    * Classifies the response's tool calls (and may apply them) before its row is
    * written, so the row carries this response's tool outcomes.
    */
-  judgeToolCalls?: (message: Anthropic.Message) => ToolTally | Promise<ToolTally>;
+  judgeToolCalls?: (message: Anthropic.Message, callId: string) => ToolTally | Promise<ToolTally>;
+  /** Sees every exchange once its row is written: for the transcript. */
+  record?: (exchange: Exchange) => void;
+}
+
+/** One request and what came back, as the transcript keeps it (no key: requests never carry it). */
+export interface Exchange {
+  callId: string;
+  agentId: string;
+  turn?: number;
+  request: Anthropic.MessageCreateParamsNonStreaming;
+  response?: Anthropic.Message;
+  error?: string;
+  costNano: number;
 }
 
 export interface ClaudeResult {
@@ -79,13 +92,22 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     requestId = response.request_id ?? null;
   } catch (error) {
     // No usage came back: nothing was billed, so the row costs nothing and the reservation goes.
+    const described = redact(describeError(error), deps.client.apiKey);
     deps.ledger.settle(reservation, {
       status: "api_error",
       costNano: 0,
       latencyMs: Math.round(clock() - started),
       attempts,
       requestId: error instanceof Anthropic.APIError ? error.requestID ?? null : null,
-      error: redact(describeError(error), deps.client.apiKey),
+      error: described,
+    });
+    call.record?.({
+      callId: reservation.id,
+      agentId: call.agentId,
+      turn: call.turn,
+      request: params,
+      error: described,
+      costNano: 0,
     });
     throw error;
   }
@@ -99,7 +121,7 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
   let tally: ToolTally = { made: toolUses, succeeded: 0 };
   let judgeError: unknown;
   try {
-    if (call.judgeToolCalls) tally = await call.judgeToolCalls(message);
+    if (call.judgeToolCalls) tally = await call.judgeToolCalls(message, reservation.id);
   } catch (error) {
     judgeError = error;
   }
@@ -114,6 +136,14 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     toolCallsMade: tally.made,
     toolCallsSucceeded: tally.succeeded,
     error: hasUsage ? undefined : "response had no usage: booked at the reserved worst case",
+  });
+  call.record?.({
+    callId: reservation.id,
+    agentId: call.agentId,
+    turn: call.turn,
+    request: params,
+    response: message,
+    costNano: cost,
   });
   if (judgeError) throw judgeError;
   return { message, callId: reservation.id, costNano: cost, requestId, usage };

@@ -5,7 +5,8 @@
  */
 import { formatUsd, nanoToUsd } from "../ledger/money.ts";
 import type { CapStatus } from "../ledger/ledger.ts";
-import { type Parsed } from "./args.ts";
+import type { Parsed } from "./args.ts";
+import { table } from "./table.ts";
 import { configFrom, type Io, openLedger } from "./context.ts";
 
 export const capsOptions = { json: { type: "boolean" } } as const;
@@ -53,12 +54,4 @@ export async function capsCommand(parsed: Parsed, io: Io): Promise<number> {
   for (const line of table(rows)) io.out(line);
   io.out(`perWorkflowUsd: $${perWorkflow} per workflow (days in ${loaded.config.caps.timezone})`);
   return 0;
-}
-
-/** Left-aligned first column, right-aligned figures. */
-export function table(rows: string[][]): string[] {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) =>
-    r.map((cell, i) => i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])).join("  ")
-  );
 }

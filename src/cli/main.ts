@@ -8,6 +8,11 @@ import { capsCommand, capsOptions } from "./caps.ts";
 import { denoIo, type Io } from "./context.ts";
 import { doctorCommand } from "./doctor.ts";
 import { configJsonSchema } from "../config/schema.ts";
+import { initCommand } from "./init.ts";
+import { submitCommand, submitOptions } from "./submit.ts";
+import { runCommand, runOptions } from "./run.ts";
+import { statusCommand, statusOptions } from "./status.ts";
+import { approveCommand, retryCommand, retryOptions } from "./review.ts";
 
 interface Command {
   summary: string;
@@ -16,6 +21,36 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  init: {
+    summary: "write pressroom.json, its schema and the prompts to edit (never overwrites)",
+    options: {},
+    run: initCommand,
+  },
+  submit: {
+    summary: "<topic> [--notes F] [--source F…]: start a workflow",
+    options: submitOptions,
+    run: submitCommand,
+  },
+  run: {
+    summary: "[--once]: work the pipeline on the API (--once: drain ready work, exit)",
+    options: runOptions,
+    run: runCommand,
+  },
+  status: {
+    summary: "[workflow] [--json]: stage, turns, cost and why it waits",
+    options: statusOptions,
+    run: statusCommand,
+  },
+  approve: {
+    summary: "<workflow>: publish a flagged article as it stands",
+    options: {},
+    run: approveCommand,
+  },
+  retry: {
+    summary: "<workflow> [--stage S]: send a stuck or flagged workflow back to a stage",
+    options: retryOptions,
+    run: retryCommand,
+  },
   caps: {
     summary: "each cap: limit, spent today, reserved, left, reset time [--json]",
     options: capsOptions,

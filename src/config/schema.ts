@@ -46,6 +46,8 @@ const agentSchema = z.strictObject({
   pool: z.int().min(1).max(64).default(2),
   maxTurns: z.int().min(1).max(200).default(16),
   maxTokens: z.int().min(1).max(128_000).default(2048),
+  maxConsecutiveFailures: z.int().min(1).max(50).default(4)
+    .describe("turns in a row whose tool calls all failed before the workflow is stuck"),
   cacheTtl: z.enum(["5m", "1h"]).default("5m"),
   effort: z.enum(["low", "medium", "high", "xhigh", "max"]).optional()
     .describe("output_config.effort, where the model takes it"),

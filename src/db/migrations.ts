@@ -88,4 +88,51 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX cap_refusal_ts ON cap_refusal (ts);
   `,
+  // 2: workflows, their tool calls and their history.
+  `
+  CREATE TABLE workflow (
+    id TEXT PRIMARY KEY,
+    topic TEXT NOT NULL,
+    created_ts INTEGER NOT NULL,
+    updated_ts INTEGER NOT NULL,
+    -- intake … publisher, or done
+    stage TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ready', 'waiting', 'stuck', 'flagged', 'published')),
+    -- JSON {agent: model}: pinned when the workflow was created
+    models TEXT NOT NULL,
+    -- JSON ContentState
+    state TEXT NOT NULL,
+    reason TEXT,
+    wait_until INTEGER,
+    published_path TEXT
+  );
+  CREATE INDEX workflow_status ON workflow (status, stage);
+
+  -- Every tool call a model made, classified; call_id is the ai_call_log row of the response.
+  CREATE TABLE tool_call (
+    id INTEGER PRIMARY KEY,
+    call_id TEXT NOT NULL,
+    workflow_instance_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    turn INTEGER NOT NULL,
+    tool TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'wrong_tool', 'malformed_args', 'logic_error')),
+    message TEXT,
+    ts INTEGER NOT NULL
+  );
+  CREATE INDEX tool_call_call ON tool_call (call_id);
+  CREATE INDEX tool_call_workflow ON tool_call (workflow_instance_id);
+
+  -- What happened to each workflow: created, stage_done (detail: turns), nudge, waiting, stuck, …
+  CREATE TABLE workflow_event (
+    id INTEGER PRIMARY KEY,
+    workflow_instance_id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    stage TEXT,
+    kind TEXT NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX workflow_event_workflow ON workflow_event (workflow_instance_id);
+  `,
 ];

@@ -134,8 +134,11 @@ function fillSql(): string {
           CASE WHEN k % 5 = 0 THEN (k * 31) % 4000 ELSE 0 END AS w5m,
           CASE WHEN k % 17 = 0 THEN (k * 131) % 4000 ELSE 0 END AS w1h
         FROM (
-          WITH RECURSIVE seq(k) AS (SELECT ?1 UNION ALL SELECT k + 1 FROM seq WHERE k + 1 < ?2)
-          SELECT k, ?3 + (k * ${SPAN_MS}) / ?4 AS ts FROM seq
+          -- node:sqlite binds JS numbers as REAL: cast, or ts gets fractional (and buckets multiply).
+          WITH RECURSIVE seq(k) AS (
+            SELECT CAST(?1 AS INTEGER) UNION ALL SELECT k + 1 FROM seq WHERE k + 1 < CAST(?2 AS INTEGER)
+          )
+          SELECT k, CAST(?3 AS INTEGER) + (k * ${SPAN_MS}) / CAST(?4 AS INTEGER) AS ts FROM seq
         )
       )
     )`;
@@ -229,16 +232,21 @@ async function benchOne(rows: number, samples: number): Promise<Result> {
     const fillS = (performance.now() - fillStarted) / 1000;
     const dbBytes = fileSize(dbPath);
 
-    // Sanity: the roll-ups agree with the log.
+    // Sanity: integer columns hold integers, the roll-ups agree with the log, and a day has
+    // at most 96 buckets per model (31 days: the 30-day span straddles one extra midnight).
     const check = db.prepare(
-      `SELECT (SELECT COALESCE(SUM(cost_nano_usd), 0) FROM ai_call_log) AS log,
-              (SELECT COALESCE(SUM(cost_nano_usd), 0) FROM spend_bucket) AS bucket,
-              (SELECT COALESCE(SUM(calls), 0) FROM spend_bucket) AS calls,
-              (SELECT COALESCE(SUM(cost_nano_usd), 0) FROM spend_workflow) AS workflow,
-              (SELECT COUNT(*) FROM ai_call_log) AS n`,
-    ).get() as { log: number; bucket: number; calls: number; workflow: number; n: number };
+      `SELECT log.n, log.nano AS log, log.nonInteger, bucket.nano AS bucket, bucket.calls, bucket.buckets,
+              (SELECT COALESCE(SUM(cost_nano_usd), 0) FROM spend_workflow) AS workflow
+       FROM (SELECT COUNT(*) AS n, COALESCE(SUM(cost_nano_usd), 0) AS nano,
+                    COALESCE(SUM(typeof(ts) != 'integer' OR typeof(cost_nano_usd) != 'integer'), 0) AS nonInteger
+             FROM ai_call_log) AS log,
+            (SELECT COALESCE(SUM(cost_nano_usd), 0) AS nano, COALESCE(SUM(calls), 0) AS calls, COUNT(*) AS buckets
+             FROM spend_bucket) AS bucket`,
+    ).get() as Record<string, number>;
     if (
-      check.n !== rows || check.bucket !== check.log || check.workflow !== check.log || check.calls !== rows
+      check.n !== rows || check.nonInteger !== 0 || check.bucket !== check.log ||
+      check.workflow !== check.log ||
+      check.calls !== rows || check.buckets > 31 * 96 * MODELS.length
     ) {
       throw new Error(`fill is inconsistent: ${JSON.stringify(check)}`);
     }

@@ -4,6 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { caps, openLedger, ROOT, tempDir, TEST_KEY } from "../helpers.ts";
+import { MIGRATIONS } from "../../src/db/migrations.ts";
 
 async function pressroom(cwd: string, args: string[], env: Record<string, string> = {}) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -108,7 +109,7 @@ Deno.test("doctor: models, retirement, ledger and the key's presence, never the 
     new RegExp(`^warn  model soon-gone \\(editor\\): retires on ${isoDay(10)}, in 10 days$`, "m"),
   );
   assertMatch(out, new RegExp(`^fail  model already-gone \\(publisher\\): retired on ${isoDay(-1)}`, "m"));
-  assertMatch(out, /^ok {4}ledger: .*pressroom\.db \(schema 1, 0 calls, 0 in flight\)$/m);
+  assertMatch(out, new RegExp(`^ok {4}ledger: .*pressroom\\.db \\(schema ${MIGRATIONS.length}, 0 calls, 0 in flight\\)$`, "m"));
   assertMatch(out, /^ok {4}ANTHROPIC_API_KEY: set$/m);
   assert(!out.includes(TEST_KEY));
 

@@ -1,0 +1,127 @@
+/**
+ * The review queue, where a person acts: `approve <workflow>` publishes a
+ * flagged article as it stands; `retry <workflow> [--stage S]` sends a stuck or
+ * flagged workflow back to a stage after the person edited its brief.json or
+ * raised a limit. Both refuse a workflow in any other state.
+ * @module
+ */
+import { join } from "node:path";
+import { AGENT_IDS, type AgentId } from "../config/schema.ts";
+import { UsageError, UserInputError } from "../errors.ts";
+import { publish } from "../pipeline/loop.ts";
+import { BRIEF_FIELDS, type ContentState, type Metadata } from "../pipeline/state.ts";
+import { BRIEF_RULES } from "../pipeline/tools.ts";
+import { removeReview } from "../output/review.ts";
+import type { Parsed } from "./args.ts";
+import { configFrom, type Io, openLedger } from "./context.ts";
+import { type Workflow, WorkflowStore } from "../pipeline/store.ts";
+
+export const retryOptions = { stage: { type: "string" } } as const;
+
+function oneId(parsed: Parsed, command: string): string {
+  if (parsed.positionals.length !== 1) throw new UsageError(`${command}: give one workflow id`);
+  return parsed.positionals[0];
+}
+
+function expect(workflow: Workflow, allowed: Workflow["status"][], command: string): void {
+  if (!allowed.includes(workflow.status)) {
+    throw new UserInputError(
+      `${command}: workflow ${workflow.id} is ${workflow.status}${
+        workflow.stage === "done" ? "" : ` at ${workflow.stage}`
+      }; ` +
+        `only a ${allowed.join(" or ")} workflow can be ${command === "approve" ? "approved" : "retried"}`,
+    );
+  }
+}
+
+/** Metadata for an article the editor flagged before any publisher ran. */
+export function fallbackMetadata(state: ContentState, id: string): Metadata {
+  const title = state.draft?.title ?? state.brief.title ?? state.request.topic;
+  const slug =
+    title.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80)
+      .replace(/-+$/, "") || `article-${id.toLowerCase()}`;
+  const tags = (state.brief.keywords ?? "article").split(",").map((t) => t.trim()).filter(Boolean).slice(
+    0,
+    8,
+  );
+  return { slug, description: (state.brief.angle ?? title).slice(0, 300), tags };
+}
+
+export async function approveCommand(parsed: Parsed, io: Io): Promise<number> {
+  const id = oneId(parsed, "approve");
+  const loaded = await configFrom(parsed, io);
+  const ledger = openLedger(loaded, io);
+  try {
+    const store = new WorkflowStore(ledger.db, io.now);
+    const workflow = store.get(id);
+    expect(workflow, ["flagged"], "approve");
+    const state = workflow.state;
+    state.metadata ??= fallbackMetadata(state, id);
+    store.event(id, workflow.stage, "approved");
+    const result = await publish({ ledger, store, dataDir: loaded.dataDir, now: io.now }, workflow, state);
+    await removeReview(loaded.dataDir, id);
+    if (result.kind === "published") io.out(`${id}  published: ${result.path}`);
+    return 0;
+  } finally {
+    ledger.close();
+  }
+}
+
+export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
+  const id = oneId(parsed, "retry");
+  const stageArg = parsed.values.stage as string | undefined;
+  if (stageArg !== undefined && !(AGENT_IDS as readonly string[]).includes(stageArg)) {
+    throw new UsageError(`retry: --stage must be one of ${AGENT_IDS.join(", ")}`);
+  }
+  const loaded = await configFrom(parsed, io);
+  const ledger = openLedger(loaded, io);
+  try {
+    const store = new WorkflowStore(ledger.db, io.now);
+    const workflow = store.get(id);
+    expect(workflow, ["stuck", "flagged"], "retry");
+    const stage = (stageArg ?? (workflow.status === "flagged" ? "writer" : workflow.stage)) as AgentId;
+    const state = workflow.state;
+    state.brief = await readEditedBrief(join(loaded.dataDir, "workflows", id, "brief.json"), state.brief);
+    const order = AGENT_IDS.indexOf(stage);
+    if (order <= AGENT_IDS.indexOf("editor")) state.decision = null;
+    if (order <= AGENT_IDS.indexOf("publisher")) state.metadata = null;
+    store.update(id, { state, stage, status: "ready", reason: null, waitUntil: null });
+    store.event(id, stage, "retried", `from ${workflow.status} at ${workflow.stage}`);
+    await removeReview(loaded.dataDir, id);
+    io.out(`${id}  back to ${stage}`);
+    return 0;
+  } finally {
+    ledger.close();
+  }
+}
+
+/** The brief as the person left it in brief.json; every field must pass the brief's rules. */
+async function readEditedBrief(path: string, current: ContentState["brief"]): Promise<ContentState["brief"]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return current;
+    throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new UserInputError(`${path}: not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new UserInputError(`${path}: expected an object`);
+  }
+  const brief: ContentState["brief"] = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!(BRIEF_FIELDS as readonly string[]).includes(key)) {
+      throw new UserInputError(`${path}: ${key}: unknown brief field`);
+    }
+    const field = key as typeof BRIEF_FIELDS[number];
+    const checked = BRIEF_RULES[field].safeParse(value);
+    if (!checked.success) throw new UserInputError(`${path}: ${field}: ${checked.error.issues[0].message}`);
+    brief[field] = checked.data;
+  }
+  return brief;
+}

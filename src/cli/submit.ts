@@ -1,0 +1,40 @@
+/**
+ * `pressroom submit <topic> [--notes F] [--source F…] [--json]`: a new workflow,
+ * with each agent's model pinned from the config as it is now.
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import { requestFromArgs } from "../pipeline/request.ts";
+import { WorkflowStore } from "../pipeline/store.ts";
+import { mirrorWorkflow } from "../output/workflow_files.ts";
+import type { Parsed } from "./args.ts";
+import { configFrom, type Io, openLedger } from "./context.ts";
+import { currentModels } from "./pipeline_context.ts";
+
+export const submitOptions = {
+  notes: { type: "string" },
+  source: { type: "string", multiple: true },
+  json: { type: "boolean" },
+} as const;
+
+export async function submitCommand(parsed: Parsed, io: Io): Promise<number> {
+  if (parsed.positionals.length !== 1) {
+    throw new UsageError('submit: give the topic as one argument, in quotes: pressroom submit "How to …"');
+  }
+  const loaded = await configFrom(parsed, io);
+  const request = await requestFromArgs(
+    parsed.positionals[0],
+    parsed.values.notes as string | undefined,
+    (parsed.values.source as string[] | undefined) ?? [],
+  );
+  const ledger = openLedger(loaded, io);
+  try {
+    const workflow = new WorkflowStore(ledger.db, io.now).create(request, currentModels(loaded));
+    await mirrorWorkflow(loaded.dataDir, workflow.id, { request });
+    if (parsed.values.json) io.out(JSON.stringify({ id: workflow.id, models: workflow.models }));
+    else io.out(`${workflow.id}  submitted: ${request.topic}`);
+  } finally {
+    ledger.close();
+  }
+  return 0;
+}

@@ -1,0 +1,258 @@
+/**
+ * The agent loop: one generic loop runs any agent's stage of a workflow. Each
+ * turn is one callClaude(); the response's tool calls are classified and
+ * applied before its ledger row is written; a turn that ends before the done
+ * rule holds gets a nudge naming what is missing. Limits on turns, failures in
+ * a row and cost stop a runaway stage: the workflow is marked stuck and written
+ * to review/ with the reason.
+ * @module
+ */
+import Anthropic from "@anthropic-ai/sdk";
+import { callClaude, type ClaudeDeps, type Exchange } from "../claude/call_claude.ts";
+import type { Turn } from "../claude/request.ts";
+import type { AgentId, Config } from "../config/schema.ts";
+import { CostCapError } from "../errors.ts";
+import { TOOL_DEFINITIONS } from "./tools.ts";
+import { AGENTS, type Stage } from "./agents.ts";
+import { type PromptSet, renderVolatile } from "./prompts.ts";
+import { runTool, type ToolCallResult } from "./run_tool.ts";
+import type { Workflow, WorkflowStore } from "./store.ts";
+import type { ContentState } from "./state.ts";
+import { appendTranscript, mirrorWorkflow } from "../output/workflow_files.ts";
+import { publishArticle, renderArticle, renderDraft } from "../output/article.ts";
+import { writeReview } from "../output/review.ts";
+
+/** How long a workflow waits after an API error that survived the SDK's retries. */
+export const API_ERROR_BACKOFF_MS = 60_000;
+
+export interface PipelineDeps extends ClaudeDeps {
+  store: WorkflowStore;
+  config: Config;
+  prompts: PromptSet;
+  dataDir: string;
+  now: () => number;
+  signal?: AbortSignal;
+}
+
+export type StageResult =
+  | { kind: "advanced"; from: AgentId; to: Stage }
+  | { kind: "published"; path: string }
+  | { kind: "flagged"; reason: string }
+  | { kind: "stuck"; reason: string }
+  | { kind: "waiting"; reason: string; until: number; cap?: string }
+  | { kind: "interrupted" };
+
+/** Runs the workflow's current stage to its end, or until something stops it. */
+export async function runStage(deps: PipelineDeps, workflowId: string): Promise<StageResult> {
+  const workflow = deps.store.get(workflowId);
+  if (workflow.stage === "done") throw new Error(`workflow ${workflowId} is done`);
+  const agentId = workflow.stage;
+  const agent = AGENTS[agentId];
+  const settings = deps.config.agents[agentId];
+  const model = workflow.models[agentId];
+  const state = workflow.state;
+  const save = async () => {
+    deps.store.update(workflowId, { state });
+    await mirrorWorkflow(deps.dataDir, workflowId, { brief: state.brief, draftMarkdown: renderDraft(state) });
+  };
+  const pending: Promise<void>[] = [];
+  const record = (exchange: Exchange) => pending.push(appendTranscriptSafely(deps, workflowId, exchange));
+
+  if (workflow.status !== "ready") {
+    deps.store.update(workflowId, { status: "ready", reason: null, waitUntil: null });
+  }
+  const volatile = renderVolatile(deps.prompts, agentId, state);
+  const stable = [deps.prompts.shared.text, deps.prompts.agents[agentId].stable.text];
+  const turns: Turn[] = [];
+  let failuresInARow = 0;
+
+  for (let turn = 1; turn <= settings.maxTurns; turn++) {
+    if (agent.missing(state) === null) break;
+    let results: ToolCallResult[] = [];
+    let message: Anthropic.Message;
+    try {
+      ({ message } = await callClaude(deps, {
+        agentId,
+        workflowId,
+        turn,
+        model,
+        maxTokens: settings.maxTokens,
+        cacheTtl: settings.cacheTtl,
+        effort: settings.effort,
+        thinking: settings.thinking,
+        webSearchMaxUses: settings.webSearch.enabled && agentId === "researcher"
+          ? settings.webSearch.maxUses
+          : undefined,
+        tools: TOOL_DEFINITIONS,
+        stable,
+        volatile,
+        turns,
+        signal: deps.signal,
+        judgeToolCalls: (response, callId) => {
+          results = response.content.filter((b) => b.type === "tool_use").map((b) =>
+            runTool(agentId, state, b.name, b.input)
+          );
+          deps.store.recordToolCalls({ callId, workflowId, agentId, model, turn }, results);
+          return { made: results.length, succeeded: results.filter((r) => r.outcome === "ok").length };
+        },
+        record,
+      }));
+    } catch (error) {
+      await Promise.all(pending);
+      await save();
+      return await stopped(deps, workflow, error);
+    }
+    await Promise.all(pending);
+    await save();
+
+    const toolUses = message.content.filter((b): b is Anthropic.ToolUseBlock => b.type === "tool_use");
+    turns.push({ role: "assistant", content: message.content as Anthropic.ContentBlockParam[] });
+    const reply: Anthropic.ContentBlockParam[] = toolUses.map((use, i) => ({
+      type: "tool_result",
+      tool_use_id: use.id,
+      content: results[i]?.content ?? "not run",
+      ...(results[i]?.outcome === "ok" ? {} : { is_error: true }),
+    }));
+    if (toolUses.length && results.every((r) => r.outcome !== "ok")) failuresInARow++;
+    else if (toolUses.length) failuresInARow = 0;
+    if (failuresInARow >= settings.maxConsecutiveFailures) {
+      return await stuck(
+        deps,
+        workflow,
+        `${agentId}: ${failuresInARow} turns in a row whose tool calls all failed`,
+      );
+    }
+    if (message.stop_reason === "refusal") {
+      return await stuck(deps, workflow, `${agentId}: the model refused`);
+    }
+    const missing = agent.missing(state);
+    if (missing === null) break;
+    if (!toolUses.length) {
+      deps.store.event(workflowId, agentId, "nudge", missing);
+      reply.push({ type: "text", text: nudge(agentId, missing, message.stop_reason) });
+    }
+    turns.push({ role: "user", content: reply });
+  }
+
+  const missing = agent.missing(state);
+  if (missing !== null) {
+    return await stuck(deps, workflow, `${agentId}: ${settings.maxTurns} turns used and still ${missing}`);
+  }
+  return await finishStage(deps, workflow, state);
+}
+
+function nudge(agent: AgentId, missing: string, stopReason: string | null): string {
+  const cut = stopReason === "max_tokens" ? "Your answer was cut off at max_tokens. " : "";
+  return `${cut}Your job as ${agent} is not done yet: ${missing}. Continue with your tools.`;
+}
+
+/** The done rule holds: move to the next stage, or publish, or flag. */
+async function finishStage(
+  deps: PipelineDeps,
+  workflow: Workflow,
+  state: ContentState,
+): Promise<StageResult> {
+  const agentId = workflow.stage as AgentId;
+  const to = AGENTS[agentId].next(state);
+  const turns = deps.ledger.db.prepare(
+    "SELECT COUNT(*) AS n FROM ai_call_log WHERE workflow_instance_id = ? AND agent_id = ?",
+  ).get(workflow.id, agentId) as { n: number };
+  deps.store.event(workflow.id, agentId, "stage_done", JSON.stringify({ turns: turns.n, to }));
+
+  if (agentId === "editor" && state.decision?.kind === "flagged") {
+    const reason = state.decision.reason;
+    deps.store.update(workflow.id, { state, stage: "editor", status: "flagged", reason });
+    await writeReview(deps.dataDir, workflow.id, { kind: "flagged", reason, state, stage: "editor" });
+    return { kind: "flagged", reason };
+  }
+  if (agentId === "editor" && state.decision?.kind === "revisions") {
+    state.revisionRounds++;
+    state.decision = null;
+  }
+  if (agentId === "publisher") return await publish(deps, workflow, state);
+  deps.store.update(workflow.id, { state, stage: to, status: "ready", reason: null, waitUntil: null });
+  return { kind: "advanced", from: agentId, to };
+}
+
+/** Writes the article and marks the workflow published. Also used by `approve`. */
+export async function publish(
+  deps: Pick<PipelineDeps, "ledger" | "store" | "dataDir" | "now">,
+  workflow: Workflow,
+  state: ContentState,
+): Promise<StageResult> {
+  const metadata = state.metadata;
+  if (!metadata) throw new Error("publish needs metadata");
+  const spent = deps.ledger.db.prepare(
+    "SELECT cost_nano_usd AS n FROM spend_workflow WHERE workflow_instance_id = ?",
+  )
+    .get(workflow.id) as { n: number } | undefined;
+  const content = renderArticle(state, {
+    workflowId: workflow.id,
+    models: workflow.models,
+    costUsd: (spent?.n ?? 0) / 1e9,
+    publishedAt: new Date(deps.now()).toISOString(),
+  });
+  const path = await publishArticle(deps.dataDir, metadata.slug, content);
+  deps.store.update(workflow.id, {
+    state,
+    stage: "done",
+    status: "published",
+    publishedPath: path,
+    reason: null,
+  });
+  deps.store.event(workflow.id, "publisher", "published", path);
+  return { kind: "published", path };
+}
+
+async function stuck(deps: PipelineDeps, workflow: Workflow, reason: string): Promise<StageResult> {
+  const current = deps.store.get(workflow.id);
+  deps.store.update(workflow.id, { status: "stuck", reason });
+  deps.store.event(workflow.id, current.stage, "stuck", reason);
+  await writeReview(deps.dataDir, workflow.id, {
+    kind: "stuck",
+    reason,
+    state: current.state,
+    stage: current.stage,
+  });
+  return { kind: "stuck", reason };
+}
+
+/** A call failed: wait for a cap or a transient error, stop on a permanent one. */
+async function stopped(deps: PipelineDeps, workflow: Workflow, error: unknown): Promise<StageResult> {
+  if (error instanceof CostCapError) {
+    const { cap, resetsAt } = error.breach;
+    if (resetsAt === null) return await stuck(deps, workflow, `${error.message}`);
+    const reason = `waiting for cap ${cap} to reset at ${new Date(resetsAt).toISOString()}`;
+    deps.store.update(workflow.id, { status: "waiting", reason, waitUntil: resetsAt });
+    deps.store.event(workflow.id, workflow.stage, "waiting", reason);
+    return { kind: "waiting", reason, until: resetsAt, cap };
+  }
+  if (error instanceof Anthropic.APIUserAbortError) return { kind: "interrupted" };
+  if (error instanceof Anthropic.AuthenticationError || error instanceof Anthropic.PermissionDeniedError) {
+    throw error; // no workflow can go on: the caller stops
+  }
+  if (error instanceof Anthropic.BadRequestError || error instanceof Anthropic.NotFoundError) {
+    return await stuck(deps, workflow, `API refused the request: ${(error as Error).message}`);
+  }
+  if (error instanceof Anthropic.APIError) {
+    const until = deps.now() + API_ERROR_BACKOFF_MS;
+    const reason = `API error, retrying after ${new Date(until).toISOString()}: ${(error as Error).message}`;
+    deps.store.update(workflow.id, { status: "waiting", reason, waitUntil: until });
+    deps.store.event(workflow.id, workflow.stage, "waiting", reason);
+    return { kind: "waiting", reason, until };
+  }
+  throw error;
+}
+
+async function appendTranscriptSafely(
+  deps: PipelineDeps,
+  workflowId: string,
+  exchange: Exchange,
+): Promise<void> {
+  // The transcript is a record, not the source of truth: a failed append must not lose the turn.
+  try {
+    await appendTranscript(deps.dataDir, workflowId, { ts: deps.now(), ...exchange });
+  } catch (error) {
+    console.error(`pressroom: transcript of ${workflowId}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Building a workflow request from what a person gives: a topic, a notes file,
+ * source files (from `submit`), or a request file dropped into the inbox.
+ * Every problem is a UserInputError naming the file or argument.
+ * @module
+ */
+import { basename } from "node:path";
+import { UsageError, UserInputError } from "../errors.ts";
+import type { WorkflowRequest } from "./state.ts";
+
+/** Larger files are refused: they would only be truncated by the model's context. */
+export const MAX_FILE_BYTES = 200_000;
+export const MAX_TOPIC_CHARS = 300;
+
+export function checkTopic(topic: string, where: string): string {
+  const clean = topic.trim();
+  if (!clean) throw new UsageError(`${where}: the topic is empty`);
+  if (clean.length > MAX_TOPIC_CHARS) {
+    throw new UsageError(`${where}: the topic is longer than ${MAX_TOPIC_CHARS} characters`);
+  }
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(clean)) {
+    throw new UsageError(`${where}: the topic has control characters`);
+  }
+  return clean;
+}
+
+export async function readTextInput(path: string, what: string): Promise<string> {
+  let bytes: Uint8Array;
+  try {
+    const info = await Deno.stat(path);
+    if (!info.isFile) throw new UserInputError(`${what} ${path}: not a file`);
+    if (info.size > MAX_FILE_BYTES) {
+      throw new UserInputError(`${what} ${path}: larger than ${MAX_FILE_BYTES} bytes`);
+    }
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof UserInputError) throw error;
+    throw new UserInputError(`${what} ${path}: cannot read: ${(error as Error).message}`);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new UserInputError(`${what} ${path}: not UTF-8 text`);
+  }
+}
+
+export async function requestFromArgs(
+  topic: string,
+  notesFile?: string,
+  sourceFiles: string[] = [],
+): Promise<WorkflowRequest> {
+  const request: WorkflowRequest = { topic: checkTopic(topic, "submit") };
+  if (notesFile) request.notes = await readTextInput(notesFile, "--notes");
+  if (sourceFiles.length) {
+    request.sources = await Promise.all(
+      sourceFiles.map(async (f) => ({ name: basename(f), text: await readTextInput(f, "--source") })),
+    );
+  }
+  return request;
+}
+
+/**
+ * An inbox file: `.json` with `{ "topic", "notes"?, "sources"?: [{ "name", "text" }] }`, or a text file
+ * (`.md`, `.txt`) whose first line is the topic and the rest the notes.
+ */
+export async function requestFromInboxFile(path: string): Promise<WorkflowRequest> {
+  const text = await readTextInput(path, "inbox file");
+  const name = basename(path);
+  if (name.endsWith(".json")) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new UserInputError(`inbox file ${name}: not valid JSON: ${(error as Error).message}`);
+    }
+    const r = raw as Record<string, unknown>;
+    if (typeof r !== "object" || r === null || typeof r.topic !== "string") {
+      throw new UserInputError(`inbox file ${name}: topic: expected a string`);
+    }
+    const request: WorkflowRequest = { topic: checkTopic(r.topic, `inbox file ${name}: topic`) };
+    if (r.notes !== undefined) {
+      if (typeof r.notes !== "string") {
+        throw new UserInputError(`inbox file ${name}: notes: expected a string`);
+      }
+      request.notes = r.notes;
+    }
+    if (r.sources !== undefined) {
+      const ok = Array.isArray(r.sources) &&
+        r.sources.every((s) => typeof s?.name === "string" && typeof s?.text === "string");
+      if (!ok) {
+        throw new UserInputError(
+          `inbox file ${name}: sources: expected [{ "name": string, "text": string }]`,
+        );
+      }
+      request.sources = (r.sources as { name: string; text: string }[]).map(({ name, text }) => ({
+        name,
+        text,
+      }));
+    }
+    return request;
+  }
+  const [first, ...rest] = text.split("\n");
+  const request: WorkflowRequest = {
+    topic: checkTopic(first.replace(/^#+\s*/, ""), `inbox file ${name}: first line`),
+  };
+  const notes = rest.join("\n").trim();
+  if (notes) request.notes = notes;
+  return request;
+}

@@ -1,0 +1,175 @@
+/**
+ * Workflows in SQLite (the ledger's file): creation with models pinned, state
+ * saves, status changes, events and classified tool calls.
+ * @module
+ */
+import { ulid } from "ulid";
+import { AGENT_IDS, type AgentId } from "../config/schema.ts";
+import { type Db, transaction } from "../db/sqlite.ts";
+import { UserInputError } from "../errors.ts";
+import type { Stage } from "./agents.ts";
+import type { ToolCallResult } from "./run_tool.ts";
+import { type ContentState, emptyState, type WorkflowRequest } from "./state.ts";
+
+export type WorkflowStatus = "ready" | "waiting" | "stuck" | "flagged" | "published";
+
+export interface Workflow {
+  id: string;
+  topic: string;
+  createdTs: number;
+  updatedTs: number;
+  stage: Stage;
+  status: WorkflowStatus;
+  /** The model of each agent, pinned when the workflow was created. */
+  models: Record<AgentId, string>;
+  state: ContentState;
+  reason: string | null;
+  waitUntil: number | null;
+  publishedPath: string | null;
+}
+
+export interface WorkflowPatch {
+  stage?: Stage;
+  status?: WorkflowStatus;
+  reason?: string | null;
+  waitUntil?: number | null;
+  publishedPath?: string | null;
+  state?: ContentState;
+}
+
+/** A workflow id that does not exist. */
+export class UnknownWorkflowError extends UserInputError {
+  constructor(id: string) {
+    super(`no workflow "${id}"; \`pressroom status\` lists them`);
+    this.name = "UnknownWorkflowError";
+  }
+}
+
+interface Row {
+  id: string;
+  topic: string;
+  created_ts: number;
+  updated_ts: number;
+  stage: Stage;
+  status: WorkflowStatus;
+  models: string;
+  state: string;
+  reason: string | null;
+  wait_until: number | null;
+  published_path: string | null;
+}
+
+const fromRow = (r: Row): Workflow => ({
+  id: r.id,
+  topic: r.topic,
+  createdTs: r.created_ts,
+  updatedTs: r.updated_ts,
+  stage: r.stage,
+  status: r.status,
+  models: JSON.parse(r.models),
+  state: JSON.parse(r.state),
+  reason: r.reason,
+  waitUntil: r.wait_until,
+  publishedPath: r.published_path,
+});
+
+export class WorkflowStore {
+  constructor(readonly db: Db, readonly now: () => number = Date.now) {}
+
+  /** A new workflow at intake, with each agent's model pinned from `models`. */
+  create(request: WorkflowRequest, models: Record<AgentId, string>): Workflow {
+    const now = this.now();
+    const id = ulid(now);
+    const pinned = Object.fromEntries(AGENT_IDS.map((a) => [a, models[a]])) as Record<AgentId, string>;
+    transaction(this.db, () => {
+      this.db.prepare(
+        `INSERT INTO workflow (id, topic, created_ts, updated_ts, stage, status, models, state)
+         VALUES (?, ?, ?, ?, 'intake', 'ready', ?, ?)`,
+      ).run(id, request.topic, now, now, JSON.stringify(pinned), JSON.stringify(emptyState(request)));
+      this.#event(id, "intake", "created", JSON.stringify(pinned), now);
+    });
+    return this.get(id);
+  }
+
+  get(id: string): Workflow {
+    const row = this.db.prepare("SELECT * FROM workflow WHERE id = ?").get(id) as Row | undefined;
+    if (!row) throw new UnknownWorkflowError(id);
+    return fromRow(row);
+  }
+
+  list(): Workflow[] {
+    return (this.db.prepare("SELECT * FROM workflow ORDER BY created_ts, id").all() as unknown as Row[]).map(
+      fromRow,
+    );
+  }
+
+  /** Workflows an agent may work on now: ready, or waiting with the wait over. */
+  ready(now = this.now()): Workflow[] {
+    return (this.db.prepare(
+      `SELECT * FROM workflow WHERE stage != 'done'
+         AND (status = 'ready' OR (status = 'waiting' AND wait_until IS NOT NULL AND wait_until <= ?))
+       ORDER BY updated_ts, id`,
+    ).all(now) as unknown as Row[]).map(fromRow);
+  }
+
+  update(id: string, patch: WorkflowPatch): void {
+    const sets: string[] = ["updated_ts = ?"];
+    const values: (string | number | null)[] = [this.now()];
+    const column = {
+      stage: "stage",
+      status: "status",
+      reason: "reason",
+      waitUntil: "wait_until",
+      publishedPath: "published_path",
+    } as const;
+    for (const [key, name] of Object.entries(column)) {
+      if (key in patch) {
+        sets.push(`${name} = ?`);
+        values.push((patch as Record<string, string | number | null>)[key] ?? null);
+      }
+    }
+    if (patch.state) {
+      sets.push("state = ?");
+      values.push(JSON.stringify(patch.state));
+    }
+    const result = this.db.prepare(`UPDATE workflow SET ${sets.join(", ")} WHERE id = ?`).run(...values, id);
+    if (result.changes === 0) throw new UnknownWorkflowError(id);
+  }
+
+  event(id: string, stage: Stage | null, kind: string, detail?: string): void {
+    this.#event(id, stage, kind, detail ?? null, this.now());
+  }
+
+  #event(id: string, stage: Stage | null, kind: string, detail: string | null, ts: number): void {
+    this.db.prepare(
+      "INSERT INTO workflow_event (workflow_instance_id, ts, stage, kind, detail) VALUES (?, ?, ?, ?, ?)",
+    )
+      .run(id, ts, stage, kind, detail);
+  }
+
+  recordToolCalls(
+    call: { callId: string; workflowId: string; agentId: AgentId; model: string; turn: number },
+    results: ToolCallResult[],
+  ): void {
+    const insert = this.db.prepare(
+      `INSERT INTO tool_call (call_id, workflow_instance_id, agent_id, model, turn, tool, outcome, message, ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const now = this.now();
+    transaction(this.db, () => {
+      for (const r of results) {
+        insert.run(
+          call.callId,
+          call.workflowId,
+          call.agentId,
+          call.model,
+          call.turn,
+          r.tool.slice(0, 100),
+          r.outcome,
+          r.outcome === "ok" ? null : r.content.slice(0, 1000),
+          now,
+        );
+      }
+    });
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * The twelve tools: one zod schema and one handler each, offered identically
+ * to every agent (so all agents share one cached prefix). The `owner` of a
+ * mutation tool is the only agent allowed to call it; the read tools belong to all.
+ * @module
+ */
+import { z } from "zod";
+import type { AgentId } from "../config/schema.ts";
+import {
+  BRIEF_FIELDS,
+  type BriefField,
+  type ContentState,
+  type Draft,
+  MAX_REVISION_ROUNDS,
+  type Section,
+} from "./state.ts";
+
+/** The state refuses a valid call: unknown section, duplicate, out of order. */
+export class ToolLogicError extends Error {
+  override name = "ToolLogicError";
+}
+
+const text = (min: number, max: number) =>
+  z.string().trim().min(min).max(max).refine((s) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s), {
+    message: "contains control characters",
+  });
+const sectionId = z.string().regex(/^s[1-9]\d{0,3}$/, "a section id looks like s1, s2, …");
+
+/** Per-field rules for the brief; a value that breaks them fails the tool's schema. */
+export const BRIEF_RULES: Record<BriefField, z.ZodType<string>> = {
+  title: text(3, 150),
+  audience: text(3, 300),
+  angle: text(10, 600),
+  key_points: text(3, 2000).refine((s) => s.split(/\n|;/).filter((p) => p.trim().length >= 3).length >= 2, {
+    message: "give at least two key points, one per line or separated by ;",
+  }),
+  keywords: text(2, 500).refine((s) => {
+    const words = s.split(",").map((w) => w.trim()).filter(Boolean);
+    return words.length >= 1 && words.length <= 12 && words.every((w) => w.length >= 2 && w.length <= 40);
+  }, { message: "1 to 12 comma-separated keywords of 2 to 40 characters" }),
+  tone: text(3, 100),
+  target_words: z.string().trim().regex(/^\d+$/, "a whole number of words").refine(
+    (s) => Number(s) >= 200 && Number(s) <= 5000,
+    { message: "between 200 and 5000 words" },
+  ),
+  sources: text(1, 2000),
+};
+
+const schemas = {
+  update_brief_field: z.strictObject({ field: z.enum(BRIEF_FIELDS), value: z.string() }).superRefine(
+    (args, ctx) => {
+      const result = BRIEF_RULES[args.field].safeParse(args.value);
+      if (!result.success) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["value"],
+          message: `${args.field}: ${result.error.issues[0].message}`,
+        });
+      }
+    },
+  ),
+  get_brief: z.strictObject({}),
+  create_draft: z.strictObject({
+    title: text(3, 150),
+    sections: z.array(z.strictObject({ heading: text(2, 120), goal: text(5, 500) })).min(3).max(12),
+  }),
+  add_section: z.strictObject({ heading: text(2, 120), goal: text(5, 500), after: sectionId.optional() }),
+  add_citation: z.strictObject({
+    section_id: sectionId,
+    url: z.url({ protocol: /^https?$/, hostname: z.regexes.domain }).max(2000),
+    title: text(1, 300),
+    quote: text(1, 1000).optional(),
+  }),
+  add_research_note: z.strictObject({ section_id: sectionId, note: text(3, 2000) }),
+  get_draft: z.strictObject({}),
+  update_section: z.strictObject({ section_id: sectionId, markdown: text(1, 20_000) }),
+  request_revision: z.strictObject({ section_id: sectionId, instructions: text(5, 1000) }),
+  flag_for_review: z.strictObject({ reason: text(5, 1000) }),
+  promote_to_published: z.strictObject({}),
+  set_metadata: z.strictObject({
+    slug: z.string().max(80).regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lowercase words joined by hyphens"),
+    description: text(1, 300),
+    tags: z.array(text(1, 40).regex(/^[^,\n]+$/, "a tag has no commas")).min(1).max(8),
+  }),
+} as const;
+
+export type ToolName = keyof typeof schemas;
+type Args<T extends ToolName> = z.output<typeof schemas[T]>;
+
+interface ToolSpec<T extends ToolName> {
+  owner: AgentId | "all";
+  description: string;
+  /** Applies the call to `state` (validating before changing anything) and returns the result text. */
+  handle(state: ContentState, args: Args<T>): string;
+}
+
+function section(draft: Draft | null, id: string): Section {
+  if (!draft) throw new ToolLogicError("there is no draft yet: the planner creates it");
+  const found = draft.sections.find((s) => s.id === id);
+  if (!found) {
+    throw new ToolLogicError(
+      `no section ${id}; the sections are ${draft.sections.map((s) => s.id).join(", ")}`,
+    );
+  }
+  return found;
+}
+
+function newSection(draft: Draft, heading: string, goal: string): Section {
+  return { id: `s${draft.nextId++}`, heading, goal, citations: [], notes: [], markdown: "" };
+}
+
+const outline = (draft: Draft) => draft.sections.map((s) => `${s.id}: ${s.heading}`).join("; ");
+
+export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
+  update_brief_field: {
+    owner: "intake",
+    description: `Set one field of the article brief. Fields: ${BRIEF_FIELDS.join(", ")}. ` +
+      "key_points: one per line; keywords: comma-separated; target_words: a number from 200 to 5000.",
+    handle(state, { field, value }) {
+      state.brief[field] = value.trim();
+      const missing = BRIEF_FIELDS.filter((f) => !state.brief[f]);
+      return `${field} set. ${
+        missing.length ? `Still missing: ${missing.join(", ")}.` : "The brief is complete."
+      }`;
+    },
+  },
+  get_brief: {
+    owner: "all",
+    description: "Read the brief as it stands, the fields still missing, and the original request.",
+    handle(state) {
+      const missing = BRIEF_FIELDS.filter((f) => !state.brief[f]);
+      return JSON.stringify({ brief: state.brief, missing, request: state.request });
+    },
+  },
+  create_draft: {
+    owner: "planner",
+    description:
+      "Create the draft with its title and 3 to 12 sections (heading and goal each). Returns the section ids.",
+    handle(state, { title, sections }) {
+      if (state.draft) {
+        throw new ToolLogicError(`a draft already exists (${outline(state.draft)}); use add_section`);
+      }
+      const draft: Draft = { title, sections: [], nextId: 1 };
+      for (const s of sections) draft.sections.push(newSection(draft, s.heading, s.goal));
+      state.draft = draft;
+      return `Draft created. Sections: ${outline(draft)}.`;
+    },
+  },
+  add_section: {
+    owner: "planner",
+    description:
+      "Add a section to the draft, at the end or after the section id given in `after`. Returns its id.",
+    handle(state, { heading, goal, after }) {
+      const draft = state.draft;
+      if (!draft) throw new ToolLogicError("there is no draft yet: call create_draft first");
+      if (draft.sections.length >= 12) {
+        throw new ToolLogicError("the draft already has 12 sections, the most allowed");
+      }
+      if (draft.sections.some((s) => s.heading.toLowerCase() === heading.toLowerCase())) {
+        throw new ToolLogicError(`a section is already headed "${heading}"`);
+      }
+      const index = after === undefined
+        ? draft.sections.length
+        : draft.sections.indexOf(section(draft, after)) + 1;
+      const added = newSection(draft, heading, goal);
+      draft.sections.splice(index, 0, added);
+      return `Section ${added.id} added. Sections: ${outline(draft)}.`;
+    },
+  },
+  add_citation: {
+    owner: "researcher",
+    description: "Attach a source (http or https URL, title, optional quote) to a section.",
+    handle(state, { section_id, url, title, quote }) {
+      const target = section(state.draft, section_id);
+      if (target.citations.some((c) => c.url === url)) {
+        throw new ToolLogicError(`${section_id} already cites ${url}`);
+      }
+      target.citations.push(quote ? { url, title, quote } : { url, title });
+      return `Citation added to ${section_id}. ${uncovered(state.draft!)}`;
+    },
+  },
+  add_research_note: {
+    owner: "researcher",
+    description: "Attach a research note (facts, figures, angles to use) to a section.",
+    handle(state, { section_id, note }) {
+      section(state.draft, section_id).notes.push(note);
+      return `Note added to ${section_id}. ${uncovered(state.draft!)}`;
+    },
+  },
+  get_draft: {
+    owner: "all",
+    description:
+      "Read the draft: title, and each section's id, heading, goal, citations, notes, text and open revision.",
+    handle(state) {
+      if (!state.draft) return JSON.stringify({ draft: null });
+      const { title, sections } = state.draft;
+      return JSON.stringify({ title, sections, revision_rounds: state.revisionRounds });
+    },
+  },
+  update_section: {
+    owner: "writer",
+    description:
+      "Write (or rewrite) a section's text in Markdown, without its heading. Answers its open revision.",
+    handle(state, { section_id, markdown }) {
+      const target = section(state.draft, section_id);
+      target.markdown = markdown;
+      delete target.revision;
+      const left = state.draft!.sections.filter((s) => !s.markdown || s.revision).map((s) => s.id);
+      return `${section_id} written. ${
+        left.length ? `Still to write: ${left.join(", ")}.` : "Every section is written."
+      }`;
+    },
+  },
+  request_revision: {
+    owner: "editor",
+    description:
+      `Send a section back to the writer with instructions (at most ${MAX_REVISION_ROUNDS} rounds per article).`,
+    handle(state, { section_id, instructions }) {
+      const target = section(state.draft, section_id);
+      if (state.decision?.kind === "promoted" || state.decision?.kind === "flagged") {
+        throw new ToolLogicError(`the article is already ${state.decision.kind}`);
+      }
+      if (state.revisionRounds >= MAX_REVISION_ROUNDS) {
+        throw new ToolLogicError(
+          `${MAX_REVISION_ROUNDS} revision rounds are used up: promote_to_published or flag_for_review`,
+        );
+      }
+      if (!target.markdown) throw new ToolLogicError(`${section_id} has no text yet to revise`);
+      target.revision = instructions;
+      state.decision = { kind: "revisions" };
+      return `Revision requested on ${section_id}.`;
+    },
+  },
+  flag_for_review: {
+    owner: "editor",
+    description: "Stop the article and put it in the review queue for a person, with the reason.",
+    handle(state, { reason }) {
+      if (state.decision?.kind === "promoted") throw new ToolLogicError("the article is already promoted");
+      state.decision = { kind: "flagged", reason };
+      return "Flagged for review.";
+    },
+  },
+  promote_to_published: {
+    owner: "editor",
+    description: "Approve the article for publishing. Every section must have text and no open revision.",
+    handle(state) {
+      const draft = state.draft;
+      if (!draft) throw new ToolLogicError("there is no draft");
+      if (state.decision?.kind === "flagged") throw new ToolLogicError("the article is already flagged");
+      const unwritten = draft.sections.filter((s) => !s.markdown).map((s) => s.id);
+      if (unwritten.length) throw new ToolLogicError(`sections without text: ${unwritten.join(", ")}`);
+      const open = draft.sections.filter((s) => s.revision).map((s) => s.id);
+      if (open.length) throw new ToolLogicError(`revisions still open on ${open.join(", ")}`);
+      state.decision = { kind: "promoted" };
+      return "Promoted: the publisher takes it from here.";
+    },
+  },
+  set_metadata: {
+    owner: "publisher",
+    description: "Set the article's slug (lowercase words joined by hyphens, at most 80 characters), " +
+      "description (at most 300 characters) and 1 to 8 tags.",
+    handle(state, { slug, description, tags }) {
+      state.metadata = { slug, description, tags };
+      return "Metadata set.";
+    },
+  },
+};
+
+function uncovered(draft: Draft): string {
+  const left = draft.sections.filter((s) => !s.citations.length && !s.notes.length).map((s) => s.id);
+  return left.length ? `Sections without research: ${left.join(", ")}.` : "Every section has research.";
+}
+
+export const TOOL_NAMES = Object.keys(TOOLS) as ToolName[];
+
+/** The mutation tools an agent may call. */
+export function toolsOf(agent: AgentId): ToolName[] {
+  return TOOL_NAMES.filter((name) => TOOLS[name].owner === agent);
+}
+
+export function schemaOf(name: ToolName): z.ZodType {
+  return schemas[name];
+}
+
+/** The twelve tool definitions for the API, identical for every agent. */
+export const TOOL_DEFINITIONS = TOOL_NAMES.map((name) => {
+  const { $schema: _, ...input_schema } = z.toJSONSchema(schemas[name], { io: "input" }) as Record<
+    string,
+    unknown
+  >;
+  return {
+    name,
+    description: TOOLS[name].description,
+    input_schema: input_schema as {
+      type: "object";
+      properties?: Record<string, unknown>;
+      required?: string[];
+    },
+  };
+});
