@@ -20,18 +20,21 @@ export interface Summary {
   simulated: boolean;
 }
 
-export function summarize(db: Db): Summary {
+/** Figures over workflows created at or after `since` (epoch ms) and their calls. */
+export function summarize(db: Db, since = 0): Summary {
   const costs = (db.prepare(
     `SELECT s.cost_nano_usd AS nano FROM workflow w JOIN spend_workflow s ON s.workflow_instance_id = w.id
-     WHERE w.status = 'published'`,
-  ).all() as { nano: number }[]).map((r) => r.nano / 1e9);
+     WHERE w.status = 'published' AND w.created_ts >= ?`,
+  ).all(since) as { nano: number }[]).map((r) => r.nano / 1e9);
   const calls = db.prepare(
-    `SELECT agent_id AS agent, model, outcome, COUNT(*) AS n FROM tool_call GROUP BY agent_id, model, outcome`,
-  ).all() as { agent: string; model: string; outcome: string; n: number }[];
+    `SELECT agent_id AS agent, model, outcome, COUNT(*) AS n FROM tool_call WHERE ts >= ?
+     GROUP BY agent_id, model, outcome`,
+  ).all(since) as { agent: string; model: string; outcome: string; n: number }[];
   const cache = db.prepare(
     `SELECT COALESCE(SUM(cache_read_tokens), 0) AS r, COALESCE(SUM(cache_write_tokens), 0) AS w,
-            COALESCE(SUM(input_tokens), 0) AS i, COALESCE(MAX(backend = 'sim'), 0) AS sim FROM ai_call_log`,
-  ).get() as { r: number; w: number; i: number; sim: number };
+            COALESCE(SUM(input_tokens), 0) AS i, COALESCE(MAX(backend = 'sim'), 0) AS sim
+     FROM ai_call_log WHERE ts >= ?`,
+  ).get(since) as { r: number; w: number; i: number; sim: number };
   return {
     completions: distribution(costs),
     toolAccuracy: accuracy(calls),
