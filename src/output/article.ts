@@ -1,0 +1,145 @@
+/**
+ * The article and the working draft as Markdown, and publishing an article
+ * under `published/<slug>.md` without ever overwriting a file.
+ * @module
+ */
+import { BRIEF_FIELDS, type Citation, type ContentState, type Section } from "../pipeline/state.ts";
+import { writeFileExclusive } from "./atomic.ts";
+import { OutputStateError } from "./errors.ts";
+import { serializeFrontMatter } from "./front_matter.ts";
+import { blockQuote, citationItem, closeOpenFences, escapeInline, listItem } from "./markdown.ts";
+import { assertSlug, dataPaths } from "./paths.ts";
+
+export interface ArticleExtra {
+  workflowId: string;
+  /** Agent id -> model pinned for it. */
+  models: Record<string, string>;
+  /** The workflow's total cost in dollars. */
+  costUsd: number;
+  /** ISO 8601 timestamp. */
+  publishedAt: string;
+}
+
+/** Most suffixes tried for a taken slug (`<slug>-2.md` … `<slug>-1000.md`). */
+export const MAX_SLUG_SUFFIX = 1000;
+
+/** All citations of the draft in reading order, each URL once. */
+function sources(sections: Section[]): Citation[] {
+  const seen = new Set<string>();
+  const out: Citation[] = [];
+  for (const section of sections) {
+    for (const citation of section.citations) {
+      const key = citation.url.trim();
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(citation);
+    }
+  }
+  return out;
+}
+
+function join(blocks: string[]): string {
+  return blocks.filter((b) => b !== "").join("\n\n") + "\n";
+}
+
+/**
+ * The published article: front matter (title, description, tags, workflow id,
+ * models, cost, published_at), `# title`, every section as `## heading` and
+ * its Markdown, then `## Sources` listing each cited URL once. Headings and
+ * link titles are escaped to one literal line. Needs a draft and metadata
+ * (throws `OutputStateError` otherwise).
+ */
+export function renderArticle(state: ContentState, extra: ArticleExtra): string {
+  const draft = state.draft;
+  if (!draft) throw new OutputStateError("cannot render the article: there is no draft");
+  if (!state.metadata) {
+    throw new OutputStateError("cannot render the article: set_metadata has not succeeded");
+  }
+  const title = draft.title || state.brief.title || state.request.topic;
+  const frontMatter = serializeFrontMatter({
+    title,
+    description: state.metadata.description,
+    tags: [...state.metadata.tags],
+    workflow_id: extra.workflowId,
+    models: { ...extra.models },
+    cost_usd: extra.costUsd,
+    published_at: extra.publishedAt,
+  });
+  const blocks = [`# ${escapeInline(title)}`];
+  for (const section of draft.sections) {
+    blocks.push(`## ${escapeInline(section.heading)}`);
+    blocks.push(closeOpenFences(section.markdown.trim()));
+  }
+  const cited = sources(draft.sections);
+  if (cited.length) blocks.push("## Sources", cited.map(citationItem).join("\n"));
+  return frontMatter + "\n" + join(blocks);
+}
+
+/**
+ * The draft as it stands, for `workflows/<id>/draft.md` and review files:
+ * title, each section with its goal, open revision, text (or a placeholder),
+ * research notes and citations, and the editor's state.
+ */
+export function renderDraft(state: ContentState): string {
+  const draft = state.draft;
+  if (!draft) {
+    const title = state.brief.title || state.request.topic;
+    return join([`# ${escapeInline(title)}`, "_No draft yet._"]);
+  }
+  const blocks = [`# ${escapeInline(draft.title)}`];
+  const status = [`Revision rounds: ${state.revisionRounds}`];
+  if (state.decision) {
+    status.push(
+      state.decision.kind === "flagged"
+        ? `Editor decision: flagged (${escapeInline(state.decision.reason)})`
+        : `Editor decision: ${state.decision.kind}`,
+    );
+  }
+  blocks.push(`_${status.join(" · ")}_`);
+  for (const section of draft.sections) {
+    blocks.push(`## ${section.id} · ${escapeInline(section.heading)}`);
+    blocks.push(`_Goal:_ ${escapeInline(section.goal)}`);
+    if (section.revision) blocks.push(blockQuote(closeOpenFences(`**Open revision:** ${section.revision}`)));
+    blocks.push(closeOpenFences(section.markdown.trim()) || "_(not written yet)_");
+    if (section.notes.length) {
+      blocks.push(
+        "**Research notes**",
+        section.notes.map((note) => listItem(closeOpenFences(note))).join("\n"),
+      );
+    }
+    if (section.citations.length) {
+      blocks.push("**Citations**", section.citations.map(citationItem).join("\n"));
+    }
+  }
+  return join(blocks);
+}
+
+/** The brief as a Markdown list, in field order (missing fields shown as such). */
+export function renderBrief(state: ContentState): string {
+  return BRIEF_FIELDS.map((field) => {
+    const value = state.brief[field];
+    return value === undefined
+      ? `- **${field}:** _(missing)_`
+      : listItem(closeOpenFences(`**${field}:** ${value}`));
+  }).join("\n");
+}
+
+/**
+ * Write `published/<slug>.md`; if that name is taken, `<slug>-2.md`,
+ * `<slug>-3.md` … Never overwrites: each name is claimed with a hard link of
+ * a fully written file (or an exclusive create), so two processes publishing
+ * the same slug at once get two files. The slug is validated again here
+ * (`InvalidSlugError`). Returns the absolute path written.
+ */
+export async function publishArticle(dataDir: string, slug: string, content: string): Promise<string> {
+  assertSlug(slug);
+  const paths = dataPaths(dataDir);
+  await Deno.mkdir(paths.published, { recursive: true });
+  for (let n = 1; n <= MAX_SLUG_SUFFIX; n++) {
+    const path = paths.publishedFile(slug, n);
+    if (await writeFileExclusive(path, content)) return path;
+  }
+  throw new OutputStateError(
+    `cannot publish "${slug}": ${slug}.md to ${slug}-${MAX_SLUG_SUFFIX}.md are all taken`,
+  );
+}

@@ -1,0 +1,176 @@
+/**
+ * Crash-safe file writes. `writeFileAtomic` never leaves a half-written target:
+ * a reader sees the old file or the new one. `writeFileExclusive` publishes a
+ * complete file under a name only if the name is free, race-safe between
+ * processes. `appendLine` adds one JSONL line with a single O_APPEND write.
+ * @module
+ */
+import { basename, dirname } from "node:path";
+
+const encoder = new TextEncoder();
+
+export interface AtomicWriteOptions {
+  /** File mode of a new file (before the umask). Default 0o644. */
+  mode?: number;
+  /**
+   * Test seam: runs after the temporary file is written and synced, just
+   * before the rename. Throwing here must leave the old target intact.
+   */
+  beforeRename?: (tempPath: string) => void | Promise<void>;
+}
+
+function toBytes(data: string | Uint8Array): Uint8Array {
+  return typeof data === "string" ? encoder.encode(data) : data;
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) offset += await file.write(bytes.subarray(offset));
+}
+
+/** The name of a temporary sibling of `path`: hidden, unique, recognisable (`.name.<random>.tmp`). */
+export function tempSibling(path: string): string {
+  const random = crypto.getRandomValues(new Uint8Array(8));
+  const hex = Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${dirname(path)}/.${basename(path)}.${hex}.tmp`;
+}
+
+/** True for the temporary files this module creates (left behind only by a crash mid-write). */
+export function isTempName(name: string): boolean {
+  return /^\..+\.[0-9a-f]{16}\.tmp$/.test(name);
+}
+
+async function removeQuietly(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch {
+    // already gone, or never created
+  }
+}
+
+/** fsync a folder so that a rename or link in it survives a power cut. Best effort. */
+async function syncDir(dir: string): Promise<void> {
+  let handle: Deno.FsFile | undefined;
+  try {
+    handle = await Deno.open(dir, { read: true });
+    await handle.sync();
+  } catch {
+    // some platforms and file systems cannot open or sync a folder; the data itself is synced
+  } finally {
+    handle?.close();
+  }
+}
+
+/** Write `bytes` to a new, unique temporary sibling of `path`, synced to disk. Returns its path. */
+async function writeTemp(path: string, bytes: Uint8Array, mode: number): Promise<string> {
+  for (let attempt = 0;; attempt++) {
+    const temp = tempSibling(path);
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(temp, { write: true, createNew: true, mode });
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists && attempt < 5) continue;
+      throw error;
+    }
+    try {
+      await writeAll(file, bytes);
+      await file.sync();
+    } catch (error) {
+      file.close();
+      await removeQuietly(temp);
+      throw error;
+    }
+    file.close();
+    return temp;
+  }
+}
+
+/**
+ * Replace `path` with `data` atomically: write a unique temporary file in the
+ * same folder, fsync it, rename it over the target, fsync the folder. On any
+ * failure the temporary file is removed and the old file (if any) is untouched.
+ * The parent folder must exist.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const temp = await writeTemp(path, toBytes(data), options.mode ?? 0o644);
+  try {
+    await options.beforeRename?.(temp);
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await removeQuietly(temp);
+    throw error;
+  }
+  await syncDir(dirname(path));
+}
+
+/**
+ * Create `path` with `data` only if nothing exists under that name; never
+ * overwrites. The content is written and synced under a temporary name, then
+ * hard-linked to `path` (link fails if the name is taken, atomically, also
+ * between processes), so a reader never sees a partial file. On file systems
+ * without hard links it falls back to an exclusive create (O_EXCL).
+ * Returns false if the name was taken, true if the file was created.
+ */
+export async function writeFileExclusive(
+  path: string,
+  data: string | Uint8Array,
+  options: { mode?: number } = {},
+): Promise<boolean> {
+  const bytes = toBytes(data);
+  const mode = options.mode ?? 0o644;
+  const temp = await writeTemp(path, bytes, mode);
+  try {
+    await Deno.link(temp, path);
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return false;
+    if (error instanceof Deno.errors.NotFound) throw error;
+    // no hard links here (e.g. some FUSE or FAT file systems): exclusive create instead
+    return await createExclusive(path, bytes, mode);
+  } finally {
+    await removeQuietly(temp);
+  }
+  await syncDir(dirname(path));
+  return true;
+}
+
+async function createExclusive(path: string, bytes: Uint8Array, mode: number): Promise<boolean> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { write: true, createNew: true, mode });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return false;
+    throw error;
+  }
+  try {
+    await writeAll(file, bytes);
+    await file.sync();
+  } catch (error) {
+    file.close();
+    await removeQuietly(path);
+    throw error;
+  }
+  file.close();
+  await syncDir(dirname(path));
+  return true;
+}
+
+/**
+ * Append one line (a newline is added) to `path`, creating the file and its
+ * parent folders. One write call on an O_APPEND handle, so lines from several
+ * writers never interleave within a line. A line may not contain a line break.
+ */
+export async function appendLine(path: string, line: string): Promise<void> {
+  if (/[\r\n]/.test(line)) throw new TypeError("appendLine: the line contains a line break");
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const file = await Deno.open(path, { append: true, create: true, mode: 0o644 });
+  try {
+    // a regular file takes the whole buffer in one write; the loop only guards a short write
+    await writeAll(file, encoder.encode(line + "\n"));
+  } finally {
+    file.close();
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The per-workflow mirror on disk: `workflows/<id>/request.json`, `brief.json`,
+ * `draft.md` (atomic rewrites) and `transcript.jsonl` (one JSON line per
+ * exchange). Everything written here passes through `redact`, so the API key
+ * (and any other secret handed in) never reaches these files.
+ * @module
+ */
+import { appendLine, writeFileAtomic } from "./atomic.ts";
+import { dataPaths } from "./paths.ts";
+
+/** What replaces a secret. Plain ASCII letters, so it never breaks a JSON string. */
+export const REDACTED = "[REDACTED]";
+
+/** Anthropic key-shaped tokens are redacted even when nobody named them as secrets. */
+const KEY_SHAPE = /sk-ant-[A-Za-z0-9_-]{8,}/g;
+
+/** Object keys whose string values are credentials whatever they hold (headers, options). */
+const SENSITIVE_KEY =
+  /^(x-api-key|api[-_]?key|authorization|proxy-authorization|auth[-_]?token|access[-_]?token)$/i;
+
+/** Secrets shorter than this from the environment are ignored (redacting "x" would shred every file). */
+const MIN_ENV_SECRET_LENGTH = 8;
+
+/**
+ * Replace every occurrence of each secret in `text` (as written, and as it
+ * appears inside a JSON string, i.e. with `"`, `\` and controls escaped), and
+ * every Anthropic key-shaped token, by `[REDACTED]`. Empty secrets are ignored.
+ */
+export function redact(text: string, secrets: readonly string[]): string {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (typeof secret !== "string" || secret.length === 0) continue;
+    forms.add(secret);
+    forms.add(JSON.stringify(secret).slice(1, -1));
+  }
+  // longest first, so a secret that contains another is removed whole
+  let out = text;
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join(REDACTED);
+  return out.replace(KEY_SHAPE, REDACTED);
+}
+
+/** The secrets Pressroom knows from its environment: the API key, when readable and long enough. */
+export function environmentSecrets(): string[] {
+  const out: string[] = [];
+  for (const name of ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"]) {
+    try {
+      // query first: reading an env var that is not granted could prompt on a terminal
+      if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") continue;
+      const value = Deno.env.get(name);
+      if (value && value.length >= MIN_ENV_SECRET_LENGTH) out.push(value);
+    } catch {
+      // no permission to read it: then this process cannot leak it either
+    }
+  }
+  return out;
+}
+
+/**
+ * JSON text of `value` with every key and string value redacted, and the
+ * values of credential-named keys (`x-api-key`, `authorization`, …) replaced.
+ */
+export function redactedJson(value: unknown, secrets: readonly string[], indent?: number): string {
+  const replacer = function (this: unknown, key: string, v: unknown): unknown {
+    if (typeof v === "string") return SENSITIVE_KEY.test(key) && v !== "" ? REDACTED : redact(v, secrets);
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+      const entries = Object.entries(v);
+      if (entries.some(([k]) => redact(k, secrets) !== k)) {
+        return Object.fromEntries(entries.map(([k, x]) => [redact(k, secrets), x]));
+      }
+    }
+    return v;
+  };
+  const text = JSON.stringify(value, replacer, indent);
+  if (text === undefined) throw new TypeError("redactedJson: the value has no JSON form");
+  // a secret spanning JSON tokens (a pathological secret like `","`) is still removed
+  return redact(text, secrets);
+}
+
+export interface SecretOptions {
+  /** Extra secrets to redact, on top of the environment's API key. */
+  secrets?: readonly string[];
+}
+
+function secretsFor(options: SecretOptions): string[] {
+  return [...environmentSecrets(), ...(options.secrets ?? [])];
+}
+
+/** What `mirrorWorkflow` writes; absent parts are left as they are on disk. */
+export interface WorkflowMirror {
+  request?: unknown;
+  brief?: unknown;
+  draftMarkdown?: string;
+}
+
+/**
+ * Rewrite `workflows/<id>/request.json`, `brief.json` and/or `draft.md`
+ * atomically (each file on its own), creating the folder. The id must be a ULID.
+ */
+export async function mirrorWorkflow(
+  dataDir: string,
+  workflowId: string,
+  files: WorkflowMirror,
+  options: SecretOptions = {},
+): Promise<void> {
+  const paths = dataPaths(dataDir).workflow(workflowId);
+  const secrets = secretsFor(options);
+  await Deno.mkdir(paths.dir, { recursive: true });
+  if (files.request !== undefined) {
+    await writeFileAtomic(paths.request, redactedJson(files.request, secrets, 2) + "\n");
+  }
+  if (files.brief !== undefined) {
+    await writeFileAtomic(paths.brief, redactedJson(files.brief, secrets, 2) + "\n");
+  }
+  if (files.draftMarkdown !== undefined) {
+    await writeFileAtomic(paths.draft, redact(files.draftMarkdown, secrets));
+  }
+}
+
+/**
+ * Append one exchange (a request, a response, a tool result …) to
+ * `workflows/<id>/transcript.jsonl` as a single redacted JSON line. The id
+ * must be a ULID. Throws `TypeError` for a value with no JSON form (a cycle, a
+ * BigInt) — nothing is written then.
+ */
+export async function appendTranscript(
+  dataDir: string,
+  workflowId: string,
+  entry: object,
+  options: SecretOptions = {},
+): Promise<void> {
+  const path = dataPaths(dataDir).workflow(workflowId).transcript;
+  let line = redactedJson(entry, secretsFor(options));
+  try {
+    JSON.parse(line);
+  } catch {
+    // only a secret that spans JSON syntax gets here: keep the file valid JSONL
+    line = JSON.stringify({ redaction_error: "entry dropped: redacting a secret broke its JSON form" });
+  }
+  await appendLine(path, line);
+}
