@@ -9,6 +9,10 @@ import { PressroomError } from "../errors.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io, openLedger } from "./context.ts";
 import { dayKey } from "../ledger/period.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import { loadPrompts, PROMPT_FILES } from "../pipeline/prompts.ts";
+import { TOOL_DEFINITIONS } from "../pipeline/tools.ts";
+import { countTokens } from "../sim/tokens.ts";
 
 /** A model this close to its retirement gets a warning. */
 const RETIREMENT_WARNING_DAYS = 60;
@@ -52,6 +56,8 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
     }
   }
 
+  await checkPrompts(loaded, say);
+
   try {
     const ledger = openLedger(loaded, io);
     try {
@@ -93,6 +99,42 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
     }
   }
   return failed ? 1 : 0;
+}
+
+/** Prompts load, and each stable prefix is long enough for its agent's model to cache it. */
+async function checkPrompts(loaded: LoadedConfig, say: (level: Level, text: string) => void): Promise<void> {
+  let prompts;
+  try {
+    prompts = await loadPrompts(loaded.promptsDir);
+  } catch (error) {
+    if (!(error instanceof PressroomError)) throw error;
+    say("fail", `prompts: ${error.message}`);
+    return;
+  }
+  const tools = JSON.stringify(TOOL_DEFINITIONS);
+  let short = 0;
+  for (const id of AGENT_IDS) {
+    const { model } = loaded.config.agents[id];
+    const priced = loaded.prices.require(model);
+    const prefixes: [string, string][] = [
+      ["shared stable block", tools + prompts.shared.text],
+      [`${id} stable block`, tools + prompts.shared.text + prompts.agents[id].stable.text],
+    ];
+    for (const [name, prefix] of prefixes) {
+      const tokens = countTokens(prefix, priced.tokenizerFactor);
+      if (tokens < priced.minCacheTokens) {
+        short++;
+        say(
+          "warn",
+          `prompts: the prefix up to the ${name} is about ${tokens} tokens, below ${model}'s minimum of ` +
+            `${priced.minCacheTokens} for ${id}: it will not be cached`,
+        );
+      }
+    }
+  }
+  if (!short) {
+    say("ok", `prompts: ${PROMPT_FILES.length} blocks; every stable prefix is long enough to cache`);
+  }
 }
 
 function daysBetween(from: string, to: string): number {

@@ -9,6 +9,7 @@ import { denoIo, type Io } from "./context.ts";
 import { doctorCommand } from "./doctor.ts";
 import { configJsonSchema } from "../config/schema.ts";
 import { initCommand } from "./init.ts";
+import { demoCommand, demoOptions } from "./demo.ts";
 import { submitCommand, submitOptions } from "./submit.ts";
 import { runCommand, runOptions } from "./run.ts";
 import { statusCommand, statusOptions } from "./status.ts";
@@ -45,6 +46,11 @@ const COMMANDS: Record<string, Command> = {
     summary: "<workflow>: publish a flagged article as it stands",
     options: {},
     run: approveCommand,
+  },
+  demo: {
+    summary: "[--workflows N] [--seed S]: run N workflows offline on the simulated model",
+    options: demoOptions,
+    run: demoCommand,
   },
   retry: {
     summary: "<workflow> [--stage S]: send a stuck or flagged workflow back to a stage",

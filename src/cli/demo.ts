@@ -1,0 +1,116 @@
+/**
+ * `pressroom demo [--workflows N] [--seed S]`: the whole pipeline offline, on
+ * the simulated model through the real SDK (its `fetch` option), no API key,
+ * no network. Ends with cost per completion, tool accuracy per agent and
+ * model, and cache hit rate. Everything it records is marked `sim`.
+ * @module
+ */
+import { createClient } from "../claude/client.ts";
+import { UsageError, UserInputError } from "../errors.ts";
+import { formatUsd, usdToNano } from "../ledger/money.ts";
+import { AGENT_IDS } from "../config/schema.ts";
+import { drain } from "../pipeline/runner.ts";
+import { mirrorWorkflow } from "../output/workflow_files.ts";
+import { summarize } from "../report/summary.ts";
+import { createSimulator } from "../sim/simulator.ts";
+import type { Parsed } from "./args.ts";
+import { configFrom, type Io } from "./context.ts";
+import { currentModels, pipelineContext } from "./pipeline_context.ts";
+import { describe } from "./run.ts";
+import { table } from "./table.ts";
+
+export const demoOptions = { workflows: { type: "string" }, seed: { type: "string" } } as const;
+
+export const DEMO_REQUESTS = [
+  {
+    topic: "How to keep a sourdough starter alive on a busy schedule",
+    notes: "See https://example.org/sourdough-basics",
+  },
+  {
+    topic: "What a heat pump costs to run in a cold climate",
+    notes: "Sources: https://example.org/heat-pumps",
+  },
+  { topic: "Choosing a first mechanical keyboard", notes: "Audience: office workers who type all day." },
+  { topic: "Why tide tables differ between nearby harbours", notes: "https://example.org/tides" },
+  { topic: "Backing up a small business laptop fleet", notes: "Budget: under $20 per machine per month." },
+];
+
+function positiveInt(value: string | undefined, fallback: number, flag: string, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new UsageError(`demo: ${flag} must be a whole number from 1 to ${max}`);
+  }
+  return n;
+}
+
+export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
+  const count = positiveInt(parsed.values.workflows as string | undefined, 3, "--workflows", 200);
+  const seed = positiveInt(parsed.values.seed as string | undefined, 1, "--seed", 2 ** 31);
+  const loaded = await configFrom(parsed, io);
+  const sim = createSimulator({ seed, prices: loaded.prices, now: io.now });
+  // The key is never sent anywhere: the simulator answers in process.
+  const client = createClient({
+    apiKey: "simulated",
+    baseURL: "http://simulated.pressroom.invalid",
+    fetch: sim.fetch,
+  });
+  const context = await pipelineContext(loaded, io, { kind: "sim", client });
+  const { deps } = context;
+  try {
+    const real = deps.ledger.db.prepare("SELECT COUNT(*) AS n FROM ai_call_log WHERE backend != 'sim'")
+      .get() as {
+        n: number;
+      };
+    if (real.n > 0) {
+      throw new UserInputError(
+        `demo: ${loaded.dataDir} holds real API spend; simulated spend would count toward its caps. ` +
+          "Run the demo in another folder: pressroom demo --data ./pressroom-demo",
+      );
+    }
+    const since = io.now();
+    for (let i = 0; i < count; i++) {
+      const request = DEMO_REQUESTS[i % DEMO_REQUESTS.length];
+      const workflow = deps.store.create(request, currentModels(loaded));
+      await mirrorWorkflow(loaded.dataDir, workflow.id, { request });
+    }
+    io.out(`demo: ${count} workflows on the simulated model (seed ${seed}), data in ${loaded.dataDir}`);
+    const result = await drain(deps, (event) => io.out(describe(event)));
+    for (const [agent, b] of result.blocked) {
+      io.out(`cap ${b.cap} stopped the ${agent}; it resets at ${new Date(b.until).toISOString()}`);
+    }
+    printSummary(io, summarize(deps.ledger.db, since));
+    return 0;
+  } finally {
+    context.close();
+  }
+}
+
+function printSummary(io: Io, s: ReturnType<typeof summarize>): void {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const c = s.completions;
+  io.out("");
+  io.out(`Simulated results (not real API spend):`);
+  io.out(
+    `cost per completion: mean ${formatUsd(usdToNano(c.meanUsd))}, p50 ${formatUsd(usdToNano(c.p50Usd))}, ` +
+      `p90 ${formatUsd(usdToNano(c.p90Usd))} over ${c.count} published`,
+  );
+  const order = (a: string) => AGENT_IDS.indexOf(a as never);
+  const rows = [
+    ["agent", "model", "tool calls", "ok", "wrong tool", "malformed", "logic"],
+    ...[...s.toolAccuracy].sort((a, b) => order(a.agent) - order(b.agent)).map((t) => [
+      t.agent,
+      t.model,
+      String(t.calls),
+      pct(t.rate),
+      String(t.byOutcome.wrong_tool ?? 0),
+      String(t.byOutcome.malformed_args ?? 0),
+      String(t.byOutcome.logic_error ?? 0),
+    ]),
+  ];
+  for (const line of table(rows, ["l", "l"])) io.out(line);
+  io.out(
+    `cache hit rate: ${pct(s.cache.hitRate)} of prompt tokens read from cache ` +
+      `(${s.cache.readTokens} read, ${s.cache.writeTokens} written, ${s.cache.uncachedTokens} uncached)`,
+  );
+}

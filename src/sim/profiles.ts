@@ -1,0 +1,84 @@
+/**
+ * Model profiles for the simulated model, as data, chosen by model family.
+ *
+ * Tool accuracy follows the field report (seed/, three weeks of ai_call_log rows):
+ * Sonnet 4.6 got 81% of tool calls right on the first attempt (6% wrong tool, 9%
+ * malformed args, ~4% logically wrong); Opus 4.7 94% (1% / 3% / 2%) and wrote about
+ * 1,400 more output tokens per writer call. Haiku is not in the report: a bit
+ * worse than Sonnet, terser and faster. Latencies are rough public figures.
+ * @module
+ */
+import type { Family } from "../models/catalog.ts";
+import type { PriceBook } from "../models/price_book.ts";
+
+/** How a mutation attempt goes wrong; `ok` when it does not. */
+export type Outcome = "ok" | "wrong_tool" | "malformed" | "logic";
+
+export interface ModelProfile {
+  family: Family;
+  /** Chance that one mutation tool call fails, by kind; the rest succeed. */
+  failures: { wrong_tool: number; malformed: number; logic: number };
+  latency: { baseMs: number; perOutputTokenMs: number };
+  /** Chance of ending a turn with text only while work remains (the pipeline then nudges). */
+  textOnlyRate: number;
+  /** The writer's section length, relative to target_words / sections. */
+  verbosity: number;
+  /** Words of visible planning the writer puts before each section it writes. */
+  writerPlanWords: number;
+  /** Words of preamble before other tool calls. */
+  preambleWords: number;
+  /** The editor's decision: revise (while rounds remain) and flag rates; otherwise it promotes. */
+  editor: { reviseRate: number; flagRate: number };
+  /** Chance the researcher uses web search on a turn, when the request offers it. */
+  webSearchRate: number;
+}
+
+export const PROFILES: Record<Family, ModelProfile> = {
+  sonnet: {
+    family: "sonnet",
+    failures: { wrong_tool: 0.06, malformed: 0.09, logic: 0.04 },
+    latency: { baseMs: 800, perOutputTokenMs: 14 },
+    textOnlyRate: 0.04,
+    verbosity: 1,
+    writerPlanWords: 40,
+    preambleWords: 12,
+    editor: { reviseRate: 0.3, flagRate: 0.03 },
+    webSearchRate: 0.5,
+  },
+  opus: {
+    family: "opus",
+    failures: { wrong_tool: 0.01, malformed: 0.03, logic: 0.02 },
+    latency: { baseMs: 1400, perOutputTokenMs: 25 },
+    textOnlyRate: 0.02,
+    verbosity: 1.3,
+    writerPlanWords: 580,
+    preambleWords: 30,
+    editor: { reviseRate: 0.25, flagRate: 0.02 },
+    webSearchRate: 0.6,
+  },
+  haiku: {
+    family: "haiku",
+    failures: { wrong_tool: 0.08, malformed: 0.11, logic: 0.05 },
+    latency: { baseMs: 400, perOutputTokenMs: 7 },
+    textOnlyRate: 0.06,
+    verbosity: 0.85,
+    writerPlanWords: 20,
+    preambleWords: 8,
+    editor: { reviseRate: 0.35, flagRate: 0.05 },
+    webSearchRate: 0.4,
+  },
+};
+
+/** The profile of a model's family; a configured model of no known family plays Sonnet. */
+export function profileFor(model: string, prices: PriceBook): ModelProfile {
+  return PROFILES[prices.lookup(model)?.family ?? "sonnet"];
+}
+
+/** Draws how one mutation attempt goes, from one uniform number in [0, 1). */
+export function drawOutcome(profile: ModelProfile, u: number): Outcome {
+  const { wrong_tool, malformed, logic } = profile.failures;
+  if (u < wrong_tool) return "wrong_tool";
+  if (u < wrong_tool + malformed) return "malformed";
+  if (u < wrong_tool + malformed + logic) return "logic";
+  return "ok";
+}

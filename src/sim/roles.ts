@@ -1,0 +1,426 @@
+/**
+ * The six roles the simulated model plays, by the tool contract. Each stage
+ * starts by reading the state (get_brief, and get_draft where the role needs
+ * the draft), then makes one mutation call per turn toward the agent's done
+ * rule, and ends the turn with text when its work looks done. A profile decides
+ * how often a mutation call goes wrong (wrong tool, malformed, logic), how often
+ * a turn ends early with text only, and how long the writer's output is. After
+ * an error result the next turn draws afresh. Pure; randomness from the Rng given.
+ * @module
+ */
+import { AGENT_IDS, type AgentId } from "../config/schema.ts";
+import { BRIEF_FIELDS, type BriefField, type ContentState, MAX_REVISION_ROUNDS } from "../pipeline/state.ts";
+import { BRIEF_RULES, schemaOf, type ToolName } from "../pipeline/tools.ts";
+import { type Conversation, knownState } from "./conversation.ts";
+import { logicError, malformed, type ToolUse, wrongTool } from "./mistakes.ts";
+import { drawOutcome, type ModelProfile, type Outcome } from "./profiles.ts";
+import type { Rng } from "./rng.ts";
+import { countTokens } from "./tokens.ts";
+import {
+  capitalize,
+  clean,
+  clip,
+  contentWords,
+  countWords,
+  findUrls,
+  paragraphs,
+  prose,
+  slugify,
+  titleCase,
+} from "./writing.ts";
+
+export type { ToolUse } from "./mistakes.ts";
+
+export interface RoleInput {
+  /** The `x-pressroom-agent` header. */
+  agent: string | null;
+  conversation: Conversation;
+  profile: ModelProfile;
+  rng: Rng;
+  maxTokens: number;
+  tokenizerFactor: number;
+  /** Set when the request offers server-side web search. */
+  webSearch?: { maxUses: number };
+}
+
+/** One server-side web search and what it found. */
+export interface WebSearch {
+  query: string;
+  results: { url: string; title: string }[];
+}
+
+export interface RoleTurn {
+  /** Text before the calls, or the whole answer when there are none. */
+  text?: string;
+  calls: ToolUse[];
+  searches: WebSearch[];
+  /** How the turn's mutation call was meant to go; absent when it made none. */
+  outcome?: Outcome;
+}
+
+const READS: Record<AgentId, ToolName[]> = {
+  intake: ["get_brief"],
+  planner: ["get_brief", "get_draft"],
+  researcher: ["get_brief", "get_draft"],
+  writer: ["get_brief", "get_draft"],
+  editor: ["get_brief", "get_draft"],
+  publisher: ["get_brief"],
+};
+
+const isAgent = (id: string | null): id is AgentId => AGENT_IDS.includes(id as AgentId);
+
+interface Plan {
+  /** The correct next call, or undefined when the work is done. */
+  call?: ToolUse;
+  /** Said when done (or when there is nothing this role can do). */
+  done: string;
+  /** Text before the call. */
+  preamble?: string;
+  searches?: WebSearch[];
+}
+
+export function playRole(input: RoleInput): RoleTurn {
+  const { agent, conversation, rng, profile } = input;
+  if (!isAgent(agent)) {
+    return {
+      text:
+        "This is the simulated model. No x-pressroom-agent header named one of the six roles, so I have " +
+        "nothing to do.",
+      calls: [],
+      searches: [],
+    };
+  }
+  const reads = READS[agent];
+  const missingRead = reads.some((r) => !(r === "get_brief" ? conversation.brief : conversation.draft));
+  if (missingRead || conversation.endedWithText) {
+    return {
+      text: `Let me read ${
+        reads.map((r) => (r === "get_brief" ? "the brief" : "the draft")).join(" and ")
+      } first.`,
+      calls: reads.map((name) => ({ name, input: {} })),
+      searches: [],
+    };
+  }
+  const state = knownState(conversation);
+  const plan = PLANNERS[agent](state, input);
+  if (!plan.call) return { text: plan.done, calls: [], searches: [] };
+  if (rng.chance(profile.textOnlyRate)) {
+    return {
+      text: rng.pick([
+        "I think this is in good shape now.",
+        "That should cover what was asked.",
+        "Let me know if you would like any changes.",
+      ]),
+      calls: [],
+      searches: [],
+    };
+  }
+  const preamble = plan.preamble ??
+    `Calling ${plan.call.name}. ` +
+      prose(rng, profile.preambleWords, contentWords(JSON.stringify(plan.call.input)).slice(0, 4), "note")
+        .join(" ");
+  let outcome = drawOutcome(profile, rng.next());
+  let call = plan.call;
+  if (outcome === "wrong_tool") call = wrongTool(agent, plan.call, rng);
+  if (outcome === "logic") {
+    const mistaken = logicError(plan.call, state, rng);
+    if (mistaken) call = mistaken;
+    else outcome = "malformed"; // this agent's tools have no state rule to break
+  }
+  if (outcome === "malformed") call = malformed(plan.call, rng);
+  return { text: preamble, calls: [call], searches: plan.searches ?? [], outcome };
+}
+
+const PLANNERS: Record<AgentId, (state: ContentState, input: RoleInput) => Plan> = {
+  intake: planIntake,
+  planner: planPlanner,
+  researcher: planResearcher,
+  writer: planWriter,
+  editor: planEditor,
+  publisher: planPublisher,
+};
+
+// ---- intake ----
+
+/** A value for each brief field that its rule accepts whatever the request holds. */
+const FALLBACK_BRIEF: Record<BriefField, string> = {
+  title: "A Practical Guide",
+  audience: "General readers who want a practical introduction",
+  angle: "What it means in practice, and how to get real value from it",
+  key_points: "What it is and why it matters\nHow it works in practice\nHow to get started",
+  keywords: "guide, practice",
+  tone: "clear and practical",
+  target_words: "1000",
+  sources: "No sources given; cite reputable public references.",
+};
+
+const labelled = (notes: string, label: string) =>
+  notes.match(new RegExp(`^\\s*${label}\\s*[:\\-]\\s*(.+)$`, "im"))?.[1];
+
+/** The brief field's value, derived from the request's topic, notes and sources. */
+export function briefValue(field: BriefField, state: ContentState, rng: Rng): string {
+  const topic = clean(state.request.topic ?? "") || "the topic";
+  const notes = state.request.notes ?? "";
+  const value = ((): string => {
+    switch (field) {
+      case "title":
+        return titleCase(clip(topic, 140));
+      case "audience":
+        return clip(
+          labelled(notes, "audience") ?? `Readers who want a clear, practical take on ${clip(topic, 200)}`,
+          300,
+        );
+      case "angle":
+        return clip(
+          labelled(notes, "angle") ??
+            `What ${clip(topic, 400)} means in practice, and how to get value from it`,
+          600,
+        );
+      case "key_points": {
+        const bullets = notes.split("\n").map((l) => l.match(/^\s*(?:[-*•]|\d+[.)])\s+(.+)$/)?.[1])
+          .filter((p): p is string => !!p && clean(p).length >= 3).map((p) => clip(p, 200));
+        const points = bullets.length >= 2 ? bullets.slice(0, 8) : [
+          `What ${clip(topic, 120)} is and why it matters now`,
+          `How ${clip(topic, 120)} works in practice`,
+          "Common mistakes and how to avoid them",
+          "How to get started this week",
+        ];
+        return points.join("\n");
+      }
+      case "keywords": {
+        const words = contentWords(`${topic} ${labelled(notes, "keywords") ?? ""}`)
+          .filter((w) => w.length <= 40 && !w.includes(","));
+        return words.slice(0, 6).join(", ");
+      }
+      case "tone":
+        return clip(
+          labelled(notes, "tone") ??
+            rng.pick(["clear and practical", "friendly and direct", "expert but approachable"]),
+          100,
+        );
+      case "target_words": {
+        const asked = Number(notes.match(/(\d{3,4})\s*words/i)?.[1] ?? 1000);
+        return String(Math.min(5000, Math.max(200, asked)));
+      }
+      case "sources": {
+        const named = (state.request.sources ?? []).map((s) => clip(s.name, 200));
+        const urls = findUrls(`${notes}\n${(state.request.sources ?? []).map((s) => s.text).join("\n")}`);
+        return clip([...named, ...urls].join("\n"), 2000);
+      }
+    }
+  })();
+  return BRIEF_RULES[field].safeParse(value).success ? value : FALLBACK_BRIEF[field];
+}
+
+function planIntake(state: ContentState, { rng }: RoleInput): Plan {
+  const field = BRIEF_FIELDS.find((f) => !state.brief[f]);
+  if (!field) return { done: "The brief is complete: all eight fields are set." };
+  return {
+    call: { name: "update_brief_field", input: { field, value: briefValue(field, state, rng) } },
+    done: "",
+    preamble: `Next I'll set the ${field.replace("_", " ")} from the request.`,
+  };
+}
+
+// ---- planner ----
+
+const FILLER_SECTIONS = [
+  { heading: "Background", goal: "Give the reader the context they need before the details." },
+  { heading: "In practice", goal: "Show how this works day to day, with one concrete example." },
+  { heading: "What to do next", goal: "Leave the reader with clear next steps." },
+];
+
+export function draftPlan(
+  state: ContentState,
+): { title: string; sections: { heading: string; goal: string }[] } {
+  const title = clip(state.brief.title ?? titleCase(state.request.topic ?? ""), 150);
+  const points = (state.brief.key_points ?? "").split(/\n|;/).map((p) => clean(p)).filter((p) =>
+    p.length >= 3
+  );
+  const sections: { heading: string; goal: string }[] = [];
+  const seen = new Set<string>();
+  for (const point of [...points.slice(0, 6)]) {
+    const heading = capitalize(clip(point.replace(/[.:;]+$/, ""), 80));
+    if (heading.length < 2 || seen.has(heading.toLowerCase())) continue;
+    seen.add(heading.toLowerCase());
+    sections.push({ heading, goal: clip(`Explain ${point.charAt(0).toLowerCase()}${point.slice(1)}`, 500) });
+  }
+  for (const filler of FILLER_SECTIONS) {
+    if (sections.length >= 3) break;
+    if (!seen.has(filler.heading.toLowerCase())) sections.push(filler);
+  }
+  return { title: title.length >= 3 ? title : "Untitled article", sections };
+}
+
+function planPlanner(state: ContentState): Plan {
+  if (state.draft) {
+    return {
+      done: `The draft is planned: ${state.draft.sections.map((s) => `${s.id} ${s.heading}`).join("; ")}.`,
+    };
+  }
+  return { call: { name: "create_draft", input: draftPlan(state) }, done: "" };
+}
+
+// ---- researcher ----
+
+const citable = (url: string) =>
+  schemaOf("add_citation").safeParse({ section_id: "s1", url, title: "source" }).success;
+
+function planResearcher(state: ContentState, input: RoleInput): Plan {
+  const { rng, profile, webSearch } = input;
+  const draft = state.draft;
+  if (!draft) return { done: "There is no draft yet, so there is nothing to research." };
+  const index = draft.sections.findIndex((s) => !s.citations.length && !s.notes.length);
+  if (index < 0) return { done: "Every section has research." };
+  const section = draft.sections[index];
+  const topicWords = contentWords(`${section.heading} ${state.brief.keywords ?? ""}`).slice(0, 5);
+  const given = findUrls([
+    state.request.notes ?? "",
+    state.brief.sources ?? "",
+    ...(state.request.sources ?? []).map((s) => s.text),
+  ].join("\n")).filter(citable);
+  const searches: WebSearch[] = [];
+  if (webSearch && webSearch.maxUses > 0 && rng.chance(profile.webSearchRate)) {
+    const slug = slugify(`${section.heading}`, 50) || section.id;
+    const query = clip(`${section.heading} ${state.request.topic ?? ""}`, 200);
+    searches.push({
+      query,
+      results: [1, 2, 3].map((n) => ({
+        url: `https://example.org/search/${slug}-${n}`,
+        title: `${section.heading} (result ${n})`,
+      })),
+    });
+  }
+  const candidates = searches.length ? searches[0].results.map((r) => r.url) : given;
+  const cite = candidates.length ? rng.chance(0.75) : rng.chance(0.5);
+  const preamble = `Researching ${section.id} (${section.heading}).`;
+  if (!cite) {
+    const note = clip(`For "${section.heading}": ${prose(rng, 30, topicWords).join(" ")}`, 2000);
+    return {
+      call: { name: "add_research_note", input: { section_id: section.id, note } },
+      done: "",
+      preamble,
+      searches,
+    };
+  }
+  const url = candidates.length
+    ? candidates[(index + rng.int(0, candidates.length - 1)) % candidates.length]
+    : `https://example.org/${slugify(section.heading, 60) || section.id}`;
+  const args: Record<string, unknown> = {
+    section_id: section.id,
+    url,
+    title: clip(
+      searches[0]?.results.find((r) => r.url === url)?.title ?? `${section.heading}: background`,
+      300,
+    ),
+  };
+  if (rng.chance(0.5)) args.quote = clip(prose(rng, 15, topicWords)[0], 1000);
+  return { call: { name: "add_citation", input: args }, done: "", preamble, searches };
+}
+
+// ---- writer ----
+
+function planWriter(state: ContentState, input: RoleInput): Plan {
+  const { rng, profile, maxTokens, tokenizerFactor } = input;
+  const draft = state.draft;
+  if (!draft) return { done: "There is no draft yet, so there is nothing to write." };
+  const section = draft.sections.find((s) => !s.markdown || s.revision);
+  if (!section) return { done: "Every section is written and no revision is open." };
+  const target = Number(state.brief.target_words) || 1000;
+  const keywords = (state.brief.keywords ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+  const topics = [section.heading.toLowerCase(), ...keywords, ...contentWords(section.goal).slice(0, 3)];
+  let words = Math.max(40, Math.round((target / draft.sections.length) * profile.verbosity));
+  let planWords = profile.writerPlanWords;
+  // A model writes to fit its output budget: shrink until the answer fits in 95% of max_tokens.
+  for (let attempt = 0;; attempt++) {
+    const preamble = `Writing ${section.id} (${section.heading}). ` +
+      prose(rng, planWords, topics, "plan").join(" ");
+    const sentences = prose(rng, words, topics);
+    if (section.revision) {
+      sentences.unshift(`This version answers the editor's note: ${clip(section.revision, 200)}`);
+    }
+    if (section.notes.length) {
+      sentences.splice(1, 0, `Our research found this: ${clip(section.notes[0], 300)}`);
+    }
+    const citation = section.citations[0];
+    if (citation) {
+      sentences.splice(
+        2,
+        0,
+        `As [${clip(citation.title, 80)}](${citation.url}) puts it, the details matter.`,
+      );
+    }
+    const markdown = clip(paragraphs(rng, sentences), 20_000);
+    const call = { name: "update_section", input: { section_id: section.id, markdown } };
+    const tokens = countTokens(preamble, tokenizerFactor) +
+      countTokens(JSON.stringify(call), tokenizerFactor);
+    if (tokens <= maxTokens * 0.95 || attempt >= 6 || words <= 20) return { call, done: "", preamble };
+    const scale = (maxTokens * 0.9) / tokens;
+    words = Math.max(20, Math.floor(words * scale));
+    planWords = Math.floor(planWords * scale);
+  }
+}
+
+/** Words of the section texts, for tests and reports. */
+export function draftWords(state: ContentState): number {
+  return (state.draft?.sections ?? []).reduce((n, s) => n + countWords(s.markdown), 0);
+}
+
+// ---- editor ----
+
+const REVISIONS = [
+  "Tighten this section and add one concrete example.",
+  "The opening is slow: lead with the main point, then support it.",
+  "Tie this section back to the brief's angle and cut the repetition.",
+  "Use the research notes here; a claim needs its source.",
+];
+
+function planEditor(state: ContentState, { rng, profile }: RoleInput): Plan {
+  if (state.decision) {
+    const said = {
+      promoted: "Promoted for publishing.",
+      flagged: "Flagged for review.",
+      revisions: "Revisions requested.",
+    };
+    return { done: said[state.decision.kind] };
+  }
+  const draft = state.draft;
+  const flag = (reason: string): Plan => ({ call: { name: "flag_for_review", input: { reason } }, done: "" });
+  if (!draft) return flag("There is no draft to review.");
+  const unwritten = draft.sections.filter((s) => !s.markdown).map((s) => s.id);
+  if (unwritten.length) return flag(`Sections without text: ${unwritten.join(", ")}.`);
+  const open = draft.sections.filter((s) => s.revision).map((s) => s.id);
+  if (open.length) return flag(`Revisions are still open on ${open.join(", ")}.`);
+  const u = rng.next();
+  if (u < profile.editor.flagRate) {
+    const s = rng.pick(draft.sections);
+    return flag(`The claims in ${s.id} (${s.heading}) need a person to check them against the sources.`);
+  }
+  if (state.revisionRounds < MAX_REVISION_ROUNDS && u < profile.editor.flagRate + profile.editor.reviseRate) {
+    const s = rng.pick(draft.sections);
+    return {
+      call: { name: "request_revision", input: { section_id: s.id, instructions: rng.pick(REVISIONS) } },
+      done: "",
+    };
+  }
+  return { call: { name: "promote_to_published", input: {} }, done: "" };
+}
+
+// ---- publisher ----
+
+export function metadataFor(state: ContentState): { slug: string; description: string; tags: string[] } {
+  const title = state.brief.title ?? state.request.topic ?? "";
+  const slug = slugify(title, 80) || "article";
+  const description =
+    clip(state.brief.angle ?? `An article about ${clean(state.request.topic ?? "")}`, 300) ||
+    "An article.";
+  const keywords = (state.brief.keywords ?? "").split(",").map((k) => clip(k, 40))
+    .filter((k) => k.length >= 1 && !/[,\n]/.test(k));
+  const tags = [...new Set(keywords)].slice(0, 8);
+  return { slug, description, tags: tags.length ? tags : [slug.split("-")[0] || "article"] };
+}
+
+function planPublisher(state: ContentState): Plan {
+  if (state.metadata) return { done: `Metadata set: the article goes out as ${state.metadata.slug}.` };
+  return { call: { name: "set_metadata", input: { ...metadataFor(state) } }, done: "" };
+}

@@ -1,0 +1,120 @@
+/**
+ * The pipeline end to end for tests: the real SDK over loopback HTTP to the
+ * fake Messages API (which checks every request's shape and the key), which
+ * answers with the simulated model unless a test script takes the turn.
+ * @module
+ */
+// deno-lint-ignore-file no-explicit-any
+import { createClient } from "../../src/claude/client.ts";
+import { type Config, configSchema } from "../../src/config/schema.ts";
+import { Ledger } from "../../src/ledger/ledger.ts";
+import type { PipelineDeps } from "../../src/pipeline/loop.ts";
+import { loadPrompts } from "../../src/pipeline/prompts.ts";
+import { drain, type DrainEvent } from "../../src/pipeline/runner.ts";
+import { WorkflowStore } from "../../src/pipeline/store.ts";
+import { PriceBook } from "../../src/models/price_book.ts";
+import { createSimulator, type SimulatorOptions } from "../../src/sim/simulator.ts";
+import { type FakeApi, okReply, type Received, type Reply, startFakeApi } from "../fake_api/server.ts";
+import { tempDir, TEST_KEY } from "../helpers.ts";
+
+/** A turn a test plays instead of the simulator: tool calls, or plain text (which ends the turn). */
+export type Scripted = { calls: { name: string; input: unknown }[] } | { text: string };
+
+/** Returns the scripted turn for this request, or undefined to let the simulator answer. */
+export type Script = (agent: string, request: Received, n: number) => Scripted | undefined;
+
+export interface Harness {
+  deps: PipelineDeps;
+  api: FakeApi;
+  dir: string;
+  events: DrainEvent[];
+  /** Drains ready work; returns the events of this drain. */
+  run(): Promise<DrainEvent[]>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  config?: unknown;
+  script?: Script;
+  sim?: SimulatorOptions;
+  now?: () => number;
+}
+
+let toolUseCounter = 0;
+
+export function scriptedReply(request: Received, turn: Scripted): Reply {
+  const content = "text" in turn ? [{ type: "text", text: turn.text }] : turn.calls.map((c) => ({
+    type: "tool_use",
+    id: `toolu_test_${++toolUseCounter}`,
+    name: c.name,
+    input: c.input,
+  }));
+  return okReply(request, { content, stop_reason: "text" in turn ? "end_turn" : "tool_use" });
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = await tempDir();
+  const now = options.now ?? Date.now;
+  const prices = new PriceBook();
+  const sim = createSimulator({ seed: 1, prices, now, ...options.sim });
+  const api = startFakeApi({
+    apiKey: TEST_KEY,
+    reply: async (request, n) => {
+      const agent = request.headers.get("x-pressroom-agent") ?? "";
+      const scripted = options.script?.(agent, request, n);
+      if (scripted) return scriptedReply(request, scripted);
+      const response = await sim.handle(
+        new Request("http://sim.invalid/v1/messages", {
+          method: "POST",
+          headers: request.headers,
+          body: JSON.stringify(request.body),
+        }),
+      );
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch { /* a malformed body, passed on as it is */ }
+      return { status: response.status, body, headers: Object.fromEntries(response.headers) };
+    },
+  });
+  const config: Config = configSchema.parse(options.config ?? {});
+  const ledger = Ledger.open({ dataDir: dir, caps: config.caps, now });
+  const events: DrainEvent[] = [];
+  const deps: PipelineDeps = {
+    ledger,
+    store: new WorkflowStore(ledger.db, now),
+    prices,
+    client: createClient({ apiKey: TEST_KEY, baseURL: api.url, maxRetries: 2 }),
+    backend: "sim",
+    config,
+    prompts: await loadPrompts(undefined),
+    dataDir: dir,
+    now,
+  };
+  return {
+    deps,
+    api,
+    dir,
+    events,
+    async run() {
+      const these: DrainEvent[] = [];
+      await drain(deps, (e) => {
+        these.push(e);
+        events.push(e);
+      });
+      return these;
+    },
+    async close() {
+      ledger.close();
+      await api.close();
+    },
+  };
+}
+
+/** Every tool call the store recorded, as [agent, tool, outcome]. */
+export function toolCalls(deps: PipelineDeps, workflowId: string): [string, string, string][] {
+  return (deps.ledger.db.prepare(
+    "SELECT agent_id, tool, outcome FROM tool_call WHERE workflow_instance_id = ? ORDER BY id",
+  ).all(workflowId) as any[]).map((r) => [r.agent_id, r.tool, r.outcome]);
+}
