@@ -9,8 +9,8 @@ import Anthropic, { type Middleware } from "@anthropic-ai/sdk";
 import { type CallUsage, costNano, normalizeUsage } from "../ledger/cost.ts";
 import type { Backend, Ledger } from "../ledger/ledger.ts";
 import type { PriceBook } from "../models/price_book.ts";
-import { buildRequest, type PromptSpec } from "./request.ts";
-import { worstCaseNano } from "./estimate.ts";
+import { buildRequest, prefixBlocks, type PromptSpec } from "./request.ts";
+import { type KnownPrefix, worstCaseNano } from "./estimate.ts";
 
 /** How many tool calls a response made and how many of them succeeded. */
 export interface ToolTally {
@@ -32,6 +32,8 @@ export interface ClaudeCall extends PromptSpec {
   workflowId: string;
   turn?: number;
   signal?: AbortSignal;
+  /** The previous request of this loop, whose blocks this one repeats: `ClaudeResult.prompt`. */
+  knownPrefix?: KnownPrefix;
   /**
    * Classifies the response's tool calls (and may apply them) before its row is
    * written, so the row carries this response's tool outcomes.
@@ -59,6 +61,8 @@ export interface ClaudeResult {
   costNano: number;
   requestId: string | null;
   usage: CallUsage;
+  /** This request's blocks and the tokens the API counted for them, for the next turn's estimate. */
+  prompt?: KnownPrefix;
 }
 
 export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<ClaudeResult> {
@@ -70,7 +74,7 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     model: call.model,
     turn: call.turn,
     backend: deps.backend,
-    worstCaseNano: worstCaseNano(params, priced),
+    worstCaseNano: worstCaseNano(params, priced, call.knownPrefix),
   });
   const clock = deps.monotonic ?? (() => performance.now());
   const started = clock();
@@ -146,7 +150,13 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     costNano: cost,
   });
   if (judgeError) throw judgeError;
-  return { message, callId: reservation.id, costNano: cost, requestId, usage };
+  const prompt = hasUsage
+    ? {
+      blocks: prefixBlocks(params).length,
+      tokens: usage.inputTokens + usage.cacheReadTokens + usage.cacheWrite5mTokens + usage.cacheWrite1hTokens,
+    }
+    : undefined;
+  return { message, callId: reservation.id, costNano: cost, requestId, usage, prompt };
 }
 
 function describeError(error: unknown): string {

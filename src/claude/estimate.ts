@@ -6,6 +6,10 @@
  * the prefix is priced at the highest rate it could be billed at: up to a 1h
  * breakpoint the 1h write rate, up to a 5m breakpoint the 5m write rate, after
  * the last breakpoint the input rate. Output is bounded by `max_tokens`.
+ *
+ * In a multi-turn loop each request repeats the previous one and adds the newest
+ * turns. The previous response's usage gives that prefix's exact token count
+ * (a `KnownPrefix`), so only the new blocks need the byte bound.
  * @module
  */
 import type Anthropic from "@anthropic-ai/sdk";
@@ -27,12 +31,26 @@ interface Stretch {
   ttl: "5m" | "1h" | null;
 }
 
-/** The prompt cut at its breakpoints, each stretch with the TTL of the breakpoint that ends it. */
-export function promptStretches(params: Anthropic.MessageCreateParamsNonStreaming): Stretch[] {
+/** The first `blocks` prompt blocks of a request, which the API counted as `tokens` (overhead included). */
+export interface KnownPrefix {
+  blocks: number;
+  tokens: number;
+}
+
+/**
+ * The prompt cut at its breakpoints, each stretch with the TTL of the breakpoint
+ * that ends it. The blocks of a known prefix count nothing here: `worstCaseNano` adds them.
+ */
+export function promptStretches(
+  params: Anthropic.MessageCreateParamsNonStreaming,
+  known?: KnownPrefix,
+): Stretch[] {
   const stretches: Stretch[] = [];
-  let tokens = REQUEST_OVERHEAD_TOKENS;
-  for (const block of prefixBlocks(params)) {
-    tokens += encoder.encode(JSON.stringify(block)).length + BLOCK_OVERHEAD_TOKENS;
+  let tokens = known ? 0 : REQUEST_OVERHEAD_TOKENS;
+  for (const [i, block] of prefixBlocks(params).entries()) {
+    if (!known || i >= known.blocks) {
+      tokens += encoder.encode(JSON.stringify(block)).length + BLOCK_OVERHEAD_TOKENS;
+    }
     const cc = (block as { cache_control?: { ttl?: "5m" | "1h" } | null }).cache_control;
     if (cc) {
       stretches.push({ tokens, ttl: cc.ttl ?? "5m" });
@@ -43,16 +61,23 @@ export function promptStretches(params: Anthropic.MessageCreateParamsNonStreamin
   return stretches;
 }
 
-export function worstCaseNano(params: Anthropic.MessageCreateParamsNonStreaming, model: PricedModel): number {
-  const stretches = promptStretches(params);
+export function worstCaseNano(
+  params: Anthropic.MessageCreateParamsNonStreaming,
+  model: PricedModel,
+  known?: KnownPrefix,
+): number {
+  const stretches = promptStretches(params, known);
+  const knownTokens = known?.tokens ?? 0;
   const searches = (params.tools ?? [])
     .filter((t) => "type" in t && t.type === "web_search_20250305")
     .reduce((n, t) => n + ((t as Anthropic.WebSearchTool20250305).max_uses ?? 10), 0);
   const searchTokens = searches * WEB_SEARCH_RESULT_TOKENS;
-  const promptTokens = stretches.reduce((n, s) => n + s.tokens, 0) + searchTokens;
+  const promptTokens = stretches.reduce((n, s) => n + s.tokens, 0) + knownTokens + searchTokens;
   const r = ratesFor(model, promptTokens);
   const highest = (ttl: Stretch["ttl"]) =>
     Math.max(r.input, ttl === "1h" ? r.cacheWrite1h : ttl === "5m" ? r.cacheWrite5m : 0);
-  const input = stretches.reduce((n, s) => n + s.tokens * highest(s.ttl), 0);
+  // The known prefix may span stretches: it takes the highest rate of any.
+  const input = stretches.reduce((n, s) => n + s.tokens * highest(s.ttl), 0) +
+    knownTokens * Math.max(...stretches.map((s) => highest(s.ttl)));
   return input + searchTokens * r.input + searches * model.webSearchNano + params.max_tokens * r.output;
 }

@@ -10,6 +10,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { callClaude, type ClaudeDeps, type Exchange } from "../claude/call_claude.ts";
 import type { Turn } from "../claude/request.ts";
+import type { KnownPrefix } from "../claude/estimate.ts";
 import type { AgentId, Config } from "../config/schema.ts";
 import { CostCapError } from "../errors.ts";
 import { TOOL_DEFINITIONS } from "./tools.ts";
@@ -65,13 +66,15 @@ export async function runStage(deps: PipelineDeps, workflowId: string): Promise<
   const stable = [deps.prompts.shared.text, deps.prompts.agents[agentId].stable.text];
   const turns: Turn[] = [];
   let failuresInARow = 0;
+  let knownPrefix: KnownPrefix | undefined;
 
   for (let turn = 1; turn <= settings.maxTurns; turn++) {
     if (agent.missing(state) === null) break;
     let results: ToolCallResult[] = [];
     let message: Anthropic.Message;
     try {
-      ({ message } = await callClaude(deps, {
+      let prompt: KnownPrefix | undefined;
+      ({ message, prompt } = await callClaude(deps, {
         agentId,
         workflowId,
         turn,
@@ -88,6 +91,7 @@ export async function runStage(deps: PipelineDeps, workflowId: string): Promise<
         volatile,
         turns,
         signal: deps.signal,
+        knownPrefix,
         judgeToolCalls: (response, callId) => {
           results = response.content.filter((b) => b.type === "tool_use").map((b) =>
             runTool(agentId, state, b.name, b.input)
@@ -97,6 +101,7 @@ export async function runStage(deps: PipelineDeps, workflowId: string): Promise<
         },
         record,
       }));
+      knownPrefix = prompt;
     } catch (error) {
       await Promise.all(pending);
       await save();
@@ -106,7 +111,7 @@ export async function runStage(deps: PipelineDeps, workflowId: string): Promise<
     await save();
 
     const toolUses = message.content.filter((b): b is Anthropic.ToolUseBlock => b.type === "tool_use");
-    turns.push({ role: "assistant", content: message.content as Anthropic.ContentBlockParam[] });
+    turns.push({ role: "assistant", content: message.content.map(boundedBlock) });
     const reply: Anthropic.ContentBlockParam[] = toolUses.map((use, i) => ({
       type: "tool_result",
       tool_use_id: use.id,
@@ -139,6 +144,21 @@ export async function runStage(deps: PipelineDeps, workflowId: string): Promise<
     return await stuck(deps, workflow, `${agentId}: ${settings.maxTurns} turns used and still ${missing}`);
   }
   return await finishStage(deps, workflow, state);
+}
+
+/** The most of one tool call's input that goes back into the conversation. */
+export const MAX_ECHOED_INPUT_BYTES = 64_000;
+
+/**
+ * A response block as it goes back into the next request. An oversized tool
+ * input (which its schema refused anyway) is replaced by a note, so one bad
+ * turn cannot inflate every later request of the stage.
+ */
+function boundedBlock(block: Anthropic.ContentBlock): Anthropic.ContentBlockParam {
+  if (block.type !== "tool_use") return block as Anthropic.ContentBlockParam;
+  const size = new TextEncoder().encode(JSON.stringify(block.input ?? {})).length;
+  if (size <= MAX_ECHOED_INPUT_BYTES) return block;
+  return { ...block, input: { omitted: `an input of ${size} bytes, too large to repeat; it was refused` } };
 }
 
 function nudge(agent: AgentId, missing: string, stopReason: string | null): string {
@@ -220,8 +240,16 @@ async function stuck(deps: PipelineDeps, workflow: Workflow, reason: string): Pr
 /** A call failed: wait for a cap or a transient error, stop on a permanent one. */
 async function stopped(deps: PipelineDeps, workflow: Workflow, error: unknown): Promise<StageResult> {
   if (error instanceof CostCapError) {
-    const { cap, resetsAt } = error.breach;
-    if (resetsAt === null) return await stuck(deps, workflow, `${error.message}`);
+    const { cap, resetsAt, requestNano, limitNano } = error.breach;
+    if (resetsAt === null) return await stuck(deps, workflow, error.message);
+    if (requestNano > limitNano) {
+      // Waiting cannot help a call that could not fit under the cap even on an empty day.
+      return await stuck(
+        deps,
+        workflow,
+        `${error.message}; one call alone is over the cap: raise ${cap} or lower maxTokens`,
+      );
+    }
     const reason = `waiting for cap ${cap} to reset at ${new Date(resetsAt).toISOString()}`;
     deps.store.update(workflow.id, { status: "waiting", reason, waitUntil: resetsAt });
     deps.store.event(workflow.id, workflow.stage, "waiting", reason);

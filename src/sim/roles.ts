@@ -239,7 +239,7 @@ export function draftPlan(
   );
   const sections: { heading: string; goal: string }[] = [];
   const seen = new Set<string>();
-  for (const point of [...points.slice(0, 6)]) {
+  for (const point of points.slice(0, 6)) {
     const heading = capitalize(clip(point.replace(/[.:;]+$/, ""), 80));
     if (heading.length < 2 || seen.has(heading.toLowerCase())) continue;
     seen.add(heading.toLowerCase());

@@ -9,7 +9,7 @@ import type { Rng } from "./rng.ts";
 const STOPWORDS = new Set(
   ("a an and are as at be but by for from has have how in into is it its of on or our that the their this " +
     "to was were what when where which who why will with without your you about over under more most than " +
-    "then them they we can do does not all any")
+    "then them they we can do does not all any explain give show")
     .split(" "),
 );
 

@@ -109,7 +109,13 @@ Deno.test("doctor: models, retirement, ledger and the key's presence, never the 
     new RegExp(`^warn  model soon-gone \\(editor\\): retires on ${isoDay(10)}, in 10 days$`, "m"),
   );
   assertMatch(out, new RegExp(`^fail  model already-gone \\(publisher\\): retired on ${isoDay(-1)}`, "m"));
-  assertMatch(out, new RegExp(`^ok {4}ledger: .*pressroom\\.db \\(schema ${MIGRATIONS.length}, 0 calls, 0 in flight\\)$`, "m"));
+  assertMatch(
+    out,
+    new RegExp(
+      `^ok {4}ledger: .*pressroom\\.db \\(schema ${MIGRATIONS.length}, 0 calls, 0 in flight\\)$`,
+      "m",
+    ),
+  );
   assertMatch(out, /^ok {4}ANTHROPIC_API_KEY: set$/m);
   assert(!out.includes(TEST_KEY));
 

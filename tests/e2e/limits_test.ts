@@ -1,0 +1,167 @@
+/**
+ * Caps mid-workflow, model pinning across a config change, and hostile model
+ * output, end to end.
+ */
+// deno-lint-ignore-file no-explicit-any
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { type AgentId, configSchema, DEFAULT_MODELS } from "../../src/config/schema.ts";
+import { parseFrontMatter } from "../../src/output/front_matter.ts";
+import { type Script, startHarness, toolCalls } from "./harness.ts";
+
+const promote: Script = (agent) =>
+  agent === "editor" ? { calls: [{ name: "promote_to_published", input: {} }] } : undefined;
+
+Deno.test("a daily cap hit mid-workflow: the workflow waits with its state, and goes on after the reset", async () => {
+  let now = Date.parse("2026-11-24T10:00:00Z");
+  const h = await startHarness({
+    script: promote,
+    now: () => now,
+    config: { caps: { dailyUsd: 0.25, perModelDailyUsd: {}, perWorkflowUsd: 5 } },
+  });
+  try {
+    const wf = h.deps.store.create({ topic: "Beekeeping in cities" }, DEFAULT_MODELS);
+    const first = await h.run();
+    const waiting = h.deps.store.get(wf.id);
+    assertEquals(waiting.status, "waiting");
+    assertMatch(waiting.reason!, /^waiting for cap dailyUsd to reset at 2026-11-25T00:00:00.000Z/);
+    assertEquals(waiting.waitUntil, Date.parse("2026-11-25T00:00:00Z"));
+    assert(first.some((e) => e.result.kind === "waiting"));
+    const spent =
+      (h.deps.ledger.db.prepare("SELECT SUM(cost_nano_usd) AS n FROM ai_call_log").get() as any).n;
+    assert(spent <= 250_000_000, `recorded ${spent} nano over the cap`);
+    assert(Object.keys(waiting.state.brief).length === 8, "the work done before the cap is kept");
+    const refusals = h.deps.ledger.db.prepare("SELECT COUNT(*) AS n FROM cap_refusal").get() as any;
+    assertEquals(refusals.n, 1);
+
+    // Nothing is ready until the cap resets; then it goes on, a day's cap at a time.
+    assertEquals((await h.run()).length, 0);
+    for (let day = 25; day < 30 && h.deps.store.get(wf.id).status === "waiting"; day++) {
+      now = Date.parse(`2026-11-${day}T00:00:01Z`);
+      await h.run();
+    }
+    assertEquals(h.deps.store.get(wf.id).status, "published");
+    const perDay = h.deps.ledger.db.prepare(
+      "SELECT DATE(ts/1000,'unixepoch') AS day, SUM(cost_nano_usd) AS n FROM ai_call_log GROUP BY day",
+    ).all() as any[];
+    assert(perDay.length >= 2, "the work spanned days");
+    for (const d of perDay) assert(d.n <= 250_000_000, `${d.day}: ${d.n} nano over the daily cap`);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("the per-workflow cap stops a workflow for good: stuck, in the review queue", async () => {
+  const h = await startHarness({ script: promote, config: { caps: { perWorkflowUsd: 0.3 } } });
+  try {
+    const wf = h.deps.store.create({ topic: "Night sky photography" }, DEFAULT_MODELS);
+    await h.run();
+    const stuck = h.deps.store.get(wf.id);
+    assertEquals(stuck.status, "stuck");
+    assertMatch(stuck.reason!, /perWorkflowUsd would be exceeded/);
+    assert(Deno.statSync(`${h.dir}/review/${wf.id}.md`).isFile);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("models are pinned when a workflow is created: a config change reaches new workflows only", async () => {
+  const h = await startHarness({ script: promote });
+  try {
+    const before = h.deps.store.create({ topic: "Old assignment" }, DEFAULT_MODELS);
+    const swapped: Record<AgentId, string> = { ...DEFAULT_MODELS, writer: "claude-sonnet-4-6" };
+    h.deps.config = configSchema.parse({ agents: { writer: { model: "claude-sonnet-4-6" } } });
+    const after = h.deps.store.create({ topic: "New assignment" }, swapped);
+    await h.run();
+    const writerModels = (id: string) =>
+      new Set((h.deps.ledger.db.prepare(
+        "SELECT DISTINCT model FROM ai_call_log WHERE workflow_instance_id = ? AND agent_id = 'writer'",
+      ).all(id) as any[]).map((r) => r.model));
+    assertEquals(writerModels(before.id), new Set(["claude-opus-4-7"]));
+    assertEquals(writerModels(after.id), new Set(["claude-sonnet-4-6"]));
+    assertEquals(h.deps.store.get(before.id).status, "published");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("hostile model output stays harmless: traversal slugs, paths as citations, a 1 MB section, front matter injection", async () => {
+  const injected = 'Lights "on"\n---\nslug: evil\ntitle: pwned';
+  const script: Script = (agent, request) => {
+    const turns = request.body.messages.length;
+    if (agent === "planner" && turns === 1) {
+      return {
+        calls: [{
+          name: "create_draft",
+          input: {
+            title: "x",
+            sections: [{ heading: "A", goal: "a goal" }, { heading: "B", goal: "b goal" }, {
+              heading: "C",
+              goal: "c goal",
+            }],
+          },
+        }],
+      };
+    }
+    if (agent === "researcher" && turns === 1) {
+      return {
+        calls: [
+          { name: "add_citation", input: { section_id: "s1", url: "file:///etc/passwd", title: "passwd" } },
+          { name: "add_citation", input: { section_id: "s1", url: "../../etc/passwd", title: "passwd" } },
+        ],
+      };
+    }
+    if (agent === "writer" && turns === 1) {
+      return {
+        calls: [{ name: "update_section", input: { section_id: "s1", markdown: "A".repeat(1_048_576) } }],
+      };
+    }
+    if (agent === "editor") return { calls: [{ name: "promote_to_published", input: {} }] };
+    if (agent === "publisher" && turns === 1) {
+      return { calls: [{ name: "set_metadata", input: { slug: "../../x", description: "d", tags: ["t"] } }] };
+    }
+    if (agent === "publisher" && turns === 3) {
+      return {
+        calls: [{
+          name: "set_metadata",
+          input: { slug: "lights", description: "---\ninjected: true", tags: ["a: b"] },
+        }],
+      };
+    }
+    return undefined;
+  };
+  const h = await startHarness({ script });
+  const parent = h.dir.slice(0, h.dir.lastIndexOf("/"));
+  const siblingsBefore = new Set([...Deno.readDirSync(parent)].map((e) => e.name));
+  try {
+    const wf = h.deps.store.create({ topic: injected }, DEFAULT_MODELS);
+    // The planner's draft title is harmless here; the injection rides in on the brief title via the topic.
+    await h.run();
+    const done = h.deps.store.get(wf.id);
+    assertEquals(done.status, "published", done.reason ?? "");
+    const outcomes = toolCalls(h.deps, wf.id).filter(([, , o]) => o !== "ok").map(([a, t, o]) =>
+      `${a}:${t}:${o}`
+    );
+    assert(outcomes.includes("researcher:add_citation:malformed_args"));
+    assert(outcomes.includes("writer:update_section:malformed_args"));
+    assert(outcomes.includes("publisher:set_metadata:malformed_args"));
+    for (const s of done.state.draft!.sections) {
+      assert(s.citations.every((c) => /^https?:\/\//.test(c.url)), "only http(s) citations were kept");
+      assert(s.markdown.length <= 20_000);
+    }
+    assertEquals(done.publishedPath, `${h.dir}/published/lights.md`);
+    const front = parseFrontMatter(await Deno.readTextFile(done.publishedPath!));
+    assertEquals(front.description, "---\ninjected: true");
+    assertEquals(front.tags, ["a: b"]);
+    assertEquals("injected" in front || "slug" in front, false, "no field was injected");
+    const siblingsAfter = [...Deno.readDirSync(parent)].map((e) => e.name).filter((n) =>
+      !siblingsBefore.has(n)
+    );
+    assertEquals(
+      siblingsAfter.filter((n) => n === "x" || n === "x.md" || n === "etc"),
+      [],
+      "nothing written outside",
+    );
+  } finally {
+    await h.close();
+  }
+});
