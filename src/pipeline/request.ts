@@ -7,6 +7,7 @@
 import { basename } from "node:path";
 import { UsageError, UserInputError } from "../errors.ts";
 import type { WorkflowRequest } from "./state.ts";
+import { hasControlChars } from "./text.ts";
 
 /** Larger files are refused: they would only be truncated by the model's context. */
 export const MAX_FILE_BYTES = 200_000;
@@ -18,7 +19,7 @@ export function checkTopic(topic: string, where: string): string {
   if (clean.length > MAX_TOPIC_CHARS) {
     throw new UsageError(`${where}: the topic is longer than ${MAX_TOPIC_CHARS} characters`);
   }
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(clean)) {
+  if (hasControlChars(clean)) {
     throw new UsageError(`${where}: the topic has control characters`);
   }
   return clean;

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import type { AgentId } from "../config/schema.ts";
+import { hasControlChars, normalizeNewlines } from "./text.ts";
 import {
   BRIEF_FIELDS,
   type BriefField,
@@ -21,9 +22,11 @@ export class ToolLogicError extends Error {
 }
 
 const text = (min: number, max: number) =>
-  z.string().trim().min(min).max(max).refine((s) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s), {
-    message: "contains control characters",
-  });
+  z.string().transform(normalizeNewlines).pipe(
+    z.string().trim().min(min).max(max).refine((s) => !hasControlChars(s), {
+      message: "contains control characters",
+    }),
+  );
 const sectionId = z.string().regex(/^s[1-9]\d{0,3}$/, "a section id looks like s1, s2, …");
 
 /** Per-field rules for the brief; a value that breaks them fails the tool's schema. */
@@ -80,7 +83,7 @@ const schemas = {
   set_metadata: z.strictObject({
     slug: z.string().max(80).regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lowercase words joined by hyphens"),
     description: text(1, 300),
-    tags: z.array(text(1, 40).regex(/^[^,\n]+$/, "a tag has no commas")).min(1).max(8),
+    tags: z.array(text(1, 40).refine((t) => !/[,\n]/.test(t), { message: "a tag has no commas" })).min(1).max(8),
   }),
 } as const;
 
@@ -115,9 +118,10 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
   update_brief_field: {
     owner: "intake",
     description: `Set one field of the article brief. Fields: ${BRIEF_FIELDS.join(", ")}. ` +
-      "key_points: one per line; keywords: comma-separated; target_words: a number from 200 to 5000.",
+      "key_points: one per line; keywords: comma-separated; target_words: the number of words as a string, " +
+      'from "200" to "5000".',
     handle(state, { field, value }) {
-      state.brief[field] = value.trim();
+      state.brief[field] = BRIEF_RULES[field].parse(value); // trimmed, line ends normalized
       const missing = BRIEF_FIELDS.filter((f) => !state.brief[f]);
       return `${field} set. ${
         missing.length ? `Still missing: ${missing.join(", ")}.` : "The brief is complete."
@@ -140,6 +144,9 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
       if (state.draft) {
         throw new ToolLogicError(`a draft already exists (${outline(state.draft)}); use add_section`);
       }
+      const headings = sections.map((s) => s.heading.toLowerCase());
+      const repeated = headings.find((h, i) => headings.indexOf(h) !== i);
+      if (repeated) throw new ToolLogicError(`two sections are headed "${repeated}"; give each its own heading`);
       const draft: Draft = { title, sections: [], nextId: 1 };
       for (const s of sections) draft.sections.push(newSection(draft, s.heading, s.goal));
       state.draft = draft;

@@ -160,3 +160,37 @@ Deno.test("the done rules and the editor's bounded revision loop", () => {
   });
   assertEquals(AGENTS.publisher.missing(full), null);
 });
+
+Deno.test("Windows line ends are text; two sections with one heading are refused", () => {
+  const state = fresh();
+  const crlf = runTool("intake", state, "update_brief_field", {
+    field: "key_points",
+    value: "First point\r\nSecond point",
+  });
+  assertEquals(crlf.outcome, "ok");
+  assertEquals(state.brief.key_points, "First point\nSecond point");
+  assertEquals(
+    runTool("intake", state, "update_brief_field", { field: "tone", value: "calm\u0007" }).outcome,
+    "malformed_args",
+  );
+  const twice = runTool("planner", state, "create_draft", {
+    title: "T",
+    sections: [{ heading: "Same", goal: "one goal" }, { heading: "same", goal: "two goal" }, {
+      heading: "Other",
+      goal: "three",
+    }],
+  });
+  assertEquals(twice.outcome, "malformed_args", "a 1-character title is too short");
+  const dup = runTool("planner", state, "create_draft", {
+    title: "Title",
+    sections: [{ heading: "Same", goal: "one goal" }, { heading: "same", goal: "two goal" }, {
+      heading: "Other",
+      goal: "three",
+    }],
+  });
+  assertEquals([dup.outcome, dup.content], [
+    "logic_error",
+    'two sections are headed "same"; give each its own heading',
+  ]);
+  assertEquals(state.draft, null);
+});
