@@ -10,7 +10,7 @@ import { UsageError, UserInputError } from "../errors.ts";
 import { formatUsd, usdToNano } from "../ledger/money.ts";
 import { AGENT_IDS } from "../config/schema.ts";
 import { drain } from "../pipeline/runner.ts";
-import { mirrorWorkflow } from "../output/workflow_files.ts";
+import { createWorkflow } from "../pipeline/create_workflow.ts";
 import { summarize } from "../report/summary.ts";
 import { createSimulator } from "../sim/simulator.ts";
 import type { Parsed } from "./args.ts";
@@ -71,8 +71,7 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
     const since = io.now();
     for (let i = 0; i < count; i++) {
       const request = DEMO_REQUESTS[i % DEMO_REQUESTS.length];
-      const workflow = deps.store.create(request, currentModels(loaded));
-      await mirrorWorkflow(loaded.dataDir, workflow.id, { request });
+      await createWorkflow(deps.store, loaded.dataDir, request, currentModels(loaded));
     }
     io.out(`demo: ${count} workflows on the simulated model (seed ${seed}), data in ${loaded.dataDir}`);
     const result = await drain(deps, (event) => io.out(describe(event)));

@@ -6,7 +6,7 @@
 import { UsageError } from "../errors.ts";
 import { requestFromArgs } from "../pipeline/request.ts";
 import { WorkflowStore } from "../pipeline/store.ts";
-import { mirrorWorkflow } from "../output/workflow_files.ts";
+import { createWorkflow } from "../pipeline/create_workflow.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io, openLedger } from "./context.ts";
 import { currentModels } from "./pipeline_context.ts";
@@ -29,8 +29,8 @@ export async function submitCommand(parsed: Parsed, io: Io): Promise<number> {
   );
   const ledger = openLedger(loaded, io);
   try {
-    const workflow = new WorkflowStore(ledger.db, io.now).create(request, currentModels(loaded));
-    await mirrorWorkflow(loaded.dataDir, workflow.id, { request });
+    const store = new WorkflowStore(ledger.db, io.now);
+    const workflow = await createWorkflow(store, loaded.dataDir, request, currentModels(loaded));
     if (parsed.values.json) io.out(JSON.stringify({ id: workflow.id, models: workflow.models }));
     else io.out(`${workflow.id}  submitted: ${request.topic}`);
   } finally {

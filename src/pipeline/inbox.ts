@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { AgentId } from "../config/schema.ts";
 import { PressroomError } from "../errors.ts";
 import { requestFromInboxFile } from "./request.ts";
+import { createWorkflow } from "./create_workflow.ts";
 import type { WorkflowStore } from "./store.ts";
 
 const ACCEPTED = /\.(json|md|txt)$/;
@@ -38,7 +39,7 @@ export async function ingestInbox(
     const path = join(inbox, name);
     try {
       const request = await requestFromInboxFile(path);
-      const workflow = store.create(request, models);
+      const workflow = await createWorkflow(store, dataDir, request, models);
       await moveInto(join(inbox, "done"), path, `${workflow.id}-${name}`);
       result.created.push({ file: name, workflowId: workflow.id });
     } catch (error) {

@@ -83,7 +83,9 @@ const schemas = {
   set_metadata: z.strictObject({
     slug: z.string().max(80).regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lowercase words joined by hyphens"),
     description: text(1, 300),
-    tags: z.array(text(1, 40).refine((t) => !/[,\n]/.test(t), { message: "a tag has no commas" })).min(1).max(8),
+    tags: z.array(text(1, 40).refine((t) => !/[,\n]/.test(t), { message: "a tag has no commas" })).min(1).max(
+      8,
+    ),
   }),
 } as const;
 
@@ -146,7 +148,9 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
       }
       const headings = sections.map((s) => s.heading.toLowerCase());
       const repeated = headings.find((h, i) => headings.indexOf(h) !== i);
-      if (repeated) throw new ToolLogicError(`two sections are headed "${repeated}"; give each its own heading`);
+      if (repeated) {
+        throw new ToolLogicError(`two sections are headed "${repeated}"; give each its own heading`);
+      }
       const draft: Draft = { title, sections: [], nextId: 1 };
       for (const s of sections) draft.sections.push(newSection(draft, s.heading, s.goal));
       state.draft = draft;

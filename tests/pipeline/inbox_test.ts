@@ -32,6 +32,8 @@ Deno.test("inbox files become workflows; bad ones move to rejected/ with the rea
       ["Composting basics", "Use https://example.org/compost"],
     ]);
     assertEquals(workflows[0].models, DEFAULT_MODELS, "models pinned at creation");
+    const mirrored = JSON.parse(Deno.readTextFileSync(`${dir}/workflows/${workflows[0].id}/request.json`));
+    assertEquals(mirrored, { topic: "Bees in winter", notes: "cold" });
     const left = [...Deno.readDirSync(`${dir}/inbox`)].map((e) => e.name).sort();
     assertEquals(left, [".partial.json", "done", "rejected"]);
     assertEquals(Deno.readTextFileSync(`${dir}/inbox/rejected/c.json`), `{"topic": 42}`);
