@@ -71,3 +71,14 @@ export function recordedNano(ledger: Ledger, where = "1 = 1"): number {
       n: number;
     }).n;
 }
+
+/** Runs the program as a user does, with the binary's permission set and only the given environment. */
+export async function runPressroom(cwd: string, args: string[], env: Record<string, string> = {}) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-q", "-P=pressroom", "--config", `${ROOT}deno.json`, `${ROOT}src/main.ts`, ...args],
+    cwd,
+    env,
+    clearEnv: true,
+  }).output();
+  return { code, out: new TextDecoder().decode(stdout), err: new TextDecoder().decode(stderr) };
+}

@@ -65,24 +65,30 @@ async function syncDir(dir: string): Promise<void> {
 async function writeTemp(path: string, bytes: Uint8Array, mode: number): Promise<string> {
   for (let attempt = 0;; attempt++) {
     const temp = tempSibling(path);
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(temp, { write: true, createNew: true, mode });
-    } catch (error) {
-      if (error instanceof Deno.errors.AlreadyExists && attempt < 5) continue;
-      throw error;
-    }
-    try {
-      await writeAll(file, bytes);
-      await file.sync();
-    } catch (error) {
-      file.close();
-      await removeQuietly(temp);
-      throw error;
-    }
-    file.close();
-    return temp;
+    if (await writeNew(temp, bytes, mode)) return temp;
+    if (attempt >= 5) throw new Deno.errors.AlreadyExists(`cannot find a free temporary name beside ${path}`);
   }
+}
+
+/** Creates `path` with `bytes`, synced; false when it already exists. A failed write leaves no file. */
+async function writeNew(path: string, bytes: Uint8Array, mode: number): Promise<boolean> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { write: true, createNew: true, mode });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return false;
+    throw error;
+  }
+  try {
+    await writeAll(file, bytes);
+    await file.sync();
+  } catch (error) {
+    file.close();
+    await removeQuietly(path);
+    throw error;
+  }
+  file.close();
+  return true;
 }
 
 /**
@@ -138,22 +144,7 @@ export async function writeFileExclusive(
 }
 
 async function createExclusive(path: string, bytes: Uint8Array, mode: number): Promise<boolean> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { write: true, createNew: true, mode });
-  } catch (error) {
-    if (error instanceof Deno.errors.AlreadyExists) return false;
-    throw error;
-  }
-  try {
-    await writeAll(file, bytes);
-    await file.sync();
-  } catch (error) {
-    file.close();
-    await removeQuietly(path);
-    throw error;
-  }
-  file.close();
+  if (!(await writeNew(path, bytes, mode))) return false;
   await syncDir(dirname(path));
   return true;
 }

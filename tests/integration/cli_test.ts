@@ -3,18 +3,10 @@
  * the binary's permission set, in a folder of its own.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { caps, openLedger, ROOT, tempDir, TEST_KEY } from "../helpers.ts";
+import { caps, openLedger, runPressroom, tempDir, TEST_KEY } from "../helpers.ts";
 import { MIGRATIONS } from "../../src/db/migrations.ts";
 
-async function pressroom(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-q", "-P=pressroom", "--config", `${ROOT}deno.json`, `${ROOT}src/main.ts`, ...args],
-    cwd,
-    env,
-    clearEnv: true,
-  }).output();
-  return { code, out: new TextDecoder().decode(stdout), err: new TextDecoder().decode(stderr) };
-}
+const pressroom = runPressroom;
 
 const isoDay = (offsetDays: number) =>
   new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);

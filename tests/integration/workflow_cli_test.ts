@@ -4,17 +4,9 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { ROOT, tempDir } from "../helpers.ts";
+import { runPressroom, tempDir } from "../helpers.ts";
 
-async function pressroom(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-q", "-P=pressroom", "--config", `${ROOT}deno.json`, `${ROOT}src/main.ts`, ...args],
-    cwd,
-    env,
-    clearEnv: true,
-  }).output();
-  return { code, out: new TextDecoder().decode(stdout), err: new TextDecoder().decode(stderr) };
-}
+const pressroom = runPressroom;
 
 Deno.test("init writes a config, its schema and the prompts, and never overwrites", async () => {
   const cwd = await tempDir();
