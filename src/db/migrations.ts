@@ -135,4 +135,19 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX workflow_event_workflow ON workflow_event (workflow_instance_id);
   `,
+  // 3: the daemon: leases on workflows, and agents a cap has paused.
+  `
+  -- A stage is worked by the process whose ledger owner id holds the lease. A lease of a dead
+  -- process (its owner lock is gone) or an expired one may be taken over.
+  ALTER TABLE workflow ADD COLUMN lease_owner TEXT;
+  ALTER TABLE workflow ADD COLUMN lease_until INTEGER;
+
+  -- An agent a cap refused stops claiming work until the cap resets; status shows why.
+  CREATE TABLE agent_pause (
+    agent_id TEXT PRIMARY KEY,
+    cap TEXT NOT NULL,
+    until INTEGER NOT NULL,
+    ts INTEGER NOT NULL
+  );
+  `,
 ];

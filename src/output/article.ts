@@ -6,7 +6,7 @@
 import { BRIEF_FIELDS, type Citation, type ContentState, type Section } from "../pipeline/state.ts";
 import { writeFileExclusive } from "./atomic.ts";
 import { OutputStateError } from "./errors.ts";
-import { serializeFrontMatter } from "./front_matter.ts";
+import { serializeFrontMatter, splitFrontMatter } from "./front_matter.ts";
 import { blockQuote, citationItem, closeOpenFences, escapeInline, listItem } from "./markdown.ts";
 import { assertSlug, dataPaths } from "./paths.ts";
 
@@ -131,15 +131,32 @@ export function renderBrief(state: ContentState): string {
  * the same slug at once get two files. The slug is validated again here
  * (`InvalidSlugError`). Returns the absolute path written.
  */
-export async function publishArticle(dataDir: string, slug: string, content: string): Promise<string> {
+export async function publishArticle(
+  dataDir: string,
+  slug: string,
+  content: string,
+  /** Told each path before it is tried, so a caller can record where the article may land. */
+  beforeAttempt?: (path: string) => void,
+): Promise<string> {
   assertSlug(slug);
   const paths = dataPaths(dataDir);
   await Deno.mkdir(paths.published, { recursive: true });
   for (let n = 1; n <= MAX_SLUG_SUFFIX; n++) {
     const path = paths.publishedFile(slug, n);
+    beforeAttempt?.(path);
     if (await writeFileExclusive(path, content)) return path;
   }
   throw new OutputStateError(
     `cannot publish "${slug}": ${slug}.md to ${slug}-${MAX_SLUG_SUFFIX}.md are all taken`,
   );
+}
+
+/** True when `path` is an article this workflow published (its front matter names the workflow). */
+export async function publishedBy(path: string, workflowId: string): Promise<boolean> {
+  try {
+    const text = await Deno.readTextFile(path);
+    return splitFrontMatter(text).yaml.includes(`workflow_id: "${workflowId}"`);
+  } catch {
+    return false;
+  }
 }

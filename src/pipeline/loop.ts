@@ -20,7 +20,7 @@ import { runTool, type ToolCallResult } from "./run_tool.ts";
 import type { Workflow, WorkflowStore } from "./store.ts";
 import type { ContentState } from "./state.ts";
 import { appendTranscript, mirrorWorkflow } from "../output/workflow_files.ts";
-import { publishArticle, renderArticle, renderDraft } from "../output/article.ts";
+import { publishArticle, publishedBy, renderArticle, renderDraft } from "../output/article.ts";
 import { writeReview } from "../output/review.ts";
 
 /** How long a workflow waits after an API error that survived the SDK's retries. */
@@ -212,7 +212,13 @@ export async function publish(
     costUsd: (spent?.n ?? 0) / 1e9,
     publishedAt: new Date(deps.now()).toISOString(),
   });
-  const path = await publishArticle(deps.dataDir, metadata.slug, content);
+  // A process that died after writing the file but before recording it must not publish twice:
+  // the path is recorded before each attempt, and checked here first.
+  const earlier = deps.store.get(workflow.id).publishedPath;
+  const path = earlier && await publishedBy(earlier, workflow.id)
+    ? earlier
+    : await publishArticle(deps.dataDir, metadata.slug, content, (p) =>
+      deps.store.update(workflow.id, { publishedPath: p }));
   deps.store.update(workflow.id, {
     state,
     stage: "done",

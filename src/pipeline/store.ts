@@ -147,6 +147,57 @@ export class WorkflowStore {
       .run(id, ts, stage, kind, detail);
   }
 
+  /**
+   * Takes the lease on a workflow's current stage for `owner` until `until`, if no
+   * live process holds it. `isAlive` tells whether another owner still runs.
+   * Compare-and-set on the old owner, so two processes cannot both win.
+   */
+  claim(id: string, owner: string, until: number, isAlive: (owner: string) => boolean): boolean {
+    const row = this.db.prepare("SELECT lease_owner, lease_until FROM workflow WHERE id = ?").get(id) as
+      | { lease_owner: string | null; lease_until: number | null }
+      | undefined;
+    if (!row) return false;
+    const held = row.lease_owner !== null && row.lease_owner !== owner &&
+      (row.lease_until ?? 0) > this.now() && isAlive(row.lease_owner);
+    if (held) return false;
+    const result = this.db.prepare(
+      "UPDATE workflow SET lease_owner = ?, lease_until = ? WHERE id = ? AND lease_owner IS ?",
+    ).run(owner, until, id, row.lease_owner);
+    return result.changes === 1;
+  }
+
+  renew(id: string, owner: string, until: number): void {
+    this.db.prepare("UPDATE workflow SET lease_until = ? WHERE id = ? AND lease_owner = ?").run(
+      until,
+      id,
+      owner,
+    );
+  }
+
+  release(id: string, owner: string): void {
+    this.db.prepare(
+      "UPDATE workflow SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
+    )
+      .run(id, owner);
+  }
+
+  /** Agents a cap has paused, and until when. */
+  pauses(now = this.now()): { agent: AgentId; cap: string; until: number }[] {
+    return (this.db.prepare("SELECT agent_id, cap, until FROM agent_pause WHERE until > ? ORDER BY agent_id")
+      .all(now) as {
+        agent_id: AgentId;
+        cap: string;
+        until: number;
+      }[]).map((r) => ({ agent: r.agent_id, cap: r.cap, until: r.until }));
+  }
+
+  pause(agent: AgentId, cap: string, until: number): void {
+    this.db.prepare(
+      `INSERT INTO agent_pause (agent_id, cap, until, ts) VALUES (?, ?, ?, ?)
+       ON CONFLICT (agent_id) DO UPDATE SET cap = excluded.cap, until = excluded.until, ts = excluded.ts`,
+    ).run(agent, cap, until, this.now());
+  }
+
   recordToolCalls(
     call: { callId: string; workflowId: string; agentId: AgentId; model: string; turn: number },
     results: ToolCallResult[],

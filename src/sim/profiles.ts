@@ -51,7 +51,7 @@ export const PROFILES: Record<Family, ModelProfile> = {
     latency: { baseMs: 1400, perOutputTokenMs: 25 },
     textOnlyRate: 0.02,
     verbosity: 1.3,
-    writerPlanWords: 300,
+    writerPlanWords: 580,
     preambleWords: 30,
     editor: { reviseRate: 0.25, flagRate: 0.02 },
     webSearchRate: 0.6,
