@@ -10,13 +10,23 @@ import type { Parsed } from "./args.ts";
 export interface Io {
   out(line: string): void;
   err(line: string): void;
+  /** Redraws the live progress line (empty clears it); absent when stderr is not a terminal. */
+  progress?(line: string): void;
+  /** Whether stdout is a terminal: text logs there, JSON lines elsewhere. */
+  terminal?: boolean;
   env: { get(name: string): string | undefined };
   now: () => number;
 }
 
+const encoder = new TextEncoder();
+
 export const denoIo: Io = {
   out: (line) => console.log(line),
   err: (line) => console.error(line),
+  progress: Deno.stderr.isTerminal()
+    ? (line) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}`))
+    : undefined,
+  terminal: Deno.stdout.isTerminal(),
   env: Deno.env,
   now: Date.now,
 };

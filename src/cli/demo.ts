@@ -9,17 +9,22 @@ import { createClient } from "../claude/client.ts";
 import { UsageError, UserInputError } from "../errors.ts";
 import { formatUsd, usdToNano } from "../ledger/money.ts";
 import { AGENT_IDS } from "../config/schema.ts";
-import { drain } from "../pipeline/runner.ts";
+import { realSleep, runScheduler } from "../scheduler/scheduler.ts";
 import { createWorkflow } from "../pipeline/create_workflow.ts";
 import { summarize } from "../report/summary.ts";
 import { createSimulator } from "../sim/simulator.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io } from "./context.ts";
 import { currentModels, pipelineContext } from "./pipeline_context.ts";
-import { describe } from "./run.ts";
+import { createLog } from "./log.ts";
+import { logFormat } from "./run.ts";
 import { table } from "./table.ts";
 
-export const demoOptions = { workflows: { type: "string" }, seed: { type: "string" } } as const;
+export const demoOptions = {
+  workflows: { type: "string" },
+  seed: { type: "string" },
+  log: { type: "string" },
+} as const;
 
 export const DEMO_REQUESTS = [
   {
@@ -74,9 +79,16 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
       await createWorkflow(deps.store, loaded.dataDir, request, currentModels(loaded));
     }
     io.out(`demo: ${count} workflows on the simulated model (seed ${seed}), data in ${loaded.dataDir}`);
-    const result = await drain(deps, (event) => io.out(describe(event)));
-    for (const [agent, b] of result.blocked) {
-      io.out(`cap ${b.cap} stopped the ${agent}; it resets at ${new Date(b.until).toISOString()}`);
+    const log = createLog(io, logFormat(parsed, { ...io, terminal: true }), false);
+    const result = await runScheduler({
+      deps,
+      once: true,
+      stopping: new AbortController().signal,
+      sleep: realSleep,
+      onEvent: (event) => log.stage(event),
+    });
+    for (const p of result.paused) {
+      io.out(`cap ${p.cap} stopped the ${p.agent}; it resets at ${new Date(p.until).toISOString()}`);
     }
     printSummary(io, summarize(deps.ledger.db, since));
     return 0;

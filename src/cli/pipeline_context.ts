@@ -29,7 +29,7 @@ export function currentModels(loaded: LoadedConfig): Record<AgentId, string> {
 export async function pipelineContext(
   loaded: LoadedConfig,
   io: Io,
-  backend: { kind: Backend; client?: Anthropic; signal?: AbortSignal },
+  backend: { kind: Backend; client?: Anthropic; signal?: AbortSignal; stopping?: AbortSignal },
 ): Promise<PipelineContext> {
   const prompts = await loadPrompts(loaded.promptsDir);
   const client = backend.client ?? clientFromEnv(io.env);
@@ -47,6 +47,7 @@ export async function pipelineContext(
       dataDir: loaded.dataDir,
       now: io.now,
       signal: backend.signal,
+      stopping: backend.stopping,
     },
     close: () => ledger.close(),
   };

@@ -1,85 +1,175 @@
 /**
- * `pressroom run [--once]`: takes requests from the inbox and drains ready work
- * on the real API. `--once` exits when nothing is ready (for timers and cron);
- * without it, it looks again every few seconds until SIGINT or SIGTERM.
+ * `pressroom run [--once] [--force] [--log text|json]`: the daemon. All six
+ * agents in one process, each on its own cron wake cycle. The inbox and the
+ * config file are looked at every `run.pollSeconds`; SIGHUP or a changed
+ * config file reloads the config for new work. SIGTERM or SIGINT stops
+ * claiming, lets calls in flight finish for up to `run.graceSeconds`, records
+ * everything and exits 0; a second signal exits at once, and the next start
+ * recovers what was in flight. `--once` drains ready work and exits 0, also
+ * when a cap stopped it (saying which and when it resets).
  * @module
  */
+import { join } from "node:path";
+import { UserInputError } from "../errors.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import { formatUsd } from "../ledger/money.ts";
 import { ingestInbox } from "../pipeline/inbox.ts";
 import type { PipelineDeps } from "../pipeline/loop.ts";
-import { drain, type DrainEvent } from "../pipeline/runner.ts";
+import { realSleep, runScheduler } from "../scheduler/scheduler.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io } from "./context.ts";
+import { createLog, type Log, type LogFormat } from "./log.ts";
 import { currentModels, pipelineContext } from "./pipeline_context.ts";
 
-export const runOptions = { once: { type: "boolean" } } as const;
+export const runOptions = {
+  once: { type: "boolean" },
+  force: { type: "boolean" },
+  log: { type: "string" },
+} as const;
 
-/** How long `run` sleeps between looks when nothing is ready. */
-export const POLL_MS = 5_000;
-
-export function describe(event: DrainEvent): string {
-  const r = event.result;
-  const head = `${event.workflowId}  ${event.agent.padEnd(10)}`;
-  switch (r.kind) {
-    case "advanced":
-      return `${head} done, next: ${r.to}`;
-    case "published":
-      return `${head} published ${r.path}`;
-    case "flagged":
-      return `${head} flagged for review: ${r.reason}`;
-    case "stuck":
-      return `${head} stuck: ${r.reason}`;
-    case "waiting":
-      return `${head} ${r.reason}`;
-    case "interrupted":
-      return `${head} interrupted`;
+export function logFormat(parsed: Parsed, io: Io): LogFormat {
+  const given = parsed.values.log as string | undefined;
+  if (given === undefined) return io.terminal ? "text" : "json";
+  if (given !== "text" && given !== "json") {
+    throw new UserInputError(`--log must be text or json, not "${given}"`);
   }
+  return given;
 }
 
-/** One pass: the inbox, then every ready stage. Returns the caps that stopped work, as lines. */
-export async function pass(
-  deps: PipelineDeps,
-  models: Parameters<typeof ingestInbox>[2],
-  io: Io,
-): Promise<string[]> {
-  const inbox = await ingestInbox(deps.dataDir, deps.store, models);
-  for (const c of inbox.created) io.out(`${c.workflowId}  from inbox/${c.file}`);
-  for (const r of inbox.rejected) io.err(`pressroom: inbox/${r.file} rejected: ${r.reason}`);
-  const summary = await drain(deps, (event) => io.out(describe(event)));
-  return [...summary.blocked].map(([agent, b]) =>
-    `cap ${b.cap} stopped the ${agent}; it resets at ${new Date(b.until).toISOString()}`
+/**
+ * Only one `run` works on a data folder unless told otherwise: an exclusive OS
+ * lock on `<data>/locks/run.lock`, dropped by the OS however the process ends.
+ */
+function lockRun(dataDir: string, force: boolean): Deno.FsFile | undefined {
+  const dir = join(dataDir, "locks");
+  Deno.mkdirSync(dir, { recursive: true });
+  const file = Deno.openSync(join(dir, "run.lock"), { read: true, write: true, create: true });
+  if (file.tryLockSync(true)) return file;
+  file.close();
+  if (force) return undefined;
+  throw new UserInputError(
+    `another pressroom run is working on ${dataDir}; stop it first, or pass --force to run a second one beside it`,
   );
 }
 
+/** One line for the terminal: workflows by stage and spend against each daily cap. */
+export function progressLine(deps: PipelineDeps): string {
+  const byStage = deps.ledger.db.prepare(
+    "SELECT stage, status, COUNT(*) AS n FROM workflow WHERE status != 'published' GROUP BY stage, status",
+  ).all() as { stage: string; status: string; n: number }[];
+  const work = byStage.map((r) => `${r.stage}${r.status === "ready" ? "" : `(${r.status})`} ${r.n}`).join(
+    ", ",
+  );
+  const caps = deps.ledger.capStatus().map((c) =>
+    `${c.cap} ${formatUsd(c.spentNano)}/${formatUsd(c.limitNano)}`
+  );
+  return `${work || "no work"} | ${caps.join(" | ")}`;
+}
+
 export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
-  const loaded = await configFrom(parsed, io);
-  const controller = new AbortController();
+  const format = logFormat(parsed, io);
+  let loaded = await configFrom(parsed, io);
+  const runLock = lockRun(loaded.dataDir, parsed.values.force === true);
+  const stopping = new AbortController();
+  const hard = new AbortController();
+  const log = createLog(io, format, true);
+  let reload = false;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
   const stop = () => {
-    if (controller.signal.aborted) Deno.exit(130); // a second signal: leave now, the next start recovers
-    io.err("pressroom: stopping after calls in flight finish (signal again to exit now)");
-    controller.abort();
-  };
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, stop);
-  const context = await pipelineContext(loaded, io, { kind: "anthropic", signal: controller.signal });
-  try {
-    const models = currentModels(loaded);
-    while (true) {
-      const blocked = await pass(context.deps, models, io);
-      if (parsed.values.once || controller.signal.aborted) {
-        for (const line of blocked) io.out(line);
-        return 0;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, POLL_MS);
-        controller.signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
-      });
-      if (controller.signal.aborted) return 0;
+    if (stopping.signal.aborted) {
+      log.done();
+      io.err("pressroom: second signal: exiting now; the next start recovers what was in flight");
+      Deno.exit(130);
     }
+    log.note(
+      "stopping",
+      `stopping: no new work; calls in flight get ${loaded.config.run.graceSeconds}s to finish`,
+    );
+    stopping.abort();
+    graceTimer = setTimeout(() => hard.abort(), loaded.config.run.graceSeconds * 1000);
+  };
+  const hup = () => reload = true;
+  const signals: [Deno.Signal, () => void][] = [["SIGINT", stop], ["SIGTERM", stop], ["SIGHUP", hup]];
+  for (const [s, f] of signals) Deno.addSignalListener(s, f);
+  const context = await pipelineContext(loaded, io, {
+    kind: "anthropic",
+    signal: hard.signal,
+    stopping: stopping.signal,
+  });
+  const { deps } = context;
+  let configStamp = await stamp(loaded.file);
+  try {
+    const summary = await runScheduler({
+      deps,
+      once: parsed.values.once === true,
+      stopping: stopping.signal,
+      sleep: realSleep,
+      onEvent: (event) => {
+        log.stage(event);
+        log.progress(progressLine(deps));
+      },
+      beforePass: async () => {
+        const now = await stamp(loaded.file);
+        if (reload || now !== configStamp) {
+          reload = false;
+          configStamp = now;
+          loaded = await reloadConfig(parsed, io, deps, log) ?? loaded;
+        }
+        const inbox = await ingestInbox(deps.dataDir, deps.store, currentModels(loaded));
+        for (const c of inbox.created) {
+          log.note("inbox", `${c.workflowId}  from inbox/${c.file}`, {
+            workflow: c.workflowId,
+            file: c.file,
+          });
+        }
+        for (const r of inbox.rejected) {
+          log.note("inbox_rejected", `inbox/${r.file} rejected: ${r.reason}`, r);
+        }
+        log.progress(progressLine(deps));
+      },
+    });
+    for (const p of summary.paused) {
+      const until = new Date(p.until).toISOString();
+      log.note("paused", `cap ${p.cap} stopped the ${p.agent}; it resets at ${until}`, { ...p, until });
+    }
+    if (stopping.signal.aborted) log.note("stopped", "stopped; everything in flight is recorded");
+    return 0;
   } finally {
-    for (const s of signals) Deno.removeSignalListener(s, stop);
+    clearTimeout(graceTimer);
+    log.done();
+    for (const [s, f] of signals) Deno.removeSignalListener(s, f);
     context.close();
+    runLock?.close();
+  }
+}
+
+async function stamp(file: string | null): Promise<string> {
+  if (!file) return "";
+  try {
+    const info = await Deno.stat(file);
+    return `${info.mtime?.getTime()}:${info.size}`;
+  } catch {
+    return "missing";
+  }
+}
+
+/** A new config reaches new work: pools, schedules, caps and the models of new workflows. */
+async function reloadConfig(
+  parsed: Parsed,
+  io: Io,
+  deps: PipelineDeps,
+  log: Log,
+): Promise<LoadedConfig | undefined> {
+  try {
+    const loaded = await configFrom(parsed, io);
+    deps.config = loaded.config;
+    deps.prices = loaded.prices;
+    deps.ledger.setCaps(loaded.config.caps);
+    deps.store.resumeWaiting();
+    log.note("reloaded", `config reloaded from ${loaded.file ?? "defaults"}`);
+    return loaded;
+  } catch (error) {
+    log.note("reload_failed", `config not reloaded, the old one stays: ${(error as Error).message}`);
+    return undefined;
   }
 }

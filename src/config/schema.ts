@@ -99,6 +99,16 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   agents: z.strictObject(agentsShape).prefault({}),
   prices: z.record(z.string().min(1), priceSchema).default({}),
+  run: z.strictObject({
+    maxConcurrent: z.int().min(1).max(256).default(6).describe("stages worked at once, over all agents"),
+    graceSeconds: z.number().min(0).max(3600).default(30)
+      .describe("on SIGTERM/SIGINT, how long calls in flight may finish before they are cut off"),
+    leaseMinutes: z.number().min(1).max(1440).default(30)
+      .describe("how long a claim on a workflow lasts without renewal (a dead process's claims end at once)"),
+    pollSeconds: z.number().min(0.1).max(3600).default(5).describe(
+      "how often `run` looks at the inbox and the config",
+    ),
+  }).prefault({}),
   webSearchUsdPerRequest: usd.optional(),
 }).transform((raw) => ({
   ...raw,

@@ -32,7 +32,10 @@ export interface PipelineDeps extends ClaudeDeps {
   prompts: PromptSet;
   dataDir: string;
   now: () => number;
+  /** Aborts calls in flight: the hard stop. */
   signal?: AbortSignal;
+  /** Ends the stage between turns, its state kept: the graceful stop. */
+  stopping?: AbortSignal;
 }
 
 export type StageResult =
@@ -70,6 +73,7 @@ export async function runStage(deps: PipelineDeps, workflowId: string): Promise<
 
   for (let turn = 1; turn <= settings.maxTurns; turn++) {
     if (agent.missing(state) === null) break;
+    if (deps.stopping?.aborted) return { kind: "interrupted" };
     let results: ToolCallResult[] = [];
     let message: Anthropic.Message;
     try {

@@ -198,6 +198,17 @@ export class WorkflowStore {
     ).run(agent, cap, until, this.now());
   }
 
+  /** After a config change: paused agents and workflows waiting for a cap look again. */
+  resumeWaiting(): void {
+    transaction(this.db, () => {
+      this.db.exec("DELETE FROM agent_pause");
+      this.db.prepare(
+        "UPDATE workflow SET status = 'ready', wait_until = NULL, updated_ts = ? WHERE status = 'waiting'",
+      )
+        .run(this.now());
+    });
+  }
+
   recordToolCalls(
     call: { callId: string; workflowId: string; agentId: AgentId; model: string; turn: number },
     results: ToolCallResult[],

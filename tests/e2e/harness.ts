@@ -10,7 +10,7 @@ import { type Config, configSchema } from "../../src/config/schema.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";
 import type { PipelineDeps } from "../../src/pipeline/loop.ts";
 import { loadPrompts } from "../../src/pipeline/prompts.ts";
-import { drain, type DrainEvent } from "../../src/pipeline/runner.ts";
+import { realSleep, runScheduler, type SchedulerEvent } from "../../src/scheduler/scheduler.ts";
 import { WorkflowStore } from "../../src/pipeline/store.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { createSimulator, type SimulatorOptions } from "../../src/sim/simulator.ts";
@@ -27,9 +27,9 @@ export interface Harness {
   deps: PipelineDeps;
   api: FakeApi;
   dir: string;
-  events: DrainEvent[];
+  events: SchedulerEvent[];
   /** Drains ready work; returns the events of this drain. */
-  run(): Promise<DrainEvent[]>;
+  run(): Promise<SchedulerEvent[]>;
   close(): Promise<void>;
 }
 
@@ -80,7 +80,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const config: Config = configSchema.parse(options.config ?? {});
   const ledger = Ledger.open({ dataDir: dir, caps: config.caps, now });
-  const events: DrainEvent[] = [];
+  const events: SchedulerEvent[] = [];
   const deps: PipelineDeps = {
     ledger,
     store: new WorkflowStore(ledger.db, now),
@@ -98,10 +98,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dir,
     events,
     async run() {
-      const these: DrainEvent[] = [];
-      await drain(deps, (e) => {
-        these.push(e);
-        events.push(e);
+      const these: SchedulerEvent[] = [];
+      await runScheduler({
+        deps,
+        once: true,
+        stopping: new AbortController().signal,
+        sleep: realSleep,
+        onEvent: (e) => {
+          these.push(e);
+          events.push(e);
+        },
       });
       return these;
     },

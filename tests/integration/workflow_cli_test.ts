@@ -168,8 +168,13 @@ Deno.test("run --once with a key works the pipeline over HTTP (the simulated mod
     const env = { ANTHROPIC_API_KEY: "sk-ant-test-run-once-key-0123456789", ANTHROPIC_BASE_URL: server.url };
     const { code, out, err } = await pressroom(cwd, ["run", "--once"], env);
     assertEquals(code, 0, err);
-    assertMatch(out, /from inbox\/idea\.txt/);
-    assertMatch(out, /intake {5}done, next: planner/);
+    // Not a terminal: one JSON object per line, for journald.
+    const events = out.trim().split("\n").map((l) => JSON.parse(l));
+    assertEquals(events[0].event, "inbox");
+    assertEquals(events[0].file, "idea.txt");
+    const intake = events.find((e) => e.event === "stage" && e.agent === "intake");
+    assertEquals([intake.result, intake.to, intake.workflow], ["advanced", "planner", events[0].workflow]);
+    assert(events.every((e) => typeof e.ts === "string"));
     const status = JSON.parse((await pressroom(cwd, ["status", "--json"])).out).workflows;
     assertEquals(status.length, 1);
     assert(["published", "flagged"].includes(status[0].status), JSON.stringify(status[0]));

@@ -131,6 +131,7 @@ Deno.test("the editor JSON Schema describes the same fields", () => {
     "dataDir",
     "prices",
     "promptsDir",
+    "run",
     "webSearchUsdPerRequest",
   ]);
 });

@@ -1,0 +1,141 @@
+/**
+ * The scheduler: all six agents in one process, each waking on its own cron
+ * expression and at once when a stage hands work to it. An agent works on up
+ * to `pool` workflows at a time, all agents together on up to
+ * `run.maxConcurrent`. Work is claimed with a lease in SQLite, so two processes
+ * never work on the same workflow's stage; an agent a cap refused pauses until
+ * the cap resets. Clock and sleeping are injected, so tests drive cron wakes,
+ * days and cap resets without waiting.
+ * @module
+ */
+import { Cron } from "croner";
+import { AGENT_IDS, type AgentId } from "../config/schema.ts";
+import { ownerAlive } from "../ledger/owner.ts";
+import { type PipelineDeps, runStage, type StageResult } from "../pipeline/loop.ts";
+import { join } from "node:path";
+
+export interface SchedulerEvent {
+  workflowId: string;
+  agent: AgentId;
+  result: StageResult;
+}
+
+export interface SchedulerOptions {
+  deps: PipelineDeps;
+  /** Drain what is ready now and return, ignoring cron expressions. */
+  once: boolean;
+  /** Aborted when the process should stop claiming work. */
+  stopping: AbortSignal;
+  /** Waits `ms` or until `wake` aborts; injected so tests need not sleep. */
+  sleep: (ms: number, wake: AbortSignal) => Promise<void>;
+  onEvent?: (event: SchedulerEvent) => void;
+  /** Runs before each look for work: the inbox, a config reload. */
+  beforePass?: () => Promise<void>;
+}
+
+export interface SchedulerSummary {
+  stages: number;
+  /** Agents a cap paused, with the cap and when it resets. */
+  paused: { agent: AgentId; cap: string; until: number }[];
+}
+
+export async function runScheduler(options: SchedulerOptions): Promise<SchedulerSummary> {
+  const { deps, once, stopping } = options;
+  const owner = deps.ledger.owner.id;
+  const locks = join(deps.dataDir, "locks");
+  const isAlive = (other: string) => ownerAlive(locks, other);
+  const running = new Map<string, { agent: AgentId; task: Promise<void> }>();
+  const busy = Object.fromEntries(AGENT_IDS.map((a) => [a, 0])) as Record<AgentId, number>;
+  // At start every agent wakes once, to pick up what is ready; then cron and handoffs wake them.
+  const awake = new Set<AgentId>(AGENT_IDS);
+  const nextWake = new Map<AgentId, number>();
+  let stages = 0;
+  let fatal: unknown;
+  let wake = new AbortController();
+
+  const cronNext = (agent: AgentId, after: number) =>
+    new Cron(deps.config.agents[agent].schedule, { paused: true }).nextRun(new Date(after))?.getTime() ??
+      Number.POSITIVE_INFINITY;
+  for (const agent of AGENT_IDS) nextWake.set(agent, cronNext(agent, deps.now()));
+
+  const finished = (workflowId: string, agent: AgentId, result: StageResult) => {
+    if (result.kind === "advanced") awake.add(result.to as AgentId);
+    if (result.kind === "waiting" && result.cap) deps.store.pause(agent, result.cap, result.until);
+    options.onEvent?.({ workflowId, agent, result });
+  };
+
+  const start = (workflowId: string, agent: AgentId) => {
+    busy[agent]++;
+    stages++;
+    const task = runStage(deps, workflowId).then(
+      (result) => finished(workflowId, agent, result),
+      (error) => {
+        fatal ??= error;
+      },
+    ).finally(() => {
+      busy[agent]--;
+      running.delete(workflowId);
+      deps.store.release(workflowId, owner);
+      wake.abort();
+    });
+    running.set(workflowId, { agent, task });
+  };
+
+  while (fatal === undefined && !stopping.aborted) {
+    // A stage that ends from here on cuts this pass's sleep short.
+    wake = new AbortController();
+    await options.beforePass?.();
+    const now = deps.now();
+    const leaseUntil = now + deps.config.run.leaseMinutes * 60_000;
+    for (const id of running.keys()) deps.store.renew(id, owner, leaseUntil);
+    for (const agent of AGENT_IDS) {
+      if (nextWake.get(agent)! <= now) {
+        awake.add(agent);
+        nextWake.set(agent, cronNext(agent, now));
+      }
+    }
+    const paused = new Set(deps.store.pauses(now).map((p) => p.agent));
+    const claimable = new Set<AgentId>();
+    for (const workflow of deps.store.ready(now)) {
+      const agent = workflow.stage as AgentId;
+      if (running.has(workflow.id) || paused.has(agent) || !(once || awake.has(agent))) continue;
+      claimable.add(agent);
+      if (busy[agent] >= deps.config.agents[agent].pool || running.size >= deps.config.run.maxConcurrent) {
+        continue;
+      }
+      if (!deps.store.claim(workflow.id, owner, leaseUntil, isAlive)) continue;
+      start(workflow.id, agent);
+    }
+    // An agent with nothing left to claim sleeps until its next cron time or a handoff.
+    for (const agent of awake) if (!claimable.has(agent) && busy[agent] === 0) awake.delete(agent);
+    if (once && running.size === 0) break;
+
+    wake = new AbortController();
+    const onStop = () => wake.abort();
+    stopping.addEventListener("abort", onStop, { once: true });
+    const until = once
+      ? Number.POSITIVE_INFINITY
+      : Math.min(...nextWake.values(), now + deps.config.run.pollSeconds * 1000);
+    if (awake.size === 0 || running.size > 0 || !once) {
+      await options.sleep(Math.max(0, until - now), wake.signal);
+    }
+    stopping.removeEventListener("abort", onStop);
+  }
+  await Promise.all([...running.values()].map((r) => r.task));
+  if (fatal !== undefined) throw fatal;
+  return { stages, paused: deps.store.pauses() };
+}
+
+/** The real sleep: a timer that a wake-up cuts short. */
+export function realSleep(ms: number, wake: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (wake.aborted) return resolve();
+    const timer = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
+    function done() {
+      clearTimeout(timer);
+      wake.removeEventListener("abort", done);
+      resolve();
+    }
+    wake.addEventListener("abort", done, { once: true });
+  });
+}
