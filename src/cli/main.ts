@@ -9,6 +9,7 @@ import { denoIo, type Io } from "./context.ts";
 import { doctorCommand } from "./doctor.ts";
 import { configJsonSchema } from "../config/schema.ts";
 import { initCommand } from "./init.ts";
+import { systemdCommand, systemdOptions } from "./systemd.ts";
 import { demoCommand, demoOptions } from "./demo.ts";
 import { submitCommand, submitOptions } from "./submit.ts";
 import { runCommand, runOptions } from "./run.ts";
@@ -63,6 +64,11 @@ const COMMANDS: Record<string, Command> = {
     run: capsCommand,
   },
   doctor: { summary: "check config, models, ledger and API key", options: {}, run: doctorCommand },
+  systemd: {
+    summary: "[--timer] [--exec PATH]: print systemd unit files for this install",
+    options: systemdOptions,
+    run: systemdCommand,
+  },
   schema: {
     summary: "print the JSON Schema of pressroom.json (for editors)",
     options: {},

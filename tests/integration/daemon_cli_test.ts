@@ -1,0 +1,174 @@
+/**
+ * `run` as a daemon and `systemd` as a user meets them: one runner per data
+ * folder, graceful and hard stops, and unit files systemd accepts.
+ */
+// deno-lint-ignore-file no-explicit-any
+import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { ROOT, runPressroom, tempDir } from "../helpers.ts";
+import { createSimulator } from "../../src/sim/simulator.ts";
+import { serveSimulator } from "../../src/sim/server.ts";
+
+const hasSystemd = (() => {
+  try {
+    return new Deno.Command("systemd-analyze", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+})();
+
+async function verify(dir: string, files: string[]): Promise<{ ok: boolean; text: string }> {
+  const out = await new Deno.Command("systemd-analyze", { args: ["verify", "--man=no", ...files], cwd: dir })
+    .output();
+  return {
+    ok: out.success,
+    text: new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout),
+  };
+}
+
+/** Splits `pressroom systemd` output into its files, by the `# /etc/systemd/system/<name>` lines. */
+async function writeUnits(dir: string, printed: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const part of printed.split(/^# \/etc\/systemd\/system\//m).slice(1)) {
+    const [name, ...rest] = part.split("\n");
+    await Deno.writeTextFile(`${dir}/${name}`, rest.join("\n"));
+    names.push(name);
+  }
+  return names;
+}
+
+Deno.test({
+  name:
+    "systemd prints a service and, with --timer, a oneshot service and timer that systemd-analyze accepts",
+  ignore: !hasSystemd,
+  async fn() {
+    const cwd = await tempDir();
+    const service = await runPressroom(cwd, ["systemd", "--exec", Deno.execPath()]);
+    assertEquals(service.code, 0, service.err);
+    for (
+      const line of [
+        "Type=exec",
+        "Restart=on-failure",
+        "StateDirectory=pressroom",
+        "EnvironmentFile=/etc/pressroom/env",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "Environment=DENO_DIR=/var/cache/pressroom/deno",
+        "TimeoutStopSec=45",
+      ]
+    ) assert(service.out.includes(`\n${line}\n`), `missing ${line}`);
+    assertMatch(
+      service.out,
+      /^ExecStart=\S+ run --log json --config \/etc\/pressroom\/pressroom\.json --data \/var\/lib\/pressroom$/m,
+    );
+    const names = await writeUnits(cwd, service.out);
+    assertEquals(names, ["pressroom.service"]);
+    const checked = await verify(cwd, names);
+    assert(checked.ok, checked.text);
+
+    const timer = await runPressroom(cwd, [
+      "systemd",
+      "--timer",
+      "--exec",
+      Deno.execPath(),
+      "--data",
+      "/srv/press",
+    ]);
+    const timerNames = await writeUnits(cwd, timer.out);
+    assertEquals(timerNames, ["pressroom-once.service", "pressroom.timer"]);
+    assertMatch(timer.out, /^Type=oneshot$/m);
+    assertMatch(timer.out, /^ExecStart=\S+ run --once --log json .*--data \/srv\/press$/m);
+    assertMatch(timer.out, /^ReadWritePaths=\/srv\/press$/m);
+    assertMatch(timer.out, /^Persistent=true$/m);
+    const timerChecked = await verify(cwd, timerNames);
+    assert(timerChecked.ok, timerChecked.text);
+
+    // The check can fail: a unit with a bad type and a missing binary does not pass.
+    await Deno.writeTextFile(
+      `${cwd}/bad.service`,
+      "[Service]\nType=bogus\nExecStart=/nonexistent/pressroom run\n",
+    );
+    assertEquals((await verify(cwd, ["bad.service"])).ok, false);
+  },
+});
+
+function daemon(cwd: string, url: string, args: string[] = []): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-q", "-P=pressroom", "--config", `${ROOT}deno.json`, `${ROOT}src/main.ts`, "run", ...args],
+    cwd,
+    env: { ANTHROPIC_API_KEY: "sk-ant-test-daemon-0123456789", ANTHROPIC_BASE_URL: url },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Reads the daemon's JSON log lines as they come, until one matches or time runs out. */
+function logReader(child: Deno.ChildProcess) {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  return async (until: (line: any) => boolean, ms: number): Promise<any[]> => {
+    const lines: any[] = [];
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const { value, done } = await Promise.race([
+        reader.read(),
+        new Promise<{ value: undefined; done: true }>((r) =>
+          timer = setTimeout(() => r({ value: undefined, done: true }), deadline - Date.now())
+        ),
+      ]);
+      clearTimeout(timer);
+      if (done) break;
+      buffer += value;
+      const parts = buffer.split("\n");
+      buffer = parts.pop()!;
+      for (const p of parts) {
+        const line = JSON.parse(p);
+        lines.push(line);
+        if (until(line)) return lines;
+      }
+    }
+    return lines;
+  };
+}
+
+Deno.test("one runner per data folder; SIGTERM stops claiming, finishes what is in flight, and exits 0", async () => {
+  // Each call takes a while, so the stop lands mid-work.
+  const server = serveSimulator(createSimulator({ seed: 5, latencyScale: 0.1 }));
+  const cwd = await tempDir();
+  await Deno.mkdir(`${cwd}/pressroom-data/inbox`, { recursive: true });
+  for (const topic of ["Rain gardens", "Window boxes", "Compost tea"]) {
+    await Deno.writeTextFile(`${cwd}/pressroom-data/inbox/${topic.replaceAll(" ", "-")}.txt`, topic);
+  }
+  const child = daemon(cwd, server.url);
+  const readLines = logReader(child);
+  try {
+    const started = await readLines((l) => l.event === "stage", 30_000);
+    assert(started.some((l) => l.event === "stage"), JSON.stringify(started));
+
+    const second = await runPressroom(cwd, ["run", "--once"], { ANTHROPIC_API_KEY: "sk-ant-x-0123456789" });
+    assertEquals(second.code, 2);
+    assertMatch(second.err, /another pressroom run is working on .*pass --force/);
+
+    child.kill("SIGTERM");
+    const rest = await readLines((l) => l.event === "stopped", 30_000);
+    assert(rest.some((l) => l.event === "stopping"));
+    assert(rest.some((l) => l.event === "stopped"), JSON.stringify(rest.slice(-3)));
+    const status = await child.status;
+    assertEquals(status.code, 0);
+
+    const after = JSON.parse((await runPressroom(cwd, ["status", "--json"])).out).workflows;
+    assertEquals(after.length, 3, "no workflow lost");
+    const caps = JSON.parse((await runPressroom(cwd, ["caps", "--json"])).out).caps;
+    assertEquals(caps[0].reservedUsd, 0, "nothing left in flight");
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await child.stderr.cancel().catch(() => {});
+    await child.stdout.cancel().catch(() => {});
+    await server.close();
+  }
+});
