@@ -141,6 +141,10 @@ export const MIGRATIONS: readonly string[] = [
   -- process (its owner lock is gone) or an expired one may be taken over.
   ALTER TABLE workflow ADD COLUMN lease_owner TEXT;
   ALTER TABLE workflow ADD COLUMN lease_until INTEGER;
+  -- The inbox file a workflow came from (name and content hash), so a crash between creating the
+  -- workflow and moving the file cannot create it twice.
+  ALTER TABLE workflow ADD COLUMN inbox_file TEXT;
+  CREATE UNIQUE INDEX workflow_inbox_file ON workflow (inbox_file) WHERE inbox_file IS NOT NULL;
 
   -- An agent a cap refused stops claiming work until the cap resets; status shows why.
   CREATE TABLE agent_pause (

@@ -13,8 +13,9 @@ export async function createWorkflow(
   dataDir: string,
   request: WorkflowRequest,
   models: Record<AgentId, string>,
+  inboxFile?: string,
 ): Promise<Workflow> {
-  const workflow = store.create(request, models);
+  const workflow = store.create(request, models, inboxFile);
   await mirrorWorkflow(dataDir, workflow.id, { request });
   return workflow;
 }

@@ -39,7 +39,14 @@ export async function ingestInbox(
     const path = join(inbox, name);
     try {
       const request = await requestFromInboxFile(path);
-      const workflow = await createWorkflow(store, dataDir, request, models);
+      // The same file seen again (a crash came between creating its workflow and moving it) is moved only.
+      const key = `${name}@${await digest(path)}`;
+      const known = store.fromInbox(key);
+      if (known) {
+        await moveInto(join(inbox, "done"), path, `${known}-${name}`);
+        continue;
+      }
+      const workflow = await createWorkflow(store, dataDir, request, models, key);
       await moveInto(join(inbox, "done"), path, `${workflow.id}-${name}`);
       result.created.push({ file: name, workflowId: workflow.id });
     } catch (error) {
@@ -50,6 +57,11 @@ export async function ingestInbox(
     }
   }
   return result;
+}
+
+async function digest(path: string): Promise<string> {
+  const hash = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return Array.from(new Uint8Array(hash).slice(0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Moves a file into `dir` under `name`, adding a numeric suffix rather than replacing a file. */

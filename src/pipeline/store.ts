@@ -77,18 +77,34 @@ export class WorkflowStore {
   constructor(readonly db: Db, readonly now: () => number = Date.now) {}
 
   /** A new workflow at intake, with each agent's model pinned from `models`. */
-  create(request: WorkflowRequest, models: Record<AgentId, string>): Workflow {
+  create(request: WorkflowRequest, models: Record<AgentId, string>, inboxFile?: string): Workflow {
     const now = this.now();
     const id = ulid(now);
     const pinned = Object.fromEntries(AGENT_IDS.map((a) => [a, models[a]])) as Record<AgentId, string>;
     transaction(this.db, () => {
       this.db.prepare(
-        `INSERT INTO workflow (id, topic, created_ts, updated_ts, stage, status, models, state)
-         VALUES (?, ?, ?, ?, 'intake', 'ready', ?, ?)`,
-      ).run(id, request.topic, now, now, JSON.stringify(pinned), JSON.stringify(emptyState(request)));
+        `INSERT INTO workflow (id, topic, created_ts, updated_ts, stage, status, models, state, inbox_file)
+         VALUES (?, ?, ?, ?, 'intake', 'ready', ?, ?, ?)`,
+      ).run(
+        id,
+        request.topic,
+        now,
+        now,
+        JSON.stringify(pinned),
+        JSON.stringify(emptyState(request)),
+        inboxFile ?? null,
+      );
       this.#event(id, "intake", "created", JSON.stringify(pinned), now);
     });
     return this.get(id);
+  }
+
+  /** The workflow made from this inbox file, if one was. */
+  fromInbox(inboxFile: string): string | undefined {
+    const row = this.db.prepare("SELECT id FROM workflow WHERE inbox_file = ?").get(inboxFile) as
+      | { id: string }
+      | undefined;
+    return row?.id;
   }
 
   get(id: string): Workflow {

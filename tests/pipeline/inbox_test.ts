@@ -68,3 +68,22 @@ Deno.test("submit's files: a missing, binary or huge file is refused naming it",
   const request = await requestFromArgs(" Topic ", undefined, [`${dir}/src.txt`]);
   assertEquals(request, { topic: "Topic", sources: [{ name: "src.txt", text: "Source text" }] });
 });
+
+Deno.test("an inbox file seen again after a crash is not made into a second workflow", async () => {
+  const dir = await tempDir();
+  const ledger = openLedger(dir);
+  try {
+    await Deno.mkdir(`${dir}/inbox`);
+    await Deno.writeTextFile(`${dir}/inbox/a.txt`, "Bees in winter");
+    const store = new WorkflowStore(ledger.db);
+    const first = await ingestInbox(dir, store, DEFAULT_MODELS);
+    // As if the process died before the move: the file is back where it was.
+    const [done] = [...Deno.readDirSync(`${dir}/inbox/done`)].map((e) => e.name);
+    await Deno.rename(`${dir}/inbox/done/${done}`, `${dir}/inbox/a.txt`);
+    const second = await ingestInbox(dir, store, DEFAULT_MODELS);
+    assertEquals([first.created.length, second.created.length, store.list().length], [1, 0, 1]);
+    assertEquals([...Deno.readDirSync(`${dir}/inbox`)].map((e) => e.name), ["done"]);
+  } finally {
+    ledger.close();
+  }
+});
