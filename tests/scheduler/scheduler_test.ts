@@ -1,0 +1,178 @@
+/**
+ * The scheduler with a fake clock: cron wakes, handoffs, pools, the global
+ * limit, leases between two processes' worth of schedulers, and cap pauses.
+ */
+// deno-lint-ignore-file no-explicit-any
+import { assert, assertEquals } from "../assert.ts";
+import { DEFAULT_MODELS } from "../../src/config/schema.ts";
+import { Ledger } from "../../src/ledger/ledger.ts";
+import { WorkflowStore } from "../../src/pipeline/store.ts";
+import { runScheduler, type SchedulerEvent } from "../../src/scheduler/scheduler.ts";
+import { startHarness } from "../e2e/harness.ts";
+
+const promote = (agent: string) =>
+  agent === "editor" ? { calls: [{ name: "promote_to_published", input: {} }] } : undefined;
+
+/** A clock that jumps ahead whenever the scheduler sleeps and nothing wakes it within a few real ms. */
+function fakeTime(start: number) {
+  let now = start;
+  return {
+    now: () => now,
+    set: (t: number) => now = t,
+    sleep: (ms: number, wake: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        if (wake.aborted) return resolve();
+        const timer = setTimeout(() => {
+          wake.removeEventListener("abort", woken);
+          now += ms;
+          resolve();
+        }, 3);
+        function woken() {
+          clearTimeout(timer);
+          resolve();
+        }
+        wake.addEventListener("abort", woken, { once: true });
+      }),
+  };
+}
+
+Deno.test("an agent wakes on its cron expression; a handoff wakes the next agent at once", async () => {
+  const clock = fakeTime(Date.parse("2026-11-24T08:00:00Z"));
+  const h = await startHarness({
+    script: promote,
+    now: clock.now,
+    config: { agents: { intake: { schedule: "0 9 * * *" } } },
+  });
+  const stopping = new AbortController();
+  const events: (SchedulerEvent & { at: number })[] = [];
+  let passes = 0;
+  let id = "";
+  try {
+    await runScheduler({
+      deps: h.deps,
+      once: false,
+      stopping: stopping.signal,
+      sleep: clock.sleep,
+      beforePass: () => {
+        // After the first pass every agent sleeps; then a request comes in.
+        if (++passes === 2) id = h.deps.store.create({ topic: "Cron wakes" }, DEFAULT_MODELS).id;
+        if (id && h.deps.store.get(id).status === "published") stopping.abort();
+        return Promise.resolve();
+      },
+      onEvent: (e) => events.push({ ...e, at: clock.now() }),
+    });
+    const intake = events.find((e) => e.agent === "intake")!;
+    assert(
+      intake.at >= Date.parse("2026-11-24T09:00:00Z"),
+      `intake ran at ${new Date(intake.at).toISOString()}`,
+    );
+    const planner = events.find((e) => e.agent === "planner")!;
+    assert(
+      planner.at - intake.at < 60_000,
+      "the planner took the handoff without waiting for its next minute",
+    );
+    assertEquals(h.deps.store.get(id).status, "published");
+  } finally {
+    await h.close();
+  }
+});
+
+/** The most intervals that overlap at any moment. */
+function mostAtOnce(intervals: [number, number][]): number {
+  const edges = intervals.flatMap(([a, b]) => [[a, 1], [b, -1]] as [number, number][]).sort((x, y) =>
+    x[0] - y[0] || x[1] - y[1]
+  );
+  let open = 0;
+  let most = 0;
+  for (const [, d] of edges) most = Math.max(most, open += d);
+  return most;
+}
+
+Deno.test("pools and the global limit bound how many stages run at once", async () => {
+  // When each agent's requests for each workflow began and ended: the span of that stage.
+  const spans = new Map<string, [number, number]>();
+  const h = await startHarness({
+    script: (agent, request) => {
+      const key = `${agent} ${request.headers.get("x-pressroom-workflow")}`;
+      const t = performance.now();
+      spans.set(key, [spans.get(key)?.[0] ?? t, t + 5]);
+      return promote(agent);
+    },
+    config: { agents: { writer: { pool: 1 }, intake: { pool: 3 } }, run: { maxConcurrent: 4 } },
+  });
+  try {
+    for (let i = 0; i < 6; i++) h.deps.store.create({ topic: `Pool ${i}` }, DEFAULT_MODELS);
+    await h.run();
+    assertEquals(h.deps.store.list().filter((w) => w.status === "published").length, 6);
+    const of = (agent: string) => [...spans].filter(([k]) => k.startsWith(`${agent} `)).map(([, v]) => v);
+    assertEquals(mostAtOnce(of("writer")), 1, "writer pool 1");
+    const intake = mostAtOnce(of("intake"));
+    assert(intake > 1 && intake <= 3, `intake ran ${intake} at once`);
+    const all = mostAtOnce([...spans.values()]);
+    assert(all <= 4, `${all} stages at once`);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("two schedulers on one data folder never work the same stage, and publish each article once", async () => {
+  const h = await startHarness({ script: promote });
+  const other = Ledger.open({ dataDir: h.dir, caps: h.deps.config.caps });
+  try {
+    for (let i = 0; i < 4; i++) h.deps.store.create({ topic: `Shared ${i}` }, DEFAULT_MODELS);
+    const second = { ...h.deps, ledger: other, store: new WorkflowStore(other.db) };
+    const mine: SchedulerEvent[] = [];
+    const theirs: SchedulerEvent[] = [];
+    const once = (deps: typeof h.deps, into: SchedulerEvent[]) =>
+      runScheduler({
+        deps,
+        once: true,
+        stopping: new AbortController().signal,
+        sleep: (ms) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 5))),
+        onEvent: (e) => into.push(e),
+      });
+    await Promise.all([once(h.deps, mine), once(second, theirs)]);
+    // Anything left ready (a stage the other one held when this one looked) is drained by one more pass.
+    await h.run();
+    const stageDone = h.deps.ledger.db.prepare(
+      "SELECT workflow_instance_id AS w, stage, COUNT(*) AS n FROM workflow_event WHERE kind = 'stage_done' GROUP BY w, stage",
+    ).all() as any[];
+    for (const s of stageDone) assertEquals(s.n, 1, `${s.w} ${s.stage} ran ${s.n} times`);
+    assertEquals(h.deps.store.list().map((w) => w.status), [
+      "published",
+      "published",
+      "published",
+      "published",
+    ]);
+    assertEquals([...Deno.readDirSync(`${h.dir}/published`)].length, 4);
+    assert(mine.length > 0 && theirs.length > 0, `both worked: ${mine.length} and ${theirs.length} stages`);
+  } finally {
+    other.close();
+    await h.close();
+  }
+});
+
+Deno.test("an agent a cap refused pauses, says so, and takes work again after the reset", async () => {
+  const clock = fakeTime(Date.parse("2026-11-24T22:00:00Z"));
+  const h = await startHarness({
+    script: promote,
+    now: clock.now,
+    config: { caps: { dailyUsd: 0.25, perModelDailyUsd: {}, perWorkflowUsd: 5 } },
+  });
+  try {
+    const wf = h.deps.store.create({ topic: "Pauses" }, DEFAULT_MODELS);
+    await h.run();
+    const pauses = h.deps.store.pauses();
+    assertEquals(pauses.length, 1);
+    assertEquals([pauses[0].cap, pauses[0].until], ["dailyUsd", Date.parse("2026-11-25T00:00:00Z")]);
+    assertEquals(h.deps.store.get(wf.id).status, "waiting");
+    for (let day = 25; day <= 30 && h.deps.store.get(wf.id).status !== "published"; day++) {
+      clock.set(Date.parse(`2026-11-${day}T00:00:01Z`));
+      await h.run();
+    }
+    assertEquals(h.deps.store.get(wf.id).status, "published");
+    assertEquals(h.deps.store.pauses(), []);
+  } finally {
+    await h.close();
+  }
+});
