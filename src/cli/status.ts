@@ -89,9 +89,13 @@ export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
       return 0;
     }
     const lines = store.list().map((w) => line(ledger.db, w));
+    const paused = store.pauses().map((p) => ({ ...p, until: new Date(p.until).toISOString() }));
     if (parsed.values.json) {
-      io.out(JSON.stringify({ workflows: lines }, null, 2));
+      io.out(JSON.stringify({ workflows: lines, paused }, null, 2));
       return 0;
+    }
+    for (const p of paused) {
+      io.out(`paused: the ${p.agent} takes no work until ${p.until}: cap ${p.cap} refused it`);
     }
     if (!lines.length) {
       io.out('no workflows yet: pressroom submit "<topic>"');

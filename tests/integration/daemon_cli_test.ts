@@ -172,3 +172,37 @@ Deno.test("one runner per data folder; SIGTERM stops claiming, finishes what is 
     await server.close();
   }
 });
+
+Deno.test("a changed config file or SIGHUP reloads the config without a restart; a broken one is kept out", async () => {
+  const server = serveSimulator(createSimulator({ seed: 6 }));
+  const cwd = await tempDir();
+  await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ run: { pollSeconds: 0.2 } }));
+  const child = daemon(cwd, server.url);
+  const readLines = logReader(child);
+  try {
+    await new Promise((r) => setTimeout(r, 1_000));
+    await Deno.writeTextFile(
+      `${cwd}/pressroom.json`,
+      JSON.stringify({ run: { pollSeconds: 0.2 }, caps: { dailyUsd: 7 } }),
+    );
+    const changed = await readLines((l) => l.event === "reloaded", 15_000);
+    assert(changed.some((l) => l.event === "reloaded"), JSON.stringify(changed));
+    await Deno.writeTextFile(`${cwd}/pressroom.json`, `{"caps": {"dailyUsd": "lots"}}`);
+    const broken = await readLines((l) => l.event === "reload_failed", 15_000);
+    assertMatch(broken.at(-1).message, /config not reloaded, the old one stays: .*caps\.dailyUsd/);
+    await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ run: { pollSeconds: 0.2 } }));
+    await readLines((l) => l.event === "reloaded", 15_000);
+    child.kill("SIGHUP");
+    const hup = await readLines((l) => l.event === "reloaded", 15_000);
+    assert(hup.some((l) => l.event === "reloaded"), "SIGHUP reloads");
+    child.kill("SIGTERM");
+    assertEquals((await child.status).code, 0);
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await child.stderr.cancel().catch(() => {});
+    await child.stdout.cancel().catch(() => {});
+    await server.close();
+  }
+});

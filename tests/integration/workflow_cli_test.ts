@@ -184,3 +184,23 @@ Deno.test("run --once with a key works the pipeline over HTTP (the simulated mod
     await server.close();
   }
 });
+
+Deno.test("status says which agent a cap paused and until when", async () => {
+  const cwd = await tempDir();
+  await pressroom(cwd, ["submit", "Paused topic"]);
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(`${cwd}/pressroom-data/pressroom.db`);
+  const until = Date.now() + 3_600_000;
+  db.prepare("INSERT INTO agent_pause (agent_id, cap, until, ts) VALUES ('writer', 'dailyUsd', ?, ?)").run(
+    until,
+    Date.now(),
+  );
+  db.close();
+  const text = await pressroom(cwd, ["status"]);
+  assertEquals(
+    text.out.split("\n")[0],
+    `paused: the writer takes no work until ${new Date(until).toISOString()}: cap dailyUsd refused it`,
+  );
+  const json = JSON.parse((await pressroom(cwd, ["status", "--json"])).out);
+  assertEquals(json.paused, [{ agent: "writer", cap: "dailyUsd", until: new Date(until).toISOString() }]);
+});
