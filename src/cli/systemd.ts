@@ -17,7 +17,8 @@ export async function systemdCommand(parsed: Parsed, io: Io): Promise<number> {
     exec: (parsed.values.exec as string | undefined) ??
       (Deno.build.standalone ? Deno.execPath() : "/usr/local/bin/pressroom"),
     config: loaded.file ?? "/etc/pressroom/pressroom.json",
-    dataDir: parsed.values.data ? loaded.dataDir : (loaded.file && loaded.dataDir) || STATE_DIR,
+    // Under systemd the data lives in StateDirectory= unless --data says otherwise.
+    dataDir: parsed.values.data ? loaded.dataDir : STATE_DIR,
     graceSeconds: loaded.config.run.graceSeconds,
   };
   const files: [string, string][] = parsed.values.timer
