@@ -9,6 +9,9 @@ import { denoIo, type Io } from "./context.ts";
 import { doctorCommand } from "./doctor.ts";
 import { configJsonSchema } from "../config/schema.ts";
 import { initCommand } from "./init.ts";
+import { modelsCommand, modelsOptions } from "./models.ts";
+import { projectCommand, projectOptions } from "./project.ts";
+import { reportCommand, reportOptions } from "./report.ts";
 import { systemdCommand, systemdOptions } from "./systemd.ts";
 import { demoCommand, demoOptions } from "./demo.ts";
 import { submitCommand, submitOptions } from "./submit.ts";
@@ -57,6 +60,21 @@ const COMMANDS: Record<string, Command> = {
     summary: "<workflow> [--stage S]: send a stuck or flagged workflow back to a stage",
     options: retryOptions,
     run: retryCommand,
+  },
+  report: {
+    summary: "[--since 7d] [--agent A] [--json]: cost per completion, accuracy, cache and caps",
+    options: reportOptions,
+    run: reportCommand,
+  },
+  project: {
+    summary: "--agent A --model M [--days 7] [--json]: what a model swap would cost, against every cap",
+    options: projectOptions,
+    run: projectCommand,
+  },
+  models: {
+    summary: "[--json]: each agent's model now, pinned by workflows in flight, and the swap history",
+    options: modelsOptions,
+    run: modelsCommand,
   },
   caps: {
     summary: "each cap: limit, spent today, reserved, left, reset time [--json]",

@@ -1,0 +1,83 @@
+/**
+ * `pressroom models [--json]`: each agent's model now, the models pinned by
+ * workflows in flight (a swap never touches them), and the history of swaps:
+ * when the model each new workflow got for an agent changed.
+ * @module
+ */
+import { AGENT_IDS, type AgentId } from "../config/schema.ts";
+import type { Parsed } from "./args.ts";
+import { configFrom, type Io, openLedger } from "./context.ts";
+import { table } from "./table.ts";
+
+export const modelsOptions = { json: { type: "boolean" } } as const;
+
+export interface Swap {
+  agent: AgentId;
+  from: string;
+  to: string;
+  /** When the first workflow on the new model was created. */
+  at: string;
+  workflow: string;
+}
+
+/** Swaps from the models workflows were pinned to, in creation order. Pure. */
+export function swapHistory(
+  workflows: { id: string; created: number; models: Record<AgentId, string> }[],
+): Swap[] {
+  const swaps: Swap[] = [];
+  const last = new Map<AgentId, string>();
+  for (const w of workflows) {
+    for (const agent of AGENT_IDS) {
+      const before = last.get(agent);
+      const now = w.models[agent];
+      if (before !== undefined && before !== now) {
+        swaps.push({ agent, from: before, to: now, at: new Date(w.created).toISOString(), workflow: w.id });
+      }
+      last.set(agent, now);
+    }
+  }
+  return swaps;
+}
+
+export async function modelsCommand(parsed: Parsed, io: Io): Promise<number> {
+  const loaded = await configFrom(parsed, io);
+  const ledger = openLedger(loaded, io);
+  let rows: { id: string; created_ts: number; models: string; status: string }[];
+  try {
+    rows = ledger.db.prepare("SELECT id, created_ts, models, status FROM workflow ORDER BY created_ts, id")
+      .all() as typeof rows;
+  } finally {
+    ledger.close();
+  }
+  const workflows = rows.map((r) => ({
+    id: r.id,
+    created: r.created_ts,
+    models: JSON.parse(r.models),
+    status: r.status,
+  }));
+  const inFlight = workflows.filter((w) => w.status !== "published");
+  const current = Object.fromEntries(AGENT_IDS.map((a) => [a, loaded.config.agents[a].model]));
+  const pinned = Object.fromEntries(AGENT_IDS.map((a) => {
+    const counts: Record<string, number> = {};
+    for (const w of inFlight) counts[w.models[a]] = (counts[w.models[a]] ?? 0) + 1;
+    return [a, counts];
+  }));
+  const swaps = swapHistory(workflows);
+  if (parsed.values.json) {
+    io.out(JSON.stringify({ current, inFlight: pinned, swaps }, null, 2));
+    return 0;
+  }
+  const lines = [
+    ["agent", "model now", "pinned by workflows in flight"],
+    ...AGENT_IDS.map((a) => [
+      a,
+      current[a],
+      Object.entries(pinned[a]).map(([m, n]) => `${m} × ${n}`).join(", ") || "-",
+    ]),
+  ];
+  for (const line of table(lines, ["l", "l", "l"])) io.out(line);
+  io.out("");
+  if (!swaps.length) io.out("no swaps yet");
+  for (const s of swaps) io.out(`${s.at}  ${s.agent}: ${s.from} → ${s.to} (first workflow ${s.workflow})`);
+  return 0;
+}

@@ -1,0 +1,153 @@
+/**
+ * `pressroom project --agent A --model M [--days 7] [--json]`: what a model
+ * swap would cost before it is made. Re-prices the agent's calls of the last N
+ * days at M's prices, projects the pipeline's daily spend, checks it against
+ * every daily cap, and says whether it fits, by how much it does not, and what
+ * pool size would make it fit.
+ * @module
+ */
+import { AGENT_IDS, type AgentId } from "../config/schema.ts";
+import { UsageError } from "../errors.ts";
+import { allCapRules, globMatches } from "../ledger/caps.ts";
+import { formatUsd, nanoToUsd } from "../ledger/money.ts";
+import { project } from "../report/maths.ts";
+import { type CallTokens, outputRatio, reprice, tokenizerRatio } from "../report/reprice.ts";
+import type { Parsed } from "./args.ts";
+import { configFrom, type Io, openLedger } from "./context.ts";
+
+export const projectOptions = {
+  agent: { type: "string" },
+  model: { type: "string" },
+  days: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+interface Row extends CallTokens {
+  agent_id: string;
+  cost: number;
+}
+
+export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
+  const agent = parsed.values.agent as string | undefined;
+  const model = parsed.values.model as string | undefined;
+  if (!agent || !(AGENT_IDS as readonly string[]).includes(agent)) {
+    throw new UsageError(`project: --agent must be one of ${AGENT_IDS.join(", ")}`);
+  }
+  if (!model) throw new UsageError("project: --model is required");
+  const days = Number(parsed.values.days ?? 7);
+  if (!Number.isInteger(days) || days < 1 || days > 365) {
+    throw new UsageError("project: --days must be 1 to 365");
+  }
+  const loaded = await configFrom(parsed, io);
+  loaded.prices.require(model, "project: --model");
+  const since = io.now() - days * 86_400_000;
+  const ledger = openLedger(loaded, io);
+  let rows: Row[];
+  let backend: string;
+  let meanOutput: Record<string, number>;
+  try {
+    const real = ledger.db.prepare(
+      "SELECT COUNT(*) AS n FROM ai_call_log WHERE ts >= ? AND backend = 'anthropic'",
+    )
+      .get(since) as { n: number };
+    backend = real.n > 0 ? "anthropic" : "sim";
+    rows = ledger.db.prepare(
+      `SELECT agent_id, model, input_tokens AS inputTokens, output_tokens AS outputTokens,
+              cache_read_tokens AS cacheReadTokens, cache_write_5m_tokens AS cacheWrite5mTokens,
+              cache_write_1h_tokens AS cacheWrite1hTokens, web_search_requests AS webSearchRequests,
+              cost_nano_usd AS cost
+       FROM ai_call_log WHERE ts >= ? AND backend = ? AND status = 'ok'`,
+    ).all(since, backend) as unknown as Row[];
+    meanOutput = Object.fromEntries(
+      (ledger.db.prepare(
+        `SELECT model, AVG(output_tokens) AS mean FROM ai_call_log
+         WHERE agent_id = ? AND backend = ? AND status = 'ok' GROUP BY model`,
+      ).all(agent, backend) as { model: string; mean: number }[]).map((r) => [r.model, r.mean]),
+    );
+  } finally {
+    ledger.close();
+  }
+  const mine = rows.filter((r) => r.agent_id === agent);
+  const others: Record<string, number> = {};
+  for (const r of rows) if (r.agent_id !== agent) others[r.model] = (others[r.model] ?? 0) + r.cost;
+  const options = { prices: loaded.prices, to: model, meanOutput };
+  const projection = project({
+    days,
+    agentNowNano: mine.reduce((n, r) => n + r.cost, 0),
+    agentThenNano: reprice(mine, options),
+    othersByModel: others,
+    currentModel: loaded.config.agents[agent as AgentId].model,
+    newModel: model,
+    pool: loaded.config.agents[agent as AgentId].pool,
+    caps: allCapRules(loaded.config.caps).filter((r) => r.scope === "day").map((r) => ({
+      name: r.name,
+      limitNano: r.limitNano,
+      matches: (m: string) => !r.modelGlob || globMatches(r.modelGlob, m),
+    })),
+  });
+  const from = [...new Set(mine.map((r) => r.model))];
+  const ratios = from.map((m) => ({
+    from: m,
+    tokenizer: tokenizerRatio(loaded.prices, m, model),
+    output: outputRatio(options, m),
+  }));
+  if (parsed.values.json) {
+    io.out(JSON.stringify(
+      {
+        agent,
+        model,
+        days,
+        simulated: backend === "sim",
+        calls: mine.length,
+        ratios,
+        agentDailyNowUsd: nanoToUsd(projection.agentDailyNowNano),
+        agentDailyUsd: nanoToUsd(projection.agentDailyNano),
+        pipelineDailyUsd: nanoToUsd(projection.dailyNano),
+        fits: projection.fits,
+        caps: projection.caps.map((c) => ({
+          cap: c.cap,
+          limitUsd: nanoToUsd(c.limitNano),
+          projectedDailyUsd: nanoToUsd(c.projectedDailyNano),
+          fits: c.fits,
+          overUsd: nanoToUsd(c.overNano),
+        })),
+        poolThatFits: projection.poolThatFits,
+      },
+      null,
+      2,
+    ));
+    return 0;
+  }
+  io.out(
+    `${agent} on ${model}, from ${mine.length} calls of the last ${days} days` +
+      (backend === "sim" ? " (SIMULATED: no real calls in that time)" : ""),
+  );
+  for (const r of ratios) {
+    io.out(
+      `  from ${r.from}: tokens × ${r.tokenizer.toFixed(2)} (tokenizer), output × ${
+        r.output.ratio.toFixed(2)
+      } ` +
+        `(${r.output.observed ? "observed for this agent" : "tokenizer only: no data for both models"})`,
+    );
+  }
+  io.out(
+    `${agent}: ${formatUsd(projection.agentDailyNowNano)}/day now, ${
+      formatUsd(projection.agentDailyNano)
+    }/day on ${model}`,
+  );
+  io.out(`pipeline: ${formatUsd(projection.dailyNano)}/day projected`);
+  for (const c of projection.caps) {
+    io.out(
+      `  ${c.cap}: ${formatUsd(c.projectedDailyNano)} of ${formatUsd(c.limitNano)}: ` +
+        (c.fits ? `fits, ${formatUsd(-c.overNano)} to spare` : `over by ${formatUsd(c.overNano)}`),
+    );
+  }
+  const pool = loaded.config.agents[agent as AgentId].pool;
+  if (projection.fits) io.out(`fits at pool ${pool}`);
+  else if (projection.poolThatFits) {
+    io.out(`does not fit at pool ${pool}; fits at pool ${projection.poolThatFits}`);
+  } else {io.out(
+      `does not fit at any pool size: the other agents' spend alone is over a cap, or pool 1 is too much`,
+    );}
+  return 0;
+}

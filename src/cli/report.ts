@@ -1,0 +1,122 @@
+/**
+ * `pressroom report [--since 7d] [--agent A] [--json]`: cost per completion,
+ * per agent × model figures, cache and caps, from the ledger alone. Real and
+ * simulated spend are reported apart.
+ * @module
+ */
+import { AGENT_IDS } from "../config/schema.ts";
+import { UsageError } from "../errors.ts";
+import { parseSince } from "../report/maths.ts";
+import { type BackendReport, buildReport } from "../report/report.ts";
+import type { Parsed } from "./args.ts";
+import { configFrom, type Io, openLedger } from "./context.ts";
+import { table } from "./table.ts";
+
+export const reportOptions = {
+  since: { type: "string" },
+  agent: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+const usd = (x: number) => `$${x.toFixed(4)}`;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
+  const agent = parsed.values.agent as string | undefined;
+  if (agent !== undefined && !(AGENT_IDS as readonly string[]).includes(agent)) {
+    throw new UsageError(`report: --agent must be one of ${AGENT_IDS.join(", ")}`);
+  }
+  const sinceText = (parsed.values.since as string | undefined) ?? "7d";
+  const since = parseSince(sinceText, io.now());
+  const loaded = await configFrom(parsed, io);
+  const ledger = openLedger(loaded, io);
+  let reports: BackendReport[];
+  try {
+    reports = buildReport(ledger.db, { since, agent, prices: loaded.prices, caps: loaded.config.caps });
+  } finally {
+    ledger.close();
+  }
+  if (parsed.values.json) {
+    io.out(
+      JSON.stringify(
+        { since: new Date(since).toISOString(), agent: agent ?? null, backends: reports },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  if (!reports.length) {
+    io.out(`no model calls since ${new Date(since).toISOString()}`);
+    return 0;
+  }
+  for (const r of reports) printBackend(io, r, sinceText);
+  return 0;
+}
+
+function printBackend(io: Io, r: BackendReport, since: string): void {
+  io.out(
+    `== ${
+      r.simulated ? "SIMULATED (the demo's simulated model, not real spend)" : "Anthropic API"
+    }, last ${since}`,
+  );
+  const c = r.completions;
+  io.out(
+    `cost per completion (n=${c.count}): mean ${usd(c.meanUsd)}, p50 ${usd(c.p50Usd)}, p90 ${usd(c.p90Usd)}`,
+  );
+  if (r.shareByAgent.length) {
+    io.out(`share by agent: ${r.shareByAgent.map((s) => `${s.agent} ${pct(s.share)}`).join(", ")}`);
+  }
+  for (const t of r.trendByDay) io.out(`  ${t.day}: ${t.completions} completed, mean ${usd(t.meanUsd)}`);
+  io.out("");
+  const order = (a: string) => AGENT_IDS.indexOf(a as never);
+  const rows = [
+    [
+      "agent",
+      "model",
+      "calls",
+      "$/call",
+      "in tok",
+      "out tok",
+      "tool ok (95% CI, n)",
+      "wrong",
+      "malformed",
+      "logic",
+      "retries/compl",
+      "turns/compl (n)",
+    ],
+    ...[...r.agents].sort((a, b) => order(a.agent) - order(b.agent) || a.model.localeCompare(b.model)).map((
+      a,
+    ) => [
+      a.agent,
+      a.model,
+      String(a.calls),
+      usd(a.costPerCallUsd),
+      String(a.inputTokens),
+      String(a.outputTokens),
+      `${pct(a.toolAccuracy)} (${pct(a.toolAccuracy95.low)}–${pct(a.toolAccuracy95.high)}, ${a.toolCalls})`,
+      String(a.failures.wrong_tool),
+      String(a.failures.malformed_args),
+      String(a.failures.logic_error),
+      a.retriesPerCompletion.toFixed(2),
+      `${a.turnsPerCompletion.mean.toFixed(1)} (${a.turnsPerCompletion.n})`,
+    ]),
+  ];
+  for (const line of table(rows, ["l", "l"])) io.out(line);
+  io.out("");
+  io.out(
+    `cache (n=${r.cache.calls} calls): stable blocks read on ${pct(r.cache.stableHitRate)} of calls, ` +
+      `${pct(r.cache.tokenHitRate)} of prompt tokens from cache, cache reads saved ${
+        usd(r.cache.readSavedUsd)
+      }`,
+  );
+  for (const s of r.cache.coldWritesAfterSwap) {
+    io.out(`  model swap: ${s.agent} ${s.from} → ${s.to} at ${s.at}, cold write of ${s.writeTokens} tokens`);
+  }
+  io.out("");
+  for (const d of r.caps) {
+    const caps = Object.entries(d.byCap).map(([k, v]) => `${k} ${usd(v)}`).join(", ");
+    io.out(`  ${d.day}: ${caps}; ${d.refusals} refusals${d.hitCap ? " (hit a cap)" : ""}`);
+  }
+  io.out("");
+}
