@@ -5,7 +5,10 @@
  * @module
  */
 import { AGENT_IDS } from "../config/schema.ts";
-import { UsageError } from "../errors.ts";
+import { UsageError, UserInputError } from "../errors.ts";
+import { resolve } from "node:path";
+import { writeFileAtomic } from "../output/atomic.ts";
+import { renderHtml } from "../report/html.ts";
 import { parseSince } from "../report/maths.ts";
 import { type BackendReport, buildReport } from "../report/report.ts";
 import type { Parsed } from "./args.ts";
@@ -16,6 +19,7 @@ export const reportOptions = {
   since: { type: "string" },
   agent: { type: "string" },
   json: { type: "boolean" },
+  html: { type: "string" },
 } as const;
 
 const usd = (x: number) => `$${x.toFixed(4)}`;
@@ -36,16 +40,19 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   } finally {
     ledger.close();
   }
+  const data = { since: new Date(since).toISOString(), agent: agent ?? null, backends: reports };
+  const html = parsed.values.html as string | undefined;
+  if (html !== undefined) {
+    await writeFileAtomic(resolve(html), renderHtml(data)).catch((error) => {
+      throw new UserInputError(`--html ${html}: cannot write: ${(error as Error).message}`);
+    });
+    if (!parsed.values.json) io.out(`wrote ${html}`);
+  }
   if (parsed.values.json) {
-    io.out(
-      JSON.stringify(
-        { since: new Date(since).toISOString(), agent: agent ?? null, backends: reports },
-        null,
-        2,
-      ),
-    );
+    io.out(JSON.stringify(data, null, 2));
     return 0;
   }
+  if (html !== undefined) return 0;
   if (!reports.length) {
     io.out(`no model calls since ${new Date(since).toISOString()}`);
     return 0;

@@ -1,0 +1,129 @@
+/**
+ * `report --html FILE`: one self-contained page. The charting library (uPlot)
+ * is inlined through text imports, so the file needs no network when viewed
+ * and a compiled binary carries the library. Every figure on the page comes
+ * from the same report object as `--json`; table cells carry `data-figure`
+ * paths into it.
+ * @module
+ */
+import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
+import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
+import type { BackendReport } from "./report.ts";
+
+export interface HtmlInput {
+  since: string;
+  agent: string | null;
+  backends: BackendReport[];
+}
+
+const escape = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
+
+/** JSON safe inside a <script> element. */
+const scriptJson = (value: unknown) =>
+  JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+
+const usd = (x: number) => `$${x.toFixed(4)}`;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function cell(path: string, text: string): string {
+  return `<td data-figure="${escape(path)}">${escape(text)}</td>`;
+}
+
+function section(r: BackendReport, i: number): string {
+  const p = `backends.${i}`;
+  const c = r.completions;
+  const agents = r.agents.map((a, j) => {
+    const q = `${p}.agents.${j}`;
+    return `<tr><td>${escape(a.agent)}</td><td>${escape(a.model)}</td>${
+      cell(`${q}.calls`, String(a.calls))
+    }` +
+      `${cell(`${q}.costPerCallUsd`, usd(a.costPerCallUsd))}${
+        cell(`${q}.toolAccuracy`, pct(a.toolAccuracy))
+      }` +
+      `<td>${pct(a.toolAccuracy95.low)}–${pct(a.toolAccuracy95.high)} (n=${a.toolCalls})</td>` +
+      `${cell(`${q}.failures.wrong_tool`, String(a.failures.wrong_tool))}` +
+      `${cell(`${q}.failures.malformed_args`, String(a.failures.malformed_args))}` +
+      `${cell(`${q}.failures.logic_error`, String(a.failures.logic_error))}` +
+      `${cell(`${q}.retriesPerCompletion`, a.retriesPerCompletion.toFixed(2))}` +
+      `${cell(`${q}.turnsPerCompletion.mean`, a.turnsPerCompletion.mean.toFixed(1))}</tr>`;
+  }).join("\n");
+  const days = r.caps.map((d, j) =>
+    `<tr><td>${escape(d.day)}</td>${cell(`${p}.caps.${j}.spendUsd`, usd(d.spendUsd))}` +
+    `${cell(`${p}.caps.${j}.refusals`, String(d.refusals))}<td>${d.hitCap ? "hit a cap" : ""}</td></tr>`
+  ).join("\n");
+  return `
+<section>
+<h2>${r.simulated ? "Simulated (the demo's model, not real spend)" : "Anthropic API"}</h2>
+<h3>Cost per completion</h3>
+<table><tr><th>completions</th><th>mean</th><th>p50</th><th>p90</th></tr>
+<tr>${cell(`${p}.completions.count`, String(c.count))}${cell(`${p}.completions.meanUsd`, usd(c.meanUsd))}` +
+    `${cell(`${p}.completions.p50Usd`, usd(c.p50Usd))}${
+      cell(`${p}.completions.p90Usd`, usd(c.p90Usd))
+    }</tr></table>
+<div class="chart" id="trend-${i}"></div>
+<h3>Agents and models</h3>
+<table><tr><th>agent</th><th>model</th><th>calls</th><th>$/call</th><th>tool accuracy</th><th>95% interval</th>` +
+    `<th>wrong tool</th><th>malformed</th><th>logic</th><th>retries/completion</th><th>turns/completion</th></tr>
+${agents}</table>
+<h3>Cache</h3>
+<table><tr><th>calls</th><th>stable blocks read</th><th>prompt tokens from cache</th><th>saved by cache reads</th></tr>
+<tr>${cell(`${p}.cache.calls`, String(r.cache.calls))}${
+      cell(`${p}.cache.stableHitRate`, pct(r.cache.stableHitRate))
+    }` +
+    `${cell(`${p}.cache.tokenHitRate`, pct(r.cache.tokenHitRate))}${
+      cell(`${p}.cache.readSavedUsd`, usd(r.cache.readSavedUsd))
+    }</tr></table>
+<h3>Spend per day</h3>
+<div class="chart" id="spend-${i}"></div>
+<table><tr><th>day</th><th>spend</th><th>refusals</th><th></th></tr>
+${days}</table>
+</section>`;
+}
+
+export function renderHtml(input: HtmlInput): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Pressroom report</title>
+<style>${uplotCss}
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0}
+td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right;white-space:nowrap}td:first-child,th:first-child{text-align:left}
+.chart{margin:1em 0}</style>
+<script>${uplotJs}</script>
+</head><body>
+<h1>Pressroom report</h1>
+<p>Since ${escape(input.since)}${
+    input.agent ? `, agent ${escape(input.agent)}` : ""
+  }. Every figure with its sample size.</p>
+${input.backends.map(section).join("\n")}
+<script type="application/json" id="report-data">${scriptJson(input)}</script>
+<script>
+const report = JSON.parse(document.getElementById("report-data").textContent);
+const seconds = (day) => Date.parse(day + "T00:00:00Z") / 1000;
+// One day of data still gets a readable axis: a day either side.
+const x = { time: true, range: (u, min, max) => min === max ? [min - 86400, max + 86400] : [min, max] };
+const dots = { show: true, size: 7 };
+report.backends.forEach((b, i) => {
+  const width = Math.min(900, document.body.clientWidth - 40);
+  if (b.trendByDay.length) {
+    new uPlot({ title: "Mean cost per completion (USD)", width, height: 220, scales: { x },
+      series: [{}, { label: "mean", stroke: "#2a6", points: dots },
+        { label: "completions", stroke: "#888", scale: "n", points: dots }],
+      axes: [{}, {}, { scale: "n", side: 1 }] },
+      [b.trendByDay.map((d) => seconds(d.day)), b.trendByDay.map((d) => d.meanUsd), b.trendByDay.map((d) => d.completions)],
+      document.getElementById("trend-" + i));
+  }
+  if (b.caps.length) {
+    const names = Object.keys(b.caps[0].byCap);
+    new uPlot({ title: "Spend per day against each daily cap (USD)", width, height: 220, scales: { x },
+      series: [{}, ...names.map((n, k) => ({ label: n, stroke: ["#36c", "#c63", "#693", "#939"][k % 4], points: dots }))] },
+      [b.caps.map((d) => seconds(d.day)), ...names.map((n) => b.caps.map((d) => d.byCap[n] ?? 0))],
+      document.getElementById("spend-" + i));
+  }
+});
+</script>
+</body></html>
+`;
+}

@@ -1,0 +1,91 @@
+/**
+ * `report --html`: one self-contained file, rendered by headless Chromium
+ * (Debian's `chromium`, when installed) without console errors, with the same
+ * numbers as `--json`.
+ */
+// deno-lint-ignore-file no-explicit-any
+import { assert, assertEquals } from "../assert.ts";
+import { runPressroom, tempDir } from "../helpers.ts";
+import { fixture } from "./fixture.ts";
+
+const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => {
+  try {
+    return Deno.statSync(p).isFile;
+  } catch {
+    return false;
+  }
+});
+
+/** The value at a dotted path such as `backends.0.completions.meanUsd`. */
+const at = (data: any, path: string) => path.split(".").reduce((v, k) => v?.[k], data);
+
+/** How the page prints a figure, by the figure's name. */
+function printed(path: string, value: number): string {
+  if (/Usd$/.test(path)) return `$${value.toFixed(4)}`;
+  if (/(Accuracy|HitRate)$/.test(path)) return `${(value * 100).toFixed(1)}%`;
+  if (path.endsWith("retriesPerCompletion")) return value.toFixed(2);
+  if (path.endsWith("turnsPerCompletion.mean")) return value.toFixed(1);
+  return String(value);
+}
+
+Deno.test("report --html writes one self-contained page whose figures match --json", async () => {
+  const cwd = await fixture();
+  const out = `${cwd}/report.html`;
+  const written = await runPressroom(cwd, ["report", "--html", out]);
+  assertEquals(written.code, 0, written.err);
+  const html = await Deno.readTextFile(out);
+  assert(!/<script[^>]+src=|<link[^>]+href=|@import/i.test(html), "nothing is loaded from elsewhere");
+  assert(html.includes("uPlot"), "the charting library is inlined");
+  const data = JSON.parse((await runPressroom(cwd, ["report", "--json"])).out);
+  const cells = [...html.matchAll(/<td data-figure="([^"]+)">([^<]*)<\/td>/g)];
+  assert(cells.length > 20);
+  for (const [, path, text] of cells) assertEquals(text, printed(path, at(data, path)), path);
+});
+
+Deno.test({
+  name: "the page renders in headless Chromium: charts drawn, no console errors, the same numbers",
+  ignore: !chromium,
+  async fn() {
+    const cwd = await fixture();
+    const out = `${cwd}/report.html`;
+    await runPressroom(cwd, ["report", "--html", out]);
+    const profile = await tempDir();
+    const run = await new Deno.Command(chromium!, {
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        `--user-data-dir=${profile}`,
+        "--enable-logging=stderr",
+        "--v=0",
+        "--dump-dom",
+        `file://${out}`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dom = new TextDecoder().decode(run.stdout);
+    const log = new TextDecoder().decode(run.stderr);
+    assert(run.success, log.slice(-2000));
+    const consoleErrors = log.split("\n").filter((l) =>
+      /CONSOLE|Uncaught/.test(l) && /error|Uncaught/i.test(l)
+    );
+    assertEquals(consoleErrors, []);
+    const data = JSON.parse((await runPressroom(cwd, ["report", "--json"])).out);
+    // A cost trend where workflows were completed, and spend per day, for each section: here 2 real + 1 simulated.
+    const charts = data.backends.reduce(
+      (n: number, b: any) => n + (b.trendByDay.length ? 1 : 0) + (b.caps.length ? 1 : 0),
+      0,
+    );
+    assertEquals(charts, 3);
+    assertEquals((dom.match(/<canvas/g) ?? []).length, charts);
+    const cells = [...dom.matchAll(/<td data-figure="([^"]+)">([^<]*)<\/td>/g)];
+    assert(cells.length > 20);
+    for (const [, path, text] of cells) assertEquals(text, printed(path, at(data, path)), path);
+  },
+});
