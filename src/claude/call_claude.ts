@@ -95,11 +95,14 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     message = response.data;
     requestId = response.request_id ?? null;
   } catch (error) {
-    // No usage came back: nothing was billed, so the row costs nothing and the reservation goes.
-    const described = redact(describeError(error), deps.client.apiKey);
+    const unanswered = unansweredCost(error, reservation.worstCaseNano, attempts);
+    const described = redact(describeError(error), deps.client.apiKey) +
+      (unanswered
+        ? `; no answer came back, so it is booked at its worst case for ${attempts} attempt(s)`
+        : "");
     deps.ledger.settle(reservation, {
       status: "api_error",
-      costNano: 0,
+      costNano: unanswered,
       latencyMs: Math.round(clock() - started),
       attempts,
       requestId: error instanceof Anthropic.APIError ? error.requestID ?? null : null,
@@ -111,7 +114,7 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
       turn: call.turn,
       request: params,
       error: described,
-      costNano: 0,
+      costNano: unanswered,
     });
     throw error;
   }
@@ -157,6 +160,19 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     }
     : undefined;
   return { message, callId: reservation.id, costNano: cost, requestId, usage, prompt };
+}
+
+/**
+ * What a failed request may have cost. An HTTP error status means the API answered and billed
+ * nothing. A request that timed out or was aborted may have been processed and billed without
+ * an answer reaching us: each attempt is booked at the worst case, never at zero. A connection
+ * that failed outright cost nothing.
+ */
+export function unansweredCost(error: unknown, worstCaseNano: number, attempts: number): number {
+  if (error instanceof Anthropic.APIConnectionTimeoutError || error instanceof Anthropic.APIUserAbortError) {
+    return worstCaseNano * Math.max(1, attempts);
+  }
+  return 0;
 }
 
 function describeError(error: unknown): string {

@@ -71,13 +71,17 @@ export function worstCaseNano(
   const searches = (params.tools ?? [])
     .filter((t) => "type" in t && t.type === "web_search_20250305")
     .reduce((n, t) => n + ((t as Anthropic.WebSearchTool20250305).max_uses ?? 10), 0);
-  const searchTokens = searches * WEB_SEARCH_RESULT_TOKENS;
-  const promptTokens = stretches.reduce((n, s) => n + s.tokens, 0) + knownTokens + searchTokens;
+  // With server-side search the model samples again after each search, re-reading the prompt and
+  // every result so far: the prompt up to (searches + 1) times, result i up to (searches + 1 - i) times.
+  const passes = searches + 1;
+  const searchTokens = WEB_SEARCH_RESULT_TOKENS * searches * (searches + 1) / 2;
+  const promptTokens = (stretches.reduce((n, s) => n + s.tokens, 0) + knownTokens) * passes + searchTokens;
   const r = ratesFor(model, promptTokens);
   const highest = (ttl: Stretch["ttl"]) =>
     Math.max(r.input, ttl === "1h" ? r.cacheWrite1h : ttl === "5m" ? r.cacheWrite5m : 0);
   // The known prefix may span stretches: it takes the highest rate of any.
   const input = stretches.reduce((n, s) => n + s.tokens * highest(s.ttl), 0) +
     knownTokens * Math.max(...stretches.map((s) => highest(s.ttl)));
-  return input + searchTokens * r.input + searches * model.webSearchNano + params.max_tokens * r.output;
+  return input * passes + searchTokens * r.input + searches * model.webSearchNano +
+    params.max_tokens * r.output;
 }

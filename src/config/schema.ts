@@ -99,6 +99,14 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   agents: z.strictObject(agentsShape).prefault({}),
   prices: z.record(z.string().min(1), priceSchema).default({}),
+  alerts: z.strictObject({
+    /** Percentages of each daily cap; per cap name, or `default` for the rest. */
+    thresholds: z.record(z.string(), z.array(z.int().min(1).max(100)).max(10)).default({ default: [80] }),
+    command: z.array(z.string().min(1)).min(1).optional()
+      .describe('argv of a command run with the alert as JSON on stdin, e.g. ["/usr/local/bin/notify"]'),
+    url: z.url({ protocol: /^https?$/ }).optional()
+      .describe("POSTed the alert as JSON; its host must be in the permission set"),
+  }).prefault({}),
   run: z.strictObject({
     maxConcurrent: z.int().min(1).max(256).default(6).describe("stages worked at once, over all agents"),
     graceSeconds: z.number().min(0).max(3600).default(30)

@@ -154,4 +154,16 @@ export const MIGRATIONS: readonly string[] = [
     ts INTEGER NOT NULL
   );
   `,
+  // 4: alerts, each threshold of each cap at most once per period.
+  `
+  CREATE TABLE alert_fired (
+    cap TEXT NOT NULL,
+    threshold INTEGER NOT NULL,
+    period_start INTEGER NOT NULL,
+    ts INTEGER NOT NULL,
+    spent_nano_usd INTEGER NOT NULL,
+    limit_nano_usd INTEGER NOT NULL,
+    PRIMARY KEY (cap, threshold, period_start)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -154,7 +154,8 @@ export class Ledger {
 
   #writeRow(r: Reservation, o: CallOutcome | { status: "orphaned"; costNano: number }): void {
     const s = this.#stmts;
-    s.unreserve.run(r.id);
+    // Gone already: another process took this one for dead and booked the call at its worst case.
+    if (s.unreserve.run(r.id).changes === 0) return;
     const u = "usage" in o && o.usage ? o.usage : undefined;
     const full = o as CallOutcome;
     s.insertRow.run(

@@ -26,9 +26,12 @@ export class OwnerLock {
     Deno.mkdirSync(dir, { recursive: true });
     const id = ulid();
     const path = join(dir, `${id}.lock`);
-    const file = Deno.openSync(path, { read: true, write: true, createNew: true });
+    // Lock under a name no one checks, then rename: a `.lock` file is never seen unlocked.
+    const temp = join(dir, `${id}.new`);
+    const file = Deno.openSync(temp, { read: true, write: true, createNew: true });
     file.lockSync(true);
     file.writeSync(new TextEncoder().encode(`${Deno.pid}\n`));
+    Deno.renameSync(temp, path);
     return new OwnerLock(id, path, file);
   }
 

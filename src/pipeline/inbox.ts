@@ -40,7 +40,7 @@ export async function ingestInbox(
     try {
       const request = await requestFromInboxFile(path);
       // The same file seen again (a crash came between creating its workflow and moving it) is moved only.
-      const key = `${name}@${await digest(path)}`;
+      const key = await inboxKey(path, name);
       const known = store.fromInbox(key);
       if (known) {
         await moveInto(join(inbox, "done"), path, `${known}-${name}`);
@@ -48,15 +48,26 @@ export async function ingestInbox(
       }
       const workflow = await createWorkflow(store, dataDir, request, models, key);
       await moveInto(join(inbox, "done"), path, `${workflow.id}-${name}`);
+      // Moved: the same file dropped in again later is a new request.
+      store.forgetInboxFile(workflow.id);
       result.created.push({ file: name, workflowId: workflow.id });
     } catch (error) {
-      if (!(error instanceof PressroomError)) throw error;
+      if (!(error instanceof PressroomError)) {
+        // The folder, not the request, is at fault (permissions, disk): leave the file and say so.
+        result.rejected.push({ file: name, reason: `cannot take it in: ${(error as Error).message}` });
+        continue;
+      }
       const target = await moveInto(join(inbox, "rejected"), path, name);
       await Deno.writeTextFile(`${target}.error.txt`, `${error.message}\n`);
       result.rejected.push({ file: name, reason: error.message });
     }
   }
   return result;
+}
+
+/** An inbox file's identity: its name and a hash of its content. */
+export async function inboxKey(path: string, name: string): Promise<string> {
+  return `${name}@${await digest(path)}`;
 }
 
 async function digest(path: string): Promise<string> {

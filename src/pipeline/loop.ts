@@ -19,12 +19,14 @@ import { type PromptSet, renderVolatile } from "./prompts.ts";
 import { runTool, type ToolCallResult } from "./run_tool.ts";
 import type { Workflow, WorkflowStore } from "./store.ts";
 import type { ContentState } from "./state.ts";
-import { appendTranscript, mirrorWorkflow } from "../output/workflow_files.ts";
+import { appendTranscript, environmentSecrets, mirrorWorkflow, redact } from "../output/workflow_files.ts";
 import { publishArticle, publishedBy, renderArticle, renderDraft } from "../output/article.ts";
 import { writeReview } from "../output/review.ts";
 
 /** How long a workflow waits after an API error that survived the SDK's retries. */
 export const API_ERROR_BACKOFF_MS = 60_000;
+/** How long a workflow waits when only other calls' reservations kept it under a cap. */
+export const IN_FLIGHT_BACKOFF_MS = 15_000;
 
 export interface PipelineDeps extends ClaudeDeps {
   store: WorkflowStore;
@@ -250,8 +252,15 @@ async function stuck(deps: PipelineDeps, workflow: Workflow, reason: string): Pr
 /** A call failed: wait for a cap or a transient error, stop on a permanent one. */
 async function stopped(deps: PipelineDeps, workflow: Workflow, error: unknown): Promise<StageResult> {
   if (error instanceof CostCapError) {
-    const { cap, resetsAt, requestNano, limitNano } = error.breach;
+    const { cap, resetsAt, requestNano, limitNano, spentNano } = error.breach;
     if (resetsAt === null) return await stuck(deps, workflow, error.message);
+    if (spentNano + requestNano <= limitNano) {
+      // Only calls in flight stand in the way: they settle far below their worst case, soon.
+      const until = deps.now() + IN_FLIGHT_BACKOFF_MS;
+      const reason = `waiting for calls in flight to settle under cap ${cap}`;
+      deps.store.update(workflow.id, { status: "waiting", reason, waitUntil: until });
+      return { kind: "waiting", reason, until };
+    }
     if (requestNano > limitNano) {
       // Waiting cannot help a call that could not fit under the cap even on an empty day.
       return await stuck(
@@ -270,11 +279,17 @@ async function stopped(deps: PipelineDeps, workflow: Workflow, error: unknown): 
     throw error; // no workflow can go on: the caller stops
   }
   if (error instanceof Anthropic.BadRequestError || error instanceof Anthropic.NotFoundError) {
-    return await stuck(deps, workflow, `API refused the request: ${(error as Error).message}`);
+    return await stuck(
+      deps,
+      workflow,
+      `API refused the request: ${redact((error as Error).message, environmentSecrets())}`,
+    );
   }
   if (error instanceof Anthropic.APIError) {
     const until = deps.now() + API_ERROR_BACKOFF_MS;
-    const reason = `API error, retrying after ${new Date(until).toISOString()}: ${(error as Error).message}`;
+    const reason = `API error, retrying after ${new Date(until).toISOString()}: ${
+      redact((error as Error).message, environmentSecrets())
+    }`;
     deps.store.update(workflow.id, { status: "waiting", reason, waitUntil: until });
     deps.store.event(workflow.id, workflow.stage, "waiting", reason);
     return { kind: "waiting", reason, until };

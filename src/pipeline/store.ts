@@ -107,6 +107,10 @@ export class WorkflowStore {
     return row?.id;
   }
 
+  forgetInboxFile(id: string): void {
+    this.db.prepare("UPDATE workflow SET inbox_file = NULL WHERE id = ?").run(id);
+  }
+
   get(id: string): Workflow {
     const row = this.db.prepare("SELECT * FROM workflow WHERE id = ?").get(id) as Row | undefined;
     if (!row) throw new UnknownWorkflowError(id);

@@ -77,6 +77,8 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
       running.delete(workflowId);
       deps.store.release(workflowId, owner);
       wake.abort();
+    }).catch((error) => {
+      fatal ??= error;
     });
     running.set(workflowId, { agent, task });
   };
@@ -84,7 +86,14 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
   while (fatal === undefined && !stopping.aborted) {
     // A stage that ends from here on cuts this pass's sleep short.
     wake = new AbortController();
-    await options.beforePass?.();
+    try {
+      await options.beforePass?.();
+      // A process that died while this one runs leaves reservations open: settle them at their worst case.
+      deps.ledger.recoverOrphans();
+    } catch (error) {
+      fatal ??= error;
+      break;
+    }
     const now = deps.now();
     const leaseUntil = now + deps.config.run.leaseMinutes * 60_000;
     for (const id of running.keys()) deps.store.renew(id, owner, leaseUntil);

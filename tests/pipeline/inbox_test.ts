@@ -1,6 +1,6 @@
 /** The inbox and submit's inputs: every request file becomes a workflow or is rejected with its reason, never lost. */
 import { assertEquals, assertMatch, assertRejects } from "../assert.ts";
-import { ingestInbox } from "../../src/pipeline/inbox.ts";
+import { inboxKey, ingestInbox } from "../../src/pipeline/inbox.ts";
 import { requestFromArgs } from "../../src/pipeline/request.ts";
 import { WorkflowStore } from "../../src/pipeline/store.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
@@ -69,20 +69,27 @@ Deno.test("submit's files: a missing, binary or huge file is refused naming it",
   assertEquals(request, { topic: "Topic", sources: [{ name: "src.txt", text: "Source text" }] });
 });
 
-Deno.test("an inbox file seen again after a crash is not made into a second workflow", async () => {
+Deno.test("a crash between creating a workflow and moving its file does not make it twice; a resubmission does", async () => {
   const dir = await tempDir();
   const ledger = openLedger(dir);
   try {
     await Deno.mkdir(`${dir}/inbox`);
     await Deno.writeTextFile(`${dir}/inbox/a.txt`, "Bees in winter");
     const store = new WorkflowStore(ledger.db);
-    const first = await ingestInbox(dir, store, DEFAULT_MODELS);
-    // As if the process died before the move: the file is back where it was.
-    const [done] = [...Deno.readDirSync(`${dir}/inbox/done`)].map((e) => e.name);
-    await Deno.rename(`${dir}/inbox/done/${done}`, `${dir}/inbox/a.txt`);
-    const second = await ingestInbox(dir, store, DEFAULT_MODELS);
-    assertEquals([first.created.length, second.created.length, store.list().length], [1, 0, 1]);
-    assertEquals([...Deno.readDirSync(`${dir}/inbox`)].map((e) => e.name), ["done"]);
+    // As if the process died right after creating the workflow: the row exists, the file did not move.
+    const made = store.create(
+      { topic: "Bees in winter" },
+      DEFAULT_MODELS,
+      await inboxKey(`${dir}/inbox/a.txt`, "a.txt"),
+    );
+    const after = await ingestInbox(dir, store, DEFAULT_MODELS);
+    assertEquals([after.created.length, store.list().length], [0, 1]);
+    assertEquals([...Deno.readDirSync(`${dir}/inbox/done`)].map((e) => e.name), [`${made.id}-a.txt`]);
+    // The same file dropped in again later is a new request.
+    await Deno.writeTextFile(`${dir}/inbox/a.txt`, "Bees in winter");
+    store.forgetInboxFile(made.id);
+    const again = await ingestInbox(dir, store, DEFAULT_MODELS);
+    assertEquals([again.created.length, store.list().length], [1, 2]);
   } finally {
     ledger.close();
   }

@@ -170,7 +170,7 @@ Deno.test("an agent a cap refused pauses, says so, and takes work again after th
       clock.set(Date.parse(`2026-11-${day}T00:00:01Z`));
       await h.run();
     }
-    assertEquals(h.deps.store.get(wf.id).status, "published");
+    assertEquals(h.deps.store.get(wf.id).status, "published", h.deps.store.get(wf.id).reason ?? "");
     assertEquals(h.deps.store.pauses(), []);
   } finally {
     await h.close();

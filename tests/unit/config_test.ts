@@ -127,6 +127,7 @@ Deno.test("the editor JSON Schema describes the same fields", () => {
   assertEquals(Object.keys(schema.properties).sort(), [
     "$schema",
     "agents",
+    "alerts",
     "caps",
     "dataDir",
     "prices",
