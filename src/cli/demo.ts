@@ -17,6 +17,8 @@ import type { Parsed } from "./args.ts";
 import { configFrom, type Io } from "./context.ts";
 import { currentModels, pipelineContext } from "./pipeline_context.ts";
 import { createLog } from "./log.ts";
+import { deliver } from "./alert_delivery.ts";
+import { dueAlerts } from "../ledger/alerts.ts";
 import { logFormat } from "./run.ts";
 import { table } from "./table.ts";
 
@@ -87,6 +89,11 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
       sleep: realSleep,
       onEvent: (event) => log.stage(event),
     });
+    await deliver(
+      dueAlerts(deps.ledger, loaded.config.alerts.thresholds, io.now()),
+      loaded.config.alerts,
+      log,
+    );
     for (const p of result.paused) {
       io.out(`cap ${p.cap} stopped the ${p.agent}; it resets at ${new Date(p.until).toISOString()}`);
     }

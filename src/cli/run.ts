@@ -20,6 +20,8 @@ import type { Parsed } from "./args.ts";
 import { configFrom, type Io } from "./context.ts";
 import { createLog, type Log, type LogFormat } from "./log.ts";
 import { currentModels, pipelineContext } from "./pipeline_context.ts";
+import { deliver } from "./alert_delivery.ts";
+import { dueAlerts } from "../ledger/alerts.ts";
 
 export const runOptions = {
   once: { type: "boolean" },
@@ -98,6 +100,8 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
   });
   const { deps } = context;
   let configStamp = await stamp(loaded.file);
+  // Alerts go out one after another, never holding up the scheduler.
+  let alerting = Promise.resolve();
   try {
     const summary = await runScheduler({
       deps,
@@ -107,6 +111,13 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
       onEvent: (event) => {
         log.stage(event);
         log.progress(progressLine(deps));
+        alerting = alerting.then(() =>
+          deliver(
+            dueAlerts(deps.ledger, loaded.config.alerts.thresholds, io.now()),
+            loaded.config.alerts,
+            log,
+          )
+        );
       },
       beforePass: async () => {
         const now = await stamp(loaded.file);
@@ -132,6 +143,12 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
       const until = new Date(p.until).toISOString();
       log.note("paused", `cap ${p.cap} stopped the ${p.agent}; it resets at ${until}`, { ...p, until });
     }
+    await alerting;
+    await deliver(
+      dueAlerts(deps.ledger, loaded.config.alerts.thresholds, io.now()),
+      loaded.config.alerts,
+      log,
+    );
     if (stopping.signal.aborted) log.note("stopped", "stopped; everything in flight is recorded");
     return 0;
   } finally {

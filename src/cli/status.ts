@@ -7,6 +7,8 @@ import { formatUsd, nanoToUsd } from "../ledger/money.ts";
 import { type Workflow, WorkflowStore } from "../pipeline/store.ts";
 import type { Parsed } from "./args.ts";
 import { table } from "./table.ts";
+import { firedThisPeriod } from "../ledger/alerts.ts";
+import { alertJson, alertText } from "./alert_delivery.ts";
 import { configFrom, type Io, openLedger } from "./context.ts";
 import type { Db } from "../db/sqlite.ts";
 
@@ -90,10 +92,12 @@ export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
     }
     const lines = store.list().map((w) => line(ledger.db, w));
     const paused = store.pauses().map((p) => ({ ...p, until: new Date(p.until).toISOString() }));
+    const alerts = firedThisPeriod(ledger);
     if (parsed.values.json) {
-      io.out(JSON.stringify({ workflows: lines, paused }, null, 2));
+      io.out(JSON.stringify({ workflows: lines, paused, alerts: alerts.map(alertJson) }, null, 2));
       return 0;
     }
+    for (const a of alerts) io.out(alertText(a));
     for (const p of paused) {
       io.out(`paused: the ${p.agent} takes no work until ${p.until}: cap ${p.cap} refused it`);
     }
