@@ -35,8 +35,8 @@ Deno.test("a daily cap hit mid-workflow: the workflow waits with its state, and 
 
     // Nothing is ready until the cap resets; then it goes on, a day's cap at a time.
     assertEquals((await h.run()).length, 0);
-    for (let day = 25; day < 30 && h.deps.store.get(wf.id).status === "waiting"; day++) {
-      now = Date.parse(`2026-11-${day}T00:00:01Z`);
+    for (let day = 25; day < 45 && h.deps.store.get(wf.id).status === "waiting"; day++) {
+      now = Date.parse("2026-11-25T00:00:01Z") + (day - 25) * 86_400_000;
       await h.run();
     }
     assertEquals(h.deps.store.get(wf.id).status, "published");
