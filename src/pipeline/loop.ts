@@ -111,7 +111,7 @@ export async function runStage(deps: PipelineDeps, workflowId: string): Promise<
     } catch (error) {
       await Promise.all(pending);
       await save();
-      return await stopped(deps, workflow, error);
+      return await stopped(deps, workflow, error, state);
     }
     await Promise.all(pending);
     await save();
@@ -250,7 +250,12 @@ async function stuck(deps: PipelineDeps, workflow: Workflow, reason: string): Pr
 }
 
 /** A call failed: wait for a cap or a transient error, stop on a permanent one. */
-async function stopped(deps: PipelineDeps, workflow: Workflow, error: unknown): Promise<StageResult> {
+async function stopped(
+  deps: PipelineDeps,
+  workflow: Workflow,
+  error: unknown,
+  state: ContentState,
+): Promise<StageResult> {
   if (error instanceof CostCapError) {
     const { cap, resetsAt, requestNano, limitNano, spentNano } = error.breach;
     if (resetsAt === null) return await stuck(deps, workflow, error.message);
@@ -269,8 +274,19 @@ async function stopped(deps: PipelineDeps, workflow: Workflow, error: unknown): 
         `${error.message}; one call alone is over the cap: raise ${cap} or lower maxTokens`,
       );
     }
+    // A whole cap period that moved the stage no further would repeat forever: stop instead.
+    const { lastCapWait: _, ...content } = state;
+    const fingerprint = await sha256(JSON.stringify(content));
+    if (state.lastCapWait?.stage === workflow.stage && state.lastCapWait.fingerprint === fingerprint) {
+      return await stuck(
+        deps,
+        workflow,
+        `${workflow.stage}: a whole period of cap ${cap} brought no progress; raise ${cap} or lower maxTokens`,
+      );
+    }
+    state.lastCapWait = { stage: workflow.stage, fingerprint };
     const reason = `waiting for cap ${cap} to reset at ${new Date(resetsAt).toISOString()}`;
-    deps.store.update(workflow.id, { status: "waiting", reason, waitUntil: resetsAt });
+    deps.store.update(workflow.id, { state, status: "waiting", reason, waitUntil: resetsAt });
     deps.store.event(workflow.id, workflow.stage, "waiting", reason);
     return { kind: "waiting", reason, until: resetsAt, cap };
   }
@@ -295,6 +311,11 @@ async function stopped(deps: PipelineDeps, workflow: Workflow, error: unknown): 
     return { kind: "waiting", reason, until };
   }
   throw error;
+}
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 async function appendTranscriptSafely(

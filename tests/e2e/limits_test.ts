@@ -16,7 +16,11 @@ Deno.test("a daily cap hit mid-workflow: the workflow waits with its state, and 
   const h = await startHarness({
     script: promote,
     now: () => now,
-    config: { caps: { dailyUsd: 0.25, perModelDailyUsd: {}, perWorkflowUsd: 5 } },
+    // Small turns, so that every day's cap leaves room for progress.
+    config: {
+      caps: { dailyUsd: 0.25, perModelDailyUsd: {}, perWorkflowUsd: 5 },
+      agents: { writer: { maxTokens: 1024 } },
+    },
   });
   try {
     const wf = h.deps.store.create({ topic: "Beekeeping in cities" }, DEFAULT_MODELS);
@@ -39,12 +43,47 @@ Deno.test("a daily cap hit mid-workflow: the workflow waits with its state, and 
       now = Date.parse("2026-11-25T00:00:01Z") + (day - 25) * 86_400_000;
       await h.run();
     }
-    assertEquals(h.deps.store.get(wf.id).status, "published");
+    const end = h.deps.store.get(wf.id);
+    assertEquals(
+      end.status,
+      "published",
+      `${end.reason} until ${end.waitUntil && new Date(end.waitUntil).toISOString()} now ${
+        new Date(now).toISOString()
+      }`,
+    );
     const perDay = h.deps.ledger.db.prepare(
       "SELECT DATE(ts/1000,'unixepoch') AS day, SUM(cost_nano_usd) AS n FROM ai_call_log GROUP BY day",
     ).all() as any[];
     assert(perDay.length >= 2, "the work spanned days");
     for (const d of perDay) assert(d.n <= 250_000_000, `${d.day}: ${d.n} nano over the daily cap`);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a workflow a whole cap period moves no further is stuck, not left waiting forever", async () => {
+  let now = Date.parse("2026-11-24T10:00:00Z");
+  // An intake that only ever reads: every day's cap runs out with nothing to show.
+  const h = await startHarness({
+    script: (agent) => agent === "intake" ? { calls: [{ name: "get_brief", input: {} }] } : undefined,
+    now: () => now,
+    config: {
+      caps: { dailyUsd: 0.15, perModelDailyUsd: {}, perWorkflowUsd: 5 },
+      agents: { intake: { maxTurns: 60 } },
+    },
+  });
+  try {
+    const wf = h.deps.store.create({ topic: "Stalls" }, DEFAULT_MODELS);
+    await h.run();
+    assertEquals(h.deps.store.get(wf.id).status, "waiting");
+    now = Date.parse("2026-11-25T00:00:01Z");
+    await h.run();
+    const end = h.deps.store.get(wf.id);
+    assertEquals(end.status, "stuck");
+    assertEquals(
+      end.reason,
+      "intake: a whole period of cap dailyUsd brought no progress; raise dailyUsd or lower maxTokens",
+    );
   } finally {
     await h.close();
   }

@@ -157,7 +157,10 @@ Deno.test("an agent a cap refused pauses, says so, and takes work again after th
   const h = await startHarness({
     script: promote,
     now: clock.now,
-    config: { caps: { dailyUsd: 0.25, perModelDailyUsd: {}, perWorkflowUsd: 5 } },
+    config: {
+      caps: { dailyUsd: 0.25, perModelDailyUsd: {}, perWorkflowUsd: 5 },
+      agents: { writer: { maxTokens: 1024 } },
+    },
   });
   try {
     const wf = h.deps.store.create({ topic: "Pauses" }, DEFAULT_MODELS);
