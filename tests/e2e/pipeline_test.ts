@@ -103,7 +103,7 @@ Deno.test("every failure kind is classified and answered; a text-only turn gets 
     }
     if (agent === "intake" && turns === 5) return { calls: [{ name: "no_such_tool", input: {} }] };
     if (agent === "intake" && turns === 7) return { text: "All done, I think." };
-    if (agent === "planner" && turns === 3) {
+    if (agent === "planner" && turns === 1) {
       return {
         calls: [{ name: "add_section", input: { heading: "Extra", goal: "An extra section", after: "s99" } }],
       };
