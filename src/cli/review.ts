@@ -10,7 +10,8 @@ import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { UsageError, UserInputError } from "../errors.ts";
 import { publish } from "../pipeline/loop.ts";
 import { BRIEF_FIELDS, type ContentState, type Metadata } from "../pipeline/state.ts";
-import { BRIEF_RULES } from "../pipeline/tools.ts";
+import { BRIEF_RULES, schemaOf } from "../pipeline/tools.ts";
+import { sectionTexts } from "../output/draft_edits.ts";
 import { removeReview } from "../output/review.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io, openLedger } from "./context.ts";
@@ -56,6 +57,7 @@ export async function approveCommand(parsed: Parsed, io: Io): Promise<number> {
     const workflow = store.get(id);
     expect(workflow, ["flagged"], "approve");
     const state = workflow.state;
+    await readEditedDraft(join(loaded.dataDir, "workflows", id, "draft.md"), state);
     state.metadata ??= fallbackMetadata(state, id);
     store.event(id, workflow.stage, "approved");
     const result = await publish({ ledger, store, dataDir: loaded.dataDir, now: io.now }, workflow, state);
@@ -82,6 +84,7 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
     const stage = (stageArg ?? (workflow.status === "flagged" ? "writer" : workflow.stage)) as AgentId;
     const state = workflow.state;
     state.brief = await readEditedBrief(join(loaded.dataDir, "workflows", id, "brief.json"), state.brief);
+    await readEditedDraft(join(loaded.dataDir, "workflows", id, "draft.md"), state);
     const order = AGENT_IDS.indexOf(stage);
     if (order <= AGENT_IDS.indexOf("editor")) state.decision = null;
     if (order <= AGENT_IDS.indexOf("publisher")) state.metadata = null;
@@ -92,6 +95,31 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
     return 0;
   } finally {
     ledger.close();
+  }
+}
+
+/** Section texts a person edited in draft.md replace the stored ones; each must pass update_section's rules. */
+async function readEditedDraft(path: string, state: ContentState): Promise<void> {
+  if (!state.draft) return;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`);
+  }
+  const texts = sectionTexts(text);
+  for (const section of state.draft.sections) {
+    const edited = texts.get(section.id);
+    if (edited === undefined || edited === section.markdown) continue;
+    // An emptied section is unwritten again; any other text must pass update_section's rules.
+    const checked = edited
+      ? schemaOf("update_section").safeParse({ section_id: section.id, markdown: edited })
+      : null;
+    if (checked && !checked.success) {
+      throw new UserInputError(`${path}: ${section.id}: ${checked.error.issues[0].message}`);
+    }
+    section.markdown = edited;
   }
 }
 
