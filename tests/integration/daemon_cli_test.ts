@@ -206,3 +206,35 @@ Deno.test("a changed config file or SIGHUP reloads the config without a restart;
     await server.close();
   }
 });
+
+Deno.test("a second signal exits at once; the next start settles what was in flight", async () => {
+  // Slow answers, so calls are in flight when the signals come.
+  const server = serveSimulator(createSimulator({ seed: 8, latencyScale: 2 }));
+  const cwd = await tempDir();
+  await Deno.mkdir(`${cwd}/pressroom-data/inbox`, { recursive: true });
+  await Deno.writeTextFile(`${cwd}/pressroom-data/inbox/a.txt`, "Hedgehog houses");
+  await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ run: { graceSeconds: 60 } }));
+  const child = daemon(cwd, server.url);
+  const readLines = logReader(child);
+  try {
+    await readLines((l) => l.event === "inbox", 20_000);
+    await new Promise((r) => setTimeout(r, 500)); // a call is on its way
+    const started = Date.now();
+    child.kill("SIGTERM");
+    await readLines((l) => l.event === "stopping", 10_000);
+    child.kill("SIGTERM");
+    const status = await child.status;
+    assertEquals(status.code, 130);
+    assert(Date.now() - started < 10_000, "the second signal did not wait for the grace period");
+    const caps = JSON.parse((await runPressroom(cwd, ["caps", "--json"])).out).caps;
+    assertEquals(caps[0].reservedUsd, 0, "the next start settled the call left in flight");
+    assert(caps[0].spentUsd > 0, "at its worst case, never at zero");
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await child.stderr.cancel().catch(() => {});
+    await child.stdout.cancel().catch(() => {});
+    await server.close();
+  }
+});
