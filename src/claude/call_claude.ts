@@ -12,6 +12,11 @@ import type { PriceBook } from "../models/price_book.ts";
 import { buildRequest, prefixBlocks, type PromptSpec } from "./request.ts";
 import { type KnownPrefix, worstCaseNano } from "./estimate.ts";
 
+/** The API answered with something the SDK could not read (a body that is not JSON, say). */
+export class BadResponseError extends Error {
+  override name = "BadResponseError";
+}
+
 /** How many tool calls a response made and how many of them succeeded. */
 export interface ToolTally {
   made: number;
@@ -116,7 +121,7 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
       error: described,
       costNano: unanswered,
     });
-    throw error;
+    throw error instanceof Anthropic.APIError ? error : new BadResponseError(described, { cause: error });
   }
   const latencyMs = Math.round(clock() - started);
 

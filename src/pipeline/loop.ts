@@ -8,7 +8,7 @@
  * @module
  */
 import Anthropic from "@anthropic-ai/sdk";
-import { callClaude, type ClaudeDeps, type Exchange } from "../claude/call_claude.ts";
+import { BadResponseError, callClaude, type ClaudeDeps, type Exchange } from "../claude/call_claude.ts";
 import type { Turn } from "../claude/request.ts";
 import type { KnownPrefix } from "../claude/estimate.ts";
 import type { AgentId, Config } from "../config/schema.ts";
@@ -301,7 +301,7 @@ async function stopped(
       `API refused the request: ${redact((error as Error).message, environmentSecrets())}`,
     );
   }
-  if (error instanceof Anthropic.APIError) {
+  if (error instanceof Anthropic.APIError || error instanceof BadResponseError) {
     const until = deps.now() + API_ERROR_BACKOFF_MS;
     const reason = `API error, retrying after ${new Date(until).toISOString()}: ${
       redact((error as Error).message, environmentSecrets())

@@ -4,7 +4,7 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { assert, assertEquals, assertRejects } from "../assert.ts";
-import { callClaude } from "../../src/claude/call_claude.ts";
+import { BadResponseError, callClaude } from "../../src/claude/call_claude.ts";
 import { CostCapError, UnknownModelError } from "../../src/errors.ts";
 import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
@@ -173,7 +173,7 @@ Deno.test("a 400 is not retried and is recorded; a malformed 200 body is recorde
   const ledger = openLedger(await tempDir());
   try {
     await assertRejects(() => callClaude(deps(ledger, api.url), simpleCall()), Anthropic.BadRequestError);
-    await assertRejects(() => callClaude(deps(ledger, api.url), simpleCall()), Error);
+    await assertRejects(() => callClaude(deps(ledger, api.url), simpleCall()), BadResponseError);
     assertEquals(api.requests.length, 2);
     assertEquals(rows(ledger).map((r) => [r.status, r.cost_nano_usd]), [["api_error", 0], ["api_error", 0]]);
     assertEquals(ledger.openReservations(), 0);
