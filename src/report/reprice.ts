@@ -4,18 +4,13 @@
  * observed output-length ratio when both models have data for the agent.
  * @module
  */
-import { costNano } from "../ledger/cost.ts";
+import { type CallUsage, costNano } from "../ledger/cost.ts";
 import type { PriceBook } from "../models/price_book.ts";
 import { UnknownModelError } from "../errors.ts";
 
-export interface CallTokens {
+/** A recorded call's tokens, and the model it ran on. */
+export interface CallTokens extends Omit<CallUsage, "batch"> {
   model: string;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  webSearchRequests: number;
 }
 
 export interface RepriceOptions {

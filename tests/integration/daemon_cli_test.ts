@@ -134,6 +134,16 @@ function logReader(child: Deno.ChildProcess) {
   };
 }
 
+/** Ends the daemon if a test left it running, and the simulator behind it. */
+async function cleanUp(child: Deno.ChildProcess, server: { close(): Promise<void> }): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* already gone */ }
+  await child.stderr.cancel().catch(() => {});
+  await child.stdout.cancel().catch(() => {});
+  await server.close();
+}
+
 Deno.test("one runner per data folder; SIGTERM stops claiming, finishes what is in flight, and exits 0", async () => {
   // Each call takes a while, so the stop lands mid-work.
   const server = serveSimulator(createSimulator({ seed: 5, latencyScale: 0.1 }));
@@ -164,12 +174,7 @@ Deno.test("one runner per data folder; SIGTERM stops claiming, finishes what is 
     const caps = JSON.parse((await runPressroom(cwd, ["caps", "--json"])).out).caps;
     assertEquals(caps[0].reservedUsd, 0, "nothing left in flight");
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await child.stderr.cancel().catch(() => {});
-    await child.stdout.cancel().catch(() => {});
-    await server.close();
+    await cleanUp(child, server);
   }
 });
 
@@ -198,12 +203,7 @@ Deno.test("a changed config file or SIGHUP reloads the config without a restart;
     child.kill("SIGTERM");
     assertEquals((await child.status).code, 0);
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await child.stderr.cancel().catch(() => {});
-    await child.stdout.cancel().catch(() => {});
-    await server.close();
+    await cleanUp(child, server);
   }
 });
 
@@ -230,11 +230,6 @@ Deno.test("a second signal exits at once; the next start settles what was in fli
     assertEquals(caps[0].reservedUsd, 0, "the next start settled the call left in flight");
     assert(caps[0].spentUsd > 0, "at its worst case, never at zero");
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await child.stderr.cancel().catch(() => {});
-    await child.stdout.cancel().catch(() => {});
-    await server.close();
+    await cleanUp(child, server);
   }
 });

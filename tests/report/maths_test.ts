@@ -60,7 +60,7 @@ Deno.test("projection: the field report's writer flip nearly busts a $20 cap at 
     },
   ];
   // Over 7 days: the writer spent $35 on Sonnet and would spend $126 on Opus; others $56 on Opus and $21 on Sonnet.
-  const p = project({
+  const week = {
     days: 7,
     agentNowNano: 35e9,
     agentThenNano: 126e9,
@@ -68,8 +68,8 @@ Deno.test("projection: the field report's writer flip nearly busts a $20 cap at 
     currentModel: "claude-sonnet-4-6",
     newModel: "claude-opus-4-7",
     pool: 4,
-    caps,
-  });
+  };
+  const p = project({ ...week, caps });
   // Per day: writer $18 on Opus, others $8 Opus + $3 Sonnet. Daily: 18 + 11 = $29 > $20 (over by $9);
   // Opus: 18 + 8 = $26 > $12 (over by $14). Pool 2 halves the writer: daily $20 (fits exactly), Opus $17 (over).
   // Pool 1: writer $4.50; daily $15.50, Opus $12.50 > $12: still over. No pool fits.
@@ -80,18 +80,7 @@ Deno.test("projection: the field report's writer flip nearly busts a $20 cap at 
   ]);
   assertEquals(p.poolThatFits, null);
   // With a $15 Opus cap, pool 2 fits: 9 + 8 = $17 > 15 no; pool 1: 4.5 + 8 = 12.5 ≤ 15 and daily 15.5 ≤ 20.
-  const looser = project({
-    ...{
-      days: 7,
-      agentNowNano: 35e9,
-      agentThenNano: 126e9,
-      othersByModel: { "claude-opus-4-7": 56e9, "claude-sonnet-4-6": 21e9 },
-      currentModel: "claude-sonnet-4-6",
-      newModel: "claude-opus-4-7",
-      pool: 4,
-    },
-    caps: [caps[0], { ...caps[1], limitNano: 15e9 }],
-  });
+  const looser = project({ ...week, caps: [caps[0], { ...caps[1], limitNano: 15e9 }] });
   assertEquals([looser.fits, looser.poolThatFits], [false, 1]);
 });
 
