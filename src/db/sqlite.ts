@@ -56,7 +56,17 @@ function migrate(db: Db, path: string): void {
 
 /** Runs `fn` inside BEGIN IMMEDIATE … COMMIT; rolls back if it throws. `fn` must not await. */
 export function transaction<T>(db: Db, fn: () => T): T {
-  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec("BEGIN IMMEDIATE");
+  } catch (error) {
+    if (/database is locked|busy/i.test((error as Error).message)) {
+      throw new DatabaseError(
+        `${db.location() ?? "the database"}: locked by another program for longer than the busy timeout; ` +
+          "nothing was written (find what holds it, then try again)",
+      );
+    }
+    throw error;
+  }
   try {
     const result = fn();
     db.exec("COMMIT");

@@ -140,3 +140,24 @@ Deno.test("a database from a newer Pressroom is refused, not clobbered", async (
   assertThrows(() => openLedger(dir), Error, "schema version 99 is newer");
   assert(Deno.statSync(`${dir}/pressroom.db`).size > 0);
 });
+
+Deno.test("a ledger locked by another program: a clear error, nothing reserved, nothing lost", async () => {
+  const dir = await tempDir();
+  const { Ledger } = await import("../../src/ledger/ledger.ts");
+  const ledger = Ledger.open({ dataDir: dir, caps: caps(), busyTimeoutMs: 100 });
+  ledger.settle(ledger.reserve(request()), { ...noUsage, costNano: 5 });
+  const { DatabaseSync } = await import("node:sqlite");
+  const other = new DatabaseSync(`${dir}/pressroom.db`);
+  other.exec("BEGIN EXCLUSIVE");
+  try {
+    const error = assertThrows(() => ledger.reserve(request()), Error, "locked by another program");
+    assertEquals((error as { exitCode?: number }).exitCode, 1);
+  } finally {
+    other.exec("ROLLBACK");
+    other.close();
+  }
+  assertEquals(ledger.openReservations(), 0);
+  assertEquals(recordedNano(ledger), 5);
+  ledger.reserve(request()); // works again once the lock is gone
+  ledger.close();
+});
