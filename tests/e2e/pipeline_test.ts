@@ -122,7 +122,8 @@ Deno.test("every failure kind is classified and answered; a text-only turn gets 
     }
     return undefined;
   };
-  const h = await startHarness({ script });
+  // Three scripted failures in a row: leave room for the simulated model's own mistakes after them.
+  const h = await startHarness({ script, config: { agents: { intake: { maxConsecutiveFailures: 6 } } } });
   try {
     const wf = h.deps.store.create({ topic: "Tide pools" }, DEFAULT_MODELS);
     await h.run();
