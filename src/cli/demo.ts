@@ -11,7 +11,7 @@ import { formatUsd, usdToNano } from "../ledger/money.ts";
 import { AGENT_IDS } from "../config/schema.ts";
 import { realSleep, runScheduler } from "../scheduler/scheduler.ts";
 import { createWorkflow } from "../pipeline/create_workflow.ts";
-import { summarize } from "../report/summary.ts";
+import { type BackendReport, buildReport } from "../report/report.ts";
 import { createSimulator } from "../sim/simulator.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io } from "./context.ts";
@@ -97,38 +97,43 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
     for (const p of result.paused) {
       io.out(`cap ${p.cap} stopped the ${p.agent}; it resets at ${new Date(p.until).toISOString()}`);
     }
-    printSummary(io, summarize(deps.ledger.db, since));
+    printSummary(io, buildReport(deps.ledger.db, { since, prices: loaded.prices, caps: loaded.config.caps }));
     return 0;
   } finally {
     context.close();
   }
 }
 
-function printSummary(io: Io, s: ReturnType<typeof summarize>): void {
+function printSummary(io: Io, reports: BackendReport[]): void {
+  const s = reports.find((r) => r.simulated);
+  if (!s) return;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const usd = (x: number) => formatUsd(usdToNano(x));
   const c = s.completions;
   io.out("");
   io.out(`Simulated results (not real API spend):`);
   io.out(
-    `cost per completion: mean ${formatUsd(usdToNano(c.meanUsd))}, p50 ${formatUsd(usdToNano(c.p50Usd))}, ` +
-      `p90 ${formatUsd(usdToNano(c.p90Usd))} over ${c.count} published`,
+    `cost per completion: mean ${usd(c.meanUsd)}, p50 ${usd(c.p50Usd)}, p90 ${
+      usd(c.p90Usd)
+    } over ${c.count} published`,
   );
   const order = (a: string) => AGENT_IDS.indexOf(a as never);
   const rows = [
     ["agent", "model", "tool calls", "ok", "wrong tool", "malformed", "logic"],
-    ...[...s.toolAccuracy].sort((a, b) => order(a.agent) - order(b.agent)).map((t) => [
+    ...[...s.agents].sort((a, b) => order(a.agent) - order(b.agent)).map((t) => [
       t.agent,
       t.model,
-      String(t.calls),
-      pct(t.rate),
-      String(t.byOutcome.wrong_tool ?? 0),
-      String(t.byOutcome.malformed_args ?? 0),
-      String(t.byOutcome.logic_error ?? 0),
+      String(t.toolCalls),
+      pct(t.toolAccuracy),
+      String(t.failures.wrong_tool),
+      String(t.failures.malformed_args),
+      String(t.failures.logic_error),
     ]),
   ];
   for (const line of table(rows, ["l", "l"])) io.out(line);
   io.out(
-    `cache hit rate: ${pct(s.cache.hitRate)} of prompt tokens read from cache ` +
-      `(${s.cache.readTokens} read, ${s.cache.writeTokens} written, ${s.cache.uncachedTokens} uncached)`,
+    `cache hit rate: ${pct(s.cache.tokenHitRate)} of prompt tokens read from cache; ` +
+      `the stable blocks were read on ${pct(s.cache.stableHitRate)} of ${s.cache.calls} calls`,
   );
+  io.out("More: pressroom report (add --html FILE for charts)");
 }

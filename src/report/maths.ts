@@ -105,3 +105,26 @@ export function project(input: ProjectionInput): Projection {
     poolThatFits,
   };
 }
+
+export function ratio(part: number, whole: number): number {
+  return whole === 0 ? 0 : part / whole;
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+export function distribution(
+  values: number[],
+): { count: number; meanUsd: number; p50Usd: number; p90Usd: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0;
+  return {
+    count: sorted.length,
+    meanUsd: mean,
+    p50Usd: percentile(sorted, 0.5),
+    p90Usd: percentile(sorted, 0.9),
+  };
+}

@@ -1,7 +1,6 @@
 /**
  * The figures of `pressroom report`, from the ledger alone, with real and
- * simulated rows kept apart. SQL reads the rows; the maths is in maths.ts and
- * summary.ts.
+ * simulated rows kept apart. SQL reads the rows; the maths is in maths.ts.
  * @module
  */
 import type { Db } from "../db/sqlite.ts";
@@ -9,8 +8,7 @@ import type { PriceBook } from "../models/price_book.ts";
 import type { CapsConfig } from "../config/schema.ts";
 import { allCapRules, globMatches } from "../ledger/caps.ts";
 import { nanoToUsd } from "../ledger/money.ts";
-import { distribution, ratio } from "./summary.ts";
-import { wilson } from "./maths.ts";
+import { distribution, ratio, wilson } from "./maths.ts";
 
 export type Backend = "anthropic" | "sim";
 
