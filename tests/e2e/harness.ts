@@ -78,7 +78,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return { status: response.status, body, headers: Object.fromEntries(response.headers) };
     },
   });
-  const config: Config = configSchema.parse(options.config ?? {});
+  // The simulated Opus costs more per completion than the field report's ($0.3-0.8 against $0.19): tests
+  // get room under the per-workflow cap unless they set caps themselves.
+  const raw = (options.config ?? {}) as { caps?: object };
+  const config: Config = configSchema.parse({ ...raw, caps: { perWorkflowUsd: 5, ...raw.caps } });
   const ledger = Ledger.open({ dataDir: dir, caps: config.caps, now });
   const events: SchedulerEvent[] = [];
   const deps: PipelineDeps = {
