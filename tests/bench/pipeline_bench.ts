@@ -29,7 +29,6 @@ const { values } = parseArgs({
   args: Deno.args,
   options: { workflows: { type: "string", default: "60" }, latency: { type: "string", default: "100" } },
 });
-const promote = "promote_to_published";
 
 type Transform = (body: any) => any;
 
