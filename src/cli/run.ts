@@ -10,7 +10,7 @@
  * @module
  */
 import { join } from "node:path";
-import { UserInputError } from "../errors.ts";
+import { PressroomError, UserInputError } from "../errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { formatUsd } from "../ledger/money.ts";
 import { ingestInbox } from "../pipeline/inbox.ts";
@@ -103,6 +103,7 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
   // Alerts go out one after another, never holding up the scheduler.
   let alerting = Promise.resolve();
   try {
+    // Whatever failed, a deleted data folder is the cause to report.
     const summary = await runScheduler({
       deps,
       once: parsed.values.once === true,
@@ -120,6 +121,7 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
         );
       },
       beforePass: async () => {
+        await assertDataDir(deps.dataDir);
         const now = await stamp(loaded.file);
         if (reload || now !== configStamp) {
           reload = false;
@@ -138,6 +140,9 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
         }
         log.progress(progressLine(deps));
       },
+    }).catch(async (error) => {
+      await assertDataDir(deps.dataDir);
+      throw error;
     });
     for (const p of summary.paused) {
       const until = new Date(p.until).toISOString();
@@ -157,6 +162,18 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
     for (const [s, f] of signals) Deno.removeSignalListener(s, f);
     context.close();
     runLock?.close();
+  }
+}
+
+/** The data folder was deleted under a running process: stop before writing into nothing. */
+async function assertDataDir(dataDir: string): Promise<void> {
+  try {
+    await Deno.stat(join(dataDir, "pressroom.db"));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    throw new PressroomError(
+      `${dataDir}: the data folder or its database was deleted while running; stopping`,
+    );
   }
 }
 

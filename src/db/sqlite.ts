@@ -10,6 +10,9 @@ import { MIGRATIONS } from "./migrations.ts";
 
 export type Db = DatabaseSync;
 
+/** Pages (4 KiB) the WAL may hold before a commit checkpoints it. */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 export interface OpenOptions {
   /** How long to wait for another process's write lock, in ms. */
   busyTimeoutMs?: number;
@@ -28,6 +31,9 @@ export function openDb(path: string, options: OpenOptions = {}): Db {
     db.exec("PRAGMA journal_mode = WAL");
     // NORMAL in WAL mode survives a killed process; only a power loss can drop the last commits.
     db.exec("PRAGMA synchronous = NORMAL");
+    // Checkpoints are the slow tail of a commit: let the WAL grow to ~40 MB before SQLite does one
+    // itself, and run them from the scheduler between stages (Ledger.checkpoint), off the call path.
+    db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   } catch (error) {
     throw new DatabaseError(`${path}: cannot open the database: ${(error as Error).message}`);
   }

@@ -90,6 +90,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
       await options.beforePass?.();
       // A process that died while this one runs leaves reservations open: settle them at their worst case.
       deps.ledger.recoverOrphans();
+      deps.ledger.checkpoint();
     } catch (error) {
       fatal ??= error;
       break;

@@ -233,3 +233,26 @@ Deno.test("a second signal exits at once; the next start settles what was in fli
     await cleanUp(child, server);
   }
 });
+
+Deno.test("the data folder deleted while run works: one clear line and exit 1", async () => {
+  const server = serveSimulator(createSimulator({ seed: 10, latencyScale: 0.2 }));
+  const cwd = await tempDir();
+  await Deno.mkdir(`${cwd}/pressroom-data/inbox`, { recursive: true });
+  await Deno.writeTextFile(`${cwd}/pressroom-data/inbox/a.txt`, "Moss gardens");
+  await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ run: { pollSeconds: 0.2 } }));
+  const child = daemon(cwd, server.url);
+  const readLines = logReader(child);
+  try {
+    await readLines((l) => l.event === "inbox", 20_000);
+    await Deno.remove(`${cwd}/pressroom-data`, { recursive: true });
+    const status = await child.status;
+    const err = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
+    assertEquals(status.code, 1);
+    assertMatch(
+      err,
+      /^pressroom: .*pressroom-data: the data folder or its database was deleted while running; stopping\n$/m,
+    );
+  } finally {
+    await cleanUp(child, server);
+  }
+});
