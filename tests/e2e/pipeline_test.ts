@@ -122,8 +122,11 @@ Deno.test("every failure kind is classified and answered; a text-only turn gets 
     }
     return undefined;
   };
-  // Three scripted failures in a row: leave room for the simulated model's own mistakes after them.
-  const h = await startHarness({ script, config: { agents: { intake: { maxConsecutiveFailures: 6 } } } });
+  // Four scripted turns that do nothing: leave room for the simulated model's own turns and mistakes after them.
+  const h = await startHarness({
+    script,
+    config: { agents: { intake: { maxConsecutiveFailures: 6, maxTurns: 30 } } },
+  });
   try {
     const wf = h.deps.store.create({ topic: "Tide pools" }, DEFAULT_MODELS);
     await h.run();
