@@ -6,7 +6,7 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { createClient } from "../../src/claude/client.ts";
-import { type Config, configSchema } from "../../src/config/schema.ts";
+import { AGENT_IDS, type Config, configSchema } from "../../src/config/schema.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";
 import type { PipelineDeps } from "../../src/pipeline/loop.ts";
 import { loadPrompts } from "../../src/pipeline/prompts.ts";
@@ -78,10 +78,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return { status: response.status, body, headers: Object.fromEntries(response.headers) };
     },
   });
-  // The simulated Opus costs more per completion than the field report's ($0.3-0.8 against $0.19): tests
-  // get room under the per-workflow cap unless they set caps themselves.
-  const raw = (options.config ?? {}) as { caps?: object };
-  const config: Config = configSchema.parse({ ...raw, caps: { perWorkflowUsd: 5, ...raw.caps } });
+  // The simulated Opus costs more per completion than the field report's ($0.3-0.8 against $0.19), and its
+  // random mistakes now and then take intake past the default 16 turns: tests get room under the
+  // per-workflow cap and the turn limit unless they set them themselves.
+  const raw = (options.config ?? {}) as { caps?: object; agents?: Record<string, object> };
+  const agents = Object.fromEntries(AGENT_IDS.map((a) => [a, { maxTurns: 30, ...raw.agents?.[a] }]));
+  const config: Config = configSchema.parse({ ...raw, caps: { perWorkflowUsd: 5, ...raw.caps }, agents });
   const ledger = Ledger.open({ dataDir: dir, caps: config.caps, now });
   const events: SchedulerEvent[] = [];
   const deps: PipelineDeps = {
