@@ -24,27 +24,40 @@ export class DatabaseError extends PressroomError {
 }
 
 export function openDb(path: string, options: OpenOptions = {}): Db {
-  let db: DatabaseSync;
-  try {
-    db = new DatabaseSync(path);
-    db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 10_000)}`);
-    db.exec("PRAGMA journal_mode = WAL");
-    // NORMAL in WAL mode survives a killed process; only a power loss can drop the last commits.
-    db.exec("PRAGMA synchronous = NORMAL");
-    // Checkpoints are the slow tail of a commit: let the WAL grow to ~40 MB before SQLite does one
-    // itself, and run them from the scheduler between stages (Ledger.checkpoint), off the call path.
-    db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-  } catch (error) {
-    throw new DatabaseError(`${path}: cannot open the database: ${(error as Error).message}`);
+  const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 10_000);
+  // Switching a new file to WAL can meet another process doing the same and fail at once, without the
+  // busy handler: try again for as long as the busy timeout allows.
+  for (let waited = 0;; waited += OPEN_RETRY_MS) {
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(path);
+      db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+      db.exec("PRAGMA journal_mode = WAL");
+      // NORMAL in WAL mode survives a killed process; only a power loss can drop the last commits.
+      db.exec("PRAGMA synchronous = NORMAL");
+      // Checkpoints are the slow tail of a commit: let the WAL grow to ~40 MB before SQLite does one
+      // itself, and run them from the scheduler between stages (Ledger.checkpoint), off the call path.
+      db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      migrate(db, path);
+      return db;
+    } catch (error) {
+      if (db?.isOpen) db.close();
+      if (error instanceof DatabaseError) throw error;
+      if (/database is locked|busy/i.test((error as Error).message) && waited < busyTimeoutMs) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, OPEN_RETRY_MS);
+        continue;
+      }
+      throw new DatabaseError(`${path}: cannot open the database: ${(error as Error).message}`);
+    }
   }
-  migrate(db, path);
-  return db;
 }
+
+/** How long to wait between attempts to open a database another process is setting up. */
+const OPEN_RETRY_MS = 25;
 
 function migrate(db: Db, path: string): void {
   const { user_version: version } = db.prepare("PRAGMA user_version").get() as { user_version: number };
   if (version > MIGRATIONS.length) {
-    db.close();
     throw new DatabaseError(
       `${path}: schema version ${version} is newer than this program knows (${MIGRATIONS.length}); upgrade Pressroom`,
     );
