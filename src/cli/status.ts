@@ -10,7 +10,7 @@ import { table } from "./table.ts";
 import { firedThisPeriod } from "../ledger/alerts.ts";
 import { alertJson, alertText } from "./alert_delivery.ts";
 import { configFrom, type Io, openLedger } from "./context.ts";
-import type { Db } from "../db/sqlite.ts";
+import type { Ledger } from "../ledger/ledger.ts";
 
 export const statusOptions = { json: { type: "boolean" } } as const;
 
@@ -27,23 +27,14 @@ interface Line {
   models: Record<string, string>;
 }
 
-function line(db: Db, w: Workflow): Line {
-  const spend = db.prepare("SELECT cost_nano_usd AS n FROM spend_workflow WHERE workflow_instance_id = ?")
-    .get(w.id) as
-      | { n: number }
-      | undefined;
-  const turns = db.prepare("SELECT COUNT(*) AS n FROM ai_call_log WHERE workflow_instance_id = ?").get(
-    w.id,
-  ) as {
-    n: number;
-  };
+function line(ledger: Ledger, w: Workflow): Line {
   return {
     id: w.id,
     topic: w.topic,
     stage: w.stage,
     status: w.status,
-    turns: turns.n,
-    costUsd: nanoToUsd(spend?.n ?? 0),
+    turns: ledger.callCount(w.id),
+    costUsd: nanoToUsd(ledger.workflowSpentNano(w.id)),
     reason: w.reason,
     waitUntil: w.waitUntil === null ? null : new Date(w.waitUntil).toISOString(),
     publishedPath: w.publishedPath,
@@ -58,7 +49,7 @@ export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
     const store = new WorkflowStore(ledger.db, io.now);
     const id = parsed.positionals[0];
     if (id !== undefined) {
-      const detail = line(ledger.db, store.get(id));
+      const detail = line(ledger, store.get(id));
       const events = ledger.db.prepare(
         "SELECT ts, stage, kind, detail FROM workflow_event WHERE workflow_instance_id = ? ORDER BY id",
       ).all(id) as { ts: number; stage: string | null; kind: string; detail: string | null }[];
@@ -90,7 +81,7 @@ export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
       }
       return 0;
     }
-    const lines = store.list().map((w) => line(ledger.db, w));
+    const lines = store.list().map((w) => line(ledger, w));
     const paused = store.pauses().map((p) => ({ ...p, until: new Date(p.until).toISOString() }));
     const alerts = firedThisPeriod(ledger);
     if (parsed.values.json) {

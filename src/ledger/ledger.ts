@@ -245,6 +245,19 @@ export class Ledger {
     this.db.exec("PRAGMA wal_checkpoint(PASSIVE)");
   }
 
+  /** What a workflow has cost so far (its settled calls), in nano-USD. */
+  workflowSpentNano(workflowId: string): number {
+    return (this.#stmts.workflowSpent.get(workflowId) as { nano: number } | undefined)?.nano ?? 0;
+  }
+
+  /** Model calls recorded for a workflow, or for one agent of it. */
+  callCount(workflowId: string, agentId?: string): number {
+    const row = agentId === undefined
+      ? this.#stmts.callsOfWorkflow.get(workflowId)
+      : this.#stmts.callsOfAgent.get(workflowId, agentId);
+    return (row as { n: number }).n;
+  }
+
   /** Open reservations, for tests and `doctor`. */
   openReservations(): number {
     return (this.#stmts.countReservations.get() as { n: number }).n;
@@ -264,7 +277,7 @@ export class Ledger {
     for (const row of s.dayReserved.all(day.start, day.end) as unknown as ModelSum[]) {
       entry(row.model).reserved += row.nano;
     }
-    const spent = (s.workflowSpent.get(workflowId) as { nano: number } | undefined)?.nano ?? 0;
+    const spent = this.workflowSpentNano(workflowId);
     const reserved = (s.workflowReserved.get(workflowId) as { nano: number }).nano;
     return { dayByModel, workflow: { spent, reserved } };
   }
@@ -341,5 +354,9 @@ function prepare(db: Db) {
     owners: db.prepare("SELECT DISTINCT owner FROM reservation WHERE owner != ?"),
     ofOwner: db.prepare("SELECT * FROM reservation WHERE owner = ?"),
     countReservations: db.prepare("SELECT COUNT(*) AS n FROM reservation"),
+    callsOfWorkflow: db.prepare("SELECT COUNT(*) AS n FROM ai_call_log WHERE workflow_instance_id = ?"),
+    callsOfAgent: db.prepare(
+      "SELECT COUNT(*) AS n FROM ai_call_log WHERE workflow_instance_id = ? AND agent_id = ?",
+    ),
   };
 }

@@ -13,6 +13,7 @@ import type { Turn } from "../claude/request.ts";
 import type { KnownPrefix } from "../claude/estimate.ts";
 import type { AgentId, Config } from "../config/schema.ts";
 import { CostCapError } from "../errors.ts";
+import { nanoToUsd } from "../ledger/money.ts";
 import { TOOL_DEFINITIONS } from "./tools.ts";
 import { AGENTS, type Stage } from "./agents.ts";
 import { type PromptSet, renderVolatile } from "./prompts.ts";
@@ -180,10 +181,8 @@ async function finishStage(
 ): Promise<StageResult> {
   const agentId = workflow.stage as AgentId;
   const to = AGENTS[agentId].next(state);
-  const turns = deps.ledger.db.prepare(
-    "SELECT COUNT(*) AS n FROM ai_call_log WHERE workflow_instance_id = ? AND agent_id = ?",
-  ).get(workflow.id, agentId) as { n: number };
-  deps.store.event(workflow.id, agentId, "stage_done", JSON.stringify({ turns: turns.n, to }));
+  const turns = deps.ledger.callCount(workflow.id, agentId);
+  deps.store.event(workflow.id, agentId, "stage_done", JSON.stringify({ turns, to }));
 
   if (agentId === "editor" && state.decision?.kind === "flagged") {
     const reason = state.decision.reason;
@@ -208,14 +207,10 @@ export async function publish(
 ): Promise<StageResult> {
   const metadata = state.metadata;
   if (!metadata) throw new Error("publish needs metadata");
-  const spent = deps.ledger.db.prepare(
-    "SELECT cost_nano_usd AS n FROM spend_workflow WHERE workflow_instance_id = ?",
-  )
-    .get(workflow.id) as { n: number } | undefined;
   const content = renderArticle(state, {
     workflowId: workflow.id,
     models: workflow.models,
-    costUsd: (spent?.n ?? 0) / 1e9,
+    costUsd: nanoToUsd(deps.ledger.workflowSpentNano(workflow.id)),
     publishedAt: new Date(deps.now()).toISOString(),
   });
   // A process that died after writing the file but before recording it must not publish twice:
