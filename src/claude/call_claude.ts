@@ -44,6 +44,11 @@ export interface ClaudeCall extends PromptSpec {
    * written, so the row carries this response's tool outcomes.
    */
   judgeToolCalls?: (message: Anthropic.Message, callId: string) => ToolTally | Promise<ToolTally>;
+  /**
+   * Writes what the response changed (tool calls, workflow state) in the transaction that writes its
+   * ledger row, so that a crash keeps both or neither. Runs only for a response that came back.
+   */
+  persist?: (callId: string) => void;
   /** Sees every exchange once its row is written: for the transcript. */
   record?: (exchange: Exchange) => void;
 }
@@ -148,7 +153,7 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     toolCallsMade: tally.made,
     toolCallsSucceeded: tally.succeeded,
     error: hasUsage ? undefined : "response had no usage: booked at the reserved worst case",
-  });
+  }, call.persist && (() => call.persist!(reservation.id)));
   call.record?.({
     callId: reservation.id,
     agentId: call.agentId,

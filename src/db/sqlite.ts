@@ -4,7 +4,7 @@
  * (node:sqlite has none).
  * @module
  */
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { PressroomError } from "../errors.ts";
 import { MIGRATIONS } from "./migrations.ts";
 
@@ -73,8 +73,23 @@ function migrate(db: Db, path: string): void {
   }
 }
 
-/** Runs `fn` inside BEGIN IMMEDIATE … COMMIT; rolls back if it throws. `fn` must not await. */
+const statements = new WeakMap<Db, Map<string, StatementSync>>();
+
+/** `db.prepare(sql)`, compiled once per connection: hot paths run the same few statements every turn. */
+export function statement(db: Db, sql: string): StatementSync {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, cache = new Map());
+  let stmt = cache.get(sql);
+  if (!stmt) cache.set(sql, stmt = db.prepare(sql));
+  return stmt;
+}
+
+/**
+ * Runs `fn` inside BEGIN IMMEDIATE … COMMIT; rolls back if it throws. `fn` must not await.
+ * Inside a transaction already, `fn` simply joins it: writes that belong together can nest.
+ */
 export function transaction<T>(db: Db, fn: () => T): T {
+  if (db.isTransaction) return fn();
   try {
     db.exec("BEGIN IMMEDIATE");
   } catch (error) {

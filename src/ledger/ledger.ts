@@ -147,9 +147,23 @@ export class Ledger {
     return { ...request, id, ts };
   }
 
-  /** Replaces the reservation by its ledger row, and rolls the cost into the spend tables. One transaction. */
-  settle(reservation: Reservation, outcome: CallOutcome): void {
-    transaction(this.db, () => this.#writeRow(reservation, outcome));
+  /**
+   * Replaces the reservation by its ledger row, and rolls the cost into the spend tables. One
+   * transaction, which `alsoWrite` joins: what the response changed is saved with its row or not at
+   * all. If `alsoWrite` fails, the row is still written on its own and the error is thrown.
+   */
+  settle(reservation: Reservation, outcome: CallOutcome, alsoWrite?: () => void): void {
+    try {
+      transaction(this.db, () => {
+        this.#writeRow(reservation, outcome);
+        alsoWrite?.();
+      });
+    } catch (error) {
+      if (!alsoWrite) throw error;
+      // The spend must be recorded whatever happened to the rest.
+      transaction(this.db, () => this.#writeRow(reservation, outcome));
+      throw error;
+    }
   }
 
   #writeRow(r: Reservation, o: CallOutcome | { status: "orphaned"; costNano: number }): void {

@@ -18,6 +18,10 @@ const KEY_SHAPE = /sk-ant-[A-Za-z0-9_-]{8,}/g;
 const SENSITIVE_KEY =
   /^(x-api-key|api[-_]?key|authorization|proxy-authorization|auth[-_]?token|access[-_]?token)$/i;
 
+/** The same keys as they appear in JSON text. */
+const SENSITIVE_KEY_IN_JSON =
+  /"(x-api-key|api[-_]?key|authorization|proxy-authorization|auth[-_]?token|access[-_]?token)"\s*:/i;
+
 /** Secrets shorter than this from the environment are ignored (redacting "x" would shred every file). */
 const MIN_ENV_SECRET_LENGTH = 8;
 
@@ -60,19 +64,16 @@ export function environmentSecrets(): string[] {
  * values of credential-named keys (`x-api-key`, `authorization`, …) replaced.
  */
 export function redactedJson(value: unknown, secrets: readonly string[], indent?: number): string {
-  const replacer = function (this: unknown, key: string, v: unknown): unknown {
-    if (typeof v === "string") return SENSITIVE_KEY.test(key) && v !== "" ? REDACTED : redact(v, secrets);
-    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
-      const entries = Object.entries(v);
-      if (entries.some(([k]) => redact(k, secrets) !== k)) {
-        return Object.fromEntries(entries.map(([k, x]) => [redact(k, secrets), x]));
-      }
-    }
-    return v;
-  };
-  const text = JSON.stringify(value, replacer, indent);
+  const plain = JSON.stringify(value, undefined, indent);
+  // A replacer slows JSON.stringify several times over: only use it when a credential-named key is there.
+  const replacer = (key: string, v: unknown): unknown =>
+    typeof v === "string" && v !== "" && SENSITIVE_KEY.test(key) ? REDACTED : v;
+  const text = plain !== undefined && SENSITIVE_KEY_IN_JSON.test(plain)
+    ? JSON.stringify(value, replacer, indent)
+    : plain;
   if (text === undefined) throw new TypeError("redactedJson: the value has no JSON form");
-  // a secret spanning JSON tokens (a pathological secret like `","`) is still removed
+  // One pass over the text removes every secret, in keys and values alike: `redact` also looks for
+  // each secret's JSON-escaped form, and a secret spanning JSON tokens (like `","`) goes too.
   return redact(text, secrets);
 }
 

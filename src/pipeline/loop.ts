@@ -58,9 +58,21 @@ export async function runStage(deps: PipelineDeps, workflowId: string): Promise<
   const settings = deps.config.agents[agentId];
   const model = workflow.models[agentId];
   const state = workflow.state;
+  // The files on disk follow the state; a turn that changed neither the brief nor the draft writes nothing.
+  const mirrored = { brief: "", draft: "" };
+  const mirror = async () => {
+    const brief = JSON.stringify(state.brief);
+    const draft = renderDraft(state);
+    if (brief === mirrored.brief && draft === mirrored.draft) return;
+    await mirrorWorkflow(deps.dataDir, workflowId, {
+      brief: brief === mirrored.brief ? undefined : state.brief,
+      draftMarkdown: draft === mirrored.draft ? undefined : draft,
+    });
+    Object.assign(mirrored, { brief, draft });
+  };
   const save = async () => {
     deps.store.update(workflowId, { state });
-    await mirrorWorkflow(deps.dataDir, workflowId, { brief: state.brief, draftMarkdown: renderDraft(state) });
+    await mirror();
   };
   const pending: Promise<void>[] = [];
   const record = (exchange: Exchange) => pending.push(appendTranscriptSafely(deps, workflowId, exchange));
@@ -99,12 +111,15 @@ export async function runStage(deps: PipelineDeps, workflowId: string): Promise<
         turns,
         signal: deps.signal,
         knownPrefix,
-        judgeToolCalls: (response, callId) => {
+        judgeToolCalls: (response) => {
           results = response.content.filter((b) => b.type === "tool_use").map((b) =>
             runTool(agentId, state, b.name, b.input)
           );
-          deps.store.recordToolCalls({ callId, workflowId, agentId, model, turn }, results);
           return { made: results.length, succeeded: results.filter((r) => r.outcome === "ok").length };
+        },
+        persist: (callId) => {
+          deps.store.recordToolCalls({ callId, workflowId, agentId, model, turn }, results);
+          deps.store.update(workflowId, { state });
         },
         record,
       }));
@@ -115,7 +130,7 @@ export async function runStage(deps: PipelineDeps, workflowId: string): Promise<
       return await stopped(deps, workflow, error, state);
     }
     await Promise.all(pending);
-    await save();
+    await mirror();
 
     const toolUses = message.content.filter((b): b is Anthropic.ToolUseBlock => b.type === "tool_use");
     turns.push({ role: "assistant", content: message.content.map(boundedBlock) });

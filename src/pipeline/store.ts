@@ -5,7 +5,7 @@
  */
 import { ulid } from "ulid";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
-import { type Db, transaction } from "../db/sqlite.ts";
+import { type Db, statement, transaction } from "../db/sqlite.ts";
 import { UserInputError } from "../errors.ts";
 import type { Stage } from "./agents.ts";
 import type { ToolCallResult } from "./run_tool.ts";
@@ -82,7 +82,8 @@ export class WorkflowStore {
     const id = ulid(now);
     const pinned = Object.fromEntries(AGENT_IDS.map((a) => [a, models[a]])) as Record<AgentId, string>;
     transaction(this.db, () => {
-      this.db.prepare(
+      statement(
+        this.db,
         `INSERT INTO workflow (id, topic, created_ts, updated_ts, stage, status, models, state, inbox_file)
          VALUES (?, ?, ?, ?, 'intake', 'ready', ?, ?, ?)`,
       ).run(
@@ -101,31 +102,33 @@ export class WorkflowStore {
 
   /** The workflow made from this inbox file, if one was. */
   fromInbox(inboxFile: string): string | undefined {
-    const row = this.db.prepare("SELECT id FROM workflow WHERE inbox_file = ?").get(inboxFile) as
+    const row = statement(this.db, "SELECT id FROM workflow WHERE inbox_file = ?").get(inboxFile) as
       | { id: string }
       | undefined;
     return row?.id;
   }
 
   forgetInboxFile(id: string): void {
-    this.db.prepare("UPDATE workflow SET inbox_file = NULL WHERE id = ?").run(id);
+    statement(this.db, "UPDATE workflow SET inbox_file = NULL WHERE id = ?").run(id);
   }
 
   get(id: string): Workflow {
-    const row = this.db.prepare("SELECT * FROM workflow WHERE id = ?").get(id) as Row | undefined;
+    const row = statement(this.db, "SELECT * FROM workflow WHERE id = ?").get(id) as Row | undefined;
     if (!row) throw new UnknownWorkflowError(id);
     return fromRow(row);
   }
 
   list(): Workflow[] {
-    return (this.db.prepare("SELECT * FROM workflow ORDER BY created_ts, id").all() as unknown as Row[]).map(
-      fromRow,
-    );
+    return (statement(this.db, "SELECT * FROM workflow ORDER BY created_ts, id").all() as unknown as Row[])
+      .map(
+        fromRow,
+      );
   }
 
   /** Workflows an agent may work on now: ready, or waiting with the wait over. */
   ready(now = this.now()): Workflow[] {
-    return (this.db.prepare(
+    return (statement(
+      this.db,
       `SELECT * FROM workflow WHERE stage != 'done'
          AND (status = 'ready' OR (status = 'waiting' AND wait_until IS NOT NULL AND wait_until <= ?))
        ORDER BY updated_ts, id`,
@@ -152,7 +155,10 @@ export class WorkflowStore {
       sets.push("state = ?");
       values.push(JSON.stringify(patch.state));
     }
-    const result = this.db.prepare(`UPDATE workflow SET ${sets.join(", ")} WHERE id = ?`).run(...values, id);
+    const result = statement(this.db, `UPDATE workflow SET ${sets.join(", ")} WHERE id = ?`).run(
+      ...values,
+      id,
+    );
     if (result.changes === 0) throw new UnknownWorkflowError(id);
   }
 
@@ -161,7 +167,8 @@ export class WorkflowStore {
   }
 
   #event(id: string, stage: Stage | null, kind: string, detail: string | null, ts: number): void {
-    this.db.prepare(
+    statement(
+      this.db,
       "INSERT INTO workflow_event (workflow_instance_id, ts, stage, kind, detail) VALUES (?, ?, ?, ?, ?)",
     )
       .run(id, ts, stage, kind, detail);
@@ -173,21 +180,22 @@ export class WorkflowStore {
    * Compare-and-set on the old owner, so two processes cannot both win.
    */
   claim(id: string, owner: string, until: number, isAlive: (owner: string) => boolean): boolean {
-    const row = this.db.prepare("SELECT lease_owner, lease_until FROM workflow WHERE id = ?").get(id) as
+    const row = statement(this.db, "SELECT lease_owner, lease_until FROM workflow WHERE id = ?").get(id) as
       | { lease_owner: string | null; lease_until: number | null }
       | undefined;
     if (!row) return false;
     const held = row.lease_owner !== null && row.lease_owner !== owner &&
       (row.lease_until ?? 0) > this.now() && isAlive(row.lease_owner);
     if (held) return false;
-    const result = this.db.prepare(
+    const result = statement(
+      this.db,
       "UPDATE workflow SET lease_owner = ?, lease_until = ? WHERE id = ? AND lease_owner IS ?",
     ).run(owner, until, id, row.lease_owner);
     return result.changes === 1;
   }
 
   renew(id: string, owner: string, until: number): void {
-    this.db.prepare("UPDATE workflow SET lease_until = ? WHERE id = ? AND lease_owner = ?").run(
+    statement(this.db, "UPDATE workflow SET lease_until = ? WHERE id = ? AND lease_owner = ?").run(
       until,
       id,
       owner,
@@ -195,7 +203,8 @@ export class WorkflowStore {
   }
 
   release(id: string, owner: string): void {
-    this.db.prepare(
+    statement(
+      this.db,
       "UPDATE workflow SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
     )
       .run(id, owner);
@@ -203,7 +212,10 @@ export class WorkflowStore {
 
   /** Agents a cap has paused, and until when. */
   pauses(now = this.now()): { agent: AgentId; cap: string; until: number }[] {
-    return (this.db.prepare("SELECT agent_id, cap, until FROM agent_pause WHERE until > ? ORDER BY agent_id")
+    return (statement(
+      this.db,
+      "SELECT agent_id, cap, until FROM agent_pause WHERE until > ? ORDER BY agent_id",
+    )
       .all(now) as {
         agent_id: AgentId;
         cap: string;
@@ -212,7 +224,8 @@ export class WorkflowStore {
   }
 
   pause(agent: AgentId, cap: string, until: number): void {
-    this.db.prepare(
+    statement(
+      this.db,
       `INSERT INTO agent_pause (agent_id, cap, until, ts) VALUES (?, ?, ?, ?)
        ON CONFLICT (agent_id) DO UPDATE SET cap = excluded.cap, until = excluded.until, ts = excluded.ts`,
     ).run(agent, cap, until, this.now());
@@ -222,7 +235,8 @@ export class WorkflowStore {
   resumeWaiting(): void {
     transaction(this.db, () => {
       this.db.exec("DELETE FROM agent_pause");
-      this.db.prepare(
+      statement(
+        this.db,
         "UPDATE workflow SET status = 'ready', wait_until = NULL, updated_ts = ? WHERE status = 'waiting'",
       )
         .run(this.now());
@@ -233,7 +247,8 @@ export class WorkflowStore {
     call: { callId: string; workflowId: string; agentId: AgentId; model: string; turn: number },
     results: ToolCallResult[],
   ): void {
-    const insert = this.db.prepare(
+    const insert = statement(
+      this.db,
       `INSERT INTO tool_call (call_id, workflow_instance_id, agent_id, model, turn, tool, outcome, message, ts)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );

@@ -39,6 +39,9 @@ export interface SchedulerSummary {
   paused: { agent: AgentId; cap: string; until: number }[];
 }
 
+/** How often the scheduler folds the WAL back into the database, off the call path. */
+const CHECKPOINT_EVERY_MS = 1_000;
+
 export async function runScheduler(options: SchedulerOptions): Promise<SchedulerSummary> {
   const { deps, once, stopping } = options;
   const owner = deps.ledger.owner.id;
@@ -50,6 +53,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
   const awake = new Set<AgentId>(AGENT_IDS);
   const nextWake = new Map<AgentId, number>();
   let stages = 0;
+  let lastCheckpoint = Number.NEGATIVE_INFINITY;
   let fatal: unknown;
   let wake = new AbortController();
 
@@ -90,7 +94,11 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
       await options.beforePass?.();
       // A process that died while this one runs leaves reservations open: settle them at their worst case.
       deps.ledger.recoverOrphans();
-      deps.ledger.checkpoint();
+      // Passes come at every stage's end; a checkpoint a second keeps the WAL short without syncing each time.
+      if (performance.now() - lastCheckpoint >= CHECKPOINT_EVERY_MS) {
+        deps.ledger.checkpoint();
+        lastCheckpoint = performance.now();
+      }
     } catch (error) {
       fatal ??= error;
       break;
