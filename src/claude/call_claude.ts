@@ -130,8 +130,10 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
   }
   const latencyMs = Math.round(clock() - started);
 
-  // A response without usage was billed for something we cannot see: book the worst case.
-  const hasUsage = message.usage && typeof message.usage.output_tokens === "number";
+  // A response without its input and output counts was billed for something we cannot see: book the
+  // worst case, never zero. The optional fields (cache, server tools) are priced as far as they go.
+  const unreported = unreportedCounts(message.usage);
+  const hasUsage = unreported.length === 0;
   const usage = normalizeUsage(message.usage ?? {}, call.cacheTtl);
   const cost = hasUsage ? costNano(usage, priced) : reservation.worstCaseNano;
   const toolUses = message.content?.filter((b) => b.type === "tool_use").length ?? 0;
@@ -152,7 +154,11 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     attempts,
     toolCallsMade: tally.made,
     toolCallsSucceeded: tally.succeeded,
-    error: hasUsage ? undefined : "response had no usage: booked at the reserved worst case",
+    error: hasUsage
+      ? undefined
+      : `${
+        message.usage ? `response's usage had no ${unreported.join(" or ")}` : "response had no usage"
+      }: booked at the reserved worst case`,
   }, call.persist && (() => call.persist!(reservation.id)));
   call.record?.({
     callId: reservation.id,
@@ -185,17 +191,33 @@ export function unansweredCost(error: unknown, worstCaseNano: number, attempts: 
   return 0;
 }
 
+/** The counts that every billed response carries and that are missing (or not counts) in this one. */
+function unreportedCounts(usage: Anthropic.Usage | null | undefined): string[] {
+  const fields = ["input_tokens", "output_tokens"] as const;
+  return fields.filter((f) => {
+    const n: unknown = usage?.[f];
+    return typeof n !== "number" || !Number.isFinite(n) || n < 0;
+  });
+}
+
 function describeError(error: unknown): string {
   if (error instanceof Anthropic.APIError) {
     const type = (error.error as { error?: { type?: string } } | undefined)?.error?.type;
-    return `${error.constructor.name} ${error.status ?? ""}${type ? ` ${type}` : ""}: ${error.message}`.slice(
-      0,
-      500,
-    );
+    const head = [error.constructor.name, error.status, type].filter((p) => p !== undefined && p !== null)
+      .join(" ");
+    // A connection error's own message is only "Connection error.": what happened is in its causes.
+    return `${head}: ${error.message}${error.status === undefined ? causes(error) : ""}`.slice(0, 500);
   }
   return error instanceof Error
     ? `${error.name}: ${error.message}`.slice(0, 500)
     : String(error).slice(0, 500);
+}
+
+/** The messages of an error's causes, innermost last: " (fetch failed: connection closed …)". */
+function causes(error: Error): string {
+  const messages: string[] = [];
+  for (let c = error.cause; c instanceof Error && messages.length < 4; c = c.cause) messages.push(c.message);
+  return messages.length ? ` (${messages.join(": ")})` : "";
 }
 
 /** The key never reaches the ledger, even if an error message were to quote it. */

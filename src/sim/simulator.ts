@@ -15,7 +15,15 @@
 import { PriceBook, type PricedModel } from "../models/price_book.ts";
 import { type CacheTtl, type PrefixBlock, PromptCache } from "./cache.ts";
 import { readConversation } from "./conversation.ts";
-import { errorResponse, type FaultPlan, faultResponse, hang, pickFault } from "./faults.ts";
+import {
+  ConnectionResetError,
+  errorResponse,
+  type FaultPlan,
+  faultResponse,
+  hang,
+  partialUsage,
+  pickFault,
+} from "./faults.ts";
 import { PROFILES } from "./profiles.ts";
 import { createRng, hashString } from "./rng.ts";
 import { playRole, type RoleTurn } from "./roles.ts";
@@ -33,8 +41,9 @@ export interface SimulatorOptions {
 }
 
 export interface Simulator {
+  /** Answers one request; rejects with ConnectionResetError where the connection would drop. */
   handle(request: Request): Promise<Response>;
-  /** For the SDK's `fetch` option; the host is ignored. */
+  /** For the SDK's `fetch` option; the host is ignored. A reset rejects with a TypeError, as fetch does. */
   fetch: typeof fetch;
   /** The prompt cache, shared by every request to this simulator. */
   readonly cache: PromptCache;
@@ -222,8 +231,17 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       return fail(400, "invalid_request_error", "The request body is not valid JSON.");
     }
     const agent = request.headers.get("x-pressroom-agent");
-    const fault = path === "/v1/messages" ? pickFault(options.faults, index, agent, faultRng) : undefined;
+    const workflow = request.headers.get("x-pressroom-workflow") ?? "";
+    const attempt = Number(request.headers.get("x-stainless-retry-count") ?? 0);
+    const fault = path === "/v1/messages"
+      ? pickFault(options.faults, index, agent, faultRng, {
+        workflowId: workflow || null,
+        attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 0,
+      })
+      : undefined;
     if (fault?.kind === "timeout") return await hang(request.signal);
+    // Dropped before the model saw the request: nothing was generated, cached or billed.
+    if (fault?.kind === "connection_reset") throw new ConnectionResetError();
     const failed = fault && faultResponse(fault, requestId);
     if (failed) return failed;
 
@@ -242,7 +260,6 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       });
     }
 
-    const workflow = request.headers.get("x-pressroom-workflow") ?? "";
     const requestHash = hashString(JSON.stringify([seed, workflow, agent, body.model, body.messages]));
     const webSearchTool = (body.tools ?? []).find((t: Json) => t?.type === "web_search_20250305");
     const turn = playRole({
@@ -288,6 +305,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     };
     const headers = { "content-type": "application/json", "request-id": requestId, "x-simulated": "true" };
     if (fault?.kind === "missing_usage") delete message.usage;
+    if (fault?.kind === "partial_usage") message.usage = partialUsage(usage, fault);
     if (fault?.kind === "malformed_body") {
       return new Response(JSON.stringify(message).slice(0, 40), { status: 200, headers });
     }

@@ -1,6 +1,6 @@
 /** The simulator behind a loopback server, through the real SDK over real HTTP. */
 import Anthropic from "@anthropic-ai/sdk";
-import { assert, assertEquals, assertRejects } from "../assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "../assert.ts";
 import { createClient } from "../../src/claude/client.ts";
 import { buildRequest } from "../../src/claude/request.ts";
 import { AGENT_IDS } from "../../src/config/schema.ts";
@@ -59,6 +59,45 @@ Deno.test("server: errors and timeouts reach the SDK over HTTP as they would fro
     const ok = await client.messages.create(params, { headers });
     assertEquals(ok.type, "message");
     assertEquals(sim.requests, 3);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("server: a connection reset closes the socket with no HTTP response; the server goes on", async () => {
+  // Every request of one agent is reset: Deno's fetch resends once by itself on a reused connection.
+  const sim = createSimulator({
+    faults: { script: (_i, agent) => (agent === "unlucky" ? "connection_reset" : undefined) },
+  });
+  const server = serveSimulator(sim);
+  try {
+    const params = buildRequest({
+      model: "claude-sonnet-4-6",
+      maxTokens: 64,
+      cacheTtl: "5m",
+      stable: ["s"],
+      volatile: "v",
+    });
+    const post = (agent: string) =>
+      fetch(`${server.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": "sim", "anthropic-version": "2023-06-01", "x-pressroom-agent": agent },
+        body: JSON.stringify(params),
+      });
+    // Plain fetch: no status, no body, only a failed connection.
+    const dropped = await assertRejects(() => post("unlucky"), TypeError);
+    assertMatch(String(dropped.cause), /connection closed before message completed/);
+    const answered = await post("writer");
+    assertEquals([answered.status, (await answered.json()).type], [200, "message"]);
+
+    const client = createClient({ apiKey: "sim", baseURL: server.url, maxRetries: 0 });
+    const error = await assertRejects(
+      () => client.messages.create(params, { headers: { "x-pressroom-agent": "unlucky" } }),
+      Anthropic.APIConnectionError,
+    );
+    assert(!(error instanceof Anthropic.APIConnectionTimeoutError));
+    const ok = await client.messages.create(params, { headers: { "x-pressroom-agent": "writer" } });
+    assertEquals(ok.type, "message");
   } finally {
     await server.close();
   }
