@@ -51,6 +51,16 @@ export type StageResult =
 
 /** Runs the workflow's current stage to its end, or until something stops it. */
 export async function runStage(deps: PipelineDeps, workflowId: string): Promise<StageResult> {
+  const files = new FileQueue();
+  try {
+    return await workStage(deps, workflowId, files);
+  } finally {
+    // The stage is over only when its files are on disk; a write that failed fails the stage.
+    await files.flush();
+  }
+}
+
+async function workStage(deps: PipelineDeps, workflowId: string, files: FileQueue): Promise<StageResult> {
   const workflow = deps.store.get(workflowId);
   if (workflow.stage === "done") throw new Error(`workflow ${workflowId} is done`);
   const agentId = workflow.stage;
@@ -70,12 +80,7 @@ export async function runStage(deps: PipelineDeps, workflowId: string): Promise<
     });
     Object.assign(mirrored, { brief, draft });
   };
-  const save = async () => {
-    deps.store.update(workflowId, { state });
-    await mirror();
-  };
-  const pending: Promise<void>[] = [];
-  const record = (exchange: Exchange) => pending.push(appendTranscriptSafely(deps, workflowId, exchange));
+  const record = (exchange: Exchange) => files.add(() => appendTranscriptSafely(deps, workflowId, exchange));
 
   if (workflow.status !== "ready") {
     deps.store.update(workflowId, { status: "ready", reason: null, waitUntil: null });
@@ -85,10 +90,15 @@ export async function runStage(deps: PipelineDeps, workflowId: string): Promise<
   const turns: Turn[] = [];
   let failuresInARow = 0;
   let knownPrefix: KnownPrefix | undefined;
+  let earlierFiles = Promise.resolve();
 
   for (let turn = 1; turn <= settings.maxTurns; turn++) {
     if (agent.missing(state) === null) break;
     if (deps.stopping?.aborted) return { kind: "interrupted" };
+    // The files of the turn before last are on disk by now: a failed write costs at most one more call.
+    await earlierFiles;
+    files.throwIfFailed();
+    earlierFiles = files.idle();
     let results: ToolCallResult[] = [];
     let message: Anthropic.Message;
     try {
@@ -125,12 +135,13 @@ export async function runStage(deps: PipelineDeps, workflowId: string): Promise<
       }));
       knownPrefix = prompt;
     } catch (error) {
-      await Promise.all(pending);
-      await save();
+      deps.store.update(workflowId, { state });
+      files.add(mirror);
+      await files.flush();
       return await stopped(deps, workflow, error, state);
     }
-    await Promise.all(pending);
-    await mirror();
+    // The next request need not wait for the files (and their fsyncs): they follow in order.
+    files.add(mirror);
 
     const toolUses = message.content.filter((b): b is Anthropic.ToolUseBlock => b.type === "tool_use");
     turns.push({ role: "assistant", content: message.content.map(boundedBlock) });
@@ -338,5 +349,35 @@ async function appendTranscriptSafely(
     await appendTranscript(deps.dataDir, workflowId, { ts: deps.now(), ...exchange });
   } catch (error) {
     console.error(`pressroom: transcript of ${workflowId}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The stage's writes to its files on disk (transcript lines, brief and draft), run one after another
+ * in the order they were added, off the call path. `throwIfFailed` and `flush` throw the first
+ * failure; the writes after it are still tried (a transcript line does not depend on the brief).
+ */
+class FileQueue {
+  #tail: Promise<void> = Promise.resolve();
+  #failure: { error: unknown } | undefined;
+
+  add(write: () => Promise<void>): void {
+    this.#tail = this.#tail.then(write).catch((error) => {
+      this.#failure ??= { error };
+    });
+  }
+
+  /** Resolves (never rejects) when what was added so far has been written or has failed. */
+  idle(): Promise<void> {
+    return this.#tail;
+  }
+
+  throwIfFailed(): void {
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  async flush(): Promise<void> {
+    await this.#tail;
+    this.throwIfFailed();
   }
 }

@@ -125,14 +125,17 @@ export class WorkflowStore {
       );
   }
 
-  /** Workflows an agent may work on now: ready, or waiting with the wait over. */
-  ready(now = this.now()): Workflow[] {
-    return (statement(
+  /**
+   * Workflows an agent may work on now (ready, or waiting with the wait over), oldest first: only
+   * their ids and stages, since the scheduler asks on every pass and a state can be large.
+   */
+  ready(now = this.now()): { id: string; stage: Stage }[] {
+    return statement(
       this.db,
-      `SELECT * FROM workflow WHERE stage != 'done'
+      `SELECT id, stage FROM workflow WHERE stage != 'done'
          AND (status = 'ready' OR (status = 'waiting' AND wait_until IS NOT NULL AND wait_until <= ?))
        ORDER BY updated_ts, id`,
-    ).all(now) as unknown as Row[]).map(fromRow);
+    ).all(now) as { id: string; stage: Stage }[];
   }
 
   update(id: string, patch: WorkflowPatch): void {

@@ -39,8 +39,8 @@ export interface SchedulerSummary {
   paused: { agent: AgentId; cap: string; until: number }[];
 }
 
-/** How often the scheduler folds the WAL back into the database, off the call path. */
-const CHECKPOINT_EVERY_MS = 1_000;
+/** How often the scheduler settles dead processes' reservations and checkpoints the WAL. */
+const HOUSEKEEPING_EVERY_MS = 1_000;
 
 export async function runScheduler(options: SchedulerOptions): Promise<SchedulerSummary> {
   const { deps, once, stopping } = options;
@@ -53,7 +53,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
   const awake = new Set<AgentId>(AGENT_IDS);
   const nextWake = new Map<AgentId, number>();
   let stages = 0;
-  let lastCheckpoint = Number.NEGATIVE_INFINITY;
+  let lastHousekeeping = Number.NEGATIVE_INFINITY;
   let fatal: unknown;
   let wake = new AbortController();
 
@@ -92,12 +92,13 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
     wake = new AbortController();
     try {
       await options.beforePass?.();
-      // A process that died while this one runs leaves reservations open: settle them at their worst case.
-      deps.ledger.recoverOrphans();
-      // Passes come at every stage's end; a checkpoint a second keeps the WAL short without syncing each time.
-      if (performance.now() - lastCheckpoint >= CHECKPOINT_EVERY_MS) {
+      // Passes come at every stage's end; housekeeping once a second is enough and keeps passes quick.
+      if (performance.now() - lastHousekeeping >= HOUSEKEEPING_EVERY_MS) {
+        // A process that died while this one runs leaves reservations open: settle them at their worst case.
+        deps.ledger.recoverOrphans();
+        // Fold the WAL back into the database, off the call path.
         deps.ledger.checkpoint();
-        lastCheckpoint = performance.now();
+        lastHousekeeping = performance.now();
       }
     } catch (error) {
       fatal ??= error;

@@ -161,3 +161,24 @@ Deno.test("a ledger locked by another program: a clear error, nothing reserved, 
   ledger.reserve(request()); // works again once the lock is gone
   ledger.close();
 });
+
+Deno.test("what a response changed is saved with its row or not at all, and the row is never lost", async () => {
+  const ledger = openLedger(await tempDir(), caps({ dailyUsd: 1, perModelDailyUsd: {} }));
+  ledger.db.exec("CREATE TABLE note (text TEXT NOT NULL)");
+  const insert = (text: string | null) => () => ledger.db.prepare("INSERT INTO note VALUES (?)").run(text);
+  ledger.settle(ledger.reserve(request()), { ...noUsage, costNano: 7 }, insert("saved with its row"));
+  // The extra write fails half-way (its second insert breaks NOT NULL): none of it stays, the row does.
+  const failing = () => {
+    insert("half")();
+    insert(null)();
+  };
+  assertThrows(
+    () => ledger.settle(ledger.reserve(request()), { ...noUsage, costNano: 5 }, failing),
+    Error,
+    "NOT NULL",
+  );
+  assertEquals(ledger.db.prepare("SELECT text FROM note").all().map((r) => r.text), ["saved with its row"]);
+  assertEquals(recordedNano(ledger), 12);
+  assertEquals(ledger.openReservations(), 0);
+  ledger.close();
+});
