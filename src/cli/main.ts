@@ -3,6 +3,7 @@
  * @module
  */
 import { PressroomError, UsageError } from "../errors.ts";
+import { isDatabaseBusy, LOCKED_BY_ANOTHER_PROGRAM } from "../db/sqlite.ts";
 import { findCommand, type Options, parse, type Parsed } from "./args.ts";
 import { capsCommand, capsOptions } from "./caps.ts";
 import { denoIo, type Io } from "./context.ts";
@@ -122,8 +123,18 @@ export async function main(args: string[], io: Io = denoIo): Promise<number> {
     return await spec.run(parsed, io);
   } catch (error) {
     if (error instanceof PressroomError) {
-      io.err(`pressroom: ${error.message}`);
+      io.err(`pressroom: ${oneLine(error.message)}`);
       return error.exitCode;
+    }
+    // The machine, not the program, is at fault (a read-only or full disk, a folder deleted, a ledger held
+    // by another program): the message names the file, and a stack trace would only hide it.
+    if (isDatabaseBusy(error)) {
+      io.err(`pressroom: the ledger (pressroom.db in the data folder) is ${LOCKED_BY_ANOTHER_PROGRAM}`);
+      return 1;
+    }
+    if (isOsError(error)) {
+      io.err(`pressroom: ${oneLine(error.message)}`);
+      return 1;
     }
     io.err(
       `pressroom: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`,
@@ -131,3 +142,22 @@ export async function main(args: string[], io: Io = denoIo): Promise<number> {
     return 1;
   }
 }
+
+/** An error from the operating system: Deno gives these an errno name as `code` (EROFS, ENOSPC, ENOENT…). */
+function isOsError(error: unknown): error is Error {
+  return error instanceof Error && /^E[A-Z0-9]+$/.test(String((error as { code?: unknown }).code));
+}
+
+/**
+ * Messages quote what the user gave (a file's first bytes, a model name, a field's key): escape line
+ * breaks, other control characters and bidi overrides, so an error is one line and reads as written.
+ */
+export function oneLine(message: string): string {
+  return message.replace(
+    UNPRINTABLE,
+    (c) => c === "\n" ? "\\n" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+// deno-lint-ignore no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;

@@ -6,7 +6,7 @@
  */
 import { dirname, resolve } from "node:path";
 import type { z } from "zod";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, UsageError, UserInputError } from "../errors.ts";
 import { PriceBook } from "../models/price_book.ts";
 import { AGENT_IDS, type Config, configSchema } from "./schema.ts";
 
@@ -30,14 +30,27 @@ export interface LoadOptions {
 
 export const DEFAULT_CONFIG_FILE = "pressroom.json";
 
+/** A config this large is not one a person wrote. */
+export const MAX_CONFIG_BYTES = 1_000_000;
+
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
   const cwd = options.cwd ?? Deno.cwd();
   const env = options.env ?? Deno.env;
+  // An empty value is a script's unset variable (`--data "$DIR"`), not a wish for the current folder.
+  if (options.configPath === "") throw new UsageError("--config: no file given (the value is empty)");
+  if (options.dataDir === "") throw new UsageError("--data: no folder given (the value is empty)");
   const file = resolve(cwd, options.configPath ?? DEFAULT_CONFIG_FILE);
   let text: string | null = null;
   try {
+    // Looked at before it is read: /dev/zero would fill memory, and a FIFO would block for ever.
+    const info = await Deno.stat(file);
+    if (!info.isFile) throw new ConfigError(file, "", "not a file");
+    if (info.size > MAX_CONFIG_BYTES) {
+      throw new ConfigError(file, "", `larger than ${MAX_CONFIG_BYTES} bytes`);
+    }
     text = await Deno.readTextFile(file);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     if (!(error instanceof Deno.errors.NotFound) || options.configPath !== undefined) {
       throw new ConfigError(file, "", `cannot read: ${(error as Error).message}`);
     }
@@ -58,6 +71,14 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     webSearchUsdPerRequest: config.webSearchUsdPerRequest,
   });
   checkAgents(file, config, prices);
+  const dataDirFrom = options.dataDir !== undefined
+    ? "--data"
+    : dataDirInFile
+    ? `${file}: dataDir`
+    : env.get("STATE_DIRECTORY")
+    ? "$STATE_DIRECTORY"
+    : "the default data folder";
+  await checkDataDir(dataDir, dataDirFrom);
   return {
     config,
     file: text === null ? null : file,
@@ -67,9 +88,20 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   };
 }
 
+/** The data folder may not exist yet (it is made on first use), but if something is there it must be a folder. */
+async function checkDataDir(dataDir: string, from: string): Promise<void> {
+  try {
+    if ((await Deno.stat(dataDir)).isDirectory) return;
+  } catch {
+    return; // absent (made later) or unreadable (the ledger says why when it opens)
+  }
+  throw new UserInputError(`${from}: ${dataDir} is not a folder`);
+}
+
 function parseJson(file: string, text: string): unknown {
   try {
-    return JSON.parse(text);
+    // Windows editors start UTF-8 files with a byte order mark; it is not part of the JSON.
+    return JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (error) {
     throw new ConfigError(file, "", `not valid JSON: ${(error as Error).message}`);
   }

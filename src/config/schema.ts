@@ -87,10 +87,15 @@ const priceSchema = z.strictObject({
 });
 export type PriceOverride = z.infer<typeof priceSchema>;
 
+/** A folder path: a NUL byte would end it early at the operating system. */
+const folderPath = z.string().min(1).refine((p) => !p.includes("\0"), {
+  message: "a path may not contain a NUL character",
+});
+
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
-  dataDir: z.string().min(1).default("./pressroom-data"),
-  promptsDir: z.string().min(1).default("./prompts"),
+  dataDir: folderPath.default("./pressroom-data"),
+  promptsDir: folderPath.default("./prompts"),
   caps: z.strictObject({
     dailyUsd: usd.default(20),
     perModelDailyUsd: z.record(modelGlob, usd).default({ "claude-opus-*": 12 }),

@@ -26,8 +26,11 @@ export class DatabaseError extends PressroomError {
 export function openDb(path: string, options: OpenOptions = {}): Db {
   const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 10_000);
   // Switching a new file to WAL can meet another process doing the same and fail at once, without the
-  // busy handler: try again for as long as the busy timeout allows.
-  for (let waited = 0;; waited += OPEN_RETRY_MS) {
+  // busy handler: try again for as long as the busy timeout allows. Time on the clock, not the sleeps:
+  // an attempt can itself wait the whole busy timeout (a program holding an exclusive lock), and counting
+  // only the sleeps would retry for an hour.
+  const started = performance.now();
+  for (;;) {
     let db: DatabaseSync | undefined;
     try {
       db = new DatabaseSync(path);
@@ -43,13 +46,26 @@ export function openDb(path: string, options: OpenOptions = {}): Db {
     } catch (error) {
       if (db?.isOpen) db.close();
       if (error instanceof DatabaseError) throw error;
-      if (/database is locked|busy/i.test((error as Error).message) && waited < busyTimeoutMs) {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, OPEN_RETRY_MS);
-        continue;
+      if (isDatabaseBusy(error)) {
+        if (performance.now() - started < busyTimeoutMs) {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, OPEN_RETRY_MS);
+          continue;
+        }
+        throw new DatabaseError(`${path}: cannot open the database: ${LOCKED_BY_ANOTHER_PROGRAM}`);
       }
       throw new DatabaseError(`${path}: cannot open the database: ${(error as Error).message}`);
     }
   }
+}
+
+/** What a ledger held by another program past the busy timeout is called, wherever that shows. */
+export const LOCKED_BY_ANOTHER_PROGRAM =
+  "locked by another program for longer than the busy timeout (find what holds it, then try again)";
+
+/** SQLITE_BUSY or SQLITE_LOCKED from node:sqlite: another connection holds a lock this one waited for in vain. */
+export function isDatabaseBusy(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === "ERR_SQLITE_ERROR" &&
+    /database (table )?is locked|busy/i.test(error.message);
 }
 
 /** How long to wait between attempts to open a database another process is setting up. */

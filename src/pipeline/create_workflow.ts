@@ -1,9 +1,11 @@
 /**
  * A new workflow: the row (models pinned) and its `request.json`, whichever way
- * the request came in (submit, the inbox, the demo).
+ * the request came in (submit, the inbox, the demo); both or neither.
  * @module
  */
 import type { AgentId } from "../config/schema.ts";
+import { ulid } from "ulid";
+import { dataPaths } from "../output/paths.ts";
 import { mirrorWorkflow } from "../output/workflow_files.ts";
 import type { WorkflowRequest } from "./state.ts";
 import type { Workflow, WorkflowStore } from "./store.ts";
@@ -15,7 +17,15 @@ export async function createWorkflow(
   models: Record<AgentId, string>,
   inboxFile?: string,
 ): Promise<Workflow> {
-  const workflow = store.create(request, models, inboxFile);
-  await mirrorWorkflow(dataDir, workflow.id, { request });
-  return workflow;
+  // request.json first, under the id the row will take: a folder that cannot be written (read-only,
+  // full) refuses the workflow before it exists, instead of a failed submit whose workflow runs anyway.
+  const id = ulid(store.now());
+  try {
+    await mirrorWorkflow(dataDir, id, { request });
+    return store.create(request, models, inboxFile, id);
+  } catch (error) {
+    // the id is brand new: nothing else can be in its folder
+    await Deno.remove(dataPaths(dataDir).workflow(id).dir, { recursive: true }).catch(() => {});
+    throw error;
+  }
 }

@@ -60,6 +60,9 @@ export interface PromptSet {
   agents: Record<AgentId, { stable: Block; volatile: Block }>;
 }
 
+/** Larger blocks are refused (about 50,000 tokens, a quarter of a context window). */
+export const MAX_BLOCK_BYTES = 200_000;
+
 /** Every block's path relative to the prompts folder. */
 export const PROMPT_FILES = [
   "shared/stable.md",
@@ -72,12 +75,31 @@ async function readBlock(relative: string, userDir: string | undefined): Promise
   const builtin = new URL(`../../prompts/${relative}`, import.meta.url);
   candidates.push([`(built-in) prompts/${relative}`, builtin]);
   for (const [file, path] of candidates) {
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = await Deno.readTextFile(path);
+      // The user's file is looked at before it is read: /dev/zero or a FIFO would never end.
+      if (typeof path === "string") {
+        const info = await Deno.stat(path);
+        if (!info.isFile) throw new PromptError(file, "not a file");
+        // A block goes out with every call: a huge one would only be refused by the caps, call after call.
+        if (info.size > MAX_BLOCK_BYTES) {
+          throw new PromptError(
+            file,
+            `larger than ${MAX_BLOCK_BYTES} bytes; a prompt block goes out with every call`,
+          );
+        }
+      }
+      bytes = await Deno.readFile(path);
     } catch (error) {
+      if (error instanceof PromptError) throw error;
       if (error instanceof Deno.errors.NotFound) continue;
       throw new PromptError(file, `cannot read: ${(error as Error).message}`);
+    }
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new PromptError(file, "not UTF-8 text");
     }
     if (!text.trim()) throw new PromptError(file, "is empty");
     return { file, text };

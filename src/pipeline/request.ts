@@ -22,7 +22,16 @@ export function checkTopic(topic: string, where: string): string {
   if (hasControlChars(clean)) {
     throw new UsageError(`${where}: the topic has control characters`);
   }
+  // A topic is a headline: a line break in it would split the status table and every log line.
+  if (/[\r\n\u2028\u2029]/.test(clean)) throw new UsageError(`${where}: the topic is more than one line`);
+  checkUnicode(clean, where);
   return clean;
+}
+
+/** JSON can carry a lone UTF-16 surrogate (`"\ud800"`), which is no character at all: refuse it as bad text. */
+function checkUnicode(text: string, where: string): string {
+  if (!text.isWellFormed()) throw new UserInputError(`${where}: not valid Unicode text (a lone surrogate)`);
+  return text;
 }
 
 export async function readTextInput(path: string, what: string): Promise<string> {
@@ -51,7 +60,8 @@ export async function requestFromArgs(
   sourceFiles: string[] = [],
 ): Promise<WorkflowRequest> {
   const request: WorkflowRequest = { topic: checkTopic(topic, "submit") };
-  if (notesFile) request.notes = await readTextInput(notesFile, "--notes");
+  // `--notes ""` (an unset variable in a script) is refused by the read, not silently dropped.
+  if (notesFile !== undefined) request.notes = await readTextInput(notesFile, "--notes");
   if (sourceFiles.length) {
     request.sources = await Promise.all(
       sourceFiles.map(async (f) => ({ name: basename(f), text: await readTextInput(f, "--source") })),
@@ -78,12 +88,20 @@ export async function requestFromInboxFile(path: string): Promise<WorkflowReques
     if (typeof r !== "object" || r === null || typeof r.topic !== "string") {
       throw new UserInputError(`inbox file ${name}: topic: expected a string`);
     }
+    // As in pressroom.json, a misspelt field ("note") is an error, never silently nothing.
+    const unknown = Object.keys(r).filter((k) => !["topic", "notes", "sources"].includes(k));
+    if (unknown.length) {
+      throw new UserInputError(
+        `inbox file ${name}: unknown field ${unknown.map((k) => JSON.stringify(k)).join(", ")}; ` +
+          "known: topic, notes, sources",
+      );
+    }
     const request: WorkflowRequest = { topic: checkTopic(r.topic, `inbox file ${name}: topic`) };
     if (r.notes !== undefined) {
       if (typeof r.notes !== "string") {
         throw new UserInputError(`inbox file ${name}: notes: expected a string`);
       }
-      request.notes = r.notes;
+      request.notes = checkUnicode(r.notes, `inbox file ${name}: notes`);
     }
     if (r.sources !== undefined) {
       const ok = Array.isArray(r.sources) &&
@@ -93,9 +111,9 @@ export async function requestFromInboxFile(path: string): Promise<WorkflowReques
           `inbox file ${name}: sources: expected [{ "name": string, "text": string }]`,
         );
       }
-      request.sources = (r.sources as { name: string; text: string }[]).map(({ name, text }) => ({
-        name,
-        text,
+      request.sources = (r.sources as { name: string; text: string }[]).map(({ name: n, text }, i) => ({
+        name: checkUnicode(n, `inbox file ${name}: sources[${i}].name`),
+        text: checkUnicode(text, `inbox file ${name}: sources[${i}].text`),
       }));
     }
     return request;

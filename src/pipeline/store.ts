@@ -76,10 +76,15 @@ const fromRow = (r: Row): Workflow => ({
 export class WorkflowStore {
   constructor(readonly db: Db, readonly now: () => number = Date.now) {}
 
-  /** A new workflow at intake, with each agent's model pinned from `models`. */
-  create(request: WorkflowRequest, models: Record<AgentId, string>, inboxFile?: string): Workflow {
+  /** A new workflow at intake, with each agent's model pinned from `models`; `id` a fresh ULID if given. */
+  create(
+    request: WorkflowRequest,
+    models: Record<AgentId, string>,
+    inboxFile?: string,
+    id?: string,
+  ): Workflow {
     const now = this.now();
-    const id = ulid(now);
+    id ??= ulid(now);
     const pinned = Object.fromEntries(AGENT_IDS.map((a) => [a, models[a]])) as Record<AgentId, string>;
     transaction(this.db, () => {
       statement(
