@@ -1173,7 +1173,8 @@ const readOnlyMounts = await (async () => {
 
 Deno.test({
   name:
-    "a read-only data folder: one line and exit 1, nothing written; a read-only workflows/ loses no request",
+    "a read-only data folder: one line and exit 1, nothing written; a read-only workflows/ loses no request" +
+    (readOnlyMounts ? "" : " (ignored: mounting a folder read-only needs root and `unshare -m`)"),
   ignore: !readOnlyMounts,
   async fn() {
     const root = await tempDir();
