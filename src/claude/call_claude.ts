@@ -3,12 +3,16 @@
  * (refusing unknown ones), reserves the worst case under every cap (or throws
  * CostCapError with nothing sent), sends the request with the SDK, and replaces
  * the reservation by exactly one ledger row, whatever happens to the request.
+ * A retry after an attempt that got no answer first reserves one more worst
+ * case (that attempt may have been billed), so a row never books more than
+ * the caps let it hold.
  * @module
  */
 import Anthropic, { type Middleware } from "@anthropic-ai/sdk";
 import { type CallUsage, costNano, normalizeUsage } from "../ledger/cost.ts";
 import type { Backend, Ledger } from "../ledger/ledger.ts";
 import type { PriceBook } from "../models/price_book.ts";
+import { CostCapError } from "../errors.ts";
 import { buildRequest, prefixBlocks, type PromptSpec } from "./request.ts";
 import { type KnownPrefix, worstCaseNano } from "./estimate.ts";
 
@@ -89,9 +93,25 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
   const clock = deps.monotonic ?? (() => performance.now());
   const started = clock();
   let attempts = 0;
-  const countAttempts: Middleware = (request, next) => {
+  // Attempts cut off with no answer (the SDK's timeout, or the caller's abort): see unansweredCost.
+  let unanswered = 0;
+  // Whether the latest attempt came back 2xx: billed, even if its body then cannot be read.
+  let answered = false;
+  const countAttempts: Middleware = async (request, next) => {
+    // The reservation covers one billed attempt. An unanswered one may have been billed too, so a
+    // retry after it first holds one more worst case under the caps, or is refused (CostCapError).
+    const short = reservation.worstCaseNano * (unanswered + 1) - reservation.reservedNano;
+    if (short > 0) deps.ledger.extend(reservation, short);
     attempts++;
-    return next(request);
+    answered = false;
+    try {
+      const response = await next(request);
+      answered = response.ok;
+      return response;
+    } catch (error) {
+      if (error instanceof Error && error.name === "AbortError") unanswered++;
+      throw error;
+    }
   };
 
   let message: Anthropic.Message;
@@ -105,14 +125,17 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     message = response.data;
     requestId = response.request_id ?? null;
   } catch (error) {
-    const unanswered = unansweredCost(error, reservation.worstCaseNano, attempts);
+    // A 2xx whose body could not be read was billed all the same: booked at its worst case, like
+    // each attempt that got no answer. Never more than the reservation holds by now.
+    const cost = unansweredCost(unanswered + (answered ? 1 : 0), reservation.worstCaseNano);
     const described = redact(describeError(error), deps.client.apiKey) +
       (unanswered
-        ? `; no answer came back, so it is booked at its worst case for ${attempts} attempt(s)`
-        : "");
+        ? `; no answer came back, so it is booked at its worst case for ${unanswered} attempt(s)`
+        : "") +
+      (answered ? "; the API answered 2xx but the body could not be read: booked at its worst case" : "");
     deps.ledger.settle(reservation, {
       status: "api_error",
-      costNano: unanswered,
+      costNano: cost,
       latencyMs: Math.round(clock() - started),
       attempts,
       requestId: error instanceof Anthropic.APIError ? error.requestID ?? null : null,
@@ -124,9 +147,10 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
       turn: call.turn,
       request: params,
       error: described,
-      costNano: unanswered,
+      costNano: cost,
     });
-    throw error instanceof Anthropic.APIError ? error : new BadResponseError(described, { cause: error });
+    if (error instanceof Anthropic.APIError || error instanceof CostCapError) throw error;
+    throw new BadResponseError(described, { cause: error });
   }
   const latencyMs = Math.round(clock() - started);
 
@@ -135,7 +159,8 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
   const unreported = unreportedCounts(message.usage);
   const hasUsage = unreported.length === 0;
   const usage = normalizeUsage(message.usage ?? {}, call.cacheTtl);
-  const cost = hasUsage ? costNano(usage, priced) : reservation.worstCaseNano;
+  const cost = (hasUsage ? costNano(usage, priced) : reservation.worstCaseNano) +
+    unansweredCost(unanswered, reservation.worstCaseNano);
   const toolUses = message.content?.filter((b) => b.type === "tool_use").length ?? 0;
   let tally: ToolTally = { made: toolUses, succeeded: 0 };
   let judgeError: unknown;
@@ -154,11 +179,14 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     attempts,
     toolCallsMade: tally.made,
     toolCallsSucceeded: tally.succeeded,
-    error: hasUsage
-      ? undefined
-      : `${
-        message.usage ? `response's usage had no ${unreported.join(" or ")}` : "response had no usage"
-      }: booked at the reserved worst case`,
+    error: [
+      hasUsage
+        ? ""
+        : `${
+          message.usage ? `response's usage had no ${unreported.join(" or ")}` : "response had no usage"
+        }: booked at the reserved worst case`,
+      unanswered ? `${unanswered} earlier attempt(s) got no answer: each booked at its worst case` : "",
+    ].filter(Boolean).join("; ") || undefined,
   }, call.persist && (() => call.persist!(reservation.id)));
   call.record?.({
     callId: reservation.id,
@@ -179,16 +207,14 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
 }
 
 /**
- * What a failed request may have cost. An HTTP error status means the API answered and billed
- * nothing. A request that timed out or was aborted may have been processed and billed without
- * an answer reaching us: each attempt is booked at the worst case, never at zero. A connection
- * that failed outright cost nothing.
+ * What attempts that may have been billed with no readable answer cost: each at the worst case,
+ * never zero. That is an attempt that timed out or was aborted (the API may have done the work
+ * without its answer reaching us, whether or not a retry then succeeded), and a 2xx whose body could
+ * not be read. An HTTP error status was answered and billed nothing; a connection that failed
+ * (refused, reset) is taken to have cost nothing.
  */
-export function unansweredCost(error: unknown, worstCaseNano: number, attempts: number): number {
-  if (error instanceof Anthropic.APIConnectionTimeoutError || error instanceof Anthropic.APIUserAbortError) {
-    return worstCaseNano * Math.max(1, attempts);
-  }
-  return 0;
+export function unansweredCost(attempts: number, worstCaseNano: number): number {
+  return worstCaseNano * attempts;
 }
 
 /** The counts that every billed response carries and that are missing (or not counts) in this one. */

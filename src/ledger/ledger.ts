@@ -33,6 +33,8 @@ export interface ReserveRequest {
 export interface Reservation extends ReserveRequest {
   id: string;
   ts: number;
+  /** What is held under the caps: the worst case, plus one more for each retry that `extend` allowed. */
+  reservedNano: number;
 }
 
 /** What happened to a call, written as its ledger row. */
@@ -144,7 +146,39 @@ export class Ledger {
       return breach;
     });
     if (breach) throw new CostCapError(breach);
-    return { ...request, id, ts };
+    return { ...request, id, ts, reservedNano: request.worstCaseNano };
+  }
+
+  /**
+   * Holds `extraNano` more for an open reservation if that still fits under every cap that applies,
+   * or records the refusal and throws CostCapError: a retry after an attempt that may have been
+   * billed needs room for one more worst case. Check and write are one transaction.
+   */
+  extend(reservation: Reservation, extraNano: number): void {
+    const day = dayPeriod(reservation.ts, this.#caps.timezone);
+    const rules = capRulesFor(this.#caps, reservation.model);
+    const s = this.#stmts;
+    const breach = transaction(this.db, (): CapBreach | undefined => {
+      const breach = findBreach(rules, this.#snapshot(day, reservation.workflowId), extraNano, day);
+      if (breach) {
+        s.refuse.run(
+          this.#now(),
+          breach.cap,
+          reservation.agentId,
+          reservation.workflowId,
+          reservation.model,
+          breach.requestNano,
+          breach.spentNano,
+          breach.reservedNano,
+          breach.limitNano,
+        );
+      } else {
+        s.extend.run(extraNano, reservation.id);
+      }
+      return breach;
+    });
+    if (breach) throw new CostCapError(breach);
+    reservation.reservedNano += extraNano;
   }
 
   /**
@@ -186,7 +220,7 @@ export class Ledger {
       full.toolCallsSucceeded ?? 0,
       r.ts,
       o.costNano,
-      r.worstCaseNano,
+      r.reservedNano,
       u?.cacheWrite5mTokens ?? 0,
       u?.cacheWrite1hTokens ?? 0,
       u?.webSearchRequests ?? 0,
@@ -321,6 +355,7 @@ function fromRow(row: ReservationRow): Reservation {
     model: row.model,
     ts: row.ts,
     worstCaseNano: row.cost_nano_usd,
+    reservedNano: row.cost_nano_usd,
     turn: row.turn ?? undefined,
     backend: row.backend,
   };
@@ -333,6 +368,7 @@ function prepare(db: Db) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     unreserve: db.prepare("DELETE FROM reservation WHERE id = ?"),
+    extend: db.prepare("UPDATE reservation SET cost_nano_usd = cost_nano_usd + ? WHERE id = ?"),
     refuse: db.prepare(
       `INSERT INTO cap_refusal (ts, cap, agent_id, workflow_instance_id, model, request_nano_usd,
          spent_nano_usd, reserved_nano_usd, limit_nano_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -8,6 +8,10 @@ import { BadResponseError, callClaude } from "../../src/claude/call_claude.ts";
 import { CostCapError, UnknownModelError } from "../../src/errors.ts";
 import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
+import { buildRequest } from "../../src/claude/request.ts";
+import { worstCaseNano } from "../../src/claude/estimate.ts";
+import { createClient } from "../../src/claude/client.ts";
+import { usdToNano } from "../../src/ledger/money.ts";
 import { errorReply, greedyReply, okReply, seededRandom, startFakeApi } from "../fake_api/server.ts";
 import {
   caps,
@@ -162,7 +166,7 @@ Deno.test("retries exhausted on 529: an api_error row with no cost, the reservat
   }
 });
 
-Deno.test("a 400 is not retried and is recorded; a malformed 200 body is recorded as an error too", async () => {
+Deno.test("a 400 is not retried and costs nothing; a malformed 200 body is an error booked at its worst case", async () => {
   const api = startFakeApi({
     apiKey: TEST_KEY,
     reply: (_req, n) =>
@@ -175,7 +179,11 @@ Deno.test("a 400 is not retried and is recorded; a malformed 200 body is recorde
     await assertRejects(() => callClaude(deps(ledger, api.url), simpleCall()), Anthropic.BadRequestError);
     await assertRejects(() => callClaude(deps(ledger, api.url), simpleCall()), BadResponseError);
     assertEquals(api.requests.length, 2);
-    assertEquals(rows(ledger).map((r) => [r.status, r.cost_nano_usd]), [["api_error", 0], ["api_error", 0]]);
+    // The 200 was billed though nobody can read what for: never zero.
+    const [bad, unreadable] = rows(ledger);
+    assertEquals([bad.status, bad.cost_nano_usd], ["api_error", 0]);
+    assertEquals([unreadable.status, unreadable.cost_nano_usd], ["api_error", unreadable.reserved_nano_usd]);
+    assert((unreadable.cost_nano_usd as number) > 0);
     assertEquals(ledger.openReservations(), 0);
   } finally {
     ledger.close();
@@ -252,6 +260,37 @@ Deno.test("a timeout and an abort are recorded as api_error rows booked at their
     assert((booked[0].cost_nano_usd as number) > 0);
     assert(String(booked[0].error).includes("booked at its worst case"));
     assertEquals(ledger.openReservations(), 0);
+  } finally {
+    ledger.close();
+    await api.close();
+  }
+});
+
+Deno.test("a retry after a timeout first reserves one more worst case: refused when no cap has room, never booked past one", async () => {
+  const api = startFakeApi({ apiKey: TEST_KEY, reply: (req) => ({ ...okReply(req), delayMs: 300 }) });
+  const prices = new PriceBook();
+  const worst = worstCaseNano(buildRequest(simpleCall()), prices.require("claude-opus-4-7"));
+  // Room for the first attempt's worst case and half of another.
+  const ledger = openLedger(await tempDir(), caps({ perWorkflowUsd: (worst * 1.5) / 1e9 }));
+  try {
+    // The SDK retries a timeout (two retries here); each retry must find room for another worst case.
+    const impatient = {
+      ...deps(ledger, api.url),
+      client: createClient({ apiKey: TEST_KEY, baseURL: api.url, maxRetries: 2, timeoutMs: 100 }),
+    };
+    const refused = await assertRejects(() => callClaude(impatient, simpleCall()), CostCapError);
+    assertEquals([refused.breach.cap, refused.breach.requestNano], ["perWorkflowUsd", worst]);
+    assertEquals(api.requests.length, 1, "the retry was never sent");
+    const [row] = rows(ledger);
+    assertEquals([row.status, row.attempts, row.cost_nano_usd, row.reserved_nano_usd], [
+      "api_error",
+      1,
+      worst,
+      worst,
+    ]);
+    assert(String(row.error).includes("CostCapError"), String(row.error));
+    assertEquals(ledger.openReservations(), 0);
+    assert(recordedNano(ledger) <= usdToNano((worst * 1.5) / 1e9));
   } finally {
     ledger.close();
     await api.close();
