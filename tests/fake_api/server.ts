@@ -20,6 +20,11 @@ export interface Reply {
   body?: unknown;
   headers?: Record<string, string>;
   delayMs?: number;
+  /**
+   * What the server charges for a 200 whose body does not show it (no usage, a malformed
+   * body): the real API bills the work it did whether or not its answer can be read.
+   */
+  billedUsage?: unknown;
 }
 
 export interface FakeApiOptions {
@@ -34,8 +39,10 @@ export interface FakeApiOptions {
 export interface FakeApi {
   url: string;
   requests: Received[];
-  /** Usage of every 200 reply the server sent, i.e. what was billed. */
-  billed: { model: string; usage: any }[];
+  /** Usage of every 200 reply the server sent, i.e. what was billed; `n` indexes `requests`. */
+  billed: { model: string; usage: any; n: number }[];
+  /** Resolves once no reply is being prepared: replies to timed-out requests are billed late. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -140,8 +147,27 @@ export function startFakeApi(options: FakeApiOptions): FakeApi {
   const billed: FakeApi["billed"] = [];
   const random = seededRandom(options.seed ?? 1);
   let n = 0;
+  let busy = 0;
+  let waiters: (() => void)[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    const text = await req.text();
+    busy++;
+    try {
+      return await handle(req);
+    } finally {
+      if (--busy === 0) {
+        waiters.forEach((wake) => wake());
+        waiters = [];
+      }
+    }
+  });
+  async function handle(req: Request): Promise<Response> {
+    let text: string;
+    try {
+      text = await req.text();
+    } catch {
+      // The client gave up before its body arrived: nothing was received, so nothing is billed.
+      return new Response(null, { status: 499 });
+    }
     let body: any;
     try {
       body = JSON.parse(text);
@@ -166,8 +192,10 @@ export function startFakeApi(options: FakeApiOptions): FakeApi {
     const delay = (reply.delayMs ?? 0) + lo + random() * (hi - lo);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const status = reply.status ?? 200;
-    if (status === 200 && typeof reply.body === "object") {
-      billed.push({ model: body.model, usage: (reply.body as any).usage });
+    if (status === 200 && reply.billedUsage !== undefined) {
+      billed.push({ model: body.model, usage: reply.billedUsage, n: index });
+    } else if (status === 200 && typeof reply.body === "object") {
+      billed.push({ model: body.model, usage: (reply.body as any).usage, n: index });
     }
     const headers = {
       "content-type": "application/json",
@@ -178,11 +206,12 @@ export function startFakeApi(options: FakeApiOptions): FakeApi {
       status,
       headers,
     });
-  });
+  }
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
     requests,
     billed,
+    idle: () => busy === 0 ? Promise.resolve() : new Promise((wake) => waiters.push(wake)),
     close: () => server.shutdown(),
   };
 }
