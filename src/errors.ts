@@ -52,7 +52,10 @@ export interface CapBreach {
   resetsAt: number | null;
 }
 
-/** A call was refused because its worst case could break a cap. No request was sent. */
+/**
+ * A call was refused because its worst case could break a cap: no request was sent. For a retry
+ * refused after an attempt that got no answer, no further attempt was sent (the call has its row).
+ */
 export class CostCapError extends PressroomError {
   constructor(readonly breach: CapBreach) {
     const usd = (n: number) => `$${(n / 1e9).toFixed(4)}`;

@@ -112,73 +112,61 @@ export class Ledger {
    */
   reserve(request: ReserveRequest): Reservation {
     const ts = this.#now();
-    const day = dayPeriod(ts, this.#caps.timezone);
-    const rules = capRulesFor(this.#caps, request.model);
     const id = ulid(ts);
-    const s = this.#stmts;
-    const breach = transaction(this.db, (): CapBreach | undefined => {
-      const breach = findBreach(rules, this.#snapshot(day, request.workflowId), request.worstCaseNano, day);
-      if (breach) {
-        s.refuse.run(
-          ts,
-          breach.cap,
-          request.agentId,
-          request.workflowId,
-          request.model,
-          breach.requestNano,
-          breach.spentNano,
-          breach.reservedNano,
-          breach.limitNano,
-        );
-      } else {
-        s.reserve.run(
-          id,
-          this.owner.id,
-          request.agentId,
-          request.workflowId,
-          request.model,
-          ts,
-          request.worstCaseNano,
-          request.turn ?? null,
-          request.backend,
-        );
-      }
-      return breach;
-    });
-    if (breach) throw new CostCapError(breach);
+    this.#hold(request, ts, request.worstCaseNano, () =>
+      this.#stmts.reserve.run(
+        id,
+        this.owner.id,
+        request.agentId,
+        request.workflowId,
+        request.model,
+        ts,
+        request.worstCaseNano,
+        request.turn ?? null,
+        request.backend,
+      ));
     return { ...request, id, ts, reservedNano: request.worstCaseNano };
   }
 
   /**
    * Holds `extraNano` more for an open reservation if that still fits under every cap that applies,
    * or records the refusal and throws CostCapError: a retry after an attempt that may have been
-   * billed needs room for one more worst case. Check and write are one transaction.
+   * billed needs room for one more worst case. It counts toward the day the call was made in.
    */
   extend(reservation: Reservation, extraNano: number): void {
-    const day = dayPeriod(reservation.ts, this.#caps.timezone);
-    const rules = capRulesFor(this.#caps, reservation.model);
-    const s = this.#stmts;
+    this.#hold(
+      reservation,
+      reservation.ts,
+      extraNano,
+      () => this.#stmts.extend.run(extraNano, reservation.id),
+    );
+    reservation.reservedNano += extraNano;
+  }
+
+  /** In one transaction: `write` if `nano` more fits under every cap on the call, else a recorded refusal. */
+  #hold(call: ReserveRequest, ts: number, nano: number, write: () => void): void {
+    const day = dayPeriod(ts, this.#caps.timezone);
+    const rules = capRulesFor(this.#caps, call.model);
     const breach = transaction(this.db, (): CapBreach | undefined => {
-      const breach = findBreach(rules, this.#snapshot(day, reservation.workflowId), extraNano, day);
-      if (breach) {
-        s.refuse.run(
-          this.#now(),
-          breach.cap,
-          reservation.agentId,
-          reservation.workflowId,
-          reservation.model,
-          breach.requestNano,
-          breach.spentNano,
-          breach.reservedNano,
-          breach.limitNano,
-        );
-      } else {
-        s.extend.run(extraNano, reservation.id);
+      const breach = findBreach(rules, this.#snapshot(day, call.workflowId), nano, day);
+      if (!breach) {
+        write();
+        return undefined;
       }
+      this.#stmts.refuse.run(
+        this.#now(),
+        breach.cap,
+        call.agentId,
+        call.workflowId,
+        call.model,
+        breach.requestNano,
+        breach.spentNano,
+        breach.reservedNano,
+        breach.limitNano,
+      );
       return breach;
     });
     if (breach) throw new CostCapError(breach);
-    reservation.reservedNano += extraNano;
   }
 
   /**
