@@ -109,10 +109,9 @@ export function transaction<T>(db: Db, fn: () => T): T {
   try {
     db.exec("BEGIN IMMEDIATE");
   } catch (error) {
-    if (/database is locked|busy/i.test((error as Error).message)) {
+    if (isDatabaseBusy(error)) {
       throw new DatabaseError(
-        `${db.location() ?? "the database"}: locked by another program for longer than the busy timeout; ` +
-          "nothing was written (find what holds it, then try again)",
+        `${db.location() ?? "the database"}: nothing was written: ${LOCKED_BY_ANOTHER_PROGRAM}`,
       );
     }
     throw error;

@@ -22,7 +22,7 @@ export async function createWorkflow(
   const id = ulid(store.now());
   try {
     await mirrorWorkflow(dataDir, id, { request });
-    return store.create(request, models, inboxFile, id);
+    return store.create(request, models, { inboxFile, id });
   } catch (error) {
     // the id is brand new: nothing else can be in its folder
     await Deno.remove(dataPaths(dataDir).workflow(id).dir, { recursive: true }).catch(() => {});

@@ -76,15 +76,17 @@ const fromRow = (r: Row): Workflow => ({
 export class WorkflowStore {
   constructor(readonly db: Db, readonly now: () => number = Date.now) {}
 
-  /** A new workflow at intake, with each agent's model pinned from `models`; `id` a fresh ULID if given. */
+  /**
+   * A new workflow at intake, with each agent's model pinned from `models`. `id`, if given, must be a
+   * fresh ULID; `inboxFile` is the key of the inbox file it came from.
+   */
   create(
     request: WorkflowRequest,
     models: Record<AgentId, string>,
-    inboxFile?: string,
-    id?: string,
+    options: { inboxFile?: string; id?: string } = {},
   ): Workflow {
     const now = this.now();
-    id ??= ulid(now);
+    const id = options.id ?? ulid(now);
     const pinned = Object.fromEntries(AGENT_IDS.map((a) => [a, models[a]])) as Record<AgentId, string>;
     transaction(this.db, () => {
       statement(
@@ -98,7 +100,7 @@ export class WorkflowStore {
         now,
         JSON.stringify(pinned),
         JSON.stringify(emptyState(request)),
-        inboxFile ?? null,
+        options.inboxFile ?? null,
       );
       this.#event(id, "intake", "created", JSON.stringify(pinned), now);
     });

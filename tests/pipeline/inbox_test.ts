@@ -80,7 +80,7 @@ Deno.test("a crash between creating a workflow and moving its file does not make
     const made = store.create(
       { topic: "Bees in winter" },
       DEFAULT_MODELS,
-      await inboxKey(`${dir}/inbox/a.txt`, "a.txt"),
+      { inboxFile: await inboxKey(`${dir}/inbox/a.txt`, "a.txt") },
     );
     const after = await ingestInbox(dir, store, DEFAULT_MODELS);
     assertEquals([after.created.length, store.list().length], [0, 1]);
