@@ -72,10 +72,30 @@ export function recordedNano(ledger: Ledger, where = "1 = 1"): number {
     }).n;
 }
 
+/**
+ * `deno run` arguments for a script of this repository (the program unless named) under the binary's
+ * permission set, so that a test running it also proves those permissions are enough.
+ */
+export function pressroomArgs(args: string[], script = "src/main.ts"): string[] {
+  return ["run", "-q", "-P=pressroom", "--config", `${ROOT}deno.json`, `${ROOT}${script}`, ...args];
+}
+
+/** A brief with all eight fields valid. */
+export const VALID_BRIEF = {
+  title: "How lighthouses work",
+  audience: "Curious adults with no engineering background",
+  angle: "Lighthouses are simple optics with a long history",
+  key_points: "Fresnel lenses\nLight sources\nAutomation",
+  keywords: "lighthouse, fresnel lens",
+  tone: "warm and plain",
+  target_words: "900",
+  sources: "the request's notes",
+};
+
 /** Runs the program as a user does, with the binary's permission set and only the given environment. */
 export async function runPressroom(cwd: string, args: string[], env: Record<string, string> = {}) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-q", "-P=pressroom", "--config", `${ROOT}deno.json`, `${ROOT}src/main.ts`, ...args],
+    args: pressroomArgs(args),
     cwd,
     env,
     clearEnv: true,

@@ -11,6 +11,7 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import type { BenchRow } from "./table.ts";
+import { pressroomArgs } from "../helpers.ts";
 import { idealMakespan, poolBound, stagesFromCalls, type StageWork } from "./ideal_schedule.ts";
 import { createClient } from "../../src/claude/client.ts";
 import { AGENT_IDS, configSchema } from "../../src/config/schema.ts";
@@ -238,9 +239,8 @@ async function runRss(inbox: number, seconds: number): Promise<Rss> {
   for (let i = 0; i < inbox; i++) {
     await Deno.writeTextFile(`${cwd}/pressroom-data/inbox/${i}.txt`, `Topic ${i}`);
   }
-  const root = new URL("../../", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-q", "-P=pressroom", "--config", `${root}deno.json`, `${root}src/main.ts`, "run"],
+    args: pressroomArgs(["run"]),
     cwd,
     env: { ANTHROPIC_API_KEY: "sk-ant-bench-0123456789", ANTHROPIC_BASE_URL: server.url },
     clearEnv: true,

@@ -10,7 +10,15 @@ import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { seededRandom, startFakeApi } from "../fake_api/server.ts";
-import { caps, openLedger, recordedNano, ROOT, runPressroom, tempDir, TEST_KEY } from "../helpers.ts";
+import {
+  caps,
+  openLedger,
+  pressroomArgs,
+  recordedNano,
+  runPressroom,
+  tempDir,
+  TEST_KEY,
+} from "../helpers.ts";
 
 const KILLS = Number(Deno.env.get("PRESSROOM_SOAK_KILLS") ?? 6);
 const TOPICS = ["Rain gardens", "Window boxes", "Compost tea", "Seed saving"];
@@ -79,7 +87,7 @@ Deno.test(`run killed with SIGKILL ${KILLS} times at random moments loses nothin
     await Deno.mkdir(`${data}/published`, { recursive: true });
     for (let kill = 1; kill <= KILLS; kill++) {
       const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-q", "-P=pressroom", "--config", `${ROOT}deno.json`, `${ROOT}src/main.ts`, "run"],
+        args: pressroomArgs(["run"]),
         cwd,
         env,
         clearEnv: true,

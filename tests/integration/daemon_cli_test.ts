@@ -4,7 +4,7 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { ROOT, runPressroom, tempDir } from "../helpers.ts";
+import { pressroomArgs, runPressroom, tempDir } from "../helpers.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 
@@ -95,7 +95,7 @@ Deno.test({
 
 function daemon(cwd: string, url: string, args: string[] = []): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-q", "-P=pressroom", "--config", `${ROOT}deno.json`, `${ROOT}src/main.ts`, "run", ...args],
+    args: pressroomArgs(["run", ...args]),
     cwd,
     env: { ANTHROPIC_API_KEY: "sk-ant-test-daemon-0123456789", ANTHROPIC_BASE_URL: url },
     clearEnv: true,

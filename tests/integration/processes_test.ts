@@ -6,21 +6,13 @@ import { assert, assertEquals } from "../assert.ts";
 import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { type FakeApi, greedyReply, startFakeApi } from "../fake_api/server.ts";
-import { caps, openLedger, recordedNano, ROOT, tempDir, TEST_KEY } from "../helpers.ts";
+import { caps, openLedger, pressroomArgs, recordedNano, tempDir, TEST_KEY } from "../helpers.ts";
 
 const prices = new PriceBook();
 
 function driver(api: FakeApi, args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-q",
-      "-P=pressroom",
-      "--config",
-      `${ROOT}deno.json`,
-      `${ROOT}tests/fixtures/call_driver.ts`,
-      ...args,
-    ],
+    args: pressroomArgs(args, "tests/fixtures/call_driver.ts"),
     env: { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: api.url },
     stdout: "piped",
     stderr: "piped",

@@ -1,21 +1,13 @@
 /** The tool contract: classification of every call, the handlers' state rules, and the done rules. */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { VALID_BRIEF } from "../helpers.ts";
 import { runTool } from "../../src/pipeline/run_tool.ts";
 import { AGENTS } from "../../src/pipeline/agents.ts";
 import { type ContentState, emptyState } from "../../src/pipeline/state.ts";
 import { TOOL_DEFINITIONS, TOOL_NAMES, toolsOf } from "../../src/pipeline/tools.ts";
 
 const fresh = (): ContentState => emptyState({ topic: "Lighthouses" });
-const brief = {
-  title: "How lighthouses work",
-  audience: "Curious adults with no engineering background",
-  angle: "Lighthouses are simple optics with a long history",
-  key_points: "Fresnel lenses\nLight sources\nAutomation",
-  keywords: "lighthouse, fresnel lens",
-  tone: "warm and plain",
-  target_words: "900",
-  sources: "the request's notes",
-};
+const brief = VALID_BRIEF;
 
 function withDraft(): ContentState {
   const state = fresh();

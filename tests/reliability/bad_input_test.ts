@@ -15,7 +15,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { ulid } from "ulid";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { filesUnder, ROOT, tempDir, TEST_KEY } from "../helpers.ts";
+import { filesUnder, pressroomArgs, tempDir, TEST_KEY, VALID_BRIEF } from "../helpers.ts";
 import { isTempName } from "../../src/output/atomic.ts";
 import { publishArticle, renderArticle, renderDraft } from "../../src/output/article.ts";
 import { parseFrontMatter, parseYaml, splitFrontMatter } from "../../src/output/front_matter.ts";
@@ -58,8 +58,7 @@ async function cli(cwd: string, args: string[], wrap: string[] = []): Promise<Ru
   const argv = [
     ...wrap,
     Deno.execPath(),
-    ...["run", "-q", "-P=pressroom", "--config", `${ROOT}deno.json`, `${ROOT}src/main.ts`],
-    ...args,
+    ...pressroomArgs(args),
   ];
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
@@ -778,17 +777,6 @@ const INJECT = '"\n---\ntitle: pwned\nslug: ../../etc/passwd\n---\n# pwned';
 const UNICODE = "\u202eevil\u202c \u2066iso\u2069 👨‍👩‍👧 e\u0301 zero\u200bwidth \u2028line sep\u2029 \ufeffbom";
 const LONE = "a lone \ud800 surrogate";
 
-const BRIEF = {
-  title: "How lighthouses work",
-  audience: "Curious adults with no engineering background",
-  angle: "Lighthouses are simple optics with a long history",
-  key_points: "Fresnel lenses\nLight sources\nAutomation",
-  keywords: "lighthouse, fresnel lens",
-  tone: "warm and plain",
-  target_words: "900",
-  sources: "the request's notes",
-};
-
 function ok(agent: AgentId, state: ContentState, tool: string, input: unknown): void {
   const result = runTool(agent, state, tool, input);
   assertEquals(result.outcome, "ok", `${tool}: ${result.content}`);
@@ -798,7 +786,7 @@ function ok(agent: AgentId, state: ContentState, tool: string, input: unknown): 
 function baseState(kind: "fresh" | "written" | "promoted"): ContentState {
   const state = emptyState({ topic: "Lighthouses" });
   if (kind === "fresh") return state;
-  for (const [field, value] of Object.entries(BRIEF)) {
+  for (const [field, value] of Object.entries(VALID_BRIEF)) {
     ok("intake", state, "update_brief_field", { field, value });
   }
   ok("planner", state, "create_draft", {

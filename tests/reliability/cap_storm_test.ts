@@ -30,7 +30,7 @@ import {
   seededRandom,
   startFakeApi,
 } from "../fake_api/server.ts";
-import { ROOT, tempDir, TEST_KEY } from "../helpers.ts";
+import { pressroomArgs, tempDir, TEST_KEY } from "../helpers.ts";
 
 const SEED = Number(Deno.env.get("PRESSROOM_STORM_SEED") ?? Math.floor(Math.random() * 2 ** 31));
 const TOTAL_CALLS = Number(Deno.env.get("PRESSROOM_STORM_CALLS") ?? 2000);
@@ -146,16 +146,10 @@ interface DriverSummary {
 
 async function runDriver(api: FakeApi, dir: string, name: string, seed: number): Promise<DriverSummary> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-q",
-      "-P=pressroom",
-      "--config",
-      `${ROOT}deno.json`,
-      `${ROOT}tests/fixtures/storm_driver.ts`,
+    args: pressroomArgs([
       ...["--data", dir, "--name", name, "--seed", String(seed), "--caps", JSON.stringify(CAPS)],
       ...["--rounds", String(ROUNDS), "--calls", String(PER_ROUND), "--timeout-ms", String(TIMEOUT_MS)],
-    ],
+    ], "tests/fixtures/storm_driver.ts"),
     env: { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: api.url },
     stdout: "piped",
     stderr: "piped",
