@@ -2,7 +2,7 @@
  * Crash-safe file writes. `writeFileAtomic` never leaves a half-written target:
  * a reader sees the old file or the new one. `writeFileExclusive` publishes a
  * complete file under a name only if the name is free, race-safe between
- * processes. `appendLine` adds one JSONL line with a single O_APPEND write.
+ * processes. `LineFile` adds JSONL lines, each with a single O_APPEND write.
  * @module
  */
 import { basename, dirname } from "node:path";
@@ -150,18 +150,32 @@ async function createExclusive(path: string, bytes: Uint8Array, mode: number): P
 }
 
 /**
- * Append one line (a newline is added) to `path`, creating the file and its
- * parent folders. One write call on an O_APPEND handle, so lines from several
- * writers never interleave within a line. A line may not contain a line break.
+ * A line file (JSONL) open for appending, created with its parent folders. Each
+ * `append` adds one line (a newline is added) with one write call on an O_APPEND
+ * handle, so lines from several writers never interleave within a line. A line
+ * may not contain a line break.
  */
-export async function appendLine(path: string, line: string): Promise<void> {
-  if (/[\r\n]/.test(line)) throw new TypeError("appendLine: the line contains a line break");
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const file = await Deno.open(path, { append: true, create: true, mode: 0o644 });
-  try {
+export class LineFile {
+  private constructor(readonly path: string, readonly file: Deno.FsFile) {}
+
+  static async open(path: string): Promise<LineFile> {
+    const open = () => Deno.open(path, { append: true, create: true, mode: 0o644 });
+    try {
+      return new LineFile(path, await open());
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      await Deno.mkdir(dirname(path), { recursive: true });
+      return new LineFile(path, await open());
+    }
+  }
+
+  async append(line: string): Promise<void> {
+    if (/[\r\n]/.test(line)) throw new TypeError("LineFile.append: the line contains a line break");
     // a regular file takes the whole buffer in one write; the loop only guards a short write
-    await writeAll(file, encoder.encode(line + "\n"));
-  } finally {
-    file.close();
+    await writeAll(this.file, encoder.encode(line + "\n"));
+  }
+
+  close(): void {
+    this.file.close();
   }
 }

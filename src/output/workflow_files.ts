@@ -5,7 +5,7 @@
  * (and any other secret handed in) never reaches these files.
  * @module
  */
-import { appendLine, writeFileAtomic } from "./atomic.ts";
+import { LineFile, writeFileAtomic } from "./atomic.ts";
 import { dataPaths } from "./paths.ts";
 
 /** What replaces a secret. Plain ASCII letters, so it never breaks a JSON string. */
@@ -64,6 +64,13 @@ export function environmentSecrets(): string[] {
  * values of credential-named keys (`x-api-key`, `authorization`, …) replaced.
  */
 export function redactedJson(value: unknown, secrets: readonly string[], indent?: number): string {
+  // One pass over the text removes every secret, in keys and values alike: `redact` also looks for
+  // each secret's JSON-escaped form, and a secret spanning JSON tokens (like `","`) goes too.
+  return redact(jsonText(value, indent), secrets);
+}
+
+/** JSON text of `value`, the values of credential-named keys replaced; nothing else redacted yet. */
+function jsonText(value: unknown, indent?: number): string {
   const plain = JSON.stringify(value, undefined, indent);
   // A replacer slows JSON.stringify several times over: only use it when a credential-named key is there.
   const replacer = (key: string, v: unknown): unknown =>
@@ -72,9 +79,7 @@ export function redactedJson(value: unknown, secrets: readonly string[], indent?
     ? JSON.stringify(value, replacer, indent)
     : plain;
   if (text === undefined) throw new TypeError("redactedJson: the value has no JSON form");
-  // One pass over the text removes every secret, in keys and values alike: `redact` also looks for
-  // each secret's JSON-escaped form, and a secret spanning JSON tokens (like `","`) goes too.
-  return redact(text, secrets);
+  return text;
 }
 
 export interface SecretOptions {
@@ -118,24 +123,60 @@ export async function mirrorWorkflow(
 }
 
 /**
- * Append one exchange (a request, a response, a tool result …) to
- * `workflows/<id>/transcript.jsonl` as a single redacted JSON line. The id
- * must be a ULID. Throws `TypeError` for a value with no JSON form (a cycle, a
- * BigInt) — nothing is written then.
+ * `workflows/<id>/transcript.jsonl`, kept open while a stage appends to it:
+ * each exchange (a request, a response, a tool result …) one redacted JSON
+ * line. The id must be a ULID. `append` throws `TypeError` for a value with no
+ * JSON form (a cycle, a BigInt) — nothing is written then.
  */
+export class Transcript {
+  #opening: Promise<LineFile> | undefined;
+
+  constructor(readonly dataDir: string, readonly workflowId: string, readonly options: SecretOptions = {}) {}
+
+  async append(entry: object): Promise<void> {
+    const line = transcriptLine(entry, secretsFor(this.options));
+    const path = dataPaths(this.dataDir).workflow(this.workflowId).transcript;
+    this.#opening ??= LineFile.open(path);
+    try {
+      await (await this.#opening).append(line);
+    } catch (error) {
+      // The next append opens the file afresh: the folder may be back.
+      await this.close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const file = await this.#opening?.catch(() => undefined);
+    this.#opening = undefined;
+    file?.close();
+  }
+}
+
+/** Append one exchange to the workflow's transcript, opening and closing it (see `Transcript`). */
 export async function appendTranscript(
   dataDir: string,
   workflowId: string,
   entry: object,
   options: SecretOptions = {},
 ): Promise<void> {
-  const path = dataPaths(dataDir).workflow(workflowId).transcript;
-  let line = redactedJson(entry, secretsFor(options));
+  const transcript = new Transcript(dataDir, workflowId, options);
+  try {
+    await transcript.append(entry);
+  } finally {
+    await transcript.close();
+  }
+}
+
+function transcriptLine(entry: object, secrets: readonly string[]): string {
+  const text = jsonText(entry);
+  const line = redact(text, secrets);
+  if (line === text) return line;
   try {
     JSON.parse(line);
+    return line;
   } catch {
     // only a secret that spans JSON syntax gets here: keep the file valid JSONL
-    line = JSON.stringify({ redaction_error: "entry dropped: redacting a secret broke its JSON form" });
+    return JSON.stringify({ redaction_error: "entry dropped: redacting a secret broke its JSON form" });
   }
-  await appendLine(path, line);
 }

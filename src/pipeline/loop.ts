@@ -20,7 +20,7 @@ import { type PromptSet, renderVolatile } from "./prompts.ts";
 import { runTool, type ToolCallResult } from "./run_tool.ts";
 import type { Workflow, WorkflowStore } from "./store.ts";
 import type { ContentState } from "./state.ts";
-import { appendTranscript, environmentSecrets, mirrorWorkflow, redact } from "../output/workflow_files.ts";
+import { environmentSecrets, mirrorWorkflow, redact, Transcript } from "../output/workflow_files.ts";
 import { publishArticle, publishedBy, renderArticle, renderDraft } from "../output/article.ts";
 import { writeReview } from "../output/review.ts";
 
@@ -52,15 +52,21 @@ export type StageResult =
 /** Runs the workflow's current stage to its end, or until something stops it. */
 export async function runStage(deps: PipelineDeps, workflowId: string): Promise<StageResult> {
   const files = new FileQueue();
+  const transcript = new Transcript(deps.dataDir, workflowId);
   try {
-    return await workStage(deps, workflowId, files);
+    return await workStage(deps, workflowId, files, transcript);
   } finally {
     // The stage is over only when its files are on disk; a write that failed fails the stage.
-    await files.flush();
+    await files.flush().finally(() => transcript.close());
   }
 }
 
-async function workStage(deps: PipelineDeps, workflowId: string, files: FileQueue): Promise<StageResult> {
+async function workStage(
+  deps: PipelineDeps,
+  workflowId: string,
+  files: FileQueue,
+  transcript: Transcript,
+): Promise<StageResult> {
   const workflow = deps.store.get(workflowId);
   if (workflow.stage === "done") throw new Error(`workflow ${workflowId} is done`);
   const agentId = workflow.stage;
@@ -80,7 +86,7 @@ async function workStage(deps: PipelineDeps, workflowId: string, files: FileQueu
     });
     Object.assign(mirrored, { brief, draft });
   };
-  const record = (exchange: Exchange) => files.add(() => appendTranscriptSafely(deps, workflowId, exchange));
+  const record = (exchange: Exchange) => files.add(() => appendTranscriptSafely(deps, transcript, exchange));
 
   if (workflow.status !== "ready") {
     deps.store.update(workflowId, { status: "ready", reason: null, waitUntil: null });
@@ -341,14 +347,14 @@ async function sha256(text: string): Promise<string> {
 
 async function appendTranscriptSafely(
   deps: PipelineDeps,
-  workflowId: string,
+  transcript: Transcript,
   exchange: Exchange,
 ): Promise<void> {
   // The transcript is a record, not the source of truth: a failed append must not lose the turn.
   try {
-    await appendTranscript(deps.dataDir, workflowId, { ts: deps.now(), ...exchange });
+    await transcript.append({ ts: deps.now(), ...exchange });
   } catch (error) {
-    console.error(`pressroom: transcript of ${workflowId}: ${(error as Error).message}`);
+    console.error(`pressroom: transcript of ${transcript.workflowId}: ${(error as Error).message}`);
   }
 }
 

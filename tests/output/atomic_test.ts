@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects } from "../assert.ts";
-import { appendLine, isTempName, writeFileAtomic, writeFileExclusive } from "../../src/output/atomic.ts";
+import { isTempName, LineFile, writeFileAtomic, writeFileExclusive } from "../../src/output/atomic.ts";
 import { listTree, tempDir, tempFilesIn } from "./fixtures.ts";
 
 Deno.test("writeFileAtomic writes a new file and replaces an old one", async () => {
@@ -122,15 +122,28 @@ Deno.test("writeFileExclusive: of 20 concurrent claims on one name exactly one w
   assertEquals(await listTree(dir), ["x.md"]);
 });
 
-Deno.test("appendLine creates parents, appends lines, refuses line breaks", async () => {
+/** One writer of its own for each line: the case of separate processes appending. */
+async function appendLine(path: string, line: string): Promise<void> {
+  const file = await LineFile.open(path);
+  try {
+    await file.append(line);
+  } finally {
+    file.close();
+  }
+}
+
+Deno.test("a LineFile creates parents, appends lines, refuses line breaks", async () => {
   const dir = await tempDir();
   const path = `${dir}/deep/er/log.jsonl`;
-  await appendLine(path, '{"a":1}');
-  await appendLine(path, '{"b":2}');
+  const file = await LineFile.open(path);
+  await file.append('{"a":1}');
+  await file.append('{"b":2}');
   assertEquals(await Deno.readTextFile(path), '{"a":1}\n{"b":2}\n');
-  await assertRejects(() => appendLine(path, "two\nlines"), TypeError);
-  await assertRejects(() => appendLine(path, "cr\rline"), TypeError);
-  assertEquals(await Deno.readTextFile(path), '{"a":1}\n{"b":2}\n');
+  await assertRejects(() => file.append("two\nlines"), TypeError);
+  await assertRejects(() => file.append("cr\rline"), TypeError);
+  file.close();
+  await appendLine(path, '{"c":3}');
+  assertEquals(await Deno.readTextFile(path), '{"a":1}\n{"b":2}\n{"c":3}\n');
 });
 
 Deno.test("200 concurrent appends give 200 whole lines", async () => {
