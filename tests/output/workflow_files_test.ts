@@ -6,6 +6,7 @@ import {
   redact,
   REDACTED,
   redactedJson,
+  Transcript,
 } from "../../src/output/workflow_files.ts";
 import { renderDraft } from "../../src/output/article.ts";
 import { HOSTILE_PARTS, listTree, sampleState, tempDir, tempFilesIn, WF } from "./fixtures.ts";
@@ -161,4 +162,19 @@ Deno.test("hostile workflow ids are refused before any folder is made", async ()
     await assertRejects(() => appendTranscript(dataDir, id, { x: 1 }), InvalidWorkflowIdError);
   }
   assertEquals(await listTree(sandbox), ["data/"]);
+});
+
+Deno.test("a Transcript keeps one file open for a stage, and opens it afresh after a failed append", async () => {
+  const dir = await tempDir();
+  const folder = `${dir}/workflows/${WF}`;
+  await Deno.mkdir(`${dir}/workflows`, { recursive: true });
+  await Deno.writeTextFile(folder, "a file where the workflow's folder goes");
+  const transcript = new Transcript(dir, WF);
+  await assertRejects(() => transcript.append({ n: 1 }), Error, "Not a directory");
+  await Deno.remove(folder);
+  await transcript.append({ n: 2 });
+  await transcript.append({ n: 3 });
+  await transcript.close();
+  const lines = (await Deno.readTextFile(`${folder}/transcript.jsonl`)).trim().split("\n");
+  assertEquals(lines.map((line) => JSON.parse(line).n), [2, 3]);
 });
