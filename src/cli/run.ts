@@ -14,6 +14,8 @@ import { PressroomError, UserInputError } from "../errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { formatUsd } from "../ledger/money.ts";
 import { ingestInbox } from "../pipeline/inbox.ts";
+import { removeStaleTempFiles } from "../output/atomic.ts";
+import { dataPaths } from "../output/paths.ts";
 import type { PipelineDeps } from "../pipeline/loop.ts";
 import { realSleep, runScheduler } from "../scheduler/scheduler.ts";
 import type { Parsed } from "./args.ts";
@@ -99,6 +101,13 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
     stopping: stopping.signal,
   });
   const { deps } = context;
+  // A process killed between writing and renaming left a hidden copy beside an article or a review.
+  const { published, review } = dataPaths(deps.dataDir);
+  for (const dir of [published, review]) {
+    for (const name of await removeStaleTempFiles(dir, Date.now())) {
+      log.note("cleanup", `removed ${dir}/${name}, left by a process that was killed while writing it`);
+    }
+  }
   let configStamp = await stamp(loaded.file);
   // Alerts go out one after another, never holding up the scheduler.
   let alerting = Promise.resolve();

@@ -40,6 +40,35 @@ export function isTempName(name: string): boolean {
   return /^\..+\.[0-9a-f]{16}\.tmp$/.test(name);
 }
 
+/** A temporary file older than this is a leftover of a process killed mid-write: a live write takes milliseconds. */
+export const STALE_TEMP_MS = 10 * 60_000;
+
+/**
+ * Removes from `dir` (not below it) the temporary files of this module older than `olderThanMs`: what a
+ * process killed between writing and renaming left. Returns their names; a missing folder has none.
+ */
+export async function removeStaleTempFiles(
+  dir: string,
+  now: number,
+  olderThanMs = STALE_TEMP_MS,
+): Promise<string[]> {
+  const removed: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile || !isTempName(entry.name)) continue;
+      const path = `${dir}/${entry.name}`;
+      const { mtime } = await Deno.stat(path);
+      if (mtime && now - mtime.getTime() >= olderThanMs) {
+        await removeQuietly(path);
+        removed.push(entry.name);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return removed;
+}
+
 async function removeQuietly(path: string): Promise<void> {
   try {
     await Deno.remove(path);

@@ -165,11 +165,18 @@ Deno.test("run --once with a key works the pipeline over HTTP (the simulated mod
       `${cwd}/pressroom-data/inbox/idea.txt`,
       "Growing tomatoes on a balcony\nSmall spaces.",
     );
+    // What a process killed while publishing an hour ago left behind.
+    const leftover = `${cwd}/pressroom-data/published/.old.md.0123456789abcdef.tmp`;
+    await Deno.mkdir(`${cwd}/pressroom-data/published`);
+    await Deno.writeTextFile(leftover, "a copy that never became an article");
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await Deno.utime(leftover, hourAgo, hourAgo);
     const env = { ANTHROPIC_API_KEY: "sk-ant-test-run-once-key-0123456789", ANTHROPIC_BASE_URL: server.url };
     const { code, out, err } = await pressroom(cwd, ["run", "--once"], env);
     assertEquals(code, 0, err);
     // Not a terminal: one JSON object per line, for journald.
-    const events = out.trim().split("\n").map((l) => JSON.parse(l));
+    const events = out.trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.event !== "cleanup");
+    assertEquals(await Deno.stat(leftover).catch(() => "removed"), "removed");
     assertEquals(events[0].event, "inbox");
     assertEquals(events[0].file, "idea.txt");
     const intake = events.find((e) => e.event === "stage" && e.agent === "intake");

@@ -1,5 +1,12 @@
 import { assert, assertEquals, assertRejects } from "../assert.ts";
-import { isTempName, LineFile, writeFileAtomic, writeFileExclusive } from "../../src/output/atomic.ts";
+import {
+  isTempName,
+  LineFile,
+  removeStaleTempFiles,
+  STALE_TEMP_MS,
+  writeFileAtomic,
+  writeFileExclusive,
+} from "../../src/output/atomic.ts";
 import { listTree, tempDir, tempFilesIn } from "./fixtures.ts";
 
 Deno.test("writeFileAtomic writes a new file and replaces an old one", async () => {
@@ -157,4 +164,18 @@ Deno.test("200 concurrent appends give 200 whole lines", async () => {
   assertEquals(lines.length, 200);
   const seen = lines.map((line) => JSON.parse(line).i as number).sort((a, b) => a - b);
   assertEquals(seen, Array.from({ length: 200 }, (_, i) => i));
+});
+
+Deno.test("stale temporary files left by a killed writer are removed; fresh ones and articles stay", async () => {
+  const dir = await tempDir();
+  const now = Date.now();
+  await Deno.writeTextFile(`${dir}/a.md`, "an article");
+  await Deno.writeTextFile(`${dir}/.a.md.0123456789abcdef.tmp`, "left by a crash");
+  await Deno.writeTextFile(`${dir}/.b.md.fedcba9876543210.tmp`, "a write in flight");
+  const old = new Date(now - STALE_TEMP_MS - 1_000);
+  await Deno.utime(`${dir}/.a.md.0123456789abcdef.tmp`, old, old);
+  await Deno.utime(`${dir}/a.md`, old, old);
+  assertEquals(await removeStaleTempFiles(dir, now), [".a.md.0123456789abcdef.tmp"]);
+  assertEquals(await listTree(dir), [".b.md.fedcba9876543210.tmp", "a.md"]);
+  assertEquals(await removeStaleTempFiles(`${dir}/missing`, now), []);
 });
