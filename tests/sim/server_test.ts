@@ -8,6 +8,15 @@ import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 import { type Models, REQUEST, runPipeline } from "./harness.ts";
 
+/** A request as small as the API takes, for tests of the server rather than of the model. */
+const TINY = buildRequest({
+  model: "claude-sonnet-4-6",
+  maxTokens: 64,
+  cacheTtl: "5m",
+  stable: ["s"],
+  volatile: "v",
+});
+
 Deno.test("server: listens on 127.0.0.1 and runs a whole workflow with the SDK", async () => {
   const server = serveSimulator(createSimulator({ seed: 5 }));
   try {
@@ -39,13 +48,7 @@ Deno.test("server: errors and timeouts reach the SDK over HTTP as they would fro
   const server = serveSimulator(sim);
   try {
     const client = createClient({ apiKey: "sim", baseURL: server.url, maxRetries: 0, timeoutMs: 100 });
-    const params = buildRequest({
-      model: "claude-sonnet-4-6",
-      maxTokens: 64,
-      cacheTtl: "5m",
-      stable: ["s"],
-      volatile: "v",
-    });
+    const params = TINY;
     const headers = { "x-pressroom-agent": "editor" };
     const overloaded = await assertRejects(
       () => client.messages.create(params, { headers }),
@@ -71,13 +74,7 @@ Deno.test("server: a connection reset closes the socket with no HTTP response; t
   });
   const server = serveSimulator(sim);
   try {
-    const params = buildRequest({
-      model: "claude-sonnet-4-6",
-      maxTokens: 64,
-      cacheTtl: "5m",
-      stable: ["s"],
-      volatile: "v",
-    });
+    const params = TINY;
     const post = (agent: string) =>
       fetch(`${server.url}/v1/messages`, {
         method: "POST",
