@@ -15,12 +15,11 @@ export const REDACTED = "[REDACTED]";
 const KEY_SHAPE = /sk-ant-[A-Za-z0-9_-]{8,}/g;
 
 /** Object keys whose string values are credentials whatever they hold (headers, options). */
-const SENSITIVE_KEY =
-  /^(x-api-key|api[-_]?key|authorization|proxy-authorization|auth[-_]?token|access[-_]?token)$/i;
-
+const SENSITIVE_KEYS =
+  "x-api-key|api[-_]?key|authorization|proxy-authorization|auth[-_]?token|access[-_]?token";
+const SENSITIVE_KEY = new RegExp(`^(${SENSITIVE_KEYS})$`, "i");
 /** The same keys as they appear in JSON text. */
-const SENSITIVE_KEY_IN_JSON =
-  /"(x-api-key|api[-_]?key|authorization|proxy-authorization|auth[-_]?token|access[-_]?token)"\s*:/i;
+const SENSITIVE_KEY_IN_JSON = new RegExp(`"(${SENSITIVE_KEYS})"\\s*:`, "i");
 
 /** Secrets shorter than this from the environment are ignored (redacting "x" would shred every file). */
 const MIN_ENV_SECRET_LENGTH = 8;
