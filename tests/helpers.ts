@@ -37,7 +37,7 @@ export function deps(ledger: Ledger, baseURL: string, maxRetries = 2): ClaudeDep
     ledger,
     prices: new PriceBook(),
     client: createClient({ apiKey: TEST_KEY, baseURL, maxRetries }),
-    backend: "sim",
+    backend: "anthropic",
   };
 }
 

@@ -1,22 +1,29 @@
 /**
- * `pressroom caps [--json]`: each cap with its limit, today's spend, open
- * reservations, what is left, and when it resets.
+ * `pressroom caps [--json]`: each cap with its limit, today's real API spend,
+ * open reservations, what is left, and when it resets; the agents a cap
+ * paused, judged against the caps in force as `run` and `status` judge them.
  * @module
  */
 import { formatUsd, nanoToUsd } from "../ledger/money.ts";
 import type { CapStatus } from "../ledger/ledger.ts";
+import type { Pause } from "../pipeline/store.ts";
 import type { Parsed } from "./args.ts";
 import { table } from "./table.ts";
-import { configFrom, type Io, openLedger } from "./context.ts";
+import { configFrom, type Io } from "./context.ts";
+import { countedNote, openWithCapsInForce, pauseJson, pauseText } from "./cap_view.ts";
 
 export const capsOptions = { json: { type: "boolean" } } as const;
 
 export async function capsCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
-  const ledger = openLedger(loaded, io);
+  const { ledger, store } = openWithCapsInForce(loaded, io);
   let caps: CapStatus[];
+  let paused: Pause[];
+  let simulatedNano: number;
   try {
     caps = ledger.capStatus();
+    paused = store.pauses("anthropic");
+    simulatedNano = ledger.simulatedSpentTodayNano();
   } finally {
     ledger.close();
   }
@@ -25,6 +32,8 @@ export async function capsCommand(parsed: Parsed, io: Io): Promise<number> {
     io.out(JSON.stringify(
       {
         timezone: loaded.config.caps.timezone,
+        counts: "anthropic",
+        simulatedSpentTodayUsd: nanoToUsd(simulatedNano),
         caps: caps.map((c) => ({
           cap: c.cap,
           limitUsd: nanoToUsd(c.limitNano),
@@ -34,6 +43,7 @@ export async function capsCommand(parsed: Parsed, io: Io): Promise<number> {
           resetsAt: c.resetsAt === null ? null : new Date(c.resetsAt).toISOString(),
         })),
         perWorkflowUsd: perWorkflow,
+        paused: paused.map(pauseJson),
       },
       null,
       2,
@@ -53,5 +63,7 @@ export async function capsCommand(parsed: Parsed, io: Io): Promise<number> {
   ];
   for (const line of table(rows)) io.out(line);
   io.out(`perWorkflowUsd: $${perWorkflow} per workflow (days in ${loaded.config.caps.timezone})`);
+  io.out(countedNote(simulatedNano));
+  for (const p of paused) io.out(pauseText(p));
   return 0;
 }

@@ -17,8 +17,7 @@ import type { Parsed } from "./args.ts";
 import { configFrom, type Io } from "./context.ts";
 import { currentModels, pipelineContext } from "./pipeline_context.ts";
 import { createLog } from "./log.ts";
-import { deliver } from "./alert_delivery.ts";
-import { dueAlerts } from "../ledger/alerts.ts";
+import { leftSummary } from "./left_line.ts";
 import { logFormat } from "./run.ts";
 import { table } from "./table.ts";
 
@@ -65,14 +64,11 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
   const context = await pipelineContext(loaded, io, { kind: "sim", client });
   const { deps } = context;
   try {
-    const real = deps.ledger.db.prepare("SELECT COUNT(*) AS n FROM ai_call_log WHERE backend != 'sim'")
-      .get() as {
-        n: number;
-      };
-    if (real.n > 0) {
+    if (deps.ledger.hasCalls("anthropic")) {
+      // Its workflows would be worked on the simulated model, and the demo's mixed into its reports.
       throw new UserInputError(
-        `demo: ${loaded.dataDir} holds real API spend; simulated spend would count toward its caps. ` +
-          "Run the demo in another folder: pressroom demo --data ./pressroom-demo",
+        `demo: ${loaded.dataDir} holds real API work; the demo would work its workflows on the simulated ` +
+          "model. Run the demo in another folder: pressroom demo --data ./pressroom-demo",
       );
     }
     const since = io.now();
@@ -89,14 +85,16 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
       sleep: realSleep,
       onEvent: (event) => log.stage(event),
     });
-    await deliver(
-      dueAlerts(deps.ledger, loaded.config.alerts.thresholds, io.now()),
-      loaded.config.alerts,
-      log,
-    );
     for (const p of result.paused) {
       io.out(`cap ${p.cap} stopped the ${p.agent}; it resets at ${new Date(p.until).toISOString()}`);
     }
+    const left = leftSummary({
+      counts: deps.store.countByStatus(),
+      waiting: deps.store.waiting(),
+      holds: deps.store.holds("sim"),
+      pauses: result.paused,
+    });
+    io.out(left.text);
     printSummary(io, buildReport(deps.ledger.db, { since, prices: loaded.prices, caps: loaded.config.caps }));
     return 0;
   } finally {

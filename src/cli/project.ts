@@ -11,7 +11,8 @@ import { UsageError } from "../errors.ts";
 import { allCapRules, globMatches } from "../ledger/caps.ts";
 import { formatUsd, nanoToUsd } from "../ledger/money.ts";
 import { project } from "../report/maths.ts";
-import { type CallTokens, outputRatio, reprice, tokenizerRatio } from "../report/reprice.ts";
+import { outputRatio, reprice, tokenizerRatio } from "../report/reprice.ts";
+import { type CallHistory, callHistory, daySpan } from "../report/call_history.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io, openLedger } from "./context.ts";
 
@@ -21,11 +22,6 @@ export const projectOptions = {
   days: { type: "string" },
   json: { type: "boolean" },
 } as const;
-
-interface Row extends CallTokens {
-  agent_id: string;
-  cost: number;
-}
 
 export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
   const agent = parsed.values.agent as string | undefined;
@@ -40,39 +36,23 @@ export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
   }
   const loaded = await configFrom(parsed, io);
   loaded.prices.require(model, "project: --model");
-  const since = io.now() - days * 86_400_000;
+  const now = io.now();
   const ledger = openLedger(loaded, io);
-  let rows: Row[];
-  let backend: string;
-  let meanOutput: Record<string, number>;
+  let history: CallHistory;
   try {
-    const real = ledger.db.prepare(
-      "SELECT COUNT(*) AS n FROM ai_call_log WHERE ts >= ? AND backend = 'anthropic'",
-    )
-      .get(since) as { n: number };
-    backend = real.n > 0 ? "anthropic" : "sim";
-    rows = ledger.db.prepare(
-      `SELECT agent_id, model, input_tokens AS inputTokens, output_tokens AS outputTokens,
-              cache_read_tokens AS cacheReadTokens, cache_write_5m_tokens AS cacheWrite5mTokens,
-              cache_write_1h_tokens AS cacheWrite1hTokens, web_search_requests AS webSearchRequests,
-              cost_nano_usd AS cost
-       FROM ai_call_log WHERE ts >= ? AND backend = ? AND status = 'ok'`,
-    ).all(since, backend) as unknown as Row[];
-    meanOutput = Object.fromEntries(
-      (ledger.db.prepare(
-        `SELECT model, AVG(output_tokens) AS mean FROM ai_call_log
-         WHERE agent_id = ? AND backend = ? AND status = 'ok' GROUP BY model`,
-      ).all(agent, backend) as { model: string; mean: number }[]).map((r) => [r.model, r.mean]),
-    );
+    history = callHistory(ledger.db, { since: now - days * 86_400_000, agent });
   } finally {
     ledger.close();
   }
+  const { rows, backend, meanOutput } = history;
+  // Spend per day is divided by the cap days the data covers, not by --days: one day of data is one day.
+  const span = daySpan(history.firstTs ?? now, now, loaded.config.caps.timezone, days);
   const mine = rows.filter((r) => r.agent_id === agent);
   const others: Record<string, number> = {};
   for (const r of rows) if (r.agent_id !== agent) others[r.model] = (others[r.model] ?? 0) + r.cost;
   const options = { prices: loaded.prices, to: model, meanOutput };
   const projection = project({
-    days,
+    days: span.days,
     agentNowNano: mine.reduce((n, r) => n + r.cost, 0),
     agentThenNano: reprice(mine, options),
     othersByModel: others,
@@ -97,6 +77,7 @@ export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
         agent,
         model,
         days,
+        span: { days: span.days, from: span.from, to: span.to },
         simulated: backend === "sim",
         calls: mine.length,
         ratios,
@@ -119,7 +100,9 @@ export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
     return 0;
   }
   io.out(
-    `${agent} on ${model}, from ${mine.length} calls of the last ${days} days` +
+    `${agent} on ${model}, from ${mine.length} calls of the last ${days} days, which cover ${span.days} ` +
+      `day${span.days === 1 ? "" : "s"} (${span.from} to ${span.to}, ${loaded.config.caps.timezone}): ` +
+      "figures per day are over those" +
       (backend === "sim" ? " (SIMULATED: no real calls in that time)" : ""),
   );
   for (const r of ratios) {

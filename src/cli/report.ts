@@ -40,7 +40,12 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   } finally {
     ledger.close();
   }
-  const data = { since: new Date(since).toISOString(), agent: agent ?? null, backends: reports };
+  const data = {
+    since: new Date(since).toISOString(),
+    agent: agent ?? null,
+    timezone: loaded.config.caps.timezone,
+    backends: reports,
+  };
   const html = parsed.values.html as string | undefined;
   if (html !== undefined) {
     await writeFileAtomic(resolve(html), renderHtml(data)).catch((error) => {
@@ -57,11 +62,11 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
     io.out(`no model calls since ${new Date(since).toISOString()}`);
     return 0;
   }
-  for (const r of reports) printBackend(io, r, sinceText);
+  for (const r of reports) printBackend(io, r, sinceText, loaded.config.caps.timezone);
   return 0;
 }
 
-function printBackend(io: Io, r: BackendReport, since: string): void {
+function printBackend(io: Io, r: BackendReport, since: string, timezone: string): void {
   io.out(
     `== ${
       r.simulated ? "SIMULATED (the demo's simulated model, not real spend)" : "Anthropic API"
@@ -121,6 +126,11 @@ function printBackend(io: Io, r: BackendReport, since: string): void {
     io.out(`  model swap: ${s.agent} ${s.from} → ${s.to} at ${s.at}, cold write of ${s.writeTokens} tokens`);
   }
   io.out("");
+  io.out(
+    r.simulated
+      ? `caps per day (${timezone}): the simulated model's spend, never counted toward the caps`
+      : `caps per day (${timezone}): real API spend, which is all the caps count`,
+  );
   for (const d of r.caps) {
     const caps = Object.entries(d.byCap).map(([k, v]) => `${k} ${usd(v)}`).join(", ");
     io.out(`  ${d.day}: ${caps}; ${d.refusals} refusals${d.hitCap ? " (hit a cap)" : ""}`);

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { UsageError, UserInputError } from "../errors.ts";
+import { formatUsd, usdToNano } from "../ledger/money.ts";
 import { publish } from "../pipeline/loop.ts";
 import { BRIEF_FIELDS, type ContentState, type Metadata } from "../pipeline/state.ts";
 import { BRIEF_RULES, schemaOf } from "../pipeline/tools.ts";
@@ -81,6 +82,17 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
     const store = new WorkflowStore(ledger.db, io.now);
     const workflow = store.get(id);
     expect(workflow, ["stuck", "flagged"], "retry");
+    // Sent back over its cap, it would be stopped again at its first call.
+    const spent = ledger.workflowSpentNano(id, "anthropic");
+    const limit = usdToNano(loaded.config.caps.perWorkflowUsd);
+    if (spent >= limit) {
+      throw new UserInputError(
+        `retry: workflow ${id} has spent ${formatUsd(spent)} of its perWorkflowUsd cap ${
+          formatUsd(limit)
+        }; ` +
+          `raise caps.perWorkflowUsd in ${loaded.file ?? "pressroom.json"} first`,
+      );
+    }
     const stage = (stageArg ?? (workflow.status === "flagged" ? "writer" : workflow.stage)) as AgentId;
     const state = workflow.state;
     state.brief = await readEditedBrief(join(loaded.dataDir, "workflows", id, "brief.json"), state.brief);

@@ -5,8 +5,9 @@
  * config file reloads the config for new work. SIGTERM or SIGINT stops
  * claiming, lets calls in flight finish for up to `run.graceSeconds`, records
  * everything and exits 0; a second signal exits at once, and the next start
- * recovers what was in flight. `--once` drains ready work and exits 0, also
- * when a cap stopped it (saying which and when it resets).
+ * recovers what was in flight. `--once` drains ready work (waiting up to two
+ * minutes for retries and calls in flight that end soon) and exits 0, also when
+ * a cap stopped it; its last line says what is left and why.
  * @module
  */
 import { join } from "node:path";
@@ -24,6 +25,8 @@ import { createLog, type Log, type LogFormat } from "./log.ts";
 import { currentModels, pipelineContext } from "./pipeline_context.ts";
 import { deliver } from "./alert_delivery.ts";
 import { dueAlerts } from "../ledger/alerts.ts";
+import { holdReason, type Reconciled } from "../pipeline/cap_holds.ts";
+import { leftSummary } from "./left_line.ts";
 
 export const runOptions = {
   once: { type: "boolean" },
@@ -58,13 +61,10 @@ function lockRun(dataDir: string, force: boolean): Deno.FsFile | undefined {
 
 /** One line for the terminal: workflows by stage and spend against each daily cap. */
 export function progressLine(deps: PipelineDeps): string {
-  const byStage = deps.ledger.db.prepare(
-    "SELECT stage, status, COUNT(*) AS n FROM workflow WHERE status != 'published' GROUP BY stage, status",
-  ).all() as { stage: string; status: string; n: number }[];
-  const work = byStage.map((r) => `${r.stage}${r.status === "ready" ? "" : `(${r.status})`} ${r.n}`).join(
-    ", ",
-  );
-  const caps = deps.ledger.capStatus().map((c) =>
+  const work = deps.store.countByStage().map((r) =>
+    `${r.stage}${r.status === "ready" ? "" : `(${r.status})`} ${r.n}`
+  ).join(", ");
+  const caps = deps.ledger.capStatus({ backend: deps.backend }).map((c) =>
     `${c.cap} ${formatUsd(c.spentNano)}/${formatUsd(c.limitNano)}`
   );
   return `${work || "no work"} | ${caps.join(" | ")}`;
@@ -118,6 +118,7 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
       once: parsed.values.once === true,
       stopping: stopping.signal,
       sleep: realSleep,
+      onHolds: (changes) => logHolds(log, changes),
       onEvent: (event) => {
         log.stage(event);
         log.progress(progressLine(deps));
@@ -157,6 +158,15 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
       const until = new Date(p.until).toISOString();
       log.note("paused", `cap ${p.cap} stopped the ${p.agent}; it resets at ${until}`, { ...p, until });
     }
+    if (parsed.values.once) {
+      const left = leftSummary({
+        counts: deps.store.countByStatus(),
+        waiting: deps.store.waiting(),
+        holds: deps.store.holds(deps.backend),
+        pauses: summary.paused,
+      });
+      log.note("left", left.text, left.fields);
+    }
     await alerting;
     await deliver(
       dueAlerts(deps.ledger, loaded.config.alerts.thresholds, io.now()),
@@ -171,6 +181,28 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
     for (const [s, f] of signals) Deno.removeSignalListener(s, f);
     context.close();
     runLock?.close();
+  }
+}
+
+/** Cap holds that the caps in force lifted or moved: one line per cap. */
+export function logHolds(log: Log, changes: Reconciled): void {
+  // Holds for calls in flight come and go as calls settle: not worth a line.
+  const lifted = Map.groupBy(changes.lifted.filter((h) => !h.inFlight), (h) => h.why);
+  for (const [why, holds] of lifted) {
+    const agents = [...new Set(holds.map((h) => h.agent))].join(", ");
+    log.note("resumed", `${why}: ${holds.length} workflow(s) go on (${agents})`, {
+      why,
+      workflows: holds.map((h) => h.workflowId),
+      agents: agents.split(", "),
+    });
+  }
+  for (const hold of changes.moved.filter((h) => !h.inFlight)) {
+    log.note("held", `${hold.workflowId}  ${hold.agent.padEnd(10)} ${holdReason(hold)}`, {
+      workflow: hold.workflowId,
+      agent: hold.agent,
+      cap: hold.cap,
+      until: new Date(hold.until).toISOString(),
+    });
   }
 }
 
@@ -207,8 +239,8 @@ async function reloadConfig(
     const loaded = await configFrom(parsed, io);
     deps.config = loaded.config;
     deps.prices = loaded.prices;
+    // The next scheduler pass judges every cap hold against the new caps.
     deps.ledger.setCaps(loaded.config.caps);
-    deps.store.resumeWaiting();
     log.note("reloaded", `config reloaded from ${loaded.file ?? "defaults"}`);
     return loaded;
   } catch (error) {

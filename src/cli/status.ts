@@ -4,13 +4,14 @@
  * @module
  */
 import { formatUsd, nanoToUsd } from "../ledger/money.ts";
-import { type Workflow, WorkflowStore } from "../pipeline/store.ts";
+import type { Workflow } from "../pipeline/store.ts";
 import type { Parsed } from "./args.ts";
 import { table } from "./table.ts";
 import { firedThisPeriod } from "../ledger/alerts.ts";
 import { alertJson, alertText } from "./alert_delivery.ts";
-import { configFrom, type Io, openLedger } from "./context.ts";
+import { configFrom, type Io } from "./context.ts";
 import type { Ledger } from "../ledger/ledger.ts";
+import { countedNote, openWithCapsInForce, pauseJson, pauseText } from "./cap_view.ts";
 
 export const statusOptions = { json: { type: "boolean" } } as const;
 
@@ -21,6 +22,8 @@ interface Line {
   status: string;
   turns: number;
   costUsd: number;
+  /** Run on the simulated model (the demo): its spend never counts toward the caps. */
+  simulated: boolean;
   reason: string | null;
   waitUntil: string | null;
   publishedPath: string | null;
@@ -35,6 +38,7 @@ function line(ledger: Ledger, w: Workflow): Line {
     status: w.status,
     turns: ledger.callCount(w.id),
     costUsd: nanoToUsd(ledger.workflowSpentNano(w.id)),
+    simulated: ledger.workflowSpentNano(w.id, "sim") > 0,
     reason: w.reason,
     waitUntil: w.waitUntil === null ? null : new Date(w.waitUntil).toISOString(),
     publishedPath: w.publishedPath,
@@ -44,9 +48,8 @@ function line(ledger: Ledger, w: Workflow): Line {
 
 export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
-  const ledger = openLedger(loaded, io);
+  const { ledger, store } = openWithCapsInForce(loaded, io);
   try {
-    const store = new WorkflowStore(ledger.db, io.now);
     const id = parsed.positionals[0];
     if (id !== undefined) {
       const detail = line(ledger, store.get(id));
@@ -82,16 +85,20 @@ export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
       return 0;
     }
     const lines = store.list().map((w) => line(ledger, w));
-    const paused = store.pauses().map((p) => ({ ...p, until: new Date(p.until).toISOString() }));
+    const paused = store.pauses("anthropic");
     const alerts = firedThisPeriod(ledger);
     if (parsed.values.json) {
-      io.out(JSON.stringify({ workflows: lines, paused, alerts: alerts.map(alertJson) }, null, 2));
+      io.out(
+        JSON.stringify(
+          { workflows: lines, paused: paused.map(pauseJson), alerts: alerts.map(alertJson) },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     for (const a of alerts) io.out(alertText(a));
-    for (const p of paused) {
-      io.out(`paused: the ${p.agent} takes no work until ${p.until}: cap ${p.cap} refused it`);
-    }
+    for (const p of paused) io.out(pauseText(p));
     if (!lines.length) {
       io.out('no workflows yet: pressroom submit "<topic>"');
       return 0;
@@ -103,11 +110,14 @@ export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
         l.stage,
         l.status,
         String(l.turns),
-        formatUsd(Math.round(l.costUsd * 1e9)),
+        `${formatUsd(Math.round(l.costUsd * 1e9))}${l.simulated ? " sim" : ""}`,
         l.reason ?? l.publishedPath ?? l.topic.slice(0, 60),
       ]),
     ];
     for (const row of table(rows, ["l", "l", "l", "r", "r", "l"])) io.out(row);
+    if (lines.some((l) => l.simulated)) {
+      io.out(`sim: ran on the simulated model; ${countedNote(0)}`);
+    }
     return 0;
   } finally {
     ledger.close();

@@ -121,6 +121,10 @@ export const configSchema = z.strictObject({
     pollSeconds: z.number().min(0.1).max(3600).default(5).describe(
       "how often `run` looks at the inbox and the config",
     ),
+    onceWaitSeconds: z.number().min(0).max(3600).default(120).describe(
+      "how long `run --once`, with nothing else to do, waits for waits that end within it " +
+        "(a retry after an API error, calls in flight settling)",
+    ),
   }).prefault({}),
   webSearchUsdPerRequest: usd.optional(),
 }).transform((raw) => ({

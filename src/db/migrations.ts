@@ -166,4 +166,61 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (cap, threshold, period_start)
   ) WITHOUT ROWID;
   `,
+  // 5: caps count each backend's own spend (a demo's simulated dollars never count toward a real run's
+  // caps); refusals say which backend; cap holds replace agent pauses, so that a wait caused by a cap
+  // lasts only while the caps in force would still refuse the call.
+  `
+  CREATE TABLE spend_bucket_by_backend (
+    backend TEXT NOT NULL,
+    bucket INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    cost_nano_usd INTEGER NOT NULL,
+    calls INTEGER NOT NULL,
+    PRIMARY KEY (backend, bucket, model)
+  ) WITHOUT ROWID;
+  INSERT INTO spend_bucket_by_backend (backend, bucket, model, cost_nano_usd, calls)
+    SELECT backend, ts / 900000, model, SUM(cost_nano_usd), COUNT(*) FROM ai_call_log
+    WHERE cost_nano_usd > 0 GROUP BY backend, ts / 900000, model;
+  DROP TABLE spend_bucket;
+  ALTER TABLE spend_bucket_by_backend RENAME TO spend_bucket;
+
+  CREATE TABLE spend_workflow_by_backend (
+    workflow_instance_id TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    cost_nano_usd INTEGER NOT NULL,
+    PRIMARY KEY (workflow_instance_id, backend)
+  ) WITHOUT ROWID;
+  INSERT INTO spend_workflow_by_backend (workflow_instance_id, backend, cost_nano_usd)
+    SELECT workflow_instance_id, backend, SUM(cost_nano_usd) FROM ai_call_log
+    WHERE cost_nano_usd > 0 GROUP BY workflow_instance_id, backend;
+  DROP TABLE spend_workflow;
+  ALTER TABLE spend_workflow_by_backend RENAME TO spend_workflow;
+
+  ALTER TABLE cap_refusal ADD COLUMN backend TEXT NOT NULL DEFAULT 'anthropic'
+    CHECK (backend IN ('anthropic', 'sim'));
+  -- Refusals made before this column: a workflow with simulated calls was the demo's.
+  UPDATE cap_refusal SET backend = 'sim'
+    WHERE workflow_instance_id IN (SELECT workflow_instance_id FROM ai_call_log WHERE backend = 'sim');
+
+  -- A workflow a cap made wait, with the call that was refused: the hold lasts while the caps in force
+  -- would still refuse that call. An agent with a hold that is not only for calls in flight is paused.
+  CREATE TABLE cap_hold (
+    workflow_instance_id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    backend TEXT NOT NULL CHECK (backend IN ('anthropic', 'sim')),
+    cap TEXT NOT NULL,
+    request_nano_usd INTEGER NOT NULL,
+    -- 1 when only other calls' open reservations stood in the way
+    in_flight INTEGER NOT NULL,
+    -- when the cap's period ends, or, in flight, when to look again
+    until INTEGER NOT NULL,
+    ts INTEGER NOT NULL
+  );
+  -- Pauses and waits made before holds knew nothing of the call they refused: they go back to
+  -- ready, and a cap that still refuses says so again at the first call.
+  DROP TABLE agent_pause;
+  UPDATE workflow SET status = 'ready', reason = NULL, wait_until = NULL
+    WHERE status = 'waiting' AND (reason LIKE 'waiting for cap %' OR reason LIKE 'waiting for calls in flight%');
+  `,
 ];

@@ -51,7 +51,7 @@ export interface CallOutcome {
   toolCallsSucceeded?: number;
 }
 
-/** One cap as `pressroom caps` shows it. */
+/** One cap as `pressroom caps` shows it: the spend of one backend (the real API unless asked). */
 export interface CapStatus {
   cap: string;
   scope: "day" | "workflow";
@@ -106,6 +106,10 @@ export class Ledger {
     this.#caps = caps;
   }
 
+  get caps(): CapsConfig {
+    return this.#caps;
+  }
+
   /**
    * Reserves the call's worst case if it fits under every cap that applies, or
    * records the refusal and throws CostCapError. Check and write are one transaction.
@@ -145,10 +149,8 @@ export class Ledger {
 
   /** In one transaction: `write` if `nano` more fits under every cap on the call, else a recorded refusal. */
   #hold(call: ReserveRequest, ts: number, nano: number, write: () => void): void {
-    const day = dayPeriod(ts, this.#caps.timezone);
-    const rules = capRulesFor(this.#caps, call.model);
     const breach = transaction(this.db, (): CapBreach | undefined => {
-      const breach = findBreach(rules, this.#snapshot(day, call.workflowId), nano, day);
+      const breach = this.#breach(call, ts, nano);
       if (!breach) {
         write();
         return undefined;
@@ -163,10 +165,32 @@ export class Ledger {
         breach.spentNano,
         breach.reservedNano,
         breach.limitNano,
+        call.backend,
       );
       return breach;
     });
     if (breach) throw new CostCapError(breach);
+  }
+
+  /**
+   * The cap that a call of `nano` would break now under the caps in force, or undefined: the check
+   * `reserve` makes, without reserving or recording anything. Cap holds are judged by it.
+   */
+  wouldRefuse(
+    call: Pick<ReserveRequest, "model" | "workflowId" | "backend">,
+    nano: number,
+  ): CapBreach | undefined {
+    return this.#breach(call, this.#now(), nano);
+  }
+
+  #breach(
+    call: Pick<ReserveRequest, "model" | "workflowId" | "backend">,
+    ts: number,
+    nano: number,
+  ): CapBreach | undefined {
+    const day = dayPeriod(ts, this.#caps.timezone);
+    const snapshot = this.#snapshot(day, call.workflowId, call.backend);
+    return findBreach(capRulesFor(this.#caps, call.model), snapshot, nano, day);
   }
 
   /**
@@ -222,8 +246,8 @@ export class Ledger {
       full.error ?? null,
     );
     if (o.costNano > 0) {
-      s.addBucket.run(Math.floor(r.ts / BUCKET_MS), r.model, o.costNano);
-      s.addWorkflow.run(r.workflowId, o.costNano);
+      s.addBucket.run(r.backend, Math.floor(r.ts / BUCKET_MS), r.model, o.costNano);
+      s.addWorkflow.run(r.workflowId, r.backend, o.costNano);
     }
   }
 
@@ -255,11 +279,15 @@ export class Ledger {
     return settled;
   }
 
-  /** Every configured cap with today's spend and reservations; per-workflow for one workflow if given. */
-  capStatus(workflowId?: string): CapStatus[] {
+  /**
+   * Every configured cap with today's spend and reservations of one backend (caps count each
+   * backend's own spend: the real API's unless asked); per-workflow too for one workflow if given.
+   */
+  capStatus(options: { workflowId?: string; backend?: Backend } = {}): CapStatus[] {
+    const { workflowId, backend = "anthropic" } = options;
     const now = this.#now();
     const day = dayPeriod(now, this.#caps.timezone);
-    const snapshot = this.#snapshot(day, workflowId ?? "");
+    const snapshot = this.#snapshot(day, workflowId ?? "", backend);
     return allCapRules(this.#caps)
       .filter((rule) => rule.scope === "day" || workflowId !== undefined)
       .map((rule) => {
@@ -281,9 +309,21 @@ export class Ledger {
     this.db.exec("PRAGMA wal_checkpoint(PASSIVE)");
   }
 
-  /** What a workflow has cost so far (its settled calls), in nano-USD. */
-  workflowSpentNano(workflowId: string): number {
-    return (this.#stmts.workflowSpent.get(workflowId) as { nano: number } | undefined)?.nano ?? 0;
+  /** What a workflow has cost so far (its settled calls) on one backend, or on all, in nano-USD. */
+  workflowSpentNano(workflowId: string, backend?: Backend): number {
+    const row = backend === undefined
+      ? this.#stmts.workflowSpentAll.get(workflowId)
+      : this.#stmts.workflowSpent.get(workflowId, backend);
+    return (row as { nano: number }).nano;
+  }
+
+  /** Today's spend on the simulated model: shown beside the caps, never counted toward them. */
+  simulatedSpentTodayNano(): number {
+    const day = dayPeriod(this.#now(), this.#caps.timezone);
+    return (this.#stmts.daySpentAll.get("sim", day.start / BUCKET_MS, day.end / BUCKET_MS) as {
+      nano: number;
+    })
+      .nano;
   }
 
   /** Model calls recorded for a workflow, or for one agent of it. */
@@ -294,12 +334,17 @@ export class Ledger {
     return (row as { n: number }).n;
   }
 
+  /** Whether any call was recorded on this backend. */
+  hasCalls(backend: Backend): boolean {
+    return this.#stmts.anyCallOn.get(backend) !== undefined;
+  }
+
   /** Open reservations, for tests and `doctor`. */
   openReservations(): number {
     return (this.#stmts.countReservations.get() as { n: number }).n;
   }
 
-  #snapshot(day: Period, workflowId: string): SpendSnapshot {
+  #snapshot(day: Period, workflowId: string, backend: Backend): SpendSnapshot {
     const s = this.#stmts;
     const dayByModel = new Map<string, { spent: number; reserved: number }>();
     const entry = (model: string) => {
@@ -307,14 +352,17 @@ export class Ledger {
       if (!e) dayByModel.set(model, e = { spent: 0, reserved: 0 });
       return e;
     };
-    for (const row of s.daySpent.all(day.start / BUCKET_MS, day.end / BUCKET_MS) as unknown as ModelSum[]) {
-      entry(row.model).spent += row.nano;
-    }
-    for (const row of s.dayReserved.all(day.start, day.end) as unknown as ModelSum[]) {
+    const buckets = s.daySpent.all(
+      backend,
+      day.start / BUCKET_MS,
+      day.end / BUCKET_MS,
+    ) as unknown as ModelSum[];
+    for (const row of buckets) entry(row.model).spent += row.nano;
+    for (const row of s.dayReserved.all(backend, day.start, day.end) as unknown as ModelSum[]) {
       entry(row.model).reserved += row.nano;
     }
-    const spent = this.workflowSpentNano(workflowId);
-    const reserved = (s.workflowReserved.get(workflowId) as { nano: number }).nano;
+    const spent = this.workflowSpentNano(workflowId, backend);
+    const reserved = (s.workflowReserved.get(workflowId, backend) as { nano: number }).nano;
     return { dayByModel, workflow: { spent, reserved } };
   }
 }
@@ -359,7 +407,7 @@ function prepare(db: Db) {
     extend: db.prepare("UPDATE reservation SET cost_nano_usd = cost_nano_usd + ? WHERE id = ?"),
     refuse: db.prepare(
       `INSERT INTO cap_refusal (ts, cap, agent_id, workflow_instance_id, model, request_nano_usd,
-         spent_nano_usd, reserved_nano_usd, limit_nano_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         spent_nano_usd, reserved_nano_usd, limit_nano_usd, backend) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertRow: db.prepare(
       `INSERT INTO ai_call_log (id, agent_id, workflow_instance_id, model, input_tokens, output_tokens,
@@ -369,29 +417,42 @@ function prepare(db: Db) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     addBucket: db.prepare(
-      `INSERT INTO spend_bucket (bucket, model, cost_nano_usd, calls) VALUES (?, ?, ?, 1)
-       ON CONFLICT (bucket, model) DO UPDATE SET cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd,
+      `INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls) VALUES (?, ?, ?, ?, 1)
+       ON CONFLICT (backend, bucket, model) DO UPDATE SET cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd,
          calls = calls + 1`,
     ),
     addWorkflow: db.prepare(
-      `INSERT INTO spend_workflow (workflow_instance_id, cost_nano_usd) VALUES (?, ?)
-       ON CONFLICT (workflow_instance_id) DO UPDATE SET cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd`,
+      `INSERT INTO spend_workflow (workflow_instance_id, backend, cost_nano_usd) VALUES (?, ?, ?)
+       ON CONFLICT (workflow_instance_id, backend) DO UPDATE
+         SET cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd`,
     ),
     daySpent: db.prepare(
-      `SELECT model, SUM(cost_nano_usd) AS nano FROM spend_bucket WHERE bucket >= ? AND bucket < ? GROUP BY model`,
+      `SELECT model, SUM(cost_nano_usd) AS nano FROM spend_bucket
+       WHERE backend = ? AND bucket >= ? AND bucket < ? GROUP BY model`,
+    ),
+    daySpentAll: db.prepare(
+      `SELECT COALESCE(SUM(cost_nano_usd), 0) AS nano FROM spend_bucket
+       WHERE backend = ? AND bucket >= ? AND bucket < ?`,
     ),
     dayReserved: db.prepare(
-      `SELECT model, SUM(cost_nano_usd) AS nano FROM reservation WHERE ts >= ? AND ts < ? GROUP BY model`,
+      `SELECT model, SUM(cost_nano_usd) AS nano FROM reservation
+       WHERE backend = ? AND ts >= ? AND ts < ? GROUP BY model`,
     ),
     workflowSpent: db.prepare(
-      "SELECT cost_nano_usd AS nano FROM spend_workflow WHERE workflow_instance_id = ?",
+      `SELECT COALESCE(SUM(cost_nano_usd), 0) AS nano FROM spend_workflow
+       WHERE workflow_instance_id = ? AND backend = ?`,
+    ),
+    workflowSpentAll: db.prepare(
+      "SELECT COALESCE(SUM(cost_nano_usd), 0) AS nano FROM spend_workflow WHERE workflow_instance_id = ?",
     ),
     workflowReserved: db.prepare(
-      "SELECT COALESCE(SUM(cost_nano_usd), 0) AS nano FROM reservation WHERE workflow_instance_id = ?",
+      `SELECT COALESCE(SUM(cost_nano_usd), 0) AS nano FROM reservation
+       WHERE workflow_instance_id = ? AND backend = ?`,
     ),
     owners: db.prepare("SELECT DISTINCT owner FROM reservation WHERE owner != ?"),
     ofOwner: db.prepare("SELECT * FROM reservation WHERE owner = ?"),
     countReservations: db.prepare("SELECT COUNT(*) AS n FROM reservation"),
+    anyCallOn: db.prepare("SELECT 1 FROM ai_call_log WHERE backend = ? LIMIT 1"),
     callsOfWorkflow: db.prepare("SELECT COUNT(*) AS n FROM ai_call_log WHERE workflow_instance_id = ?"),
     callsOfAgent: db.prepare(
       "SELECT COUNT(*) AS n FROM ai_call_log WHERE workflow_instance_id = ? AND agent_id = ?",

@@ -23,11 +23,10 @@ import type { ContentState } from "./state.ts";
 import { environmentSecrets, mirrorWorkflow, redact, Transcript } from "../output/workflow_files.ts";
 import { publishArticle, publishedBy, renderArticle, renderDraft } from "../output/article.ts";
 import { writeReview } from "../output/review.ts";
+import { capWait, holdReason } from "./cap_holds.ts";
 
 /** How long a workflow waits after an API error that survived the SDK's retries. */
 export const API_ERROR_BACKOFF_MS = 60_000;
-/** How long a workflow waits when only other calls' reservations kept it under a cap. */
-export const IN_FLIGHT_BACKOFF_MS = 15_000;
 
 export interface PipelineDeps extends ClaudeDeps {
   store: WorkflowStore;
@@ -283,40 +282,7 @@ async function stopped(
   error: unknown,
   state: ContentState,
 ): Promise<StageResult> {
-  if (error instanceof CostCapError) {
-    const { cap, resetsAt, requestNano, limitNano, spentNano } = error.breach;
-    if (resetsAt === null) return await stuck(deps, workflow, error.message);
-    if (spentNano + requestNano <= limitNano) {
-      // Only calls in flight stand in the way: they settle far below their worst case, soon.
-      const until = deps.now() + IN_FLIGHT_BACKOFF_MS;
-      const reason = `waiting for calls in flight to settle under cap ${cap}`;
-      deps.store.update(workflow.id, { status: "waiting", reason, waitUntil: until });
-      return { kind: "waiting", reason, until };
-    }
-    if (requestNano > limitNano) {
-      // Waiting cannot help a call that could not fit under the cap even on an empty day.
-      return await stuck(
-        deps,
-        workflow,
-        `${error.message}; one call alone is over the cap: raise ${cap} or lower maxTokens`,
-      );
-    }
-    // A whole cap period that moved the stage no further would repeat forever: stop instead.
-    const { lastCapWait: _, ...content } = state;
-    const fingerprint = await sha256(JSON.stringify(content));
-    if (state.lastCapWait?.stage === workflow.stage && state.lastCapWait.fingerprint === fingerprint) {
-      return await stuck(
-        deps,
-        workflow,
-        `${workflow.stage}: a whole period of cap ${cap} brought no progress; raise ${cap} or lower maxTokens`,
-      );
-    }
-    state.lastCapWait = { stage: workflow.stage, fingerprint };
-    const reason = `waiting for cap ${cap} to reset at ${new Date(resetsAt).toISOString()}`;
-    deps.store.update(workflow.id, { state, status: "waiting", reason, waitUntil: resetsAt });
-    deps.store.event(workflow.id, workflow.stage, "waiting", reason);
-    return { kind: "waiting", reason, until: resetsAt, cap };
-  }
+  if (error instanceof CostCapError) return await waitForCap(deps, workflow, error, state);
   if (error instanceof Anthropic.APIUserAbortError) return { kind: "interrupted" };
   if (error instanceof Anthropic.AuthenticationError || error instanceof Anthropic.PermissionDeniedError) {
     throw error; // no workflow can go on: the caller stops
@@ -338,6 +304,56 @@ async function stopped(
     return { kind: "waiting", reason, until };
   }
   throw error;
+}
+
+/** A cap refused the stage's call: the workflow waits under a cap hold (cap_holds.ts), or stops. */
+async function waitForCap(
+  deps: PipelineDeps,
+  workflow: Workflow,
+  error: CostCapError,
+  state: ContentState,
+): Promise<StageResult> {
+  const { cap, requestNano } = error.breach;
+  const wait = capWait(error.breach, deps.now());
+  if (wait.kind === "stuck") {
+    return await stuck(
+      deps,
+      workflow,
+      error.breach.resetsAt === null ? error.message : `${error.message}; ${wait.why}`,
+    );
+  }
+  if (!wait.inFlight) {
+    // A whole cap period that moved the stage no further would repeat forever: stop instead. A second
+    // refusal in the same period (the cap was raised, and not enough) is no such stall.
+    const { lastCapWait: _, ...content } = state;
+    const fingerprint = await sha256(JSON.stringify(content));
+    const last = state.lastCapWait;
+    if (
+      last?.stage === workflow.stage && last.fingerprint === fingerprint && last.until !== undefined &&
+      last.until < wait.until
+    ) {
+      return await stuck(
+        deps,
+        workflow,
+        `${workflow.stage}: a whole period of cap ${cap} brought no progress; raise ${cap} or lower maxTokens`,
+      );
+    }
+    state.lastCapWait = { stage: workflow.stage, fingerprint, until: wait.until };
+  }
+  const agent = workflow.stage as AgentId;
+  const hold = {
+    workflowId: workflow.id,
+    agent,
+    model: workflow.models[agent],
+    backend: deps.backend,
+    cap,
+    requestNano,
+    inFlight: wait.inFlight,
+    until: wait.until,
+  };
+  const reason = holdReason(hold);
+  deps.store.holdForCap(hold, reason, state);
+  return { kind: "waiting", reason, until: wait.until, ...(wait.inFlight ? {} : { cap }) };
 }
 
 async function sha256(text: string): Promise<string> {

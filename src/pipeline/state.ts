@@ -66,8 +66,11 @@ export interface ContentState {
   /** The editor's decision in the current editor stage. */
   decision: { kind: "promoted" } | { kind: "flagged"; reason: string } | { kind: "revisions" } | null;
   metadata: Metadata | null;
-  /** The stage and state when a daily cap last made this workflow wait: a second wait with no progress is a stall. */
-  lastCapWait?: { stage: string; fingerprint: string };
+  /**
+   * The stage, state and cap period end when a daily cap last made this workflow wait: a refusal in a
+   * later period with no progress is a stall.
+   */
+  lastCapWait?: { stage: string; fingerprint: string; until?: number };
 }
 
 /** The editor may send a draft back to the writer at most this many times. */

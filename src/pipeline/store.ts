@@ -7,6 +7,7 @@ import { ulid } from "ulid";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { type Db, statement, transaction } from "../db/sqlite.ts";
 import { UserInputError } from "../errors.ts";
+import type { Backend } from "../ledger/ledger.ts";
 import type { Stage } from "./agents.ts";
 import type { ToolCallResult } from "./run_tool.ts";
 import { type ContentState, emptyState, type WorkflowRequest } from "./state.ts";
@@ -35,6 +36,28 @@ export interface WorkflowPatch {
   waitUntil?: number | null;
   publishedPath?: string | null;
   state?: ContentState;
+}
+
+/** A workflow a cap made wait, with the call the cap refused: see cap_holds.ts. */
+export interface CapHold {
+  workflowId: string;
+  agent: AgentId;
+  model: string;
+  backend: Backend;
+  cap: string;
+  /** The refused call's worst case. */
+  requestNano: number;
+  /** Only other calls' open reservations stood in the way. */
+  inFlight: boolean;
+  /** When the cap's period ends, or, in flight, when to look again. */
+  until: number;
+}
+
+/** An agent that takes no work while a cap holds one of its workflows. */
+export interface Pause {
+  agent: AgentId;
+  cap: string;
+  until: number;
 }
 
 /** A workflow id that does not exist. */
@@ -165,11 +188,17 @@ export class WorkflowStore {
       sets.push("state = ?");
       values.push(JSON.stringify(patch.state));
     }
-    const result = statement(this.db, `UPDATE workflow SET ${sets.join(", ")} WHERE id = ?`).run(
-      ...values,
-      id,
-    );
-    if (result.changes === 0) throw new UnknownWorkflowError(id);
+    transaction(this.db, () => {
+      const result = statement(this.db, `UPDATE workflow SET ${sets.join(", ")} WHERE id = ?`).run(
+        ...values,
+        id,
+      );
+      if (result.changes === 0) throw new UnknownWorkflowError(id);
+      // A workflow that no longer waits is held by no cap.
+      if (patch.status !== undefined && patch.status !== "waiting") {
+        statement(this.db, "DELETE FROM cap_hold WHERE workflow_instance_id = ?").run(id);
+      }
+    });
   }
 
   event(id: string, stage: Stage | null, kind: string, detail?: string): void {
@@ -220,37 +249,135 @@ export class WorkflowStore {
       .run(id, owner);
   }
 
-  /** Agents a cap has paused, and until when. */
-  pauses(now = this.now()): { agent: AgentId; cap: string; until: number }[] {
-    return (statement(
-      this.db,
-      "SELECT agent_id, cap, until FROM agent_pause WHERE until > ? ORDER BY agent_id",
-    )
-      .all(now) as {
-        agent_id: AgentId;
-        cap: string;
-        until: number;
-      }[]).map((r) => ({ agent: r.agent_id, cap: r.cap, until: r.until }));
-  }
-
-  pause(agent: AgentId, cap: string, until: number): void {
-    statement(
-      this.db,
-      `INSERT INTO agent_pause (agent_id, cap, until, ts) VALUES (?, ?, ?, ?)
-       ON CONFLICT (agent_id) DO UPDATE SET cap = excluded.cap, until = excluded.until, ts = excluded.ts`,
-    ).run(agent, cap, until, this.now());
-  }
-
-  /** After a config change: paused agents and workflows waiting for a cap look again. */
-  resumeWaiting(): void {
+  /**
+   * Makes the workflow wait for a cap, in one transaction: its status, reason and wait end, its state
+   * if given, the hold that keeps the refused call, and a `waiting` event.
+   */
+  holdForCap(hold: CapHold, reason: string, state?: ContentState): void {
     transaction(this.db, () => {
-      this.db.exec("DELETE FROM agent_pause");
+      this.update(hold.workflowId, {
+        status: "waiting",
+        reason,
+        waitUntil: hold.until,
+        ...(state ? { state } : {}),
+      });
       statement(
         this.db,
-        "UPDATE workflow SET status = 'ready', wait_until = NULL, updated_ts = ? WHERE status = 'waiting'",
-      )
-        .run(this.now());
+        `INSERT OR REPLACE INTO cap_hold
+           (workflow_instance_id, agent_id, model, backend, cap, request_nano_usd, in_flight, until, ts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        hold.workflowId,
+        hold.agent,
+        hold.model,
+        hold.backend,
+        hold.cap,
+        hold.requestNano,
+        hold.inFlight ? 1 : 0,
+        hold.until,
+        this.now(),
+      );
+      if (!hold.inFlight) this.event(hold.workflowId, hold.agent, "waiting", reason);
     });
+  }
+
+  /** The cap holds on one backend's workflows, oldest first. */
+  holds(backend: Backend): CapHold[] {
+    return (statement(
+      this.db,
+      `SELECT workflow_instance_id, agent_id, model, backend, cap, request_nano_usd, in_flight, until
+       FROM cap_hold WHERE backend = ? ORDER BY ts, workflow_instance_id`,
+    ).all(backend) as {
+      workflow_instance_id: string;
+      agent_id: AgentId;
+      model: string;
+      backend: Backend;
+      cap: string;
+      request_nano_usd: number;
+      in_flight: number;
+      until: number;
+    }[]).map((r) => ({
+      workflowId: r.workflow_instance_id,
+      agent: r.agent_id,
+      model: r.model,
+      backend: r.backend,
+      cap: r.cap,
+      requestNano: r.request_nano_usd,
+      inFlight: r.in_flight === 1,
+      until: r.until,
+    }));
+  }
+
+  /** The caps in force no longer refuse the held call: the workflow is ready again. */
+  liftHold(hold: CapHold, why: string): void {
+    transaction(this.db, () => {
+      this.update(hold.workflowId, { status: "ready", reason: null, waitUntil: null });
+      this.event(hold.workflowId, hold.agent, "resumed", why);
+    });
+  }
+
+  /**
+   * Agents that take no work while a cap holds one of their workflows (holds for calls in flight
+   * pause nothing), with the hold that ends first. Holds are judged against the caps in force first
+   * (cap_holds.ts), so these are current.
+   */
+  pauses(backend: Backend): Pause[] {
+    return (statement(
+      this.db,
+      `SELECT agent_id, cap, MIN(until) AS until FROM cap_hold WHERE backend = ? AND in_flight = 0
+       GROUP BY agent_id ORDER BY agent_id`,
+    ).all(backend) as { agent_id: AgentId; cap: string; until: number }[]).map((r) => ({
+      agent: r.agent_id,
+      cap: r.cap,
+      until: r.until,
+    }));
+  }
+
+  /** When the first wait that is still on after `now` ends, if any is. */
+  nextWaitEnd(now = this.now()): number | undefined {
+    const row = statement(
+      this.db,
+      "SELECT MIN(wait_until) AS next FROM workflow WHERE status = 'waiting' AND stage != 'done' AND wait_until > ?",
+    ).get(now) as { next: number | null };
+    return row.next ?? undefined;
+  }
+
+  /** Waiting workflows with why and until when: no states. */
+  waiting(): { id: string; stage: Stage; reason: string | null; waitUntil: number | null }[] {
+    return (statement(
+      this.db,
+      "SELECT id, stage, reason, wait_until FROM workflow WHERE status = 'waiting' ORDER BY wait_until, id",
+    ).all() as { id: string; stage: Stage; reason: string | null; wait_until: number | null }[]).map((r) => ({
+      id: r.id,
+      stage: r.stage,
+      reason: r.reason,
+      waitUntil: r.wait_until,
+    }));
+  }
+
+  /** Unfinished workflows by stage and status, for the live progress line. */
+  countByStage(): { stage: Stage; status: WorkflowStatus; n: number }[] {
+    return statement(
+      this.db,
+      "SELECT stage, status, COUNT(*) AS n FROM workflow WHERE status != 'published' GROUP BY stage, status",
+    ).all() as { stage: Stage; status: WorkflowStatus; n: number }[];
+  }
+
+  /** Workflows by status, for a summary of what is left: counts only, no states. */
+  countByStatus(): Record<WorkflowStatus, number> {
+    const counts: Record<WorkflowStatus, number> = {
+      ready: 0,
+      waiting: 0,
+      stuck: 0,
+      flagged: 0,
+      published: 0,
+    };
+    const rows = statement(this.db, "SELECT status, COUNT(*) AS n FROM workflow GROUP BY status").all() as {
+      status: WorkflowStatus;
+      n: number;
+    }[];
+    for (const r of rows) counts[r.status] = r.n;
+    return counts;
   }
 
   recordToolCalls(

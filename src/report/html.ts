@@ -13,6 +13,8 @@ import type { BackendReport } from "./report.ts";
 export interface HtmlInput {
   since: string;
   agent: string | null;
+  /** The caps' time zone: days are cap days. */
+  timezone: string;
   backends: BackendReport[];
 }
 
@@ -33,7 +35,7 @@ function cell(path: string, text: string): string {
   return `<td data-figure="${escape(path)}">${escape(text)}</td>`;
 }
 
-function section(r: BackendReport, i: number): string {
+function section(r: BackendReport, i: number, timezone: string): string {
   const p = `backends.${i}`;
   const c = r.completions;
   const agents = r.agents.map((a, j) => {
@@ -77,7 +79,11 @@ ${agents}</table>
     `${cell(`${p}.cache.tokenHitRate`, pct(r.cache.tokenHitRate))}${
       cell(`${p}.cache.readSavedUsd`, usd(r.cache.readSavedUsd))
     }</tr></table>
-<h3>Spend per day</h3>
+<h3>Spend per day (cap days in ${escape(timezone)}; ${
+      r.simulated
+        ? "simulated spend never counts toward the caps"
+        : "real API spend, which is all the caps count"
+    })</h3>
 <div class="chart" id="spend-${i}"></div>
 <table><tr><th>day</th><th>spend</th><th>refusals</th><th></th></tr>
 ${days}</table>
@@ -97,7 +103,7 @@ td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right;white-space:nowra
 <p>Since ${escape(input.since)}${
     input.agent ? `, agent ${escape(input.agent)}` : ""
   }. Every figure with its sample size.</p>
-${input.backends.map(section).join("\n")}
+${input.backends.map((r, i) => section(r, i, input.timezone)).join("\n")}
 <script type="application/json" id="report-data">${scriptJson(input)}</script>
 <script>
 const report = JSON.parse(document.getElementById("report-data").textContent);

@@ -8,6 +8,7 @@ import type { PriceBook } from "../models/price_book.ts";
 import type { CapsConfig } from "../config/schema.ts";
 import { allCapRules, globMatches } from "../ledger/caps.ts";
 import { nanoToUsd } from "../ledger/money.ts";
+import { dayKey } from "../ledger/period.ts";
 import { distribution, ratio, wilson } from "./maths.ts";
 
 export type Backend = "anthropic" | "sim";
@@ -56,8 +57,6 @@ export interface ReportOptions {
   caps: CapsConfig;
 }
 
-const day = (ts: number) => new Date(ts).toISOString().slice(0, 10);
-
 export function buildReport(db: Db, options: ReportOptions): BackendReport[] {
   const backends = (db.prepare("SELECT DISTINCT backend FROM ai_call_log WHERE ts >= ? ORDER BY backend").all(
     options.since,
@@ -66,15 +65,17 @@ export function buildReport(db: Db, options: ReportOptions): BackendReport[] {
 }
 
 function forBackend(db: Db, backend: Backend, options: ReportOptions): BackendReport {
+  // Days are cap days: midnight to midnight in the caps' time zone, as the caps themselves count them.
+  const day = (ts: number) => dayKey(ts, options.caps.timezone);
   const agentFilter = options.agent ? " AND agent_id = ?" : "";
   const args = (...rest: (string | number)[]) => options.agent ? [...rest, options.agent] : rest;
   // Completed workflows: published in the window, with all their calls on this backend.
   const completed = db.prepare(
     `SELECT w.id, e.ts AS published, COALESCE(s.cost_nano_usd, 0) AS nano FROM workflow w
      JOIN workflow_event e ON e.workflow_instance_id = w.id AND e.kind = 'published'
-     LEFT JOIN spend_workflow s ON s.workflow_instance_id = w.id
-     WHERE e.ts >= ? AND EXISTS (SELECT 1 FROM ai_call_log c WHERE c.workflow_instance_id = w.id AND c.backend = ?)`,
-  ).all(options.since, backend) as { id: string; published: number; nano: number }[];
+     JOIN spend_workflow s ON s.workflow_instance_id = w.id AND s.backend = ?
+     WHERE e.ts >= ?`,
+  ).all(backend, options.since) as { id: string; published: number; nano: number }[];
   const ids = new Set(completed.map((c) => c.id));
 
   const rows = db.prepare(
@@ -194,9 +195,10 @@ function forBackend(db: Db, backend: Backend, options: ReportOptions): BackendRe
     }
     days.set(day(r.ts), d);
   }
-  const refusals = db.prepare("SELECT ts FROM cap_refusal WHERE ts >= ?").all(options.since) as {
-    ts: number;
-  }[];
+  const refusals = db.prepare("SELECT ts FROM cap_refusal WHERE ts >= ? AND backend = ?").all(
+    options.since,
+    backend,
+  ) as { ts: number }[];
   const refusalsByDay = new Map<string, number>();
   for (const r of refusals) refusalsByDay.set(day(r.ts), (refusalsByDay.get(day(r.ts)) ?? 0) + 1);
 

@@ -3,15 +3,18 @@
  * expression and at once when a stage hands work to it. An agent works on up
  * to `pool` workflows at a time, all agents together on up to
  * `run.maxConcurrent`. Work is claimed with a lease in SQLite, so two processes
- * never work on the same workflow's stage; an agent a cap refused pauses until
- * the cap resets. Clock and sleeping are injected, so tests drive cron wakes,
- * days and cap resets without waiting.
+ * never work on the same workflow's stage; an agent a cap refused pauses while
+ * the caps in force would still refuse it (cap_holds.ts, judged at every pass,
+ * so a raised cap or a new day lifts it). Clock and sleeping are injected, so
+ * tests drive cron wakes, days and cap resets without waiting.
  * @module
  */
 import { Cron } from "croner";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { ownerAlive } from "../ledger/owner.ts";
 import { type PipelineDeps, runStage, type StageResult } from "../pipeline/loop.ts";
+import { reconcileCapHolds, type Reconciled } from "../pipeline/cap_holds.ts";
+import type { Pause } from "../pipeline/store.ts";
 import { join } from "node:path";
 
 export interface SchedulerEvent {
@@ -29,6 +32,8 @@ export interface SchedulerOptions {
   /** Waits `ms` or until `wake` aborts; injected so tests need not sleep. */
   sleep: (ms: number, wake: AbortSignal) => Promise<void>;
   onEvent?: (event: SchedulerEvent) => void;
+  /** Cap holds that the caps in force lifted or moved (a raised cap, a new day, calls settled). */
+  onHolds?: (changes: Reconciled) => void;
   /** Runs before each look for work: the inbox, a config reload. */
   beforePass?: () => Promise<void>;
 }
@@ -36,7 +41,7 @@ export interface SchedulerOptions {
 export interface SchedulerSummary {
   stages: number;
   /** Agents a cap paused, with the cap and when it resets. */
-  paused: { agent: AgentId; cap: string; until: number }[];
+  paused: Pause[];
 }
 
 /** How often the scheduler settles dead processes' reservations and checkpoints the WAL. */
@@ -64,9 +69,10 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
 
   const finished = (workflowId: string, agent: AgentId, result: StageResult) => {
     if (result.kind === "advanced") awake.add(result.to as AgentId);
-    if (result.kind === "waiting" && result.cap) deps.store.pause(agent, result.cap, result.until);
     options.onEvent?.({ workflowId, agent, result });
   };
+  // What --once has slept, waiting for waits to end with nothing to do.
+  let onceWaited = 0;
 
   const start = (workflowId: string, agent: AgentId) => {
     busy[agent]++;
@@ -113,7 +119,10 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
         nextWake.set(agent, cronNext(agent, now));
       }
     }
-    const paused = new Set(deps.store.pauses(now).map((p) => p.agent));
+    // The caps in force judge every hold: at the start, after a reload, and as spend and calls in flight change.
+    const changes = reconcileCapHolds(deps, deps.backend, now);
+    if (changes.lifted.length || changes.moved.length) options.onHolds?.(changes);
+    const paused = new Set(deps.store.pauses(deps.backend).map((p) => p.agent));
     const claimable = new Set<AgentId>();
     for (const workflow of deps.store.ready(now)) {
       const agent = workflow.stage as AgentId;
@@ -127,22 +136,29 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
     }
     // An agent with nothing left to claim sleeps until its next cron time or a handoff.
     for (const agent of awake) if (!claimable.has(agent) && busy[agent] === 0) awake.delete(agent);
-    if (once && running.size === 0) break;
+    let until = once
+      ? Number.POSITIVE_INFINITY
+      : Math.min(...nextWake.values(), now + deps.config.run.pollSeconds * 1000);
+    if (once && running.size === 0) {
+      // Nothing to claim and nothing running: wait for a wait that ends soon (a retry after an API error,
+      // calls in flight of another process settling), else the drain is done. The horizon bounds the
+      // waiting in all, so a fault that lasts cannot keep --once from exiting.
+      const horizon = deps.config.run.onceWaitSeconds * 1000;
+      const next = deps.store.nextWaitEnd(now);
+      if (next === undefined || next - now > horizon - onceWaited) break;
+      until = next;
+      onceWaited += until - now;
+    }
 
     wake = new AbortController();
     const onStop = () => wake.abort();
     stopping.addEventListener("abort", onStop, { once: true });
-    const until = once
-      ? Number.POSITIVE_INFINITY
-      : Math.min(...nextWake.values(), now + deps.config.run.pollSeconds * 1000);
-    if (awake.size === 0 || running.size > 0 || !once) {
-      await options.sleep(Math.max(0, until - now), wake.signal);
-    }
+    await options.sleep(Math.max(0, until - now), wake.signal);
     stopping.removeEventListener("abort", onStop);
   }
   await Promise.all([...running.values()].map((r) => r.task));
   if (fatal !== undefined) throw fatal;
-  return { stages, paused: deps.store.pauses() };
+  return { stages, paused: deps.store.pauses(deps.backend) };
 }
 
 /** The real sleep: a timer that a wake-up cuts short. */

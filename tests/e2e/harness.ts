@@ -38,6 +38,8 @@ export interface HarnessOptions {
   script?: Script;
   sim?: SimulatorOptions;
   now?: () => number;
+  /** The scheduler's sleep (real by default): a fake clock's, to wait without waiting. */
+  sleep?: (ms: number, wake: AbortSignal) => Promise<void>;
 }
 
 let toolUseCounter = 0;
@@ -81,9 +83,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   // The simulated Opus costs more per completion than the field report's ($0.3-0.8 against $0.19), and its
   // random mistakes now and then take intake past the default 16 turns: tests get room under the
   // per-workflow cap and the turn limit unless they set them themselves.
-  const raw = (options.config ?? {}) as { caps?: object; agents?: Record<string, object> };
+  // A drain returns when nothing is ready, without waiting for retries, unless a test asks it to wait.
+  const raw = (options.config ?? {}) as { caps?: object; agents?: Record<string, object>; run?: object };
   const agents = Object.fromEntries(AGENT_IDS.map((a) => [a, { maxTurns: 30, ...raw.agents?.[a] }]));
-  const config: Config = configSchema.parse({ ...raw, caps: { perWorkflowUsd: 5, ...raw.caps }, agents });
+  const config: Config = configSchema.parse({
+    ...raw,
+    caps: { perWorkflowUsd: 5, ...raw.caps },
+    agents,
+    run: { onceWaitSeconds: 0, ...raw.run },
+  });
   const ledger = Ledger.open({ dataDir: dir, caps: config.caps, now });
   const events: SchedulerEvent[] = [];
   const deps: PipelineDeps = {
@@ -108,7 +116,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         deps,
         once: true,
         stopping: new AbortController().signal,
-        sleep: realSleep,
+        sleep: options.sleep ?? realSleep,
         onEvent: (e) => {
           these.push(e);
           events.push(e);

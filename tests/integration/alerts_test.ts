@@ -12,7 +12,7 @@ const spend = (ledger: ReturnType<typeof openLedger>, nano: number) =>
       agentId: "writer",
       workflowId: "wf",
       model: "claude-sonnet-4-6",
-      backend: "sim",
+      backend: "anthropic",
       worstCaseNano: nano,
     }),
     { status: "ok", costNano: nano },

@@ -22,7 +22,7 @@ Deno.test("caps --json prints each cap with today's spend and reservations, and 
     agentId: "writer",
     workflowId: "wf",
     model: "claude-opus-4-7",
-    backend: "sim",
+    backend: "anthropic",
     worstCaseNano: 1_500_000_000,
   });
   ledger.settle(r, { status: "ok", costNano: 1_250_000_000 });
@@ -30,7 +30,7 @@ Deno.test("caps --json prints each cap with today's spend and reservations, and 
     agentId: "editor",
     workflowId: "wf",
     model: "claude-sonnet-4-6",
-    backend: "sim",
+    backend: "anthropic",
     worstCaseNano: 100_000_000,
   });
   const { code, out, err } = await pressroom(cwd, ["caps", "--json"]);

@@ -9,7 +9,7 @@ const request = (overrides: Partial<ReserveRequest> = {}): ReserveRequest => ({
   agentId: "writer",
   workflowId: "wf-1",
   model: "claude-opus-4-7",
-  backend: "sim",
+  backend: "anthropic",
   worstCaseNano: 300_000_000,
   ...overrides,
 });
@@ -181,4 +181,79 @@ Deno.test("what a response changed is saved with its row or not at all, and the 
   assertEquals(recordedNano(ledger), 12);
   assertEquals(ledger.openReservations(), 0);
   ledger.close();
+});
+
+Deno.test("caps count each backend's own spend: the simulated model's dollars never hold back a real call", async () => {
+  const ledger = openLedger(await tempDir(), caps({ dailyUsd: 1, perModelDailyUsd: {}, perWorkflowUsd: 1 }));
+  try {
+    const sim = ledger.reserve(request({ backend: "sim", worstCaseNano: 900_000_000 }));
+    ledger.settle(sim, { ...noUsage, costNano: 900_000_000 });
+    // The same workflow id and model on the real API: neither the day nor the workflow has spent anything.
+    const real = ledger.reserve(request({ worstCaseNano: 900_000_000 }));
+    assertEquals(ledger.capStatus({ workflowId: "wf-1" }).map((c) => [c.cap, c.reservedNano, c.spentNano]), [
+      ["dailyUsd", 900_000_000, 0],
+      ["perWorkflowUsd", 900_000_000, 0],
+    ]);
+    assertEquals(ledger.capStatus({ backend: "sim" })[0].spentNano, 900_000_000);
+    assertEquals(ledger.simulatedSpentTodayNano(), 900_000_000);
+    // The simulated world keeps its own caps: it has $0.10 left.
+    assertThrows(
+      () => ledger.reserve(request({ backend: "sim", workflowId: "wf-2" })),
+      CostCapError,
+      "dailyUsd",
+    );
+    ledger.settle(real, { ...noUsage, costNano: 50_000_000 });
+    assertEquals([ledger.workflowSpentNano("wf-1"), ledger.workflowSpentNano("wf-1", "anthropic")], [
+      950_000_000,
+      50_000_000,
+    ]);
+    const refusals = ledger.db.prepare("SELECT backend FROM cap_refusal").all().map((r) => r.backend);
+    assertEquals(refusals, ["sim"]);
+  } finally {
+    ledger.close();
+  }
+});
+
+Deno.test("a ledger from before backends were apart migrates: spend per backend, old cap waits ready again", async () => {
+  const dir = await tempDir();
+  const { DatabaseSync } = await import("node:sqlite");
+  const { MIGRATIONS } = await import("../../src/db/migrations.ts");
+  const db = new DatabaseSync(`${dir}/pressroom.db`);
+  for (const m of MIGRATIONS.slice(0, 4)) db.exec(m);
+  db.exec("PRAGMA user_version = 4");
+  const now = Date.now();
+  const row = db.prepare(
+    `INSERT INTO ai_call_log (id, agent_id, workflow_instance_id, model, input_tokens, output_tokens,
+       cache_read_tokens, cache_write_tokens, usd_cost, tool_calls_made, tool_calls_succeeded, ts, cost_nano_usd,
+       reserved_nano_usd, cache_write_5m_tokens, cache_write_1h_tokens, web_search_requests, status, backend)
+     VALUES (?, 'writer', ?, 'claude-opus-4-7', 0, 0, 0, 0, ?, 0, 0, ?, ?, ?, 0, 0, 0, 'ok', ?)`,
+  );
+  row.run(ulid(), "wf-sim", 0.4, now, 400_000_000, 400_000_000, "sim");
+  row.run(ulid(), "wf-real", 0.3, now, 300_000_000, 300_000_000, "anthropic");
+  db.exec(`INSERT INTO cap_refusal (ts, cap, agent_id, workflow_instance_id, model, request_nano_usd,
+    spent_nano_usd, reserved_nano_usd, limit_nano_usd) VALUES (${now}, 'dailyUsd', 'writer', 'wf-sim',
+    'claude-opus-4-7', 1, 1, 0, 1)`);
+  const workflow = db.prepare(
+    `INSERT INTO workflow (id, topic, created_ts, updated_ts, stage, status, models, state, reason, wait_until)
+     VALUES (?, 't', 0, 0, 'writer', 'waiting', '{}', '{}', ?, ?)`,
+  );
+  workflow.run("wf-capped", "waiting for cap dailyUsd to reset at 2099-01-01T00:00:00.000Z", now + 3_600_000);
+  workflow.run("wf-api", "API error, retrying after 2099-01-01T00:00:00.000Z: 529", now + 60_000);
+  db.exec(
+    `INSERT INTO agent_pause (agent_id, cap, until, ts) VALUES ('writer', 'dailyUsd', ${now + 3_600_000}, 0)`,
+  );
+  db.close();
+
+  const ledger = openLedger(dir, caps({ dailyUsd: 1, perModelDailyUsd: {} }));
+  try {
+    assertEquals(ledger.capStatus()[0].spentNano, 300_000_000);
+    assertEquals(ledger.capStatus({ backend: "sim" })[0].spentNano, 400_000_000);
+    assertEquals(ledger.workflowSpentNano("wf-sim", "sim"), 400_000_000);
+    assertEquals(ledger.db.prepare("SELECT backend FROM cap_refusal").get()?.backend, "sim");
+    const states = ledger.db.prepare("SELECT id, status, wait_until FROM workflow ORDER BY id").all()
+      .map((r) => [r.id, r.status, r.wait_until]);
+    assertEquals(states, [["wf-api", "waiting", now + 60_000], ["wf-capped", "ready", null]]);
+  } finally {
+    ledger.close();
+  }
 });

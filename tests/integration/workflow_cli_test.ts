@@ -4,7 +4,10 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { runPressroom, tempDir } from "../helpers.ts";
+import { caps, openLedger, runPressroom, tempDir } from "../helpers.ts";
+import { dayPeriod } from "../../src/ledger/period.ts";
+import { holdReason } from "../../src/pipeline/cap_holds.ts";
+import { WorkflowStore } from "../../src/pipeline/store.ts";
 
 const pressroom = runPressroom;
 
@@ -192,22 +195,56 @@ Deno.test("run --once with a key works the pipeline over HTTP (the simulated mod
   }
 });
 
-Deno.test("status says which agent a cap paused and until when", async () => {
+Deno.test("status and caps say which agent a cap paused while that cap, as configured now, still refuses", async () => {
   const cwd = await tempDir();
-  await pressroom(cwd, ["submit", "Paused topic"]);
-  const { DatabaseSync } = await import("node:sqlite");
-  const db = new DatabaseSync(`${cwd}/pressroom-data/pressroom.db`);
-  const until = Date.now() + 3_600_000;
-  db.prepare("INSERT INTO agent_pause (agent_id, cap, until, ts) VALUES ('writer', 'dailyUsd', ?, ?)").run(
-    until,
-    Date.now(),
-  );
-  db.close();
+  const config = (dailyUsd: number) =>
+    Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ caps: { dailyUsd, perWorkflowUsd: 5 } }));
+  await config(1);
+  const id = JSON.parse((await pressroom(cwd, ["submit", "Paused topic", "--json"])).out).id;
+  // What a run left: $0.90 spent today, and the writer's call of up to $0.20 refused.
+  const ledger = openLedger(`${cwd}/pressroom-data`, caps({ dailyUsd: 1, perWorkflowUsd: 5 }));
+  const until = dayPeriod(Date.now(), "UTC").end;
+  try {
+    const r = ledger.reserve({
+      agentId: "intake",
+      workflowId: id,
+      model: "claude-opus-4-7",
+      backend: "anthropic",
+      worstCaseNano: 900_000_000,
+    });
+    ledger.settle(r, { status: "ok", costNano: 900_000_000 });
+    const hold = {
+      workflowId: id,
+      agent: "writer" as const,
+      model: "claude-opus-4-7",
+      backend: "anthropic" as const,
+      cap: "dailyUsd",
+      requestNano: 200_000_000,
+      inFlight: false,
+      until,
+    };
+    new WorkflowStore(ledger.db).holdForCap(hold, holdReason(hold));
+  } finally {
+    ledger.close();
+  }
+  const line = `paused: the writer takes no work until ${
+    new Date(until).toISOString()
+  }: cap dailyUsd refused it`;
   const text = await pressroom(cwd, ["status"]);
-  assertEquals(
-    text.out.split("\n")[0],
-    `paused: the writer takes no work until ${new Date(until).toISOString()}: cap dailyUsd refused it`,
-  );
+  assertEquals(text.out.split("\n")[0], line);
   const json = JSON.parse((await pressroom(cwd, ["status", "--json"])).out);
   assertEquals(json.paused, [{ agent: "writer", cap: "dailyUsd", until: new Date(until).toISOString() }]);
+  assertEquals(json.workflows[0].status, "waiting");
+  assertEquals((await pressroom(cwd, ["caps"])).out.split("\n").at(-2), line);
+
+  // Raised to $1.05 the call still does not fit; raised to $1.10 it does: the pause is gone everywhere.
+  await config(1.05);
+  assertEquals(JSON.parse((await pressroom(cwd, ["caps", "--json"])).out).paused.length, 1);
+  await config(1.1);
+  const caps2 = JSON.parse((await pressroom(cwd, ["caps", "--json"])).out);
+  assertEquals([caps2.paused, caps2.caps[0].leftUsd], [[], 0.2]);
+  const after = JSON.parse((await pressroom(cwd, ["status", "--json"])).out);
+  assertEquals([after.paused, after.workflows[0].status, after.workflows[0].reason], [[], "ready", null]);
+  const detail = await pressroom(cwd, ["status", id]);
+  assertMatch(detail.out, /resumed {2}cap dailyUsd no longer refuses the call under the caps in force$/m);
 });

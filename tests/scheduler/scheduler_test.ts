@@ -22,11 +22,14 @@ function fakeTime(start: number) {
     sleep: (ms: number, wake: AbortSignal) =>
       new Promise<void>((resolve) => {
         if (wake.aborted) return resolve();
-        const timer = setTimeout(() => {
-          wake.removeEventListener("abort", woken);
-          now += ms;
-          resolve();
-        }, 3);
+        // Asleep until woken (a stage ends): no time passes on its own.
+        const timer = Number.isFinite(ms)
+          ? setTimeout(() => {
+            wake.removeEventListener("abort", woken);
+            now += ms;
+            resolve();
+          }, 3)
+          : undefined;
         function woken() {
           clearTimeout(timer);
           resolve();
@@ -167,7 +170,7 @@ Deno.test("an agent a cap refused pauses, says so, and takes work again after th
   try {
     const wf = h.deps.store.create({ topic: "Pauses" }, DEFAULT_MODELS);
     await h.run();
-    const pauses = h.deps.store.pauses();
+    const pauses = h.deps.store.pauses(h.deps.backend);
     assertEquals(pauses.length, 1);
     assertEquals([pauses[0].cap, pauses[0].until], ["dailyUsd", Date.parse("2026-11-25T00:00:00Z")]);
     assertEquals(h.deps.store.get(wf.id).status, "waiting");
@@ -176,8 +179,39 @@ Deno.test("an agent a cap refused pauses, says so, and takes work again after th
       await h.run();
     }
     assertEquals(h.deps.store.get(wf.id).status, "published", h.deps.store.get(wf.id).reason ?? "");
-    assertEquals(h.deps.store.pauses(), []);
+    assertEquals(h.deps.store.pauses(h.deps.backend), []);
   } finally {
     await h.close();
+  }
+});
+
+Deno.test("run --once waits for a retry after an API error due within run.onceWaitSeconds, and not past it", async () => {
+  for (const [onceWaitSeconds, expected] of [[120, "published"], [30, "waiting"]] as const) {
+    const clock = fakeTime(Date.parse("2026-11-24T08:00:00Z"));
+    let failures = 0;
+    const h = await startHarness({
+      script: promote,
+      now: clock.now,
+      sleep: clock.sleep,
+      config: { run: { onceWaitSeconds } },
+      // The writer's first call fails on every attempt the SDK makes (three): the workflow waits a minute.
+      sim: {
+        faults: {
+          script: (_i, agent) =>
+            agent === "writer" && failures++ < 3 ? { kind: "server_error", retryAfterMs: 1 } : undefined,
+        },
+      },
+    });
+    try {
+      const wf = h.deps.store.create({ topic: "Retries" }, DEFAULT_MODELS);
+      const started = clock.now();
+      await h.run();
+      const after = h.deps.store.get(wf.id);
+      assertEquals(after.status, expected, after.reason ?? "");
+      if (expected === "published") assert(clock.now() - started >= 60_000, "it waited out the minute");
+      else assert(clock.now() - started < 60_000, "it did not wait past its horizon");
+    } finally {
+      await h.close();
+    }
   }
 });

@@ -1,0 +1,80 @@
+/**
+ * What a drain leaves behind, in one line: the last line of `run --once` (and of `demo`). Waiting
+ * workflows are told apart by why they wait (a cap, and until when; a retry after an API error),
+ * ready ones left over by the agents a cap paused.
+ * @module
+ */
+import type { CapHold, Pause, WorkflowStatus } from "../pipeline/store.ts";
+
+export interface LeftInput {
+  counts: Record<WorkflowStatus, number>;
+  waiting: { id: string; waitUntil: number | null }[];
+  holds: CapHold[];
+  pauses: Pause[];
+}
+
+export interface LeftSummary {
+  text: string;
+  fields: {
+    published: number;
+    ready: number;
+    waiting: number;
+    stuck: number;
+    flagged: number;
+    /** Waiting workflows by the cap that holds them. */
+    caps: { cap: string; until: string; workflows: number }[];
+    /** Waiting workflows that retry after an API error (or another short wait), and the first retry. */
+    retries: { workflows: number; first: string | null };
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Pure: the summary of what is left. */
+export function leftSummary(input: LeftInput): LeftSummary {
+  const { counts } = input;
+  const held = new Map(input.holds.map((h) => [h.workflowId, h]));
+  const byCap = new Map<string, { cap: string; until: number; workflows: number }>();
+  let retries = 0;
+  let firstRetry: number | null = null;
+  for (const w of input.waiting) {
+    const hold = held.get(w.id);
+    if (hold && !hold.inFlight) {
+      const key = `${hold.cap}\u0000${hold.until}`;
+      const entry = byCap.get(key) ?? { cap: hold.cap, until: hold.until, workflows: 0 };
+      entry.workflows++;
+      byCap.set(key, entry);
+      continue;
+    }
+    retries++;
+    if (w.waitUntil !== null && (firstRetry === null || w.waitUntil < firstRetry)) firstRetry = w.waitUntil;
+  }
+  const caps = [...byCap.values()];
+  const parts: string[] = [
+    ...caps.map((c) => `${c.workflows} waiting for cap ${c.cap} until ${iso(c.until)}`),
+    ...(retries
+      ? [`${retries} waiting to retry${firstRetry === null ? "" : ` from ${iso(firstRetry)}`}`]
+      : []),
+  ];
+  if (counts.ready) {
+    const paused = input.pauses.map((p) => p.agent).join(", ");
+    parts.push(`${counts.ready} ready${paused ? ` (paused: ${paused})` : ""}`);
+  }
+  if (counts.stuck) parts.push(`${counts.stuck} stuck (see review/)`);
+  if (counts.flagged) parts.push(`${counts.flagged} flagged for review (see review/)`);
+  const text = `left: ${
+    parts.length ? parts.join(", ") : "nothing to do"
+  }; ${counts.published} published in all`;
+  return {
+    text,
+    fields: {
+      published: counts.published,
+      ready: counts.ready,
+      waiting: counts.waiting,
+      stuck: counts.stuck,
+      flagged: counts.flagged,
+      caps: caps.map((c) => ({ cap: c.cap, until: iso(c.until), workflows: c.workflows })),
+      retries: { workflows: retries, first: firstRetry === null ? null : iso(firstRetry) },
+    },
+  };
+}
