@@ -195,12 +195,12 @@ function benchOne(rows: number, samples: number): Result {
     try {
       // The same roll-ups the ledger writes with each row (it rolls up only rows costing > 0).
       db.exec(`
-        INSERT INTO spend_bucket (bucket, model, cost_nano_usd, calls)
-          SELECT ts / ${BUCKET_MS}, model, SUM(cost_nano_usd), COUNT(*) FROM ai_call_log
-          WHERE cost_nano_usd > 0 GROUP BY ts / ${BUCKET_MS}, model;
-        INSERT INTO spend_workflow (workflow_instance_id, cost_nano_usd)
-          SELECT workflow_instance_id, SUM(cost_nano_usd) FROM ai_call_log
-          WHERE cost_nano_usd > 0 GROUP BY workflow_instance_id;
+        INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls)
+          SELECT backend, ts / ${BUCKET_MS}, model, SUM(cost_nano_usd), COUNT(*) FROM ai_call_log
+          WHERE cost_nano_usd > 0 GROUP BY backend, ts / ${BUCKET_MS}, model;
+        INSERT INTO spend_workflow (workflow_instance_id, backend, cost_nano_usd)
+          SELECT workflow_instance_id, backend, SUM(cost_nano_usd) FROM ai_call_log
+          WHERE cost_nano_usd > 0 GROUP BY workflow_instance_id, backend;
       `);
       db.exec("COMMIT");
     } catch (error) {
