@@ -11,6 +11,7 @@ import { doctorCommand } from "./doctor.ts";
 import { configJsonSchema } from "../config/schema.ts";
 import { initCommand } from "./init.ts";
 import { modelsCommand, modelsOptions } from "./models.ts";
+import { pricesCommand, pricesOptions } from "./prices.ts";
 import { projectCommand, projectOptions } from "./project.ts";
 import { reportCommand, reportOptions } from "./report.ts";
 import { systemdCommand, systemdOptions } from "./systemd.ts";
@@ -81,6 +82,12 @@ const COMMANDS: Record<string, Command> = {
     summary: "each cap: limit, spent today, reserved, left, reset time [--json]",
     options: capsOptions,
     run: capsCommand,
+  },
+  prices: {
+    summary: "[--json]: prices in force, built-in beside config, with sources; " +
+      "prices import FILE [--write]: LiteLLM price map into config prices (dry run without --write)",
+    options: pricesOptions,
+    run: pricesCommand,
   },
   doctor: { summary: "check config, models, ledger and API key", options: {}, run: doctorCommand },
   systemd: {

@@ -6,12 +6,17 @@
  * Sources, checked 2026-11-24 against stored copies of Anthropic's pages (see `source` per model):
  * pricing https://platform.claude.com/docs/en/about-claude/pricing, per-model overviews
  * https://platform.claude.com/docs/en/models/<model>/overview, effort
- * https://platform.claude.com/docs/en/build-with-claude/effort. Where a fact could only be found on
- * third-party pages the entry says so; prices that could not be confirmed take the higher figure, so
- * that the ledger never undercounts.
+ * https://platform.claude.com/docs/en/build-with-claude/effort. The 5.5 models and Fable 5 / 5.1 were
+ * checked again on 2026-12-01 (their `source` says so). Where a fact could only be found on third-party
+ * pages the entry says so; prices that could not be confirmed take the higher figure, so that the ledger
+ * never undercounts.
  * @module
  */
 
+/**
+ * The model line, which picks the simulator's profile (src/sim/profiles.ts) and nothing else. Fable,
+ * the line above Opus, has no profile of its own yet and plays Opus, the nearest one.
+ */
 export type Family = "opus" | "sonnet" | "haiku";
 export type Effort = "low" | "medium" | "high" | "xhigh" | "max";
 export type ThinkingMode = "adaptive" | "enabled";
@@ -61,7 +66,10 @@ export const BATCH_DISCOUNT_PERCENT = 50;
 export const CACHE_MULTIPLIERS = { cacheWrite5m: 1.25, cacheWrite1h: 2, cacheRead: 0.1 } as const;
 
 const PRICING = "platform.claude.com/docs/en/about-claude/pricing, checked 2026-11-24";
-const page = (model: string) => `platform.claude.com/docs/en/models/${model}/overview, checked 2026-11-24`;
+/** Sources re-checked on 2026-12-01: the full address of the page each price was read from. */
+const PRICING_RECHECKED = "https://platform.claude.com/docs/en/about-claude/pricing, checked 2026-12-01";
+const recheckedPage = (model: string, lang = "en") =>
+  `https://platform.claude.com/docs/${lang}/models/${model}/overview, checked 2026-12-01`;
 
 const opusPrices: TokenPrices = {
   input: 5,
@@ -84,7 +92,27 @@ const sonnet5Prices: TokenPrices = {
   cacheWrite1h: 4,
   cacheRead: 0.2,
 };
+/** Cache reads at 0.05 x input (the 5.5 rate), not the usual 0.1 x. */
 const opus55Prices: TokenPrices = { input: 4, output: 20, cacheWrite5m: 5, cacheWrite1h: 8, cacheRead: 0.2 };
+/** Sonnet 5's card except cache reads, cut to 0.05 x input ($0.10) on 2026-10-07. */
+const sonnet55Prices: TokenPrices = {
+  input: 2,
+  output: 10,
+  cacheWrite5m: 2.5,
+  cacheWrite1h: 4,
+  cacheRead: 0.1,
+};
+/** Fable 5: cache reads at the usual 0.1 x input. */
+const fable5Prices: TokenPrices = {
+  input: 10,
+  output: 50,
+  cacheWrite5m: 12.5,
+  cacheWrite1h: 20,
+  cacheRead: 1,
+};
+/** Fable 5.1: Fable 5's card with cache reads at 0.025 x input. */
+const fable51Prices: TokenPrices = { ...fable5Prices, cacheRead: 0.25 };
+/** Haiku 5.5 reads at 0.1 x input in both bands (not the 0.05 x of Opus and Sonnet 5.5). */
 const haiku55Prices: TokenPrices = {
   input: 0.1,
   output: 0.5,
@@ -106,15 +134,51 @@ const EFFORT_NO_XHIGH: Effort[] = ["low", "medium", "high", "max"];
 
 export const MODELS: readonly ModelInfo[] = [
   {
+    // Pricing page, "Model pricing" row Claude Fable 5.1: $10 / $12.50 / $20 / $0.25 / $50 per MTok.
+    // Id `claude-fable-5-1` from platform.claude.com/docs/zh-CN/models/fable-5-1/overview.md (released
+    // 2026-09-01, thinking "Adaptive (always on)"). Not found on Anthropic's stored pages, so the safe pick:
+    // the effort levels (a LiteLLM announcement, BerriAI/litellm discussion 39163, says low to max; all five
+    // are allowed), the tokenizer (the newest models' 1.35, the higher estimate) and the cache minimum
+    // (512, Fable 5's, which the same announcement says carries over). No retirement announced.
+    id: "claude-fable-5-1",
+    aliases: [],
+    family: "opus", // no Fable profile in the simulator; see `Family`
+    prices: fable51Prices,
+    minCacheTokens: 512,
+    thinking: ["adaptive"],
+    effort: ALL_EFFORT,
+    tokenizerFactor: 1.35,
+    source: PRICING_RECHECKED,
+  },
+  {
+    // Pricing page, row Claude Fable 5: $10 / $12.50 / $20 / $1 / $50 per MTok. Id `claude-fable-5` and
+    // "Legacy, released June 9, 2026" (no retirement date) from
+    // https://platform.claude.com/docs/en/models/fable-5/overview.md; thinking "Adaptive (always on)";
+    // effort low to max including xhigh per Anthropic's effort page (a copy clipped at
+    // wwsun.github.io/clippings/effort-parameter). Cache minimum 512 from shared/notes/anthropic-api.md;
+    // not on a stored Anthropic page. Tokenizer not published: 1.35, the higher estimate.
+    id: "claude-fable-5",
+    aliases: [],
+    family: "opus", // no Fable profile in the simulator; see `Family`
+    prices: fable5Prices,
+    minCacheTokens: 512,
+    thinking: ["adaptive"],
+    effort: ALL_EFFORT,
+    tokenizerFactor: 1.35,
+    source: PRICING_RECHECKED,
+  },
+  {
+    // https://platform.claude.com/docs/zh-CN/models/opus-5-5/overview lists $4 / $20 / $5 / $8 and cache
+    // read $0.20 per MTok: 0.05 x input, as the catalog already had.
     id: "claude-opus-5-5",
     aliases: [],
     family: "opus",
-    prices: opus55Prices, // cache read is 0.05x input on this model
-    minCacheTokens: 1024, // not published; the common minimum
+    prices: opus55Prices,
+    minCacheTokens: 512, // the 5.5 models cache from 512 (shared/notes/anthropic-api.md, 2026)
     thinking: ["adaptive"],
     effort: ALL_EFFORT, // xhigh only on third-party pages
     tokenizerFactor: 1.35,
-    source: page("opus-5-5"),
+    source: recheckedPage("opus-5-5", "zh-CN"),
   },
   {
     id: "claude-opus-5",
@@ -176,13 +240,17 @@ export const MODELS: readonly ModelInfo[] = [
     id: "claude-sonnet-5-5",
     aliases: [],
     family: "sonnet",
-    // Launch price; third-party trackers report cache reads cut to 0.10 on 2026-10-07, unconfirmed.
-    prices: sonnet5Prices,
-    minCacheTokens: 1024, // not published; the common minimum
+    // Cache reads $0.10 (0.05 x input) since 2026-10-07. The pricing page's prompt-caching section gives
+    // 0.05 x for Opus 5.5 and Sonnet 5.5 (as quoted with its address by docs.rs/synaps 0.10.2, pricing
+    // module), and trackers that re-read the live page record the cut (kurofune/claudit v1.9.2 on
+    // 2026-10-24, TheKrush/PromptFuel v1.0.23). The stored copy of the model's own overview
+    // (platform.claude.com/docs/zh-CN/models/sonnet-5-5/overview) still shows the launch price, $0.20.
+    prices: sonnet55Prices,
+    minCacheTokens: 512, // the 5.5 models cache from 512 (shared/notes/anthropic-api.md, 2026)
     thinking: ["adaptive"],
     effort: ALL_EFFORT,
     tokenizerFactor: 1.35,
-    source: page("sonnet-5-5"),
+    source: `${PRICING_RECHECKED} (prompt caching: reads 0.05 x input on Sonnet 5.5)`,
   },
   {
     id: "claude-sonnet-5",
@@ -222,13 +290,18 @@ export const MODELS: readonly ModelInfo[] = [
     id: "claude-haiku-5-5",
     aliases: [],
     family: "haiku",
-    prices: haiku55Prices, // 1h write and cache read from third-party pages
+    // The overview lists input, output and the 5m write in both bands and the 1h write up to 100,000
+    // tokens ($0.20); the stored copy is cut off after that. The long band's 1h write ($1) and the reads
+    // ($0.01 and $0.05, 0.1 x input, not the 0.05 x of Opus and Sonnet 5.5) are from third-party pages:
+    // docs.rs/synaps 0.10.2 quoting the pricing page, apidog's Haiku 5.5 API guide, kurofune/claudit
+    // v1.9.2. 0.1 x is also the higher figure, so the ledger never undercounts.
+    prices: haiku55Prices,
     longContext: { thresholdTokens: 100_000, prices: haiku55LongPrices },
-    minCacheTokens: 4096, // not published; Haiku 4.5's figure
+    minCacheTokens: 512, // the 5.5 models cache from 512 (shared/notes/anthropic-api.md, 2026)
     thinking: ["adaptive"],
     effort: ALL_EFFORT,
     tokenizerFactor: 1.35,
-    source: page("haiku-5-5"),
+    source: recheckedPage("haiku-5-5", "zh-CN"),
   },
   {
     id: "claude-haiku-4-5-20251001",

@@ -42,14 +42,34 @@ export interface PricedModel {
 
 const byId = new Map(MODELS.flatMap((m) => [m.id, ...m.aliases].map((id) => [id, m] as const)));
 
+/** One price in USD/MTok as nano-USD per token; a price finer than that cannot be kept and is refused. */
+function nanoOf(key: string, price: number): number {
+  const nano = perMTokToNanoPerToken(price);
+  if (nano === undefined) throw new Error(`price ${key}=${price} is finer than 0.001 USD/MTok`);
+  return nano;
+}
+
 function toRates(prices: TokenPrices): NanoRates {
   const rates = {} as NanoRates;
-  for (const key of Object.keys(prices) as (keyof TokenPrices)[]) {
-    const nano = perMTokToNanoPerToken(prices[key]);
-    if (nano === undefined) throw new Error(`price ${key}=${prices[key]} is finer than 0.001 USD/MTok`);
-    rates[key] = nano;
-  }
+  for (const key of Object.keys(prices) as (keyof TokenPrices)[]) rates[key] = nanoOf(key, prices[key]);
   return rates;
+}
+
+/**
+ * A config price as rates. Cache prices it leaves out take the standard multipliers on input, in whole
+ * nano-USD rounded up (0.001 × 1.25 is finer than the ledger counts): never undercount.
+ */
+function overrideRates(override: PriceOverride): NanoRates {
+  const input = nanoOf("input", override.input);
+  const given = (key: keyof TokenPrices, derived: number) =>
+    override[key] === undefined ? derived : nanoOf(key, override[key]);
+  return {
+    input,
+    output: nanoOf("output", override.output),
+    cacheWrite5m: given("cacheWrite5m", Math.ceil(input * CACHE_MULTIPLIERS.cacheWrite5m)),
+    cacheWrite1h: given("cacheWrite1h", input * CACHE_MULTIPLIERS.cacheWrite1h),
+    cacheRead: given("cacheRead", Math.ceil(input / 10)), // × CACHE_MULTIPLIERS.cacheRead, in integers
+  };
 }
 
 export interface PriceBookOptions {
@@ -69,24 +89,16 @@ export class PriceBook {
   /** The model's prices, or undefined when neither the catalog nor config knows it. */
   lookup(model: string): PricedModel | undefined {
     const builtin = byId.get(model);
-    const override = this.#overrides[model] ??
-      (builtin ? [builtin.id, ...builtin.aliases].map((id) => this.#overrides[id]).find(Boolean) : undefined);
+    // Own keys only: a model named "constructor" or "toString" is not a price.
+    const own = (id: string) => Object.hasOwn(this.#overrides, id) ? this.#overrides[id] : undefined;
+    const override = own(model) ??
+      (builtin ? [builtin.id, ...builtin.aliases].map(own).find(Boolean) : undefined);
     if (!builtin && !override) return undefined;
-    const base = builtin?.prices;
-    const prices: TokenPrices = override
-      ? {
-        input: override.input,
-        output: override.output,
-        cacheWrite5m: override.cacheWrite5m ?? override.input * CACHE_MULTIPLIERS.cacheWrite5m,
-        cacheWrite1h: override.cacheWrite1h ?? override.input * CACHE_MULTIPLIERS.cacheWrite1h,
-        cacheRead: override.cacheRead ?? override.input * CACHE_MULTIPLIERS.cacheRead,
-      }
-      : base!;
     return {
       id: model,
       canonicalId: builtin?.id ?? model,
       family: builtin?.family ?? familyOf(model),
-      rates: toRates(prices),
+      rates: override ? overrideRates(override) : toRates(builtin!.prices),
       longContext: !override && builtin?.longContext
         ? { thresholdTokens: builtin.longContext.thresholdTokens, rates: toRates(builtin.longContext.prices) }
         : undefined,

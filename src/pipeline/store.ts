@@ -188,16 +188,18 @@ export class WorkflowStore {
       sets.push("state = ?");
       values.push(JSON.stringify(patch.state));
     }
-    transaction(this.db, () => {
+    const write = () => {
       const result = statement(this.db, `UPDATE workflow SET ${sets.join(", ")} WHERE id = ?`).run(
         ...values,
         id,
       );
       if (result.changes === 0) throw new UnknownWorkflowError(id);
-      // A workflow that no longer waits is held by no cap.
-      if (patch.status !== undefined && patch.status !== "waiting") {
-        statement(this.db, "DELETE FROM cap_hold WHERE workflow_instance_id = ?").run(id);
-      }
+    };
+    // A workflow that no longer waits is held by no cap. (A state save, every turn, is one statement.)
+    if (patch.status === undefined || patch.status === "waiting") return write();
+    transaction(this.db, () => {
+      write();
+      statement(this.db, "DELETE FROM cap_hold WHERE workflow_instance_id = ?").run(id);
     });
   }
 

@@ -350,6 +350,13 @@ const CLI_CASES: CliCase[] = [
     err: /caps\.dailyUsd: .*Infinity/,
   },
   {
+    name: "a negative wait for run --once",
+    files: { "c.json": JSON.stringify({ run: { onceWaitSeconds: -1 } }) },
+    args: ["run", "--once", "--config", "c.json"],
+    code: 2,
+    err: /\/c\.json: run\.onceWaitSeconds: Too small: expected number to be >=0$/,
+  },
+  {
     name: "__proto__ as a field",
     files: { "c.json": '{"__proto__": {"dataDir": "/"}}' },
     args: ["status", "--config", "c.json"],
