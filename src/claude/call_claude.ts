@@ -3,9 +3,11 @@
  * (refusing unknown ones), reserves the worst case under every cap (or throws
  * CostCapError with nothing sent), sends the request with the SDK, and replaces
  * the reservation by exactly one ledger row, whatever happens to the request.
- * A retry after an attempt that got no answer first reserves one more worst
- * case (that attempt may have been billed), so a row never books more than
- * the caps let it hold.
+ * An attempt that failed with no answer is booked at $0 only when its error proves
+ * the request never reached the API (billing.ts); any other may have been billed and
+ * is booked at the worst case, and a retry after it first reserves one more worst
+ * case, so a row never books more than the caps let it hold. A response that reports
+ * more usage than its reservation allowed is booked as reported, and the row says so.
  * @module
  */
 import Anthropic, { type Middleware } from "@anthropic-ai/sdk";
@@ -15,6 +17,13 @@ import type { PriceBook } from "../models/price_book.ts";
 import { CostCapError } from "../errors.ts";
 import { buildRequest, prefixBlocks, type PromptSpec } from "./request.ts";
 import { type KnownPrefix, worstCaseNano } from "./estimate.ts";
+import {
+  classifyFailedAttempt,
+  type FailedAttempt,
+  failedAttemptsNote,
+  overReservationNote,
+  unansweredCost,
+} from "./billing.ts";
 
 /** The API answered with something the SDK could not read (a body that is not JSON, say). */
 export class BadResponseError extends Error {
@@ -93,13 +102,17 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
   const clock = deps.monotonic ?? (() => performance.now());
   const started = clock();
   let attempts = 0;
-  // Attempts cut off with no answer (the SDK's timeout, or the caller's abort): see unansweredCost.
+  // Attempts that ended in an error instead of a response, each with why it is booked as it is.
+  const failed: FailedAttempt[] = [];
+  // Those of them that may have been billed (all but the ones that never reached the API).
   let unanswered = 0;
   // Whether the latest attempt came back 2xx: billed, even if its body then cannot be read.
   let answered = false;
   const countAttempts: Middleware = async (request, next) => {
-    // The reservation covers one billed attempt. An unanswered one may have been billed too, so a
-    // retry after it first holds one more worst case under the caps, or is refused (CostCapError).
+    // The reservation covers one billed attempt. An unanswered one may have been billed too (a
+    // timeout, a reset after the request was written), so a retry after it first holds one more
+    // worst case under the caps, or is refused (CostCapError). One that never reached the API
+    // (refused, DNS, TLS) needs nothing more.
     const short = reservation.worstCaseNano * (unanswered + 1) - reservation.reservedNano;
     if (short > 0) deps.ledger.extend(reservation, short);
     attempts++;
@@ -109,7 +122,9 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
       answered = response.ok;
       return response;
     } catch (error) {
-      if (error instanceof Error && error.name === "AbortError") unanswered++;
+      const attempt = classifyFailedAttempt(error);
+      failed.push(attempt);
+      if (attempt.mayBeBilled) unanswered++;
       throw error;
     }
   };
@@ -126,13 +141,16 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     requestId = response.request_id ?? null;
   } catch (error) {
     // A 2xx whose body could not be read was billed all the same: booked at its worst case, like
-    // each attempt that got no answer. Never more than the reservation holds by now.
+    // each attempt that may have been billed with no answer. Never more than the reservation holds.
     const cost = unansweredCost(unanswered + (answered ? 1 : 0), reservation.worstCaseNano);
-    const described = redact(describeError(error), deps.client.apiKey) +
-      (unanswered
-        ? `; no answer came back, so it is booked at its worst case for ${unanswered} attempt(s)`
-        : "") +
-      (answered ? "; the API answered 2xx but the body could not be read: booked at its worst case" : "");
+    const described = redact(
+      [
+        describeError(error),
+        failedAttemptsNote(failed),
+        answered ? "the API answered 2xx but the body could not be read: booked at its worst case" : "",
+      ].filter(Boolean).join("; "),
+      deps.client.apiKey,
+    );
     deps.ledger.settle(reservation, {
       status: "api_error",
       costNano: cost,
@@ -159,8 +177,16 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
   const unreported = unreportedCounts(message.usage);
   const hasUsage = unreported.length === 0;
   const usage = normalizeUsage(message.usage ?? {}, call.cacheTtl);
-  const cost = (hasUsage ? costNano(usage, priced) : reservation.worstCaseNano) +
-    unansweredCost(unanswered, reservation.worstCaseNano);
+  const answerCost = hasUsage ? costNano(usage, priced) : reservation.worstCaseNano;
+  const cost = answerCost + unansweredCost(unanswered, reservation.worstCaseNano);
+  // Booked as reported even above the worst case (never less than billed), and said so: such a row
+  // can pass a cap, which `pressroom doctor` counts (ledger/anomalies.ts).
+  const over = overReservationNote(
+    answerCost,
+    reservation.worstCaseNano,
+    usage.outputTokens,
+    params.max_tokens,
+  );
   const toolUses = message.content?.filter((b) => b.type === "tool_use").length ?? 0;
   let tally: ToolTally = { made: toolUses, succeeded: 0 };
   let judgeError: unknown;
@@ -185,7 +211,8 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
         : `${
           message.usage ? `response's usage had no ${unreported.join(" or ")}` : "response had no usage"
         }: booked at the reserved worst case`,
-      unanswered ? `${unanswered} earlier attempt(s) got no answer: each booked at its worst case` : "",
+      over ?? "",
+      failedAttemptsNote(failed),
     ].filter(Boolean).join("; ") || undefined,
   }, call.persist && (() => call.persist!(reservation.id)));
   call.record?.({
@@ -204,17 +231,6 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     }
     : undefined;
   return { message, callId: reservation.id, costNano: cost, requestId, usage, prompt };
-}
-
-/**
- * What attempts that may have been billed with no readable answer cost: each at the worst case,
- * never zero. That is an attempt that timed out or was aborted (the API may have done the work
- * without its answer reaching us, whether or not a retry then succeeded), and a 2xx whose body could
- * not be read. An HTTP error status was answered and billed nothing; a connection that failed
- * (refused, reset) is taken to have cost nothing.
- */
-export function unansweredCost(attempts: number, worstCaseNano: number): number {
-  return worstCaseNano * attempts;
 }
 
 /** The counts that every billed response carries and that are missing (or not counts) in this one. */

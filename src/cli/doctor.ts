@@ -1,7 +1,8 @@
 /**
  * `pressroom doctor`: is this install ready to run? Config, prices and
- * retirement dates of the configured models, the data folder, the ledger, and
- * whether an API key is present (never what it is).
+ * retirement dates of the configured models, the data folder, the ledger (and
+ * calls booked above their reservation), and whether an API key is present
+ * (never what it is).
  * @module
  */
 import { AGENT_IDS } from "../config/schema.ts";
@@ -9,6 +10,7 @@ import { PressroomError } from "../errors.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io, openLedger } from "./context.ts";
 import { dayKey } from "../ledger/period.ts";
+import { type OverReservation, overReservation } from "../ledger/anomalies.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { loadPrompts, PROMPT_FILES } from "../pipeline/prompts.ts";
 import { TOOL_DEFINITIONS } from "../pipeline/tools.ts";
@@ -68,6 +70,8 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
         "ok",
         `ledger: ${loaded.dataDir}/pressroom.db (schema ${version}, ${rows} calls, ${ledger.openReservations()} in flight)`,
       );
+      const over = overReservation(ledger.db);
+      if (over.latest) say("warn", overReservationLine(over));
     } finally {
       ledger.close();
     }
@@ -135,6 +139,13 @@ async function checkPrompts(loaded: LoadedConfig, say: (level: Level, text: stri
   if (!short) {
     say("ok", `prompts: ${PROMPT_FILES.length} blocks; every stable prefix is long enough to cache`);
   }
+}
+
+/** Rows above their reservation: the API never reports such usage, so something in between did. */
+function overReservationLine({ count, latest }: OverReservation): string {
+  return `ledger: ${count} call(s) booked above their reservation, which can pass a cap: the response ` +
+    `reported more usage than its request allows (a proxy in between?); latest ${latest!.id} by ` +
+    `${latest!.agentId} on ${latest!.model}`;
 }
 
 function daysBetween(from: string, to: string): number {

@@ -135,5 +135,11 @@ function printBackend(io: Io, r: BackendReport, since: string, timezone: string)
     const caps = Object.entries(d.byCap).map(([k, v]) => `${k} ${usd(v)}`).join(", ");
     io.out(`  ${d.day}: ${caps}; ${d.refusals} refusals${d.hitCap ? " (hit a cap)" : ""}`);
   }
+  if (r.overReservedCalls) {
+    io.out(
+      `  ${r.overReservedCalls} call(s) booked above their reservation, which can pass a cap: usage the API ` +
+        "cannot send (a proxy in between?); `pressroom doctor` names the latest",
+    );
+  }
   io.out("");
 }

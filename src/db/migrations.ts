@@ -217,6 +217,10 @@ export const MIGRATIONS: readonly string[] = [
     until INTEGER NOT NULL,
     ts INTEGER NOT NULL
   );
+  -- Rows booked above their reservation (a response reporting usage its request does not allow), which
+  -- doctor and report count without reading the whole log.
+  CREATE INDEX ai_call_log_over_reservation ON ai_call_log (ts) WHERE cost_nano_usd > reserved_nano_usd;
+
   -- Pauses and waits made before holds knew nothing of the call they refused: they go back to
   -- ready, and a cap that still refuses says so again at the first call.
   DROP TABLE agent_pause;

@@ -9,6 +9,7 @@ import type { CapsConfig } from "../config/schema.ts";
 import { allCapRules, globMatches } from "../ledger/caps.ts";
 import { nanoToUsd } from "../ledger/money.ts";
 import { dayKey } from "../ledger/period.ts";
+import { overReservation } from "../ledger/anomalies.ts";
 import { distribution, ratio, wilson } from "./maths.ts";
 
 export type Backend = "anthropic" | "sim";
@@ -48,6 +49,8 @@ export interface BackendReport {
     coldWritesAfterSwap: { agent: string; from: string; to: string; at: string; writeTokens: number }[];
   };
   caps: { day: string; spendUsd: number; byCap: Record<string, number>; refusals: number; hitCap: boolean }[];
+  /** Calls booked above their reservation: usage the API cannot send (a proxy in between?). */
+  overReservedCalls: number;
 }
 
 export interface ReportOptions {
@@ -236,5 +239,6 @@ function forBackend(db: Db, backend: Backend, options: ReportOptions): BackendRe
       refusals: refusalsByDay.get(d) ?? 0,
       hitCap: (refusalsByDay.get(d) ?? 0) > 0,
     })),
+    overReservedCalls: overReservation(db, { since: options.since, backend }).count,
   };
 }

@@ -32,7 +32,11 @@ async function setup(workflows: number, edit: (config: any) => void): Promise<Se
     await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify(config, null, 2));
   };
   assertEquals((await pressroom(["init"])).code, 0);
-  await editConfig(edit);
+  await editConfig((config) => {
+    // The simulated model's random mistakes now and then take a stage past the default 16 turns.
+    for (const agent of Object.values(config.agents) as any[]) agent.maxTurns = 30;
+    edit(config);
+  });
   for (let i = 1; i <= workflows; i++) {
     const submitted = await pressroom(["submit", `Topic ${i}: keeping bees on a city roof`]);
     assertEquals(submitted.code, 0, submitted.err);
@@ -49,6 +53,13 @@ const allOpus = (config: any) => {
 
 /** The JSON lines `run` prints when stdout is not a terminal. */
 const events = (out: string) => out.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+
+/**
+ * Through the whole pipeline: published, or flagged by the simulated editor (which flags a few per
+ * cent of drafts at random, and the order calls run in varies), never waiting or stuck.
+ */
+const DONE = ["published", "flagged"];
+const done = (workflows: any[]) => workflows.filter((w) => DONE.includes(w.status)).length;
 
 async function statusJson(s: Setup) {
   const status = await s.pressroom(["status", "--json"]);
@@ -88,7 +99,7 @@ async function stoppedBy(s: Setup, cap: string, limitUsd: number) {
   return { first: log, statusBefore: status };
 }
 
-Deno.test("a raised dailyUsd lifts the pause at the next run --once: all 12 published, the cap never passed", async () => {
+Deno.test("a raised dailyUsd lifts the pause at the next run --once: all 12 done, the cap never passed", async () => {
   const s = await setup(12, (config) => {
     allOpus(config);
     config.caps.dailyUsd = 0.3;
@@ -106,9 +117,16 @@ Deno.test("a raised dailyUsd lifts the pause at the next run --once: all 12 publ
     assertEquals(second.code, 0, second.err);
     const log = events(second.out);
     assertEquals(log.filter((e) => e.event === "paused"), []);
-    assertEquals(log.at(-1).message, "left: nothing to do; 12 published in all");
     const after = await statusJson(s);
-    assertEquals(after.workflows.map((w: any) => w.status), Array(12).fill("published"));
+    assertEquals(done(after.workflows), 12, JSON.stringify(after.workflows.map((w: any) => w.status)));
+    const flagged = after.workflows.length -
+      after.workflows.filter((w: any) => w.status === "published").length;
+    assertEquals(
+      log.at(-1).message,
+      `left: ${flagged ? `${flagged} flagged for review (see review/)` : "nothing to do"}; ${
+        12 - flagged
+      } published in all`,
+    );
     const caps = await capsJson(s);
     assert(caps.caps[0].spentUsd <= 1000 && caps.caps[0].reservedUsd === 0);
     assertEquals(caps.paused, []);
@@ -137,18 +155,18 @@ Deno.test("a raised per-model cap lifts the pause when the service restarts; new
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    let published = 0;
+    let finished = 0;
     const deadline = Date.now() + 60_000;
-    while (published < 13 && Date.now() < deadline) {
+    while (finished < 13 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 300));
       const status = await statusJson(s);
-      published = status.workflows.filter((w: any) => w.status === "published").length;
+      finished = done(status.workflows);
       assertEquals(status.paused, [], "status shows no pause once the cap was raised");
     }
     daemon.kill("SIGTERM");
     const { code, stdout } = await daemon.output();
     assertEquals(code, 0);
-    assertEquals(published, 13, "all 12, and the new submission, published");
+    assertEquals(finished, 13, "all 12, and the new submission, went through");
     const log = events(new TextDecoder().decode(stdout));
     const resumed = log.filter((e) => e.event === "resumed");
     assert(resumed.length > 0 && resumed.every((e) => e.why.startsWith(`cap ${cap} no longer refuses`)));
@@ -189,7 +207,7 @@ Deno.test("a workflow stuck on perWorkflowUsd goes on after the cap is raised an
     const second = await s.pressroom(["run", "--once"]);
     assertEquals(second.code, 0, second.err);
     const after = (await statusJson(s)).workflows[0];
-    assertEquals(after.status, "published", after.reason ?? "");
+    assert(DONE.includes(after.status), `${after.status}: ${after.reason}`);
     assert(after.costUsd <= 5);
   } finally {
     await s.close();

@@ -3,8 +3,10 @@
  * with the real SDK over real HTTP: 429 with retry-after, 529, 500, a
  * connection closed with no response, a timeout (short client timeout), a
  * malformed JSON body, a 200 without usage, and usage missing some fields.
- * The run survives, the ledger records each fault, no reservation stays open,
- * and every workflow waits and then goes on to the end: none is lost or stuck.
+ * The run survives, the ledger records each fault and books it by what it may
+ * have cost (an error status nothing, a reset or a timeout the worst case per
+ * attempt), no reservation stays open, and every workflow waits and then goes
+ * on to the end: none is lost or stuck.
  * @module
  */
 // deno-lint-ignore-file no-explicit-any
@@ -36,6 +38,11 @@ interface Case {
   retried?: boolean;
 }
 
+/** The row's note for `n` attempts that may have been billed, for one reason. */
+const billedNote = (n: number, reason: string) =>
+  `${n} attempt\\(s\\) may have been billed with no answer \\(${n} ${reason}\\): each booked at its worst case`;
+const LOST = "connection lost after the request may have been sent";
+
 const CASES: Case[] = [
   {
     label: "429 with retry-after",
@@ -48,13 +55,17 @@ const CASES: Case[] = [
   {
     label: "connection reset",
     fault: "connection_reset",
-    error: /^APIConnectionError: Connection error\. \(.*connection closed before message completed\)$/,
+    error: new RegExp(
+      `^APIConnectionError: Connection error\\. \\(.*connection closed before message completed\\); ${
+        billedNote(3, LOST)
+      }$`,
+    ),
     retried: true,
   },
   {
     label: "timeout",
     fault: "timeout",
-    error: /^APIConnectionTimeoutError: .*booked at its worst case for 3 attempt\(s\)$/,
+    error: new RegExp(`^APIConnectionTimeoutError: .*; ${billedNote(3, "timed out or aborted")}$`),
     retried: true,
   },
   { label: "malformed JSON", fault: "malformed_body", error: /^SyntaxError: / },
@@ -98,7 +109,8 @@ Deno.test("the scheduler rides out every API fault over real HTTP: recorded, wai
     caps: { dailyUsd: 200, perModelDailyUsd: { "claude-opus-*": 200 }, perWorkflowUsd: 5 },
     // Room for the simulated model's own mistakes; every workflow at once, so the waits overlap.
     agents: Object.fromEntries(AGENT_IDS.map((a) => [a, { maxTurns: 30, pool: CASES.length }])),
-    run: { maxConcurrent: 64 },
+    // The test moves the clock itself: --once must not sleep through a workflow's wait in real time.
+    run: { maxConcurrent: 64, onceWaitSeconds: 0 },
   });
   const ledger = Ledger.open({ dataDir: dir, caps: config.caps, now: () => now });
   const deps: PipelineDeps = {
@@ -173,11 +185,14 @@ Deno.test("the scheduler rides out every API fault over real HTTP: recorded, wai
         assertEquals(row.agent_id, "planner", c.label);
         assertMatch(row.error, c.error, c.label);
         assertEquals(row.attempts, c.retried ? 3 : 1, `${c.label}: attempts`);
-        // An error status was answered and billed nothing, and so was a dropped connection; a request
-        // that never answered may have been billed: the worst case per attempt, never zero, each retry
-        // reserving it first, so the row books what it held. (An unreadable 200: call_claude_test.)
-        if (c.fault === "timeout") assertEquals(row.cost, row.reserved, `${c.label}: cost`);
-        else if (c.fault !== "malformed_body") assertEquals(row.cost, 0, `${c.label}: cost`);
+        // An error status was answered and billed nothing. A request that never answered, or whose
+        // connection was lost after it was sent, may have been billed: the worst case per attempt, never
+        // zero, each retry reserving it first, so the row books what it held. (An unreadable 200, and
+        // failures that prove nothing reached the API: call_claude_test.)
+        if (c.fault === "timeout" || c.fault === "connection_reset") {
+          assertEquals(row.cost, row.reserved, `${c.label}: cost`);
+          assert(row.cost > 0 && row.reserved % 3 === 0, `${c.label}: three worst cases`);
+        } else if (c.fault !== "malformed_body") assertEquals(row.cost, 0, `${c.label}: cost`);
       } else {
         assertEquals(failed, [], c.label);
       }
@@ -189,9 +204,18 @@ Deno.test("the scheduler rides out every API fault over real HTTP: recorded, wai
           normalizeUsage(reported.get(through.request_id), "5m"),
           prices.require("claude-opus-4-7"),
         );
-        // After a timeout, the attempt that got no answer is booked too: the worst case the retry reserved.
-        const unanswered = c.fault === "timeout"
-          ? [through.reserved / 2, "1 earlier attempt(s) got no answer: each booked at its worst case"]
+        // After a timeout or a reset, the attempt that got no answer is booked too: the worst case the
+        // retry reserved.
+        const reason = c.fault === "timeout"
+          ? "timed out or aborted"
+          : c.fault === "connection_reset"
+          ? LOST
+          : "";
+        const unanswered = reason
+          ? [
+            through.reserved / 2,
+            `1 attempt(s) may have been billed with no answer (1 ${reason}): each booked at its worst case`,
+          ]
           : [0, null];
         assertEquals(
           [through.cost, through.error],
@@ -298,6 +322,8 @@ Deno.test("run --once survives a reset and a 529 storm: exit 0, the workflow wai
     const cwd = await tempDir();
     const data = `${cwd}/pressroom-data`;
     await Deno.mkdir(`${data}/inbox`, { recursive: true });
+    // Each run ends once nothing is ready: this test is about a planner left waiting, not waited for.
+    await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ run: { onceWaitSeconds: 0 } }));
     await Deno.writeTextFile(`${data}/inbox/idea.txt`, "Growing tomatoes on a balcony\nSmall spaces.");
     const env = { ANTHROPIC_API_KEY: "sk-ant-test-api-faults-0123456789", ANTHROPIC_BASE_URL: server.url };
     const first = await runPressroom(cwd, ["run", "--once"], env);
@@ -309,11 +335,24 @@ Deno.test("run --once survives a reset and a 529 storm: exit 0, the workflow wai
 
     const { DatabaseSync } = await import("node:sqlite");
     const db = new DatabaseSync(`${data}/pressroom.db`, { readOnly: true });
-    const rows = db.prepare("SELECT agent_id, status, attempts, error FROM ai_call_log ORDER BY ts, id")
-      .all() as any[];
+    const rows = db.prepare(
+      `SELECT agent_id, status, attempts, error, cost_nano_usd AS cost, reserved_nano_usd AS reserved
+       FROM ai_call_log ORDER BY ts, id`,
+    ).all() as any[];
     db.close();
     const intake = rows.filter((r) => r.agent_id === "intake").map((r) => [r.status, r.attempts]);
     assertEquals(intake[0], ["ok", 2], "the reset was retried under one reservation and one row");
+    // The reset attempt may have been billed: booked at the worst case the retry held for it.
+    const reset = rows.find((r) => r.agent_id === "intake");
+    assertEquals(
+      reset.error,
+      "1 attempt(s) may have been billed with no answer " +
+        "(1 connection lost after the request may have been sent): each booked at its worst case",
+    );
+    assert(
+      reset.cost > reset.reserved / 2 && reset.cost < reset.reserved,
+      `${reset.cost} of ${reset.reserved}`,
+    );
     assert(intake.slice(1).every(([status, n]) => status === "ok" && n === 1), JSON.stringify(intake));
     const planner = rows.filter((r) => r.agent_id === "planner");
     assertEquals(planner.map((r) => [r.status, r.attempts]), [["api_error", 3]]);

@@ -110,3 +110,31 @@ Deno.test("report counts cap days in the caps' time zone, and real refusals apar
     /^caps per day \(UTC\): the simulated model's spend, never counted toward the caps$/m,
   );
 });
+
+Deno.test("report counts the calls booked above their reservation, on their own backend", async () => {
+  const cwd = await tempDir();
+  const ledger = openLedger(`${cwd}/pressroom-data`, caps());
+  try {
+    const r = ledger.reserve({
+      agentId: "writer",
+      workflowId: "W",
+      model: "claude-opus-4-7",
+      backend: "anthropic",
+      worstCaseNano: 50_000_000,
+    });
+    // What a proxy that reports more output than max_tokens makes the ledger book: the truth, above the reservation.
+    ledger.settle(r, { status: "ok", costNano: 125_500_000 });
+  } finally {
+    ledger.close();
+  }
+  const { code, out, err } = await runPressroom(cwd, ["report", "--json"]);
+  assertEquals(code, 0, err);
+  assertEquals(JSON.parse(out).backends.map((b: any) => [b.backend, b.overReservedCalls]), [[
+    "anthropic",
+    1,
+  ]]);
+  assertMatch(
+    (await runPressroom(cwd, ["report"])).out,
+    /^ {2}1 call\(s\) booked above their reservation, which can pass a cap: usage the API cannot send/m,
+  );
+});

@@ -5,6 +5,7 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { assert, assertEquals, assertRejects } from "../assert.ts";
+import { classifyFailedAttempt } from "../../src/claude/billing.ts";
 import { buildRequest } from "../../src/claude/request.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import type { FaultPlan } from "../../src/sim/faults.ts";
@@ -89,7 +90,13 @@ Deno.test("faults: a connection reset rejects fetch with a TypeError, which the 
     headers: { "x-api-key": "sim", "anthropic-version": "2023-06-01", ...headers },
     body: JSON.stringify(cacheable),
   });
-  await assertRejects(() => raw, TypeError, "connection closed before message completed");
+  const dropped = await assertRejects(() => raw, TypeError, "connection closed before message completed");
+  // The simulator drops it unbilled, but no client can tell a reset before the work from one after:
+  // callClaude books it at its worst case, as it does a real reset.
+  assertEquals(classifyFailedAttempt(dropped), {
+    mayBeBilled: true,
+    reason: "connection lost after the request may have been sent",
+  });
   const error = await assertRejects(
     () => c.messages.create(cacheable, { headers }),
     Anthropic.APIConnectionError,
