@@ -5,9 +5,9 @@
  * config file reloads the config for new work. SIGTERM or SIGINT stops
  * claiming, lets calls in flight finish for up to `run.graceSeconds`, records
  * everything and exits 0; a second signal exits at once, and the next start
- * recovers what was in flight. `--once` drains ready work (waiting up to two
- * minutes for retries and calls in flight that end soon) and exits 0, also when
- * a cap stopped it; its last line says what is left and why.
+ * recovers what was in flight. `--once` drains ready work (waiting, up to
+ * `run.onceWaitSeconds` in all, for retries and calls in flight that end soon)
+ * and exits 0, also when a cap stopped it; its last line says what is left and why.
  * @module
  */
 import { join } from "node:path";
