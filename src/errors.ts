@@ -50,6 +50,8 @@ export interface CapBreach {
   requestNano: number;
   /** Epoch ms when the cap's period ends, or null for caps that never reset (per workflow). */
   resetsAt: number | null;
+  /** The call's `max_tokens` and output price, when the caller gave them: what a lower maxTokens saves. */
+  output?: { maxTokens: number; nanoPerToken: number };
 }
 
 /**

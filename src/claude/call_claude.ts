@@ -98,6 +98,7 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     turn: call.turn,
     backend: deps.backend,
     worstCaseNano: worstCaseNano(params, priced, call.knownPrefix),
+    output: { maxTokens: params.max_tokens, nanoPerToken: priced.rates.output },
   });
   const clock = deps.monotonic ?? (() => performance.now());
   const started = clock();

@@ -1,37 +1,70 @@
 /**
- * What `status` and `caps` both show of the caps, so that they say the same thing as `run`: the
- * ledger opened with every cap hold judged again against the caps in force, the agents a cap
- * paused, and the note that caps count real API spend only.
+ * What `status` and `caps` both show of the caps, so that they say what `run` does: every cap hold
+ * judged against the caps in force (the config they were given), without writing anything (`run`
+ * applies the verdicts at its next pass); the agents a cap paused on a model; and the note that
+ * caps count real API spend only.
  * @module
  */
 import type { LoadedConfig } from "../config/load.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { formatUsd } from "../ledger/money.ts";
-import { reconcileCapHolds } from "../pipeline/cap_holds.ts";
-import { type Pause, WorkflowStore } from "../pipeline/store.ts";
+import { holdReason, holdsAfter, type HoldVerdict, judgeCapHolds, pausesOf } from "../pipeline/cap_holds.ts";
+import { type Pause, type Workflow, WorkflowStore } from "../pipeline/store.ts";
 import { type Io, openLedger } from "./context.ts";
 
-/** The ledger and workflows, with cap holds judged against `loaded`'s caps (real API spend). */
-export function openWithCapsInForce(loaded: LoadedConfig, io: Io): { ledger: Ledger; store: WorkflowStore } {
+export interface CapView {
+  ledger: Ledger;
+  store: WorkflowStore;
+  /** The verdict on each held workflow, by id. */
+  verdicts: Map<string, HoldVerdict>;
+  /** The agents paused on a model once the verdicts apply. */
+  pauses: Pause[];
+  close(): void;
+}
+
+/** The ledger and workflows, with every hold on the real API judged against `loaded`'s caps. */
+export function openCapView(loaded: LoadedConfig, io: Io): CapView {
   const ledger = openLedger(loaded, io);
   try {
     const store = new WorkflowStore(ledger.db, io.now);
-    reconcileCapHolds({ ledger, store }, "anthropic", io.now());
-    return { ledger, store };
+    const judged = judgeCapHolds(
+      { ledger, store, maxTokensOf: (agent) => loaded.config.agents[agent].maxTokens },
+      "anthropic",
+      io.now(),
+    );
+    return {
+      ledger,
+      store,
+      verdicts: new Map(judged.map((j) => [j.hold.workflowId, j.verdict])),
+      pauses: pausesOf(holdsAfter(judged)),
+      close: () => ledger.close(),
+    };
   } catch (error) {
     ledger.close();
     throw error;
   }
 }
 
+/** A workflow's status, reason and wait as `run` will see them once the verdict on its hold applies. */
+export function asJudged(
+  w: Pick<Workflow, "status" | "reason" | "waitUntil">,
+  verdict: HoldVerdict | undefined,
+): Pick<Workflow, "status" | "reason" | "waitUntil"> {
+  if (w.status !== "waiting" || !verdict || verdict.kind === "keep") return w;
+  if (verdict.kind === "move") {
+    return { status: "waiting", reason: holdReason(verdict.hold), waitUntil: verdict.hold.until };
+  }
+  return { status: "ready", reason: `${verdict.why}: the next run takes it`, waitUntil: null };
+}
+
 export function pauseText(p: Pause): string {
-  return `paused: the ${p.agent} takes no work until ${
+  return `paused: the ${p.agent} takes no work on ${p.model} until ${
     new Date(p.until).toISOString()
   }: cap ${p.cap} refused it`;
 }
 
-export function pauseJson(p: Pause): { agent: string; cap: string; until: string } {
-  return { agent: p.agent, cap: p.cap, until: new Date(p.until).toISOString() };
+export function pauseJson(p: Pause): { agent: string; model: string; cap: string; until: string } {
+  return { agent: p.agent, model: p.model, cap: p.cap, until: new Date(p.until).toISOString() };
 }
 
 /** Says what the caps count; simulated spend today, if any, is named and left out. */

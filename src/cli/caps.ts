@@ -10,22 +10,21 @@ import type { Pause } from "../pipeline/store.ts";
 import type { Parsed } from "./args.ts";
 import { table } from "./table.ts";
 import { configFrom, type Io } from "./context.ts";
-import { countedNote, openWithCapsInForce, pauseJson, pauseText } from "./cap_view.ts";
+import { countedNote, openCapView, pauseJson, pauseText } from "./cap_view.ts";
 
 export const capsOptions = { json: { type: "boolean" } } as const;
 
 export async function capsCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
-  const { ledger, store } = openWithCapsInForce(loaded, io);
+  const view = openCapView(loaded, io);
   let caps: CapStatus[];
-  let paused: Pause[];
   let simulatedNano: number;
+  const paused: Pause[] = view.pauses;
   try {
-    caps = ledger.capStatus();
-    paused = store.pauses("anthropic");
-    simulatedNano = ledger.simulatedSpentTodayNano();
+    caps = view.ledger.capStatus();
+    simulatedNano = view.ledger.simulatedSpentTodayNano();
   } finally {
-    ledger.close();
+    view.close();
   }
   const perWorkflow = loaded.config.caps.perWorkflowUsd;
   if (parsed.values.json) {

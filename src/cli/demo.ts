@@ -86,7 +86,9 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
       onEvent: (event) => log.stage(event),
     });
     for (const p of result.paused) {
-      io.out(`cap ${p.cap} stopped the ${p.agent}; it resets at ${new Date(p.until).toISOString()}`);
+      io.out(
+        `cap ${p.cap} stopped the ${p.agent} on ${p.model}; it resets at ${new Date(p.until).toISOString()}`,
+      );
     }
     const left = leftSummary({
       counts: deps.store.countByStatus(),

@@ -23,6 +23,8 @@ export interface LeftSummary {
     flagged: number;
     /** Waiting workflows by the cap that holds them. */
     caps: { cap: string; until: string; workflows: number }[];
+    /** Waiting for calls in flight (of another process) to settle under a cap. */
+    inFlight: number;
     /** Waiting workflows that retry after an API error (or another short wait), and the first retry. */
     retries: { workflows: number; first: string | null };
   };
@@ -36,10 +38,15 @@ export function leftSummary(input: LeftInput): LeftSummary {
   const held = new Map(input.holds.map((h) => [h.workflowId, h]));
   const byCap = new Map<string, { cap: string; until: number; workflows: number }>();
   let retries = 0;
+  let inFlight = 0;
   let firstRetry: number | null = null;
   for (const w of input.waiting) {
     const hold = held.get(w.id);
-    if (hold && !hold.inFlight) {
+    if (hold?.inFlight) {
+      inFlight++;
+      continue;
+    }
+    if (hold) {
       const key = `${hold.cap}\u0000${hold.until}`;
       const entry = byCap.get(key) ?? { cap: hold.cap, until: hold.until, workflows: 0 };
       entry.workflows++;
@@ -52,12 +59,13 @@ export function leftSummary(input: LeftInput): LeftSummary {
   const caps = [...byCap.values()];
   const parts: string[] = [
     ...caps.map((c) => `${c.workflows} waiting for cap ${c.cap} until ${iso(c.until)}`),
+    ...(inFlight ? [`${inFlight} waiting for calls in flight to settle`] : []),
     ...(retries
       ? [`${retries} waiting to retry${firstRetry === null ? "" : ` from ${iso(firstRetry)}`}`]
       : []),
   ];
   if (counts.ready) {
-    const paused = input.pauses.map((p) => p.agent).join(", ");
+    const paused = input.pauses.map((p) => `${p.agent} on ${p.model}`).join(", ");
     parts.push(`${counts.ready} ready${paused ? ` (paused: ${paused})` : ""}`);
   }
   if (counts.stuck) parts.push(`${counts.stuck} stuck (see review/)`);
@@ -74,6 +82,7 @@ export function leftSummary(input: LeftInput): LeftSummary {
       stuck: counts.stuck,
       flagged: counts.flagged,
       caps: caps.map((c) => ({ cap: c.cap, until: iso(c.until), workflows: c.workflows })),
+      inFlight,
       retries: { workflows: retries, first: firstRetry === null ? null : iso(firstRetry) },
     },
   };

@@ -8,7 +8,10 @@
 import { join } from "node:path";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { UsageError, UserInputError } from "../errors.ts";
-import { formatUsd, usdToNano } from "../ledger/money.ts";
+import { formatUsd } from "../ledger/money.ts";
+import type { Ledger } from "../ledger/ledger.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import { capWait, withMaxTokens } from "../pipeline/cap_holds.ts";
 import { publish } from "../pipeline/loop.ts";
 import { BRIEF_FIELDS, type ContentState, type Metadata } from "../pipeline/state.ts";
 import { BRIEF_RULES, schemaOf } from "../pipeline/tools.ts";
@@ -82,17 +85,7 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
     const store = new WorkflowStore(ledger.db, io.now);
     const workflow = store.get(id);
     expect(workflow, ["stuck", "flagged"], "retry");
-    // Sent back over its cap, it would be stopped again at its first call.
-    const spent = ledger.workflowSpentNano(id, "anthropic");
-    const limit = usdToNano(loaded.config.caps.perWorkflowUsd);
-    if (spent >= limit) {
-      throw new UserInputError(
-        `retry: workflow ${id} has spent ${formatUsd(spent)} of its perWorkflowUsd cap ${
-          formatUsd(limit)
-        }; ` +
-          `raise caps.perWorkflowUsd in ${loaded.file ?? "pressroom.json"} first`,
-      );
-    }
+    refuseIfCapStillStops(ledger, loaded, id, io.now());
     const stage = (stageArg ?? (workflow.status === "flagged" ? "writer" : workflow.stage)) as AgentId;
     const state = workflow.state;
     state.brief = await readEditedBrief(join(loaded.dataDir, "workflows", id, "brief.json"), state.brief);
@@ -108,6 +101,29 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
   } finally {
     ledger.close();
   }
+}
+
+/**
+ * A workflow a cap stopped for good (a cap that never resets, or a call over a cap on its own) would be
+ * stopped again at its first call: the call that stopped it is judged against the caps and the agent's
+ * maxTokens in force, and a retry that cannot get further is refused, with what to change.
+ */
+function refuseIfCapStillStops(ledger: Ledger, loaded: LoadedConfig, id: string, now: number): void {
+  const refused = ledger.lastRefusal(id);
+  if (!refused || refused.backend !== "anthropic") return;
+  const agent = refused.agentId as AgentId;
+  const nano = withMaxTokens(refused.requestNano, refused.output, loaded.config.agents[agent].maxTokens);
+  const breach = ledger.wouldRefuse({ model: refused.model, workflowId: id, backend: refused.backend }, nano);
+  if (!breach || capWait(breach, now).kind !== "stuck") return;
+  throw new UserInputError(
+    `retry: cap ${breach.cap} would stop workflow ${id} again: its ${agent} call of up to ` +
+      `${formatUsd(nano)}, with ${formatUsd(breach.spentNano)} spent, is over ${
+        formatUsd(breach.limitNano)
+      }; ` +
+      `raise caps.${breach.cap} (or lower agents.${agent}.maxTokens) in ${
+        loaded.file ?? "pressroom.json"
+      } first`,
+  );
 }
 
 /** Section texts a person edited in draft.md replace the stored ones; each must pass update_section's rules. */

@@ -156,7 +156,10 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
     });
     for (const p of summary.paused) {
       const until = new Date(p.until).toISOString();
-      log.note("paused", `cap ${p.cap} stopped the ${p.agent}; it resets at ${until}`, { ...p, until });
+      log.note("paused", `cap ${p.cap} stopped the ${p.agent} on ${p.model}; it resets at ${until}`, {
+        ...p,
+        until,
+      });
     }
     if (parsed.values.once) {
       const left = leftSummary({

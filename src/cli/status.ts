@@ -10,8 +10,7 @@ import { table } from "./table.ts";
 import { firedThisPeriod } from "../ledger/alerts.ts";
 import { alertJson, alertText } from "./alert_delivery.ts";
 import { configFrom, type Io } from "./context.ts";
-import type { Ledger } from "../ledger/ledger.ts";
-import { countedNote, openWithCapsInForce, pauseJson, pauseText } from "./cap_view.ts";
+import { asJudged, type CapView, countedNote, openCapView, pauseJson, pauseText } from "./cap_view.ts";
 
 export const statusOptions = { json: { type: "boolean" } } as const;
 
@@ -30,17 +29,20 @@ interface Line {
   models: Record<string, string>;
 }
 
-function line(ledger: Ledger, w: Workflow): Line {
+/** A workflow as `run` will see it: a cap hold the caps in force lift or move is shown so. */
+function line(view: CapView, w: Workflow): Line {
+  const spend = view.ledger.workflowSpend(w.id);
+  const { status, reason, waitUntil } = asJudged(w, view.verdicts.get(w.id));
   return {
     id: w.id,
     topic: w.topic,
     stage: w.stage,
-    status: w.status,
-    turns: ledger.callCount(w.id),
-    costUsd: nanoToUsd(ledger.workflowSpentNano(w.id)),
-    simulated: ledger.workflowSpentNano(w.id, "sim") > 0,
-    reason: w.reason,
-    waitUntil: w.waitUntil === null ? null : new Date(w.waitUntil).toISOString(),
+    status,
+    turns: view.ledger.callCount(w.id),
+    costUsd: nanoToUsd(spend.totalNano),
+    simulated: spend.simulatedNano > 0,
+    reason,
+    waitUntil: waitUntil === null ? null : new Date(waitUntil).toISOString(),
     publishedPath: w.publishedPath,
     models: w.models,
   };
@@ -48,14 +50,13 @@ function line(ledger: Ledger, w: Workflow): Line {
 
 export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
-  const { ledger, store } = openWithCapsInForce(loaded, io);
+  const view = openCapView(loaded, io);
+  const { ledger, store } = view;
   try {
     const id = parsed.positionals[0];
     if (id !== undefined) {
-      const detail = line(ledger, store.get(id));
-      const events = ledger.db.prepare(
-        "SELECT ts, stage, kind, detail FROM workflow_event WHERE workflow_instance_id = ? ORDER BY id",
-      ).all(id) as { ts: number; stage: string | null; kind: string; detail: string | null }[];
+      const detail = line(view, store.get(id));
+      const events = store.events(id);
       if (parsed.values.json) {
         io.out(
           JSON.stringify(
@@ -84,8 +85,8 @@ export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
       }
       return 0;
     }
-    const lines = store.list().map((w) => line(ledger, w));
-    const paused = store.pauses("anthropic");
+    const lines = store.list().map((w) => line(view, w));
+    const paused = view.pauses;
     const alerts = firedThisPeriod(ledger);
     if (parsed.values.json) {
       io.out(

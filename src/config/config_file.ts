@@ -34,7 +34,7 @@ export async function readConfigFile(file: string): Promise<ConfigFile> {
   try {
     raw = JSON.parse(body);
   } catch (error) {
-    throw new UserInputError(`${file}: not valid JSON: ${(error as Error).message}`);
+    throw new UserInputError(`${file}: not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const valid = validate(file, raw); // also refuses a top level that is not an object
   return {
@@ -66,6 +66,7 @@ export async function writeConfig(
     } catch (error) {
       throw new UserInputError(
         `${config.path}: prices[${JSON.stringify(model)}]: ${(error as Error).message}`,
+        { cause: error },
       );
     }
   }

@@ -198,7 +198,12 @@ export const MIGRATIONS: readonly string[] = [
 
   ALTER TABLE cap_refusal ADD COLUMN backend TEXT NOT NULL DEFAULT 'anthropic'
     CHECK (backend IN ('anthropic', 'sim'));
-  -- Refusals made before this column: a workflow with simulated calls was the demo's.
+  -- The refused call's max_tokens and the output price they were reserved at: a retry judges the call
+  -- again with the agent's maxTokens as configured then.
+  ALTER TABLE cap_refusal ADD COLUMN max_tokens INTEGER;
+  ALTER TABLE cap_refusal ADD COLUMN output_nano_per_token INTEGER;
+  CREATE INDEX cap_refusal_workflow ON cap_refusal (workflow_instance_id);
+  -- Refusals made before the backend column: a workflow with simulated calls was the demo's.
   UPDATE cap_refusal SET backend = 'sim'
     WHERE workflow_instance_id IN (SELECT workflow_instance_id FROM ai_call_log WHERE backend = 'sim');
 
@@ -210,7 +215,11 @@ export const MIGRATIONS: readonly string[] = [
     model TEXT NOT NULL,
     backend TEXT NOT NULL CHECK (backend IN ('anthropic', 'sim')),
     cap TEXT NOT NULL,
+    -- the refused call's worst case, of which max_tokens x output_nano_per_token was its output: judged
+    -- again with the agent's maxTokens as configured now
     request_nano_usd INTEGER NOT NULL,
+    max_tokens INTEGER NOT NULL,
+    output_nano_per_token INTEGER NOT NULL,
     -- 1 when only other calls' open reservations stood in the way
     in_flight INTEGER NOT NULL,
     -- when the cap's period ends, or, in flight, when to look again

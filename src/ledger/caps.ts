@@ -70,25 +70,31 @@ export function usageOf(rule: CapRule, snapshot: SpendSnapshot): { spent: number
   return { spent, reserved };
 }
 
-/** The first cap that `requestNano` more would break, or undefined when all hold. */
+/**
+ * A cap that `requestNano` more would break, or undefined when all hold. A cap that the spend alone
+ * (without other calls' open reservations) would refuse comes before one that only calls in flight
+ * fill: waiting for those to settle would not help.
+ */
 export function findBreach(
   rules: CapRule[],
   snapshot: SpendSnapshot,
   requestNano: number,
   day: Period,
 ): CapBreach | undefined {
+  let found: CapBreach | undefined;
   for (const rule of rules) {
     const { spent, reserved } = usageOf(rule, snapshot);
-    if (spent + reserved + requestNano > rule.limitNano) {
-      return {
-        cap: rule.name,
-        limitNano: rule.limitNano,
-        spentNano: spent,
-        reservedNano: reserved,
-        requestNano,
-        resetsAt: rule.scope === "day" ? day.end : null,
-      };
-    }
+    if (spent + reserved + requestNano <= rule.limitNano) continue;
+    const breach = {
+      cap: rule.name,
+      limitNano: rule.limitNano,
+      spentNano: spent,
+      reservedNano: reserved,
+      requestNano,
+      resetsAt: rule.scope === "day" ? day.end : null,
+    };
+    if (spent + requestNano > rule.limitNano) return breach;
+    found ??= breach;
   }
-  return undefined;
+  return found;
 }

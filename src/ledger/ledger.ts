@@ -27,6 +27,21 @@ export interface ReserveRequest {
   backend: Backend;
   /** The call's worst-case cost. */
   worstCaseNano: number;
+  /** Its `max_tokens` and output price: the part of the worst case a lower maxTokens changes. */
+  output?: CallOutput;
+}
+
+/** A call's `max_tokens`, and the output price they are reserved at. */
+export type CallOutput = NonNullable<CapBreach["output"]>;
+
+/** The last call a cap refused for a workflow. */
+export interface Refusal {
+  cap: string;
+  agentId: string;
+  model: string;
+  backend: Backend;
+  requestNano: number;
+  output: CallOutput | null;
 }
 
 /** An open reservation: the id becomes the ledger row's id. */
@@ -166,10 +181,12 @@ export class Ledger {
         breach.reservedNano,
         breach.limitNano,
         call.backend,
+        call.output?.maxTokens ?? null,
+        call.output?.nanoPerToken ?? null,
       );
       return breach;
     });
-    if (breach) throw new CostCapError(breach);
+    if (breach) throw new CostCapError(call.output ? { ...breach, output: call.output } : breach);
   }
 
   /**
@@ -311,10 +328,14 @@ export class Ledger {
 
   /** What a workflow has cost so far (its settled calls) on one backend, or on all, in nano-USD. */
   workflowSpentNano(workflowId: string, backend?: Backend): number {
-    const row = backend === undefined
-      ? this.#stmts.workflowSpentAll.get(workflowId)
-      : this.#stmts.workflowSpent.get(workflowId, backend);
-    return (row as { nano: number }).nano;
+    if (backend === undefined) return this.workflowSpend(workflowId).totalNano;
+    return (this.#stmts.workflowSpent.get(workflowId, backend) as { nano: number }).nano;
+  }
+
+  /** What a workflow has cost on all backends, and of that on the simulated model, in nano-USD. */
+  workflowSpend(workflowId: string): { totalNano: number; simulatedNano: number } {
+    const row = this.#stmts.workflowSpend.get(workflowId) as { total: number; sim: number };
+    return { totalNano: row.total, simulatedNano: row.sim };
   }
 
   /** Today's spend on the simulated model: shown beside the caps, never counted toward them. */
@@ -332,6 +353,30 @@ export class Ledger {
       ? this.#stmts.callsOfWorkflow.get(workflowId)
       : this.#stmts.callsOfAgent.get(workflowId, agentId);
     return (row as { n: number }).n;
+  }
+
+  /** The last call a cap refused for the workflow, if any was. */
+  lastRefusal(workflowId: string): Refusal | undefined {
+    const row = this.#stmts.lastRefusal.get(workflowId) as {
+      cap: string;
+      agent_id: string;
+      model: string;
+      backend: Backend;
+      request_nano_usd: number;
+      max_tokens: number | null;
+      output_nano_per_token: number | null;
+    } | undefined;
+    if (!row) return undefined;
+    return {
+      cap: row.cap,
+      agentId: row.agent_id,
+      model: row.model,
+      backend: row.backend,
+      requestNano: row.request_nano_usd,
+      output: row.max_tokens === null || row.output_nano_per_token === null
+        ? null
+        : { maxTokens: row.max_tokens, nanoPerToken: row.output_nano_per_token },
+    };
   }
 
   /** Whether any call was recorded on this backend. */
@@ -407,7 +452,8 @@ function prepare(db: Db) {
     extend: db.prepare("UPDATE reservation SET cost_nano_usd = cost_nano_usd + ? WHERE id = ?"),
     refuse: db.prepare(
       `INSERT INTO cap_refusal (ts, cap, agent_id, workflow_instance_id, model, request_nano_usd,
-         spent_nano_usd, reserved_nano_usd, limit_nano_usd, backend) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         spent_nano_usd, reserved_nano_usd, limit_nano_usd, backend, max_tokens, output_nano_per_token)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertRow: db.prepare(
       `INSERT INTO ai_call_log (id, agent_id, workflow_instance_id, model, input_tokens, output_tokens,
@@ -442,8 +488,10 @@ function prepare(db: Db) {
       `SELECT COALESCE(SUM(cost_nano_usd), 0) AS nano FROM spend_workflow
        WHERE workflow_instance_id = ? AND backend = ?`,
     ),
-    workflowSpentAll: db.prepare(
-      "SELECT COALESCE(SUM(cost_nano_usd), 0) AS nano FROM spend_workflow WHERE workflow_instance_id = ?",
+    workflowSpend: db.prepare(
+      `SELECT COALESCE(SUM(cost_nano_usd), 0) AS total,
+              COALESCE(SUM(CASE WHEN backend = 'sim' THEN cost_nano_usd END), 0) AS sim
+       FROM spend_workflow WHERE workflow_instance_id = ?`,
     ),
     workflowReserved: db.prepare(
       `SELECT COALESCE(SUM(cost_nano_usd), 0) AS nano FROM reservation
@@ -453,6 +501,10 @@ function prepare(db: Db) {
     ofOwner: db.prepare("SELECT * FROM reservation WHERE owner = ?"),
     countReservations: db.prepare("SELECT COUNT(*) AS n FROM reservation"),
     anyCallOn: db.prepare("SELECT 1 FROM ai_call_log WHERE backend = ? LIMIT 1"),
+    lastRefusal: db.prepare(
+      `SELECT cap, agent_id, model, backend, request_nano_usd, max_tokens, output_nano_per_token
+       FROM cap_refusal WHERE workflow_instance_id = ? ORDER BY id DESC LIMIT 1`,
+    ),
     callsOfWorkflow: db.prepare("SELECT COUNT(*) AS n FROM ai_call_log WHERE workflow_instance_id = ?"),
     callsOfAgent: db.prepare(
       "SELECT COUNT(*) AS n FROM ai_call_log WHERE workflow_instance_id = ? AND agent_id = ?",

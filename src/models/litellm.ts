@@ -61,8 +61,13 @@ export interface LiteLlmPrices {
 
 /** A price file that cannot be used: exit 2, and the message names the file, entry and field. */
 export class PriceFileError extends UserInputError {
-  constructor(readonly file: string, readonly entry: string, readonly problem: string) {
-    super(`${file}: ${entry ? `${entry}: ` : ""}${problem}`);
+  constructor(
+    readonly file: string,
+    readonly entry: string,
+    readonly problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${file}: ${entry ? `${entry}: ` : ""}${problem}`, options);
     this.name = "PriceFileError";
   }
 }
@@ -73,7 +78,7 @@ export function parseLiteLlm(text: string, file: string): LiteLlmPrices {
   try {
     raw = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (error) {
-    throw new PriceFileError(file, "", `not valid JSON: ${(error as Error).message}`);
+    throw new PriceFileError(file, "", `not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   if (!isPlainObject(raw)) {
     throw new PriceFileError(

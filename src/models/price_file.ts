@@ -18,7 +18,7 @@ export async function readPriceFile(path: string): Promise<string> {
   try {
     info = await Deno.stat(path);
   } catch (error) {
-    throw new PriceFileError(path, "", `cannot read: ${osReason(error)}`);
+    throw new PriceFileError(path, "", `cannot read: ${osReason(error)}`, { cause: error });
   }
   checkRegular(path, info);
   let bytes: Uint8Array;
@@ -29,7 +29,7 @@ export async function readPriceFile(path: string): Promise<string> {
     bytes = await readAtMost(handle, opened.size);
   } catch (error) {
     if (error instanceof PriceFileError) throw error;
-    throw new PriceFileError(path, "", `cannot read: ${osReason(error)}`);
+    throw new PriceFileError(path, "", `cannot read: ${osReason(error)}`, { cause: error });
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);

@@ -1,15 +1,17 @@
 /**
  * Cap holds: a workflow a cap refused waits only while the caps in force would still refuse the
- * call that was refused. The hold keeps that call (model, worst case); at every start, config
- * change and scheduler pass (and before `status` and `caps` answer) each hold is judged again: a
- * raised or removed cap, or a new cap day, lifts it; a lowered cap may move it to another cap or a
- * later reset. The judging is pure; `reconcileCapHolds` applies it to the ledger and the store.
+ * call that was refused. The hold keeps that call (model, worst case, the `max_tokens` part of it);
+ * each hold is judged again against the caps and the agent's `maxTokens` as configured now: a raised
+ * or removed cap, a lower `maxTokens`, or a new cap day lifts it; a lowered cap may move it to
+ * another cap or a later reset. `run` judges and applies at every scheduler pass (so at every start
+ * and config reload); `status` and `caps` judge without writing, and show what `run` will do. The
+ * judging is pure; `judgeCapHolds` reads the ledger, `reconcileCapHolds` writes the verdicts.
  * @module
  */
+import type { AgentId } from "../config/schema.ts";
 import type { CapBreach } from "../errors.ts";
-import type { Ledger } from "../ledger/ledger.ts";
-import type { Backend } from "../ledger/ledger.ts";
-import type { CapHold, WorkflowStore } from "./store.ts";
+import type { Backend, CallOutput, Ledger } from "../ledger/ledger.ts";
+import type { CapHold, Pause, WorkflowStore } from "./store.ts";
 
 /** How long a workflow waits when only other calls' reservations kept it under a cap. */
 export const IN_FLIGHT_BACKOFF_MS = 15_000;
@@ -37,6 +39,11 @@ export function holdReason(hold: Pick<CapHold, "cap" | "inFlight" | "until">): s
   return hold.inFlight
     ? `waiting for calls in flight to settle under cap ${hold.cap}`
     : `waiting for cap ${hold.cap} to reset at ${new Date(hold.until).toISOString()}`;
+}
+
+/** Pure: a refused call's worst case with `maxTokens` as configured now in place of its own `max_tokens`. */
+export function withMaxTokens(requestNano: number, output: CallOutput | null, maxTokens: number): number {
+  return output ? requestNano + (maxTokens - output.maxTokens) * output.nanoPerToken : requestNano;
 }
 
 export type HoldVerdict =
@@ -70,25 +77,62 @@ export function judgeHold(hold: CapHold, breach: CapBreach | undefined, now: num
   return { kind: "move", hold: { ...hold, cap: breach.cap, inFlight: wait.inFlight, until } };
 }
 
+/** Pure: the agents (on a model) that take no work, from the holds in force; holds for calls in flight pause nothing. */
+export function pausesOf(holds: CapHold[]): Pause[] {
+  const first = new Map<string, Pause>();
+  for (const h of holds) {
+    if (h.inFlight) continue;
+    const key = `${h.agent}\u0000${h.model}`;
+    const seen = first.get(key);
+    if (!seen || h.until < seen.until) {
+      first.set(key, { agent: h.agent, model: h.model, cap: h.cap, until: h.until });
+    }
+  }
+  return [...first.values()].sort((a, b) => a.agent.localeCompare(b.agent) || a.model.localeCompare(b.model));
+}
+
+export interface JudgeDeps {
+  ledger: Ledger;
+  store: WorkflowStore;
+  /** The agent's `maxTokens` as configured now. */
+  maxTokensOf: (agent: AgentId) => number;
+}
+
+export interface Judged {
+  hold: CapHold;
+  verdict: HoldVerdict;
+}
+
+/** Every hold of `backend` judged against the ledger's caps in force. Reads only. */
+export function judgeCapHolds(deps: JudgeDeps, backend: Backend, now: number): Judged[] {
+  return deps.store.holds(backend).map((hold) => {
+    const nano = withMaxTokens(hold.requestNano, hold.output, deps.maxTokensOf(hold.agent));
+    return { hold, verdict: judgeHold(hold, deps.ledger.wouldRefuse(hold, nano), now) };
+  });
+}
+
+/** Pure: the holds as they stand once the verdicts are applied. */
+export function holdsAfter(judged: Judged[]): CapHold[] {
+  return judged.flatMap(({ hold, verdict }) =>
+    verdict.kind === "keep" ? [hold] : verdict.kind === "move" ? [verdict.hold] : []
+  );
+}
+
 export interface Reconciled {
   lifted: (CapHold & { why: string })[];
   moved: CapHold[];
 }
 
-/** Judges every hold of `backend` against the ledger's caps in force, and applies the verdicts. */
-export function reconcileCapHolds(
-  deps: { ledger: Ledger; store: WorkflowStore },
-  backend: Backend,
-  now: number,
-): Reconciled {
+/**
+ * Judges every hold of `backend` and applies the verdicts. Each is applied only if the hold and its
+ * workflow are still as judged: another process may have worked or moved the workflow meanwhile.
+ */
+export function reconcileCapHolds(deps: JudgeDeps, backend: Backend, now: number): Reconciled {
   const result: Reconciled = { lifted: [], moved: [] };
-  for (const hold of deps.store.holds(backend)) {
-    const verdict = judgeHold(hold, deps.ledger.wouldRefuse(hold, hold.requestNano), now);
-    if (verdict.kind === "lift") {
-      deps.store.liftHold(hold, verdict.why);
+  for (const { hold, verdict } of judgeCapHolds(deps, backend, now)) {
+    if (verdict.kind === "lift" && deps.store.liftHold(hold, verdict.why)) {
       result.lifted.push({ ...hold, why: verdict.why });
-    } else if (verdict.kind === "move") {
-      deps.store.holdForCap(verdict.hold, holdReason(verdict.hold));
+    } else if (verdict.kind === "move" && deps.store.moveHold(hold, verdict.hold, holdReason(verdict.hold))) {
       result.moved.push(verdict.hold);
     }
   }

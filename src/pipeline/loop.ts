@@ -18,7 +18,7 @@ import { TOOL_DEFINITIONS } from "./tools.ts";
 import { AGENTS, type Stage } from "./agents.ts";
 import { type PromptSet, renderVolatile } from "./prompts.ts";
 import { runTool, type ToolCallResult } from "./run_tool.ts";
-import type { Workflow, WorkflowStore } from "./store.ts";
+import type { CapHold, Workflow, WorkflowStore } from "./store.ts";
 import type { ContentState } from "./state.ts";
 import { environmentSecrets, mirrorWorkflow, redact, Transcript } from "../output/workflow_files.ts";
 import { publishArticle, publishedBy, renderArticle, renderDraft } from "../output/article.ts";
@@ -341,13 +341,16 @@ async function waitForCap(
     state.lastCapWait = { stage: workflow.stage, fingerprint, until: wait.until };
   }
   const agent = workflow.stage as AgentId;
-  const hold = {
+  const model = workflow.models[agent];
+  const hold: CapHold = {
     workflowId: workflow.id,
     agent,
-    model: workflow.models[agent],
+    model,
     backend: deps.backend,
     cap,
     requestNano,
+    // callClaude gives every refusal its output part; without one, the hold keeps the whole worst case.
+    output: error.breach.output ?? { maxTokens: 0, nanoPerToken: 0 },
     inFlight: wait.inFlight,
     until: wait.until,
   };

@@ -7,7 +7,7 @@ import { ulid } from "ulid";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { type Db, statement, transaction } from "../db/sqlite.ts";
 import { UserInputError } from "../errors.ts";
-import type { Backend } from "../ledger/ledger.ts";
+import type { Backend, CallOutput } from "../ledger/ledger.ts";
 import type { Stage } from "./agents.ts";
 import type { ToolCallResult } from "./run_tool.ts";
 import { type ContentState, emptyState, type WorkflowRequest } from "./state.ts";
@@ -47,6 +47,8 @@ export interface CapHold {
   cap: string;
   /** The refused call's worst case. */
   requestNano: number;
+  /** Its `max_tokens` and output price: judged again with the agent's maxTokens as configured now. */
+  output: CallOutput;
   /** Only other calls' open reservations stood in the way. */
   inFlight: boolean;
   /** When the cap's period ends, or, in flight, when to look again. */
@@ -54,8 +56,10 @@ export interface CapHold {
 }
 
 /** An agent that takes no work while a cap holds one of its workflows. */
+/** An agent that takes no work on a model while a cap holds one of its workflows on that model. */
 export interface Pause {
   agent: AgentId;
+  model: string;
   cap: string;
   until: number;
 }
@@ -157,15 +161,15 @@ export class WorkflowStore {
 
   /**
    * Workflows an agent may work on now (ready, or waiting with the wait over), oldest first: only
-   * their ids and stages, since the scheduler asks on every pass and a state can be large.
+   * their ids, stages and pinned models, since the scheduler asks on every pass and a state can be large.
    */
-  ready(now = this.now()): { id: string; stage: Stage }[] {
+  ready(now = this.now()): { id: string; stage: AgentId; model: string }[] {
     return statement(
       this.db,
-      `SELECT id, stage FROM workflow WHERE stage != 'done'
+      `SELECT id, stage, json_extract(models, '$.' || stage) AS model FROM workflow WHERE stage != 'done'
          AND (status = 'ready' OR (status = 'waiting' AND wait_until IS NOT NULL AND wait_until <= ?))
        ORDER BY updated_ts, id`,
-    ).all(now) as { id: string; stage: Stage }[];
+    ).all(now) as { id: string; stage: AgentId; model: string }[];
   }
 
   update(id: string, patch: WorkflowPatch): void {
@@ -201,6 +205,14 @@ export class WorkflowStore {
       write();
       statement(this.db, "DELETE FROM cap_hold WHERE workflow_instance_id = ?").run(id);
     });
+  }
+
+  /** What happened to a workflow, in order. */
+  events(id: string): { ts: number; stage: string | null; kind: string; detail: string | null }[] {
+    return statement(
+      this.db,
+      "SELECT ts, stage, kind, detail FROM workflow_event WHERE workflow_instance_id = ? ORDER BY id",
+    ).all(id) as { ts: number; stage: string | null; kind: string; detail: string | null }[];
   }
 
   event(id: string, stage: Stage | null, kind: string, detail?: string): void {
@@ -265,9 +277,9 @@ export class WorkflowStore {
       });
       statement(
         this.db,
-        `INSERT OR REPLACE INTO cap_hold
-           (workflow_instance_id, agent_id, model, backend, cap, request_nano_usd, in_flight, until, ts)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO cap_hold (workflow_instance_id, agent_id, model, backend, cap, request_nano_usd,
+           max_tokens, output_nano_per_token, in_flight, until, ts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         hold.workflowId,
         hold.agent,
@@ -275,6 +287,8 @@ export class WorkflowStore {
         hold.backend,
         hold.cap,
         hold.requestNano,
+        hold.output.maxTokens,
+        hold.output.nanoPerToken,
         hold.inFlight ? 1 : 0,
         hold.until,
         this.now(),
@@ -287,7 +301,8 @@ export class WorkflowStore {
   holds(backend: Backend): CapHold[] {
     return (statement(
       this.db,
-      `SELECT workflow_instance_id, agent_id, model, backend, cap, request_nano_usd, in_flight, until
+      `SELECT workflow_instance_id, agent_id, model, backend, cap, request_nano_usd, max_tokens,
+         output_nano_per_token, in_flight, until
        FROM cap_hold WHERE backend = ? ORDER BY ts, workflow_instance_id`,
     ).all(backend) as {
       workflow_instance_id: string;
@@ -296,6 +311,8 @@ export class WorkflowStore {
       backend: Backend;
       cap: string;
       request_nano_usd: number;
+      max_tokens: number;
+      output_nano_per_token: number;
       in_flight: number;
       until: number;
     }[]).map((r) => ({
@@ -305,43 +322,56 @@ export class WorkflowStore {
       backend: r.backend,
       cap: r.cap,
       requestNano: r.request_nano_usd,
+      output: { maxTokens: r.max_tokens, nanoPerToken: r.output_nano_per_token },
       inFlight: r.in_flight === 1,
       until: r.until,
     }));
   }
 
-  /** The caps in force no longer refuse the held call: the workflow is ready again. */
-  liftHold(hold: CapHold, why: string): void {
-    transaction(this.db, () => {
+  /**
+   * The caps in force no longer refuse the held call: the workflow is ready again. Only if the hold
+   * and its waiting workflow are still as they were read (another process may have moved on); says
+   * whether it lifted.
+   */
+  liftHold(hold: CapHold, why: string): boolean {
+    return transaction(this.db, () => {
+      if (!this.#stillHeld(hold)) return false;
       this.update(hold.workflowId, { status: "ready", reason: null, waitUntil: null });
       this.event(hold.workflowId, hold.agent, "resumed", why);
+      return true;
     });
   }
 
-  /**
-   * Agents that take no work while a cap holds one of their workflows (holds for calls in flight
-   * pause nothing), with the hold that ends first. Holds are judged against the caps in force first
-   * (cap_holds.ts), so these are current.
-   */
-  pauses(backend: Backend): Pause[] {
-    return (statement(
-      this.db,
-      `SELECT agent_id, cap, MIN(until) AS until FROM cap_hold WHERE backend = ? AND in_flight = 0
-       GROUP BY agent_id ORDER BY agent_id`,
-    ).all(backend) as { agent_id: AgentId; cap: string; until: number }[]).map((r) => ({
-      agent: r.agent_id,
-      cap: r.cap,
-      until: r.until,
-    }));
+  /** Replaces a hold that is still as it was read by `next`; says whether it did. */
+  moveHold(hold: CapHold, next: CapHold, reason: string): boolean {
+    return transaction(this.db, () => {
+      if (!this.#stillHeld(hold)) return false;
+      this.holdForCap(next, reason);
+      return true;
+    });
   }
 
-  /** When the first wait that is still on after `now` ends, if any is. */
-  nextWaitEnd(now = this.now()): number | undefined {
-    const row = statement(
+  #stillHeld(hold: CapHold): boolean {
+    return statement(
       this.db,
-      "SELECT MIN(wait_until) AS next FROM workflow WHERE status = 'waiting' AND stage != 'done' AND wait_until > ?",
-    ).get(now) as { next: number | null };
-    return row.next ?? undefined;
+      `SELECT 1 FROM cap_hold h JOIN workflow w ON w.id = h.workflow_instance_id
+       WHERE h.workflow_instance_id = ? AND h.cap = ? AND h.until = ? AND h.in_flight = ?
+         AND h.request_nano_usd = ? AND w.status = 'waiting'`,
+    ).get(hold.workflowId, hold.cap, hold.until, hold.inFlight ? 1 : 0, hold.requestNano) !== undefined;
+  }
+
+  /**
+   * Waits still on after `now`, with the agent and pinned model they are for, and the backend of the
+   * cap hold they are under, if any: what `run --once` may wait for.
+   */
+  waitsAfter(now: number): { agent: AgentId; model: string; until: number; holdBackend: Backend | null }[] {
+    return (statement(
+      this.db,
+      `SELECT w.stage AS agent, json_extract(w.models, '$.' || w.stage) AS model, w.wait_until AS until,
+         h.backend AS holdBackend
+       FROM workflow w LEFT JOIN cap_hold h ON h.workflow_instance_id = w.id
+       WHERE w.status = 'waiting' AND w.stage != 'done' AND w.wait_until > ?`,
+    ).all(now) as { agent: AgentId; model: string; until: number; holdBackend: Backend | null }[]);
   }
 
   /** Waiting workflows with why and until when: no states. */

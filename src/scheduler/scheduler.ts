@@ -13,8 +13,9 @@ import { Cron } from "croner";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { ownerAlive } from "../ledger/owner.ts";
 import { type PipelineDeps, runStage, type StageResult } from "../pipeline/loop.ts";
-import { reconcileCapHolds, type Reconciled } from "../pipeline/cap_holds.ts";
+import { type JudgeDeps, pausesOf, reconcileCapHolds, type Reconciled } from "../pipeline/cap_holds.ts";
 import type { Pause } from "../pipeline/store.ts";
+import type { Backend } from "../ledger/ledger.ts";
 import { join } from "node:path";
 
 export interface SchedulerEvent {
@@ -47,6 +48,41 @@ export interface SchedulerSummary {
 /** How often the scheduler settles dead processes' reservations and checkpoints the WAL. */
 const HOUSEKEEPING_EVERY_MS = 1_000;
 
+/** A wait still on: the agent and pinned model it is for, and the backend of the cap hold it is under. */
+export interface OpenWait {
+  agent: AgentId;
+  model: string;
+  until: number;
+  holdBackend: Backend | null;
+}
+
+/**
+ * Pure: when `run --once`, with nothing to claim and nothing running, should look again, or undefined
+ * when the drain is done. It waits for the first wait that ends within what is left of its horizon
+ * (a retry after an API error, calls in flight of another process settling), leaving out waits it
+ * could not claim when they end: those of an agent paused on that model, and those under another
+ * backend's cap hold. The horizon bounds the waiting in all, so a fault that lasts cannot keep
+ * --once from exiting.
+ */
+export function onceWakeAt(input: {
+  now: number;
+  waits: OpenWait[];
+  paused: Pause[];
+  backend: Backend;
+  horizonMs: number;
+  waitedMs: number;
+}): number | undefined {
+  const paused = new Set(input.paused.map((p) => `${p.agent}\u0000${p.model}`));
+  let next: number | undefined;
+  for (const w of input.waits) {
+    if (paused.has(`${w.agent}\u0000${w.model}`) || (w.holdBackend && w.holdBackend !== input.backend)) {
+      continue;
+    }
+    if (next === undefined || w.until < next) next = w.until;
+  }
+  return next !== undefined && next - input.now <= input.horizonMs - input.waitedMs ? next : undefined;
+}
+
 export async function runScheduler(options: SchedulerOptions): Promise<SchedulerSummary> {
   const { deps, once, stopping } = options;
   const owner = deps.ledger.owner.id;
@@ -73,6 +109,11 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
   };
   // What --once has slept, waiting for waits to end with nothing to do.
   let onceWaited = 0;
+  const judgeDeps: JudgeDeps = {
+    ledger: deps.ledger,
+    store: deps.store,
+    maxTokensOf: (agent) => deps.config.agents[agent].maxTokens,
+  };
 
   const start = (workflowId: string, agent: AgentId) => {
     busy[agent]++;
@@ -120,13 +161,15 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
       }
     }
     // The caps in force judge every hold: at the start, after a reload, and as spend and calls in flight change.
-    const changes = reconcileCapHolds(deps, deps.backend, now);
+    const changes = reconcileCapHolds(judgeDeps, deps.backend, now);
     if (changes.lifted.length || changes.moved.length) options.onHolds?.(changes);
-    const paused = new Set(deps.store.pauses(deps.backend).map((p) => p.agent));
+    const pauses = pausesOf(deps.store.holds(deps.backend));
+    const paused = new Set(pauses.map((p) => `${p.agent}\u0000${p.model}`));
     const claimable = new Set<AgentId>();
     for (const workflow of deps.store.ready(now)) {
-      const agent = workflow.stage as AgentId;
-      if (running.has(workflow.id) || paused.has(agent) || !(once || awake.has(agent))) continue;
+      const agent = workflow.stage;
+      const blocked = paused.has(`${agent}\u0000${workflow.model}`);
+      if (running.has(workflow.id) || blocked || !(once || awake.has(agent))) continue;
       claimable.add(agent);
       if (busy[agent] >= deps.config.agents[agent].pool || running.size >= deps.config.run.maxConcurrent) {
         continue;
@@ -140,12 +183,15 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
       ? Number.POSITIVE_INFINITY
       : Math.min(...nextWake.values(), now + deps.config.run.pollSeconds * 1000);
     if (once && running.size === 0) {
-      // Nothing to claim and nothing running: wait for a wait that ends soon (a retry after an API error,
-      // calls in flight of another process settling), else the drain is done. The horizon bounds the
-      // waiting in all, so a fault that lasts cannot keep --once from exiting.
-      const horizon = deps.config.run.onceWaitSeconds * 1000;
-      const next = deps.store.nextWaitEnd(now);
-      if (next === undefined || next - now > horizon - onceWaited) break;
+      const next = onceWakeAt({
+        now,
+        waits: deps.store.waitsAfter(now),
+        paused: pauses,
+        backend: deps.backend,
+        horizonMs: deps.config.run.onceWaitSeconds * 1000,
+        waitedMs: onceWaited,
+      });
+      if (next === undefined) break;
       until = next;
       onceWaited += until - now;
     }
@@ -158,7 +204,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
   }
   await Promise.all([...running.values()].map((r) => r.task));
   if (fatal !== undefined) throw fatal;
-  return { stages, paused: deps.store.pauses(deps.backend) };
+  return { stages, paused: pausesOf(deps.store.holds(deps.backend)) };
 }
 
 /** The real sleep: a timer that a wake-up cuts short. */

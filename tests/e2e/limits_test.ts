@@ -89,6 +89,35 @@ Deno.test("a workflow a whole cap period moves no further is stuck, not left wai
   }
 });
 
+Deno.test("a cap raised too little refuses again the same day: the workflow waits again, it is no stall", async () => {
+  const now = Date.parse("2026-11-24T10:00:00Z");
+  const h = await startHarness({
+    script: (agent) => agent === "intake" ? { calls: [{ name: "get_brief", input: {} }] } : undefined,
+    now: () => now,
+    config: {
+      caps: { dailyUsd: 0.15, perModelDailyUsd: {}, perWorkflowUsd: 5 },
+      agents: { intake: { maxTurns: 60 } },
+    },
+  });
+  try {
+    const wf = h.deps.store.create({ topic: "Raised a little" }, DEFAULT_MODELS);
+    await h.run();
+    assertEquals(h.deps.store.get(wf.id).status, "waiting");
+    const spent = h.deps.ledger.capStatus({ backend: "sim" })[0].spentNano;
+    // The cap raised by a little, the same day: the hold lifts, the stage goes on, and is refused again.
+    h.deps.ledger.setCaps({ ...h.deps.config.caps, dailyUsd: 0.3 });
+    await h.run();
+    const again = h.deps.store.get(wf.id);
+    assertEquals([again.status, again.reason], [
+      "waiting",
+      "waiting for cap dailyUsd to reset at 2026-11-25T00:00:00.000Z",
+    ]);
+    assert(h.deps.ledger.capStatus({ backend: "sim" })[0].spentNano > spent, "it went on after the raise");
+  } finally {
+    await h.close();
+  }
+});
+
 Deno.test("the per-workflow cap stops a workflow for good: stuck, in the review queue", async () => {
   const h = await startHarness({ script: promote, config: { caps: { perWorkflowUsd: 0.3 } } });
   try {

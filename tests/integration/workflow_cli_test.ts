@@ -197,11 +197,15 @@ Deno.test("run --once with a key works the pipeline over HTTP (the simulated mod
 
 Deno.test("status and caps say which agent a cap paused while that cap, as configured now, still refuses", async () => {
   const cwd = await tempDir();
-  const config = (dailyUsd: number) =>
-    Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ caps: { dailyUsd, perWorkflowUsd: 5 } }));
-  await config(1);
+  const config = (caps: { dailyUsd: number }, writer: { maxTokens?: number } = {}) =>
+    Deno.writeTextFile(
+      `${cwd}/pressroom.json`,
+      JSON.stringify({ caps: { ...caps, perWorkflowUsd: 5 }, agents: { writer } }),
+    );
+  await config({ dailyUsd: 1 });
   const id = JSON.parse((await pressroom(cwd, ["submit", "Paused topic", "--json"])).out).id;
-  // What a run left: $0.90 spent today, and the writer's call of up to $0.20 refused.
+  // What a run left: $0.90 spent today, and the writer's call of up to $0.20 refused, of which
+  // 2,048 tokens at $25/MTok ($0.0512) was output.
   const ledger = openLedger(`${cwd}/pressroom-data`, caps({ dailyUsd: 1, perWorkflowUsd: 5 }));
   const until = dayPeriod(Date.now(), "UTC").end;
   try {
@@ -220,6 +224,7 @@ Deno.test("status and caps say which agent a cap paused while that cap, as confi
       backend: "anthropic" as const,
       cap: "dailyUsd",
       requestNano: 200_000_000,
+      output: { maxTokens: 2048, nanoPerToken: 25_000 },
       inFlight: false,
       until,
     };
@@ -227,24 +232,41 @@ Deno.test("status and caps say which agent a cap paused while that cap, as confi
   } finally {
     ledger.close();
   }
-  const line = `paused: the writer takes no work until ${
+  const line = `paused: the writer takes no work on claude-opus-4-7 until ${
     new Date(until).toISOString()
   }: cap dailyUsd refused it`;
   const text = await pressroom(cwd, ["status"]);
   assertEquals(text.out.split("\n")[0], line);
   const json = JSON.parse((await pressroom(cwd, ["status", "--json"])).out);
-  assertEquals(json.paused, [{ agent: "writer", cap: "dailyUsd", until: new Date(until).toISOString() }]);
+  assertEquals(json.paused, [{
+    agent: "writer",
+    model: "claude-opus-4-7",
+    cap: "dailyUsd",
+    until: new Date(until).toISOString(),
+  }]);
   assertEquals(json.workflows[0].status, "waiting");
   assertEquals((await pressroom(cwd, ["caps"])).out.split("\n").at(-2), line);
 
-  // Raised to $1.05 the call still does not fit; raised to $1.10 it does: the pause is gone everywhere.
-  await config(1.05);
+  // Raised to $1.05 the call still does not fit.
+  await config({ dailyUsd: 1.05 });
   assertEquals(JSON.parse((await pressroom(cwd, ["caps", "--json"])).out).paused.length, 1);
-  await config(1.1);
+  // Under $1.07 ($0.17 left), a writer maxTokens of 1,024 is not enough ($0.20 - $0.0256 = $0.1744); 512
+  // is ($0.20 - $0.0384 = $0.1616).
+  await config({ dailyUsd: 1.07 }, { maxTokens: 1024 });
+  assertEquals(JSON.parse((await pressroom(cwd, ["caps", "--json"])).out).paused.length, 1);
+  await config({ dailyUsd: 1.07 }, { maxTokens: 512 });
+  assertEquals(JSON.parse((await pressroom(cwd, ["caps", "--json"])).out).paused, []);
+  // Raised to $1.10 with the writer as it was, it fits too: no pause anywhere, and the workflow is
+  // shown as the next run will take it. Neither command wrote anything: the hold is run's to lift.
+  await config({ dailyUsd: 1.1 });
   const caps2 = JSON.parse((await pressroom(cwd, ["caps", "--json"])).out);
   assertEquals([caps2.paused, caps2.caps[0].leftUsd], [[], 0.2]);
   const after = JSON.parse((await pressroom(cwd, ["status", "--json"])).out);
-  assertEquals([after.paused, after.workflows[0].status, after.workflows[0].reason], [[], "ready", null]);
-  const detail = await pressroom(cwd, ["status", id]);
-  assertMatch(detail.out, /resumed {2}cap dailyUsd no longer refuses the call under the caps in force$/m);
+  assertEquals([after.paused, after.workflows[0].status, after.workflows[0].reason], [
+    [],
+    "ready",
+    "cap dailyUsd no longer refuses the call under the caps in force: the next run takes it",
+  ]);
+  await config({ dailyUsd: 1 });
+  assertEquals(JSON.parse((await pressroom(cwd, ["status", "--json"])).out).workflows[0].status, "waiting");
 });

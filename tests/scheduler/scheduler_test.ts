@@ -8,6 +8,7 @@ import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";
 import { WorkflowStore } from "../../src/pipeline/store.ts";
 import { runScheduler, type SchedulerEvent } from "../../src/scheduler/scheduler.ts";
+import { pausesOf } from "../../src/pipeline/cap_holds.ts";
 import { startHarness } from "../e2e/harness.ts";
 
 const promote = (agent: string) =>
@@ -170,7 +171,7 @@ Deno.test("an agent a cap refused pauses, says so, and takes work again after th
   try {
     const wf = h.deps.store.create({ topic: "Pauses" }, DEFAULT_MODELS);
     await h.run();
-    const pauses = h.deps.store.pauses(h.deps.backend);
+    const pauses = pausesOf(h.deps.store.holds(h.deps.backend));
     assertEquals(pauses.length, 1);
     assertEquals([pauses[0].cap, pauses[0].until], ["dailyUsd", Date.parse("2026-11-25T00:00:00Z")]);
     assertEquals(h.deps.store.get(wf.id).status, "waiting");
@@ -179,7 +180,7 @@ Deno.test("an agent a cap refused pauses, says so, and takes work again after th
       await h.run();
     }
     assertEquals(h.deps.store.get(wf.id).status, "published", h.deps.store.get(wf.id).reason ?? "");
-    assertEquals(h.deps.store.pauses(h.deps.backend), []);
+    assertEquals(pausesOf(h.deps.store.holds(h.deps.backend)), []);
   } finally {
     await h.close();
   }
@@ -213,5 +214,31 @@ Deno.test("run --once waits for a retry after an API error due within run.onceWa
     } finally {
       await h.close();
     }
+  }
+});
+
+Deno.test("a per-model cap pauses an agent on that model only: its workflows on another model go on", async () => {
+  const h = await startHarness({
+    script: promote,
+    config: { caps: { dailyUsd: 50, perModelDailyUsd: { "claude-opus-*": 0.3 }, perWorkflowUsd: 5 } },
+  });
+  const all = (model: string) =>
+    Object.fromEntries(Object.keys(DEFAULT_MODELS).map((a) => [a, model])) as typeof DEFAULT_MODELS;
+  try {
+    const opus = h.deps.store.create({ topic: "On Opus" }, all("claude-opus-4-7"));
+    await h.run();
+    // Some agent of the Opus workflow (which one depends on the simulated spend) is paused on Opus.
+    const [pause, ...more] = pausesOf(h.deps.store.holds(h.deps.backend));
+    assertEquals([pause?.model, more], ["claude-opus-4-7", []]);
+    const sonnet = h.deps.store.create({ topic: "On Sonnet" }, all("claude-sonnet-4-6"));
+    await h.run();
+    // Through the paused agent too, on Sonnet.
+    assert(["published", "flagged"].includes(h.deps.store.get(sonnet.id).status));
+    assertEquals([h.deps.store.get(opus.id).status, h.deps.store.get(opus.id).stage], [
+      "waiting",
+      pause.agent,
+    ]);
+  } finally {
+    await h.close();
   }
 });

@@ -1,6 +1,14 @@
 /** Cap holds judged against the caps in force, the summary of what a drain leaves, and the days data covers: pure. */
 import { assertEquals } from "../assert.ts";
-import { capWait, holdReason, IN_FLIGHT_BACKOFF_MS, judgeHold } from "../../src/pipeline/cap_holds.ts";
+import {
+  capWait,
+  holdReason,
+  IN_FLIGHT_BACKOFF_MS,
+  judgeHold,
+  pausesOf,
+  withMaxTokens,
+} from "../../src/pipeline/cap_holds.ts";
+import { onceWakeAt } from "../../src/scheduler/scheduler.ts";
 import type { CapBreach } from "../../src/errors.ts";
 import type { CapHold } from "../../src/pipeline/store.ts";
 import { leftSummary } from "../../src/cli/left_line.ts";
@@ -26,6 +34,7 @@ const hold = (overrides: Partial<CapHold> = {}): CapHold => ({
   backend: "anthropic",
   cap: "dailyUsd",
   requestNano: 200_000_000,
+  output: { maxTokens: 2048, nanoPerToken: 25_000 },
   inFlight: false,
   until: MIDNIGHT,
   ...overrides,
@@ -86,6 +95,9 @@ Deno.test("a hold lifts when the caps in force take its call, and moves when ano
       "cap dailyUsd now refuses it for good: one call alone is over the cap: raise dailyUsd or lower maxTokens",
   });
   assertEquals(holdReason(hold()), "waiting for cap dailyUsd to reset at 2026-12-02T00:00:00.000Z");
+  // A lower maxTokens takes its output part off the held call: 1024 fewer tokens at $25/MTok.
+  assertEquals(withMaxTokens(200_000_000, hold().output, 1024), 200_000_000 - 1024 * 25_000);
+  assertEquals(withMaxTokens(200_000_000, null, 1024), 200_000_000);
   assertEquals(
     holdReason(hold({ inFlight: true })),
     "waiting for calls in flight to settle under cap dailyUsd",
@@ -93,25 +105,31 @@ Deno.test("a hold lifts when the caps in force take its call, and moves when ano
 });
 
 Deno.test("what a drain leaves: waits by cap and by retry, ready work of paused agents, the review queue", () => {
-  const counts = { ready: 2, waiting: 3, stuck: 1, flagged: 1, published: 9 };
+  const counts = { ready: 2, waiting: 4, stuck: 1, flagged: 1, published: 9 };
   const left = leftSummary({
     counts,
     waiting: [
       { id: "a", waitUntil: MIDNIGHT },
       { id: "b", waitUntil: MIDNIGHT },
       { id: "c", waitUntil: NOW + 60_000 },
+      { id: "d", waitUntil: NOW + 15_000 },
     ],
-    holds: [hold({ workflowId: "a" }), hold({ workflowId: "b", agent: "intake" })],
-    pauses: [{ agent: "intake", cap: "dailyUsd", until: MIDNIGHT }, {
-      agent: "writer",
-      cap: "dailyUsd",
-      until: MIDNIGHT,
-    }],
+    holds: [
+      hold({ workflowId: "a" }),
+      hold({ workflowId: "b", agent: "intake" }),
+      hold({ workflowId: "d", inFlight: true, until: NOW + 15_000 }),
+    ],
+    pauses: [
+      { agent: "intake", model: "claude-opus-4-7", cap: "dailyUsd", until: MIDNIGHT },
+      { agent: "writer", model: "claude-opus-4-7", cap: "dailyUsd", until: MIDNIGHT },
+    ],
   });
   assertEquals(
     left.text,
-    "left: 2 waiting for cap dailyUsd until 2026-12-02T00:00:00.000Z, 1 waiting to retry from " +
-      "2026-12-01T10:01:00.000Z, 2 ready (paused: intake, writer), 1 stuck (see review/), " +
+    "left: 2 waiting for cap dailyUsd until 2026-12-02T00:00:00.000Z, 1 waiting for calls in flight to settle, " +
+      "1 waiting to retry from " +
+      "2026-12-01T10:01:00.000Z, 2 ready (paused: intake on claude-opus-4-7, writer on claude-opus-4-7), " +
+      "1 stuck (see review/), " +
       "1 flagged for review (see review/); 9 published in all",
   );
   assertEquals(left.fields.caps, [{ cap: "dailyUsd", until: "2026-12-02T00:00:00.000Z", workflows: 2 }]);
@@ -139,4 +157,45 @@ Deno.test("the days data covers are cap days in the caps' zone, from the first c
     to: "2026-12-02",
   });
   assertEquals(daySpan(NOW - 30 * 86_400_000, NOW, "UTC", 7).days, 7);
+});
+
+Deno.test("an agent is paused on the model a hold is for, by the hold that ends first; calls in flight pause nothing", () => {
+  const later = MIDNIGHT + 3_600_000;
+  assertEquals(
+    pausesOf([
+      hold({ workflowId: "a", until: later, cap: "perWorkflowUsd" }),
+      hold({ workflowId: "b" }),
+      hold({ workflowId: "c", model: "claude-sonnet-4-6" }),
+      hold({ workflowId: "d", agent: "intake", inFlight: true }),
+    ]),
+    [
+      { agent: "writer", model: "claude-opus-4-7", cap: "dailyUsd", until: MIDNIGHT },
+      { agent: "writer", model: "claude-sonnet-4-6", cap: "dailyUsd", until: MIDNIGHT },
+    ],
+  );
+});
+
+Deno.test("run --once waits only for waits it could claim when they end, within what is left of its horizon", () => {
+  const wait = (
+    agent: "writer" | "intake",
+    until: number,
+    holdBackend: "anthropic" | "sim" | null = null,
+  ) => ({
+    agent,
+    model: "claude-opus-4-7",
+    until,
+    holdBackend,
+  });
+  const base = { now: NOW, paused: [], backend: "anthropic" as const, horizonMs: 120_000, waitedMs: 0 };
+  assertEquals(
+    onceWakeAt({ ...base, waits: [wait("writer", NOW + 90_000), wait("intake", NOW + 60_000)] }),
+    NOW + 60_000,
+  );
+  assertEquals(onceWakeAt({ ...base, waits: [wait("writer", NOW + 121_000)] }), undefined);
+  assertEquals(onceWakeAt({ ...base, waits: [wait("writer", NOW + 90_000)], waitedMs: 60_000 }), undefined);
+  // The writer is paused on Opus until midnight: its retry in 90 s could not be claimed.
+  const paused = [{ agent: "writer" as const, model: "claude-opus-4-7", cap: "dailyUsd", until: MIDNIGHT }];
+  assertEquals(onceWakeAt({ ...base, paused, waits: [wait("writer", NOW + 90_000)] }), undefined);
+  // A hold of the simulated model's is not this run's to wait for.
+  assertEquals(onceWakeAt({ ...base, waits: [wait("intake", NOW + 5_000, "sim")] }), undefined);
 });

@@ -83,3 +83,20 @@ Deno.test("days follow the configured time zone, DST days included", () => {
     "midnight belongs to the day it starts",
   );
 });
+
+Deno.test("a cap the spend alone would break is named before one that only calls in flight fill", () => {
+  const rules = capRulesFor(
+    caps({ dailyUsd: 1, perModelDailyUsd: { "claude-opus-*": 0.5 } }),
+    "claude-opus-4-7",
+  );
+  // dailyUsd: $0.45 spent + $0.50 in flight + $0.10 > $1, but $0.45 + $0.10 fits: only calls in flight.
+  // The Opus cap: $0.45 + $0.10 > $0.50 with nothing in flight counted: waiting for calls cannot help.
+  const snap = snapshot({ "claude-opus-4-7": [450_000_000, 0], "claude-sonnet-4-6": [0, 500_000_000] });
+  assertEquals(findBreach(rules, snap, 100_000_000, day)?.cap, 'perModelDailyUsd["claude-opus-*"]');
+  // With room under the Opus cap, the in-flight breach of dailyUsd is the one there is.
+  const roomy = capRulesFor(
+    caps({ dailyUsd: 1, perModelDailyUsd: { "claude-opus-*": 5 } }),
+    "claude-opus-4-7",
+  );
+  assertEquals(findBreach(roomy, snap, 100_000_000, day)?.cap, "dailyUsd");
+});
