@@ -61,17 +61,21 @@ Deno.test("a daily cap hit mid-workflow: the workflow waits with its state, and 
   }
 });
 
-Deno.test("a workflow a whole cap period moves no further is stuck, not left waiting forever", async () => {
-  let now = Date.parse("2026-11-24T10:00:00Z");
-  // An intake that only ever reads: every day's cap runs out with nothing to show.
-  const h = await startHarness({
+/** An intake that only ever reads, under a $0.15 daily cap: every day's cap runs out with nothing to show. */
+function readingIntake(now: () => number) {
+  return startHarness({
     script: (agent) => agent === "intake" ? { calls: [{ name: "get_brief", input: {} }] } : undefined,
-    now: () => now,
+    now,
     config: {
       caps: { dailyUsd: 0.15, perModelDailyUsd: {}, perWorkflowUsd: 5 },
       agents: { intake: { maxTurns: 60 } },
     },
   });
+}
+
+Deno.test("a workflow a whole cap period moves no further is stuck, not left waiting forever", async () => {
+  let now = Date.parse("2026-11-24T10:00:00Z");
+  const h = await readingIntake(() => now);
   try {
     const wf = h.deps.store.create({ topic: "Stalls" }, DEFAULT_MODELS);
     await h.run();
@@ -90,15 +94,7 @@ Deno.test("a workflow a whole cap period moves no further is stuck, not left wai
 });
 
 Deno.test("a cap raised too little refuses again the same day: the workflow waits again, it is no stall", async () => {
-  const now = Date.parse("2026-11-24T10:00:00Z");
-  const h = await startHarness({
-    script: (agent) => agent === "intake" ? { calls: [{ name: "get_brief", input: {} }] } : undefined,
-    now: () => now,
-    config: {
-      caps: { dailyUsd: 0.15, perModelDailyUsd: {}, perWorkflowUsd: 5 },
-      agents: { intake: { maxTurns: 60 } },
-    },
-  });
+  const h = await readingIntake(() => Date.parse("2026-11-24T10:00:00Z"));
   try {
     const wf = h.deps.store.create({ topic: "Raised a little" }, DEFAULT_MODELS);
     await h.run();
