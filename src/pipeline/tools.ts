@@ -7,6 +7,8 @@
 import { z } from "zod";
 import type { AgentId } from "../config/schema.ts";
 import { hasControlChars, normalizeNewlines } from "./text.ts";
+import type { ToolDefinition } from "../claude/request.ts";
+import { toStrictSchema } from "../claude/strict_schema.ts";
 import {
   BRIEF_FIELDS,
   type BriefField,
@@ -293,19 +295,38 @@ export function schemaOf(name: ToolName): z.ZodType {
   return schemas[name];
 }
 
-/** The twelve tool definitions for the API, identical for every agent. */
-export const TOOL_DEFINITIONS = TOOL_NAMES.map((name) => {
-  const { $schema: _, ...input_schema } = z.toJSONSchema(schemas[name], { io: "input" }) as Record<
+/**
+ * A tool's JSON Schema for the API, from its zod schema. The output side of the schema carries the
+ * rules a model can follow (length limits, item counts, patterns); the input side of a trimmed text
+ * field would lose them.
+ */
+function inputSchema(name: ToolName): ToolDefinition["input_schema"] {
+  const { $schema: _, ...schema } = z.toJSONSchema(schemas[name], { io: "output" }) as Record<
     string,
     unknown
   >;
-  return {
-    name,
-    description: TOOLS[name].description,
-    input_schema: input_schema as {
-      type: "object";
-      properties?: Record<string, unknown>;
-      required?: string[];
-    },
-  };
-});
+  return schema as ToolDefinition["input_schema"];
+}
+
+/** The twelve tool definitions for the API, identical for every agent, so that all share one cached prefix. */
+export const TOOL_DEFINITIONS: ToolDefinition[] = TOOL_NAMES.map((name) => ({
+  name,
+  description: TOOLS[name].description,
+  input_schema: inputSchema(name),
+}));
+
+/**
+ * The same twelve with `strict: true`: the API guarantees names, types, required fields and enums,
+ * and takes only what strict mode supports; the dropped rules (lengths, item counts) stay in each
+ * tool's own validation. Agents on strict share their own cached prefix.
+ */
+export const STRICT_TOOL_DEFINITIONS: ToolDefinition[] = TOOL_DEFINITIONS.map((tool) => ({
+  ...tool,
+  input_schema: toStrictSchema(tool.input_schema),
+  strict: true,
+}));
+
+/** The definitions an agent is offered. */
+export function toolDefinitions(options: { strict: boolean }): ToolDefinition[] {
+  return options.strict ? STRICT_TOOL_DEFINITIONS : TOOL_DEFINITIONS;
+}
