@@ -2,8 +2,11 @@
  * Request assembly, pure. The layout keeps the cacheable prefix identical
  * across agents and turns:
  *   tools (the same for every agent) → system [shared stable ⚑, agent stable ⚑]
- *   → messages [volatile block, this stage's turns…, newest turn ⚑]
- * where ⚑ is a `cache_control` breakpoint with the agent's TTL.
+ *   → messages [volatile block, this stage's turns…, where the previous request ended ⚑, newest turn ⚑]
+ * where ⚑ is a `cache_control` breakpoint with the agent's TTL. The API looks back at most 20 blocks
+ * from a breakpoint for an earlier entry: a turn that adds more (eight tool calls and their results,
+ * a search with its results) would leave the previous request's entry behind and write the whole
+ * conversation again, so the previous request's end carries the fourth breakpoint and is read there.
  * @module
  */
 import type Anthropic from "@anthropic-ai/sdk";
@@ -28,6 +31,8 @@ export interface PromptSpec {
   /** This stage's turns after the volatile block: assistant, user, … ending on a user turn. */
   turns?: Turn[];
   tools?: ToolDefinition[];
+  /** The previous request of this loop, whose first `blocks` prompt blocks this one repeats. */
+  knownPrefix?: { blocks: number };
   /** Offer Anthropic's server-side web search with at most this many uses. */
   webSearchMaxUses?: number;
   effort?: Effort;
@@ -40,21 +45,20 @@ export function buildRequest(spec: PromptSpec): Params {
   if (spec.webSearchMaxUses) {
     tools.push({ type: "web_search_20250305", name: "web_search", max_uses: spec.webSearchMaxUses });
   }
-  const turns = (spec.turns ?? []).map((turn) => ({ ...turn }));
-  const newest = turns.at(-1);
-  if (newest) {
-    const blocks: Anthropic.ContentBlockParam[] = typeof newest.content === "string"
-      ? [{ type: "text", text: newest.content }]
-      : [...newest.content];
-    const last = blocks.length - 1;
-    blocks[last] = { ...blocks[last], cache_control: cacheControl } as Anthropic.ContentBlockParam;
-    newest.content = blocks;
-  }
+  const messages: Turn[] = [
+    { role: "user", content: [{ type: "text", text: spec.volatile }] },
+    ...(spec.turns ?? []).map((turn) => ({ ...turn })),
+  ];
+  const marks = [countBlocks(messages)];
+  // Where the previous request ended, as an index into this one's message blocks.
+  const previous = spec.knownPrefix && spec.knownPrefix.blocks - tools.length - spec.stable.length;
+  if (previous !== undefined && previous >= 1 && previous < marks[0]) marks.unshift(previous);
+  if (spec.turns?.length) { for (const end of marks) markBlock(messages, end - 1, cacheControl); }
   const params: Params = {
     model: spec.model,
     max_tokens: spec.maxTokens,
     system: spec.stable.map((text) => ({ type: "text" as const, text, cache_control: cacheControl })),
-    messages: [{ role: "user", content: [{ type: "text", text: spec.volatile }] }, ...turns],
+    messages,
   };
   if (tools.length) params.tools = tools;
   if (spec.effort) params.output_config = { effort: spec.effort };
@@ -68,6 +72,26 @@ export function buildRequest(spec: PromptSpec): Params {
     throw new Error(`request has ${breakpoints} cache breakpoints; the API allows ${MAX_BREAKPOINTS}`);
   }
   return params;
+}
+
+function countBlocks(messages: Turn[]): number {
+  return messages.reduce((n, m) => n + (typeof m.content === "string" ? 1 : m.content.length), 0);
+}
+
+/** Puts a breakpoint on the `index`-th content block of `messages` (copying what it changes). */
+function markBlock(messages: Turn[], index: number, cacheControl: Anthropic.CacheControlEphemeral): void {
+  let rest = index;
+  for (const message of messages) {
+    const blocks: Anthropic.ContentBlockParam[] = typeof message.content === "string"
+      ? [{ type: "text", text: message.content }]
+      : [...message.content];
+    if (rest < blocks.length) {
+      blocks[rest] = { ...blocks[rest], cache_control: cacheControl } as Anthropic.ContentBlockParam;
+      message.content = blocks;
+      return;
+    }
+    rest -= blocks.length;
+  }
 }
 
 /** Every block of the request in prefix order: tools, system, then message content. */
