@@ -10,11 +10,15 @@
  * In a multi-turn loop each request repeats the previous one and adds the newest
  * turns. The previous response's usage gives that prefix's exact token count
  * (a `KnownPrefix`), so only the new blocks need the byte bound.
+ *
+ * Where inference runs is known only from the response (`usage.inference_geo`, and a workspace's default
+ * geo may be "us" without the request saying so), so the token part is always reserved at the
+ * data-residency premium of models that bill one (110 %): a US-only bill never passes its reservation.
  * @module
  */
 import type Anthropic from "@anthropic-ai/sdk";
 import type { PricedModel } from "../models/price_book.ts";
-import { ratesFor } from "../ledger/cost.ts";
+import { ratesFor, scaleUp } from "../ledger/cost.ts";
 import { prefixBlocks } from "./request.ts";
 
 /** Tokens the API adds around the prompt: role markers, the tool-use system prompt. */
@@ -82,6 +86,7 @@ export function worstCaseNano(
   // The known prefix may span stretches: it takes the highest rate of any.
   const input = stretches.reduce((n, s) => n + s.tokens * highest(s.ttl), 0) +
     knownTokens * Math.max(...stretches.map((s) => highest(s.ttl)));
-  return input * passes + searchTokens * r.input + searches * model.webSearchNano +
-    params.max_tokens * r.output;
+  const tokens = input * passes + searchTokens * r.input + params.max_tokens * r.output;
+  // Rounded up like costNano's premium, from a token cost at least as large: never below the bill.
+  return scaleUp(tokens, model.dataResidencyPercent, 100) + searches * model.webSearchNano;
 }

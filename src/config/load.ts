@@ -1,14 +1,17 @@
 /**
  * Loading `pressroom.json`: parse, validate against the schema, resolve paths
  * relative to the file's folder, and check every configured model against the
- * price book. Any problem is one ConfigError naming the file and field.
+ * price book: its price, the effort and thinking it takes, and the output
+ * limits (`maxTokens`, `maxTokensCeiling`, a thinking budget) the API would
+ * otherwise refuse on every call. Any problem is one ConfigError naming the
+ * file and field.
  * @module
  */
 import { dirname, resolve } from "node:path";
 import type { z } from "zod";
 import { ConfigError, UsageError, UserInputError } from "../errors.ts";
 import { PriceBook } from "../models/price_book.ts";
-import { AGENT_IDS, type Config, configSchema } from "./schema.ts";
+import { AGENT_IDS, type AgentConfig, type AgentId, type Config, configSchema } from "./schema.ts";
 
 export interface LoadedConfig {
   config: Config;
@@ -70,7 +73,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     overrides: config.prices,
     webSearchUsdPerRequest: config.webSearchUsdPerRequest,
   });
-  checkAgents(file, config, prices);
+  checkAgents(file, config, prices, raw);
   const dataDirFrom = options.dataDir !== undefined
     ? "--data"
     : dataDirInFile
@@ -133,8 +136,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-/** Every agent's model must have a price, and effort/thinking must be ones the model takes. */
-function checkAgents(file: string, config: Config, prices: PriceBook): void {
+/**
+ * Every agent's model must have a price, effort/thinking must be ones the model takes, and its output limits
+ * must fit (`checkOutputLimits`, which also settles a ceiling the file leaves out).
+ */
+function checkAgents(file: string, config: Config, prices: PriceBook, raw: unknown): void {
   for (const id of AGENT_IDS) {
     const agent = config.agents[id];
     const field = `agents.${id}`;
@@ -157,5 +163,64 @@ function checkAgents(file: string, config: Config, prices: PriceBook): void {
         `${agent.model} takes thinking type ${priced.thinking.map((t) => `"${t}"`).join(" or ")}`,
       );
     }
+    agent.maxTokensCeiling = checkOutputLimits(file, id, agent, {
+      maxOutputTokens: priced.maxOutputTokens,
+      ceilingSet: ceilingConfigured(raw, id),
+    });
   }
+}
+
+/** Whether the file itself gives the agent's `maxTokensCeiling` (the schema fills in a default otherwise). */
+function ceilingConfigured(raw: unknown, id: AgentId): boolean {
+  const agents = (raw as { agents?: Record<string, unknown> } | null)?.agents;
+  return (agents?.[id] as Record<string, unknown> | undefined)?.maxTokensCeiling !== undefined;
+}
+
+export interface OutputLimitFacts {
+  /** The model's maximum output; undefined when neither the catalog nor config says (no check then). */
+  maxOutputTokens: number | undefined;
+  /** Whether the file gives `maxTokensCeiling`, or the schema's default stands in for it. */
+  ceilingSet: boolean;
+}
+
+/**
+ * Pure. The API refuses, with a 400 on every call, a `max_tokens` above the model's maximum output and an
+ * enabled thinking budget that is not below `max_tokens`. The loop sends `maxTokens`, and after a tool call
+ * cut off at `max_tokens` retries with more, up to `maxTokensCeiling`: so both must fit the model, the
+ * ceiling may not be below `maxTokens`, and the budget must be below `maxTokens`, the lowest `max_tokens`
+ * ever sent (then it is below every retry's too: no separate check against the ceiling). Returns the
+ * ceiling in force: one the file leaves out is the default lowered to the model's maximum and raised to
+ * `maxTokens`, so that a default never makes a config fail; one the file gives is checked as it is.
+ */
+export function checkOutputLimits(
+  file: string,
+  id: AgentId,
+  agent: Pick<AgentConfig, "model" | "maxTokens" | "maxTokensCeiling" | "thinking">,
+  facts: OutputLimitFacts,
+): number {
+  const field = `agents.${id}`;
+  const most = facts.maxOutputTokens;
+  const aboveModel = (n: number) => most !== undefined && n > most;
+  const modelLimit = `must be at most ${most}, the maximum output of ${agent.model}`;
+  if (aboveModel(agent.maxTokens)) throw new ConfigError(file, `${field}.maxTokens`, modelLimit);
+  let ceiling = agent.maxTokensCeiling;
+  if (!facts.ceilingSet) {
+    ceiling = Math.max(agent.maxTokens, Math.min(ceiling, most ?? ceiling));
+  } else if (ceiling < agent.maxTokens) {
+    throw new ConfigError(
+      file,
+      `${field}.maxTokensCeiling`,
+      `must be at least ${field}.maxTokens (${agent.maxTokens})`,
+    );
+  } else if (aboveModel(ceiling)) {
+    throw new ConfigError(file, `${field}.maxTokensCeiling`, modelLimit);
+  }
+  if (agent.thinking?.type === "enabled" && agent.thinking.budgetTokens >= agent.maxTokens) {
+    throw new ConfigError(
+      file,
+      `${field}.thinking.budgetTokens`,
+      `must be below ${field}.maxTokens (${agent.maxTokens})`,
+    );
+  }
+  return ceiling;
 }

@@ -40,12 +40,22 @@ const modelGlob = z.string().regex(
   "a model glob may use letters, digits, . _ - : @ * ?",
 );
 
+/** `maxTokensCeiling` when the config leaves it out (the loader fits it to the model: see load.ts). */
+export const DEFAULT_MAX_TOKENS_CEILING = 16_384;
+
 const agentSchema = z.strictObject({
   model: z.string().min(1),
   schedule: cronExpression.default("* * * * *"),
   pool: z.int().min(1).max(64).default(2),
   maxTurns: z.int().min(1).max(200).default(16),
-  maxTokens: z.int().min(1).max(128_000).default(2048),
+  maxTokens: z.int().min(1).max(128_000).default(2048)
+    .describe("max_tokens of each call; at most the model's maximum output"),
+  maxTokensCeiling: z.int().min(1).max(128_000).default(DEFAULT_MAX_TOKENS_CEILING)
+    .describe(
+      "the highest max_tokens a turn cut off inside a tool call is retried with (doubling from maxTokens); " +
+        "at least maxTokens and at most the model's maximum output. Left out: 16384, lowered to the " +
+        "model's maximum output and raised to maxTokens where needed",
+    ),
   maxConsecutiveFailures: z.int().min(1).max(50).default(4)
     .describe("turns in a row whose tool calls all failed before the workflow is stuck"),
   cacheTtl: z.enum(["5m", "1h"]).default("5m"),
@@ -53,8 +63,10 @@ const agentSchema = z.strictObject({
     .describe("output_config.effort, where the model takes it"),
   thinking: z.union([
     z.strictObject({ type: z.literal("adaptive") }),
+    // The API's rule (ThinkingConfigEnabled.budget_tokens): at least 1024 and below max_tokens; the second
+    // half needs maxTokens, so the loader checks it.
     z.strictObject({ type: z.literal("enabled"), budgetTokens: z.int().min(1024) }),
-  ]).optional().describe("extended thinking, where the model takes it"),
+  ]).optional().describe("extended thinking, where the model takes it; budgetTokens below maxTokens"),
   webSearch: z.strictObject({
     enabled: z.boolean().default(false),
     maxUses: z.int().min(1).max(20).default(3),
@@ -84,6 +96,10 @@ const priceSchema = z.strictObject({
   cacheRead: perMTok.optional(),
   minCacheTokens: z.int().min(0).optional(),
   retires: z.iso.date().optional(),
+  maxOutputTokens: z.int().min(1).optional()
+    .describe(
+      "the highest max_tokens the model takes; agents' maxTokens and maxTokensCeiling are checked against it",
+    ),
 });
 export type PriceOverride = z.infer<typeof priceSchema>;
 

@@ -226,6 +226,9 @@ export const MIGRATIONS: readonly string[] = [
     until INTEGER NOT NULL,
     ts INTEGER NOT NULL
   );
+  -- Where inference ran, as the response's usage said ("us" is billed 1.1x on the models that take it).
+  ALTER TABLE ai_call_log ADD COLUMN inference_geo TEXT;
+
   -- Rows booked above their reservation (a response reporting usage its request does not allow), which
   -- doctor and report count without reading the whole log.
   CREATE INDEX ai_call_log_over_reservation ON ai_call_log (ts) WHERE cost_nano_usd > reserved_nano_usd;

@@ -2,8 +2,11 @@
  * What a call cost, from the `usage` object of a response. Pure and exact:
  * integer tokens times integer nano-USD rates.
  *
- * cost = input*in + 5m writes*w5m + 1h writes*w1h + cache reads*read + output*out
+ * cost = (input*in + 5m writes*w5m + 1h writes*w1h + cache reads*read + output*out)
+ *          × data residency (110 % where `inference_geo` says "us" and the model bills it)
+ *          × batch (50 %)
  *        + web searches*search price; `input_tokens` already excludes cached tokens.
+ * The token part is multiplied once, in integers, and rounded up: never undercount.
  * @module
  */
 import type { NanoRates, PricedModel } from "../models/price_book.ts";
@@ -21,6 +24,8 @@ export interface ApiUsage {
     | null;
   server_tool_use?: { web_search_requests?: number | null } | null;
   service_tier?: string | null;
+  /** Where inference ran: "us" or "global" (SDK 1.12 `Usage.inference_geo`). */
+  inference_geo?: string | null;
 }
 
 /** Usage with every count settled to a number. */
@@ -32,11 +37,17 @@ export interface CallUsage {
   cacheWrite1hTokens: number;
   webSearchRequests: number;
   batch: boolean;
+  /**
+   * `usage.inference_geo` as reported (null when absent). Optional so that usage built by hand (re-pricing,
+   * fixtures) stays valid; absent prices as "global".
+   */
+  inferenceGeo?: string | null;
 }
 
+/** A count as a whole number of tokens; a fraction (never sent, but not trusted) rounds up. */
 const count = (
   n: number | null | undefined,
-) => (typeof n === "number" && Number.isFinite(n) && n > 0 ? n : 0);
+) => (typeof n === "number" && Number.isFinite(n) && n > 0 ? Math.ceil(n) : 0);
 
 /**
  * Settles missing fields. Cache writes without the 5m/1h breakdown are taken at
@@ -58,7 +69,30 @@ export function normalizeUsage(usage: ApiUsage, requestedTtl: CacheTtl): CallUsa
     cacheWrite1hTokens: w1h,
     webSearchRequests: count(usage.server_tool_use?.web_search_requests),
     batch: usage.service_tier === "batch",
+    inferenceGeo: typeof usage.inference_geo === "string" && usage.inference_geo.trim() !== ""
+      ? usage.inference_geo
+      : null,
   };
+}
+
+/**
+ * Whether inference ran under data residency. "global" (the default) and an absent field are standard
+ * pricing; "us" is the one residency geo documented today, and a geo not documented yet is taken as one
+ * too, so that a new region is never booked below its bill.
+ */
+export function residencyGeo(geo: string | null | undefined): boolean {
+  return typeof geo === "string" && geo.trim() !== "" && geo.trim().toLowerCase() !== "global";
+}
+
+/**
+ * ⌈n × numerator / denominator⌉, exactly for a whole n up to 2^53 (BigInt: no float rounding). Beyond that
+ * no count is exact anyway (a usage no API sends): the float product, rounded up, as before.
+ */
+export function scaleUp(n: number, numerator: number, denominator: number): number {
+  if (!Number.isSafeInteger(n)) return Math.ceil(n * numerator / denominator);
+  const product = BigInt(n) * BigInt(numerator);
+  const d = BigInt(denominator);
+  return Number((product + d - 1n) / d);
 }
 
 /** The rates that apply to a request with this many prompt tokens (cached or not). */
@@ -67,7 +101,10 @@ export function ratesFor(model: PricedModel, promptTokens: number): NanoRates {
   return band && promptTokens > band.thresholdTokens ? band.rates : model.rates;
 }
 
-/** The exact cost in nano-USD. A batch discount is rounded up: never undercount. */
+/**
+ * The exact cost in nano-USD. The data-residency premium and the batch discount multiply the token part
+ * together (each a percentage), rounded up once: never undercount.
+ */
 export function costNano(usage: CallUsage, model: PricedModel): number {
   const prompt = usage.inputTokens + usage.cacheReadTokens + usage.cacheWrite5mTokens +
     usage.cacheWrite1hTokens;
@@ -77,6 +114,7 @@ export function costNano(usage: CallUsage, model: PricedModel): number {
     usage.cacheWrite1hTokens * r.cacheWrite1h +
     usage.cacheReadTokens * r.cacheRead +
     usage.outputTokens * r.output;
-  const discounted = usage.batch ? Math.ceil(tokens * (100 - model.batchDiscountPercent) / 100) : tokens;
-  return discounted + usage.webSearchRequests * model.webSearchNano;
+  const residency = residencyGeo(usage.inferenceGeo) ? model.dataResidencyPercent : 100;
+  const batch = usage.batch ? 100 - model.batchDiscountPercent : 100;
+  return scaleUp(tokens, residency * batch, 100 * 100) + usage.webSearchRequests * model.webSearchNano;
 }

@@ -261,6 +261,7 @@ export class Ledger {
       r.backend,
       full.attempts ?? null,
       full.error ?? null,
+      u?.inferenceGeo?.slice(0, 40) ?? null,
     );
     if (o.costNano > 0) {
       s.addBucket.run(r.backend, Math.floor(r.ts / BUCKET_MS), r.model, o.costNano);
@@ -459,8 +460,8 @@ function prepare(db: Db) {
       `INSERT INTO ai_call_log (id, agent_id, workflow_instance_id, model, input_tokens, output_tokens,
          cache_read_tokens, cache_write_tokens, usd_cost, tool_calls_made, tool_calls_succeeded, ts,
          cost_nano_usd, reserved_nano_usd, cache_write_5m_tokens, cache_write_1h_tokens, web_search_requests,
-         stop_reason, status, request_id, latency_ms, turn, backend, attempts, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         stop_reason, status, request_id, latency_ms, turn, backend, attempts, error, inference_geo)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     addBucket: db.prepare(
       `INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls) VALUES (?, ?, ?, ?, 1)

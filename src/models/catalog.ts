@@ -53,6 +53,10 @@ export interface ModelInfo {
   effort: Effort[];
   /** Tokens this model's tokenizer counts for text that Sonnet 4.6 counts as 1.0. */
   tokenizerFactor: number;
+  /** The highest `max_tokens` a request may ask for ("Max output" on the model's overview page). */
+  maxOutputTokens: number;
+  /** Whether US-only inference (`usage.inference_geo` "us") bills it at DATA_RESIDENCY_PERCENT. */
+  dataResidencyPremium: boolean;
   /** Where the price came from and when it was checked. */
   source: string;
 }
@@ -61,6 +65,22 @@ export interface ModelInfo {
 export const WEB_SEARCH_USD_PER_REQUEST = 0.01;
 /** Message Batches API: this percentage off every token price. */
 export const BATCH_DISCOUNT_PERCENT = 50;
+
+/**
+ * US-only inference: every token price (input, output, cache writes and reads) × 1.1, on Opus 4.6,
+ * Sonnet 4.6 and every later model; the models before them do not take `inference_geo` and price as
+ * before. It stacks with the batch discount and with the cache multipliers (it multiplies the rates they
+ * give). Web search is a request fee, not a token price: not multiplied.
+ * Sources, checked 2026-12-02: https://platform.claude.com/docs/en/build-with-claude/data-residency
+ * ("supported on Claude Opus 4.6 and all subsequent models"; the response's `usage.inference_geo` says
+ * where inference ran); https://docs.aws.amazon.com/claude-platform/latest/userguide/data-residency.html
+ * ("US: ... A 1.1x pricing multiplier applies"; "supported on Claude Opus 4.6, Claude Sonnet 4.6, and
+ * later models", a 400 on Opus 4.5, Sonnet 4.5 and Haiku 4.5); the pricing page's section
+ * https://platform.claude.com/docs/en/about-claude/pricing#data-residency-pricing as quoted in
+ * anthropics/claude-code issue 60641 ("a 1.1x multiplier to all token pricing categories").
+ * Which models it applies to is `dataResidencyPremium` on each entry below.
+ */
+export const DATA_RESIDENCY_PERCENT = 110;
 
 /** Standard cache multipliers on the input price, used when config gives only input/output. */
 export const CACHE_MULTIPLIERS = { cacheWrite5m: 1.25, cacheWrite1h: 2, cacheRead: 0.1 } as const;
@@ -129,6 +149,16 @@ const haiku55LongPrices: TokenPrices = {
 };
 const haikuPrices: TokenPrices = { input: 1, output: 5, cacheWrite5m: 1.25, cacheWrite1h: 2, cacheRead: 0.1 };
 
+/**
+ * "Max output" (K = 1,000: the API's own error reads "max_tokens: 9999999 > 128000, which is the maximum
+ * allowed number of output tokens", quoted in Effect-TS/effect pull request 7129). Checked 2026-12-02 on
+ * the stored overview pages https://platform.claude.com/docs/<lang>/models/<model>/overview(.md), whose
+ * "How it compares to the current lineup" table also lists the current models; each entry names its page.
+ * Batch requests may ask for more on some models (300K, beta); Pressroom does not send those.
+ */
+const MAX_OUTPUT_128K = 128_000;
+const MAX_OUTPUT_64K = 64_000;
+
 const ALL_EFFORT: Effort[] = ["low", "medium", "high", "xhigh", "max"];
 const EFFORT_NO_XHIGH: Effort[] = ["low", "medium", "high", "max"];
 
@@ -148,6 +178,9 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["adaptive"],
     effort: ALL_EFFORT,
     tokenizerFactor: 1.35,
+    // 128K: the lineup table of en/models/opus-4-6/overview.md (Fable 5.1 row)
+    maxOutputTokens: MAX_OUTPUT_128K,
+    dataResidencyPremium: true,
     source: PRICING_RECHECKED,
   },
   {
@@ -165,6 +198,8 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["adaptive"],
     effort: ALL_EFFORT,
     tokenizerFactor: 1.35,
+    maxOutputTokens: MAX_OUTPUT_128K, // 128K: en/models/fable-5/overview.md
+    dataResidencyPremium: true,
     source: PRICING_RECHECKED,
   },
   {
@@ -178,6 +213,8 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["adaptive"],
     effort: ALL_EFFORT, // xhigh only on third-party pages
     tokenizerFactor: 1.35,
+    maxOutputTokens: MAX_OUTPUT_128K, // 128K: zh-CN/models/opus-5-5/overview
+    dataResidencyPremium: true,
     source: recheckedPage("opus-5-5", "zh-CN"),
   },
   {
@@ -189,6 +226,8 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["adaptive"],
     effort: ALL_EFFORT,
     tokenizerFactor: 1.35,
+    maxOutputTokens: MAX_OUTPUT_128K, // 128K: zh-CN/models/opus-5/overview.md
+    dataResidencyPremium: true,
     source: PRICING,
   },
   {
@@ -200,6 +239,8 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["adaptive"],
     effort: ALL_EFFORT,
     tokenizerFactor: 1.35,
+    maxOutputTokens: MAX_OUTPUT_128K, // 128K: de/models/opus-4-8/overview.md
+    dataResidencyPremium: true,
     source: PRICING,
   },
   {
@@ -211,6 +252,11 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["adaptive"],
     effort: ALL_EFFORT,
     tokenizerFactor: 1.35,
+    // 128K. No stored Anthropic page: Google Cloud's model page says 128,000
+    // (docs.cloud.google.com/gemini-enterprise-agent-platform/models/partner-models/claude/opus-4-7), as do
+    // the Bedrock model card and Effect-TS/effect PR 7129, which quotes Anthropic's overview.
+    maxOutputTokens: MAX_OUTPUT_128K,
+    dataResidencyPremium: true,
     source: PRICING,
   },
   {
@@ -222,6 +268,8 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["adaptive", "enabled"],
     effort: EFFORT_NO_XHIGH,
     tokenizerFactor: 1,
+    maxOutputTokens: MAX_OUTPUT_128K, // 128K: en/models/opus-4-6/overview.md
+    dataResidencyPremium: true,
     source: PRICING,
   },
   {
@@ -234,6 +282,8 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["enabled"],
     effort: ["low", "medium", "high"],
     tokenizerFactor: 1,
+    maxOutputTokens: MAX_OUTPUT_64K, // 64K: pt-BR/models/opus-4-5/overview.md
+    dataResidencyPremium: false,
     source: PRICING,
   },
   {
@@ -250,6 +300,8 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["adaptive"],
     effort: ALL_EFFORT,
     tokenizerFactor: 1.35,
+    maxOutputTokens: MAX_OUTPUT_128K, // 128K: zh-CN/models/sonnet-5-5/overview
+    dataResidencyPremium: true,
     source: `${PRICING_RECHECKED} (prompt caching: reads 0.05 x input on Sonnet 5.5)`,
   },
   {
@@ -261,6 +313,8 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["adaptive"],
     effort: ALL_EFFORT,
     tokenizerFactor: 1.35,
+    maxOutputTokens: MAX_OUTPUT_128K, // 128K: zh-CN/models/sonnet-5/overview
+    dataResidencyPremium: true,
     source: PRICING,
   },
   {
@@ -272,6 +326,10 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["adaptive", "enabled"],
     effort: EFFORT_NO_XHIGH,
     tokenizerFactor: 1,
+    // 128K: zh-CN/models/sonnet-4-6/overview.md (third-party pages such as docs.venice.ai still say 64K;
+    // Anthropic's page wins)
+    maxOutputTokens: MAX_OUTPUT_128K,
+    dataResidencyPremium: true,
     source: PRICING,
   },
   {
@@ -284,6 +342,8 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["enabled"],
     effort: [],
     tokenizerFactor: 1,
+    maxOutputTokens: MAX_OUTPUT_64K, // 64K: zh-TW/models/sonnet-4-5/overview.md
+    dataResidencyPremium: false,
     source: PRICING,
   },
   {
@@ -301,6 +361,9 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["adaptive"],
     effort: ALL_EFFORT,
     tokenizerFactor: 1.35,
+    // 128K: the lineup table of about-claude/models/whats-new-opus-5 (Haiku 5.5 row)
+    maxOutputTokens: MAX_OUTPUT_128K,
+    dataResidencyPremium: true,
     source: recheckedPage("haiku-5-5", "zh-CN"),
   },
   {
@@ -312,6 +375,9 @@ export const MODELS: readonly ModelInfo[] = [
     thinking: ["enabled"],
     effort: [],
     tokenizerFactor: 1,
+    // 64K: the lineup table of zh-CN/models/sonnet-5-5/overview (Haiku 4.5 row)
+    maxOutputTokens: MAX_OUTPUT_64K,
+    dataResidencyPremium: false,
     source: PRICING,
   },
 ];

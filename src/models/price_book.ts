@@ -10,6 +10,7 @@ import type { PriceOverride } from "../config/schema.ts";
 import {
   BATCH_DISCOUNT_PERCENT,
   CACHE_MULTIPLIERS,
+  DATA_RESIDENCY_PERCENT,
   type Effort,
   type Family,
   MODELS,
@@ -37,6 +38,13 @@ export interface PricedModel {
   thinking: ThinkingMode[] | undefined;
   effort: Effort[] | undefined;
   tokenizerFactor: number;
+  /** The highest `max_tokens` the model takes; undefined for a config-only model that does not say. */
+  maxOutputTokens: number | undefined;
+  /**
+   * Percent of the token cost billed when `usage.inference_geo` names a residency geo ("us"): 110 where
+   * the premium applies, 100 where it does not. A model only the config knows takes 110: never undercount.
+   */
+  dataResidencyPercent: number;
   source: string;
 }
 
@@ -109,6 +117,8 @@ export class PriceBook {
       thinking: builtin?.thinking,
       effort: builtin?.effort,
       tokenizerFactor: builtin?.tokenizerFactor ?? 1,
+      maxOutputTokens: override?.maxOutputTokens ?? builtin?.maxOutputTokens,
+      dataResidencyPercent: !builtin || builtin.dataResidencyPremium ? DATA_RESIDENCY_PERCENT : 100,
       source: override ? "pressroom.json prices" : builtin!.source,
     };
   }

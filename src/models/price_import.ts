@@ -82,7 +82,10 @@ function withStandardCache(given: ImportedModel["rates"]): NanoRates {
   };
 }
 
-/** The config entry for a planned model: its five prices in USD/MTok, keeping `minCacheTokens`/`retires`. */
+/**
+ * The config entry for a planned model: its five prices in USD/MTok, keeping `minCacheTokens`, `retires`
+ * and `maxOutputTokens`.
+ */
 export function overrideFor(planned: PlannedModel, existing?: PriceOverride): PriceOverride {
   const entry: PriceOverride = {
     input: nanoToPerMTok(planned.rates.input),
@@ -93,6 +96,7 @@ export function overrideFor(planned: PlannedModel, existing?: PriceOverride): Pr
   };
   if (existing?.minCacheTokens !== undefined) entry.minCacheTokens = existing.minCacheTokens;
   if (existing?.retires !== undefined) entry.retires = existing.retires;
+  if (existing?.maxOutputTokens !== undefined) entry.maxOutputTokens = existing.maxOutputTokens;
   return entry;
 }
 

@@ -1,6 +1,9 @@
-/** Loading pressroom.json: defaults, path resolution, and one clear error per problem. */
-import { assertEquals, assertRejects } from "../assert.ts";
-import { loadConfig } from "../../src/config/load.ts";
+/**
+ * Loading pressroom.json: defaults, path resolution, and one clear error per problem, output limits
+ * (maxTokens, maxTokensCeiling, thinking budgets against each other and the model) included.
+ */
+import { assertEquals, assertRejects, assertThrows } from "../assert.ts";
+import { checkOutputLimits, loadConfig } from "../../src/config/load.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { configJsonSchema } from "../../src/config/schema.ts";
 import { tempDir } from "../helpers.ts";
@@ -135,4 +138,132 @@ Deno.test("the editor JSON Schema describes the same fields", () => {
     "run",
     "webSearchUsdPerRequest",
   ]);
+});
+
+// ---- Output limits: maxTokens, maxTokensCeiling and the thinking budget, against each other and the model ----
+
+const agents = (writer: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ agents: { writer }, ...extra });
+
+Deno.test("a thinking budget not below maxTokens is refused at load, naming the field and the limit", async () => {
+  // The issue's config: every call would get a 400 (budget_tokens must be below max_tokens).
+  assertEquals(
+    await rejection(agents({ model: "claude-opus-4-6", thinking: { type: "enabled", budgetTokens: 4000 } })),
+    "pressroom.json: agents.writer.thinking.budgetTokens: must be below agents.writer.maxTokens (2048)",
+  );
+  assertEquals(
+    await rejection(
+      agents({
+        model: "claude-sonnet-4-6",
+        maxTokens: 4096,
+        thinking: { type: "enabled", budgetTokens: 4096 },
+      }),
+    ),
+    "pressroom.json: agents.writer.thinking.budgetTokens: must be below agents.writer.maxTokens (4096)",
+  );
+  assertEquals(
+    await rejection(agents({ model: "claude-opus-4-6", thinking: { type: "enabled", budgetTokens: 1023 } })),
+    "pressroom.json: agents.writer.thinking.budgetTokens: Too small: expected number to be >=1024",
+  );
+});
+
+Deno.test("a thinking budget just below maxTokens loads; adaptive thinking has no budget to check", async () => {
+  const dir = await withConfig(JSON.stringify({
+    agents: {
+      writer: { model: "claude-opus-4-6", thinking: { type: "enabled", budgetTokens: 2047 } },
+      editor: { maxTokens: 1024, thinking: { type: "adaptive" } },
+    },
+  }));
+  const { config } = await loadConfig({ cwd: dir, env: noEnv });
+  assertEquals(config.agents.writer.thinking, { type: "enabled", budgetTokens: 2047 });
+  assertEquals(config.agents.editor.thinking, { type: "adaptive" });
+});
+
+Deno.test("maxTokens above the model's maximum output is refused; at the maximum it loads", async () => {
+  assertEquals(
+    await rejection(agents({ model: "claude-haiku-4-5", maxTokens: 64_001 })),
+    "pressroom.json: agents.writer.maxTokens: must be at most 64000, the maximum output of claude-haiku-4-5",
+  );
+  assertEquals(
+    await rejection(agents({ model: "claude-opus-4-5-20251101", maxTokens: 100_000 })),
+    "pressroom.json: agents.writer.maxTokens: must be at most 64000, the maximum output of claude-opus-4-5-20251101",
+  );
+  const dir = await withConfig(agents({ model: "claude-haiku-4-5", maxTokens: 64_000 }));
+  const { config } = await loadConfig({ cwd: dir, env: noEnv });
+  assertEquals([config.agents.writer.maxTokens, config.agents.writer.maxTokensCeiling], [64_000, 64_000]);
+});
+
+Deno.test("a configured maxTokensCeiling must fit between maxTokens and the model's maximum output", async () => {
+  assertEquals(
+    await rejection(agents({ model: "claude-sonnet-4-5", maxTokensCeiling: 100_000 })),
+    "pressroom.json: agents.writer.maxTokensCeiling: must be at most 64000, the maximum output of claude-sonnet-4-5",
+  );
+  assertEquals(
+    await rejection(agents({ maxTokens: 8000, maxTokensCeiling: 4000 })),
+    "pressroom.json: agents.writer.maxTokensCeiling: must be at least agents.writer.maxTokens (8000)",
+  );
+  const dir = await withConfig(agents({ maxTokens: 8000, maxTokensCeiling: 8000 }));
+  assertEquals((await loadConfig({ cwd: dir, env: noEnv })).config.agents.writer.maxTokensCeiling, 8000);
+});
+
+Deno.test("the default ceiling (16384) fits the model: lowered to its maximum output, raised to maxTokens", async () => {
+  const dir = await withConfig(JSON.stringify({
+    agents: {
+      writer: { model: "small-gateway-model", maxTokens: 4096 },
+      editor: { maxTokens: 32_000 },
+    },
+    prices: { "small-gateway-model": { input: 1, output: 2, maxOutputTokens: 8192 } },
+  }));
+  const { config } = await loadConfig({ cwd: dir, env: noEnv });
+  assertEquals(config.agents.writer.maxTokensCeiling, 8192, "lowered to the model's maximum output");
+  assertEquals(config.agents.editor.maxTokensCeiling, 32_000, "raised to maxTokens");
+  assertEquals(config.agents.intake.maxTokensCeiling, 16_384, "kept where it fits");
+});
+
+Deno.test("a config price's maxOutputTokens is checked like a built-in one, and overrides it", async () => {
+  assertEquals(
+    await rejection(agents(
+      { model: "small-gateway-model", maxTokens: 9000 },
+      { prices: { "small-gateway-model": { input: 1, output: 2, maxOutputTokens: 8192 } } },
+    )),
+    "pressroom.json: agents.writer.maxTokens: must be at most 8192, the maximum output of small-gateway-model",
+  );
+  assertEquals(
+    await rejection(agents(
+      { maxTokens: 4096, maxTokensCeiling: 16_000 },
+      { prices: { "claude-opus-4-7": { input: 5, output: 25, maxOutputTokens: 12_000 } } },
+    )),
+    "pressroom.json: agents.writer.maxTokensCeiling: must be at most 12000, the maximum output of claude-opus-4-7",
+  );
+  assertEquals(
+    await rejection(`{"prices": {"m": {"input": 1, "output": 2, "maxOutputTokens": 0}}}`),
+    "pressroom.json: prices.m.maxOutputTokens: Too small: expected number to be >=1",
+  );
+});
+
+Deno.test("a model only the config knows, without maxOutputTokens, has no output check", async () => {
+  const dir = await withConfig(agents(
+    { model: "my-gateway-model", maxTokens: 128_000, maxTokensCeiling: 128_000 },
+    { prices: { "my-gateway-model": { input: 1, output: 4 } } },
+  ));
+  const { config, prices } = await loadConfig({ cwd: dir, env: noEnv });
+  assertEquals(config.agents.writer.maxTokensCeiling, 128_000);
+  assertEquals(prices.require("my-gateway-model").maxOutputTokens, undefined);
+});
+
+Deno.test("checkOutputLimits is pure: the ceiling in force, or one ConfigError", () => {
+  const agent = { model: "m", maxTokens: 2048, maxTokensCeiling: 16_384, thinking: undefined };
+  assertEquals(
+    checkOutputLimits("f.json", "writer", agent, { maxOutputTokens: 4096, ceilingSet: false }),
+    4096,
+  );
+  assertEquals(
+    checkOutputLimits("f.json", "writer", agent, { maxOutputTokens: undefined, ceilingSet: false }),
+    16_384,
+  );
+  assertThrows(
+    () => checkOutputLimits("f.json", "writer", agent, { maxOutputTokens: 4096, ceilingSet: true }),
+    ConfigError,
+    "f.json: agents.writer.maxTokensCeiling: must be at most 4096, the maximum output of m",
+  );
 });

@@ -273,12 +273,18 @@ Deno.test("planImport: Haiku 5.5's long-prompt band cannot be expressed in confi
   }]);
 });
 
-Deno.test("applyPlan writes only the differences, keeps key order, other fields and minCacheTokens/retires", () => {
+Deno.test("applyPlan writes only the differences, keeps key order, other fields and an override's limits and dates", () => {
   const raw = {
     $schema: "./pressroom.schema.json",
     caps: { dailyUsd: 5 },
     prices: {
-      "claude-sonnet-5": { input: 2, output: 10, minCacheTokens: 2048, retires: "2027-06-30" },
+      "claude-sonnet-5": {
+        input: 2,
+        output: 10,
+        minCacheTokens: 2048,
+        retires: "2027-06-30",
+        maxOutputTokens: 64_000,
+      },
       "my-model": { input: 1, output: 2 },
     },
     run: { pollSeconds: 1 },
@@ -301,6 +307,7 @@ Deno.test("applyPlan writes only the differences, keeps key order, other fields 
       cacheRead: 0.2,
       minCacheTokens: 2048,
       retires: "2027-06-30",
+      maxOutputTokens: 64_000,
     },
     "my-model": { input: 1, output: 2 },
     "claude-new": { input: 0.3, output: 1.5, cacheWrite5m: 0.375, cacheWrite1h: 0.6, cacheRead: 0.03 },
