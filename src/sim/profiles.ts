@@ -6,10 +6,16 @@
  * malformed args, ~4% logically wrong); Opus 4.7 94% (1% / 3% / 2%) and wrote about
  * 1,400 more output tokens per writer call. Haiku is not in the report: a bit
  * worse than Sonnet, terser and faster. Latencies are rough public figures.
+ *
+ * Quirk rates (quirks.ts) are ours, kept low (a few per cent at most) so that workflows still finish:
+ * Opus runs long more often (it writes more), Haiku replies empty and blank more often, and a turn
+ * that searches pauses now and then on every model. Refusals and a full context window, which stop a
+ * stage, are rare (about 1 in 1,000 calls, a few per cent of workflows).
  * @module
  */
 import type { Family } from "../models/catalog.ts";
 import type { PriceBook } from "../models/price_book.ts";
+import type { QuirkRates } from "./quirks.ts";
 
 /** How a mutation attempt goes wrong; `ok` when it does not. */
 export type Outcome = "ok" | "wrong_tool" | "malformed" | "logic";
@@ -31,6 +37,8 @@ export interface ModelProfile {
   editor: { reviseRate: number; flagRate: number };
   /** Chance the researcher uses web search on a turn, when the request offers it. */
   webSearchRate: number;
+  /** Chance per reply of each of the live API's quirks (quirks.ts). */
+  quirks: QuirkRates;
 }
 
 export const PROFILES: Record<Family, ModelProfile> = {
@@ -44,6 +52,15 @@ export const PROFILES: Record<Family, ModelProfile> = {
     preambleWords: 12,
     editor: { reviseRate: 0.3, flagRate: 0.03 },
     webSearchRate: 0.5,
+    quirks: {
+      empty_reply: 0.02,
+      whitespace_reply: 0.01,
+      pause_turn: 0.04,
+      long_turn: 0.02,
+      refusal: 0.0006,
+      context_window_exceeded: 0.0003,
+      us_inference: 0.03,
+    },
   },
   opus: {
     family: "opus",
@@ -55,6 +72,15 @@ export const PROFILES: Record<Family, ModelProfile> = {
     preambleWords: 30,
     editor: { reviseRate: 0.25, flagRate: 0.02 },
     webSearchRate: 0.6,
+    quirks: {
+      empty_reply: 0.015,
+      whitespace_reply: 0.01,
+      pause_turn: 0.05,
+      long_turn: 0.03,
+      refusal: 0.0004,
+      context_window_exceeded: 0.0003,
+      us_inference: 0.03,
+    },
   },
   haiku: {
     family: "haiku",
@@ -66,6 +92,15 @@ export const PROFILES: Record<Family, ModelProfile> = {
     preambleWords: 8,
     editor: { reviseRate: 0.35, flagRate: 0.05 },
     webSearchRate: 0.4,
+    quirks: {
+      empty_reply: 0.03,
+      whitespace_reply: 0.015,
+      pause_turn: 0.03,
+      long_turn: 0.01,
+      refusal: 0.001,
+      context_window_exceeded: 0.0003,
+      us_inference: 0.03,
+    },
   },
 };
 

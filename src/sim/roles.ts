@@ -5,7 +5,12 @@
  * rule, and ends the turn with text when its work looks done. A profile decides
  * how often a mutation call goes wrong (wrong tool, malformed, logic), how often
  * a turn ends early with text only, and how long the writer's output is. After
- * an error result the next turn draws afresh. Pure; randomness from the Rng given.
+ * an error result the next turn draws afresh. What a turn says depends on the
+ * conversation and the Rng only, never on max_tokens: like a model, a role
+ * writes what the task takes and the API cuts it where max_tokens runs out. A
+ * long turn (the long_turn quirk) overshoots: the writer writes the whole article
+ * into one section, the others think aloud at length before their call. Pure;
+ * randomness from the Rng given.
  * @module
  */
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
@@ -15,7 +20,6 @@ import { type Conversation, knownState } from "./conversation.ts";
 import { logicError, malformed, type ToolUse, wrongTool } from "./mistakes.ts";
 import { drawOutcome, type ModelProfile, type Outcome } from "./profiles.ts";
 import type { Rng } from "./rng.ts";
-import { countTokens } from "./tokens.ts";
 import {
   capitalize,
   clean,
@@ -37,10 +41,10 @@ export interface RoleInput {
   conversation: Conversation;
   profile: ModelProfile;
   rng: Rng;
-  maxTokens: number;
-  tokenizerFactor: number;
-  /** Set when the request offers server-side web search. */
-  webSearch?: { maxUses: number };
+  /** Set when the request offers server-side web search; `force` makes the researcher search. */
+  webSearch?: { maxUses: number; force?: boolean };
+  /** This turn runs long (the long_turn quirk). */
+  long?: boolean;
 }
 
 /** One server-side web search and what it found. */
@@ -68,6 +72,11 @@ const READS: Record<AgentId, ToolName[]> = {
 };
 
 const isAgent = (id: string | null): id is AgentId => AGENT_IDS.includes(id as AgentId);
+
+/** Words of visible reasoning a long turn puts before its call (about 2,200 tokens; 3,000 on Opus 4.7). */
+export const LONG_PREAMBLE_WORDS = 1500;
+/** A long writer turn writes this many times the whole article's target into one section. */
+export const LONG_WRITER_FACTOR = 1.5;
 
 interface Plan {
   /** The correct next call, or undefined when the work is done. */
@@ -115,10 +124,12 @@ export function playRole(input: RoleInput): RoleTurn {
       searches: [],
     };
   }
-  const preamble = plan.preamble ??
-    `Calling ${plan.call.name}. ` +
-      prose(rng, profile.preambleWords, contentWords(JSON.stringify(plan.call.input)).slice(0, 4), "note")
-        .join(" ");
+  const topics = contentWords(JSON.stringify(plan.call.input)).slice(0, 4);
+  let preamble = plan.preamble ??
+    `Calling ${plan.call.name}. ` + prose(rng, profile.preambleWords, topics, "note").join(" ");
+  if (input.long && agent !== "writer") {
+    preamble += " " + prose(rng, LONG_PREAMBLE_WORDS, topics, "plan").join(" ");
+  }
   let outcome = drawOutcome(profile, rng.next());
   let call = plan.call;
   if (outcome === "wrong_tool") call = wrongTool(agent, plan.call, rng);
@@ -280,7 +291,7 @@ function planResearcher(state: ContentState, input: RoleInput): Plan {
     ...(state.request.sources ?? []).map((s) => s.text),
   ].join("\n")).filter(citable);
   const searches: WebSearch[] = [];
-  if (webSearch && webSearch.maxUses > 0 && rng.chance(profile.webSearchRate)) {
+  if (webSearch && webSearch.maxUses > 0 && (rng.chance(profile.webSearchRate) || webSearch.force)) {
     const slug = slugify(`${section.heading}`, 50) || section.id;
     const query = clip(`${section.heading} ${state.request.topic ?? ""}`, 200);
     searches.push({
@@ -321,7 +332,7 @@ function planResearcher(state: ContentState, input: RoleInput): Plan {
 // ---- writer ----
 
 function planWriter(state: ContentState, input: RoleInput): Plan {
-  const { rng, profile, maxTokens, tokenizerFactor } = input;
+  const { rng, profile } = input;
   const draft = state.draft;
   if (!draft) return { done: "There is no draft yet, so there is nothing to write." };
   const section = draft.sections.find((s) => !s.markdown || s.revision);
@@ -329,36 +340,29 @@ function planWriter(state: ContentState, input: RoleInput): Plan {
   const target = Number(state.brief.target_words) || 1000;
   const keywords = (state.brief.keywords ?? "").split(",").map((k) => k.trim()).filter(Boolean);
   const topics = [section.heading.toLowerCase(), ...keywords, ...contentWords(section.goal).slice(0, 3)];
-  let words = Math.max(40, Math.round((target / draft.sections.length) * profile.verbosity));
-  let planWords = profile.writerPlanWords;
-  // A model writes to fit its output budget: shrink until the answer fits in 95% of max_tokens.
-  for (let attempt = 0;; attempt++) {
-    const preamble = `Writing ${section.id} (${section.heading}). ` +
-      prose(rng, planWords, topics, "plan").join(" ");
-    const sentences = prose(rng, words, topics);
-    if (section.revision) {
-      sentences.unshift(`This version answers the editor's note: ${clip(section.revision, 200)}`);
-    }
-    if (section.notes.length) {
-      sentences.splice(1, 0, `Our research found this: ${clip(section.notes[0], 300)}`);
-    }
-    const citation = section.citations[0];
-    if (citation) {
-      sentences.splice(
-        2,
-        0,
-        `As [${clip(citation.title, 80)}](${citation.url}) puts it, the details matter.`,
-      );
-    }
-    const markdown = clip(paragraphs(rng, sentences), 20_000);
-    const call = { name: "update_section", input: { section_id: section.id, markdown } };
-    const tokens = countTokens(preamble, tokenizerFactor) +
-      countTokens(JSON.stringify(call), tokenizerFactor);
-    if (tokens <= maxTokens * 0.95 || attempt >= 6 || words <= 20) return { call, done: "", preamble };
-    const scale = (maxTokens * 0.9) / tokens;
-    words = Math.max(20, Math.floor(words * scale));
-    planWords = Math.floor(planWords * scale);
+  // Written for the task, not for max_tokens: a section too long for it is cut by the API.
+  const words = input.long
+    ? Math.round(target * profile.verbosity * LONG_WRITER_FACTOR)
+    : Math.max(40, Math.round((target / draft.sections.length) * profile.verbosity));
+  const preamble = `Writing ${section.id} (${section.heading}). ` +
+    prose(rng, profile.writerPlanWords, topics, "plan").join(" ");
+  const sentences = prose(rng, words, topics);
+  if (section.revision) {
+    sentences.unshift(`This version answers the editor's note: ${clip(section.revision, 200)}`);
   }
+  if (section.notes.length) {
+    sentences.splice(1, 0, `Our research found this: ${clip(section.notes[0], 300)}`);
+  }
+  const citation = section.citations[0];
+  if (citation) {
+    sentences.splice(2, 0, `As [${clip(citation.title, 80)}](${citation.url}) puts it, the details matter.`);
+  }
+  const markdown = clip(paragraphs(rng, sentences), 20_000);
+  return {
+    call: { name: "update_section", input: { section_id: section.id, markdown } },
+    done: "",
+    preamble,
+  };
 }
 
 /** Words of the section texts, for tests and reports. */

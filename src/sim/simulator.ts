@@ -4,12 +4,14 @@
  * pipeline runs offline with the real SDK, in process through the SDK's `fetch`
  * option or behind the loopback server (server.ts).
  *
- * It checks the request as the API would, plays the role named by the
+ * It refuses what the API refuses (validate.ts), plays the role named by the
  * `x-pressroom-agent` header (roles.ts) with randomness seeded by the seed and
- * the request itself, bills usage with the prompt-cache simulation (cache.ts)
- * and token counting (tokens.ts), waits the profile's latency through the
- * injected `sleep`, and injects faults (faults.ts). Everything it returns is
- * labelled simulated: ids `msg_sim_…`, `toolu_sim_…`, `request-id: req_sim_…`.
+ * the request itself, shapes the reply as the API would (reply.ts: the live
+ * API's quirks from quirks.ts, the max_tokens cut, a paused turn continued),
+ * bills usage with the prompt-cache simulation (cache.ts) and token counting
+ * (tokens.ts), waits the profile's latency through the injected `sleep`, and
+ * injects faults (faults.ts). Everything it returns is labelled simulated: ids
+ * `msg_sim_…`, `toolu_sim_…`, `request-id: req_sim_…`.
  * @module
  */
 import { PriceBook, type PricedModel } from "../models/price_book.ts";
@@ -25,9 +27,13 @@ import {
   pickFault,
 } from "./faults.ts";
 import { PROFILES } from "./profiles.ts";
+import { drawQuirks, type QuirkOption } from "./quirks.ts";
+import { renderTurn, thinkingBlock } from "./render.ts";
+import { type Continuation, shapeReply } from "./reply.ts";
 import { createRng, hashString } from "./rng.ts";
-import { playRole, type RoleTurn } from "./roles.ts";
+import { playRole } from "./roles.ts";
 import { blockText, countTokens } from "./tokens.ts";
+import { allBlocks, contentBlocks, endsPaused, fromClaude46, validateRequest } from "./validate.ts";
 
 export interface SimulatorOptions {
   seed?: number;
@@ -38,6 +44,8 @@ export interface SimulatorOptions {
   /** Multiplies the profile's latency; 0 (the default) answers at once. */
   latencyScale?: number;
   faults?: FaultPlan;
+  /** The live API's quirks (quirks.ts): on at the profile's rates unless `false`; rates and a script. */
+  quirks?: QuirkOption;
 }
 
 export interface Simulator {
@@ -58,117 +66,6 @@ export const WEB_SEARCH_RESULT_TOKENS = 800;
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
-
-class RequestError extends Error {
-  constructor(readonly status: number, readonly type: string, message: string) {
-    super(message);
-  }
-}
-
-const invalid = (message: string) => new RequestError(400, "invalid_request_error", message);
-
-function contentBlocks(content: Json): Json[] {
-  return typeof content === "string" ? [{ type: "text", text: content }] : content;
-}
-
-/** Checks the body as the API does; throws a RequestError naming the first problem. */
-function validate(body: Json, prices: PriceBook): PricedModel {
-  if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw invalid("The request body must be a JSON object.");
-  }
-  if (typeof body.model !== "string" || !body.model) throw invalid("model: Field required");
-  if (!Number.isInteger(body.max_tokens) || body.max_tokens < 1) {
-    throw invalid("max_tokens: Field required (a positive integer)");
-  }
-  if (!Array.isArray(body.messages) || body.messages.length === 0) {
-    throw invalid("messages: Field required (at least one message)");
-  }
-  for (const removed of ["temperature", "top_p", "top_k"]) {
-    if (removed in body) throw invalid(`${removed}: Extra inputs are not permitted in this API version`);
-  }
-  if (body.stream) throw invalid("stream: the simulated model does not stream");
-  body.messages.forEach((m: Json, i: number) => {
-    if (!m || (m.role !== "user" && m.role !== "assistant")) {
-      throw invalid(`messages.${i}.role: must be user or assistant`);
-    }
-    if (typeof m.content !== "string" && !Array.isArray(m.content)) {
-      throw invalid(`messages.${i}.content: Field required`);
-    }
-  });
-  if (body.system !== undefined && typeof body.system !== "string" && !Array.isArray(body.system)) {
-    throw invalid("system: must be a string or a list of text blocks");
-  }
-  // Every tool_use is answered by a tool_result in the next message, and every tool_result answers one.
-  body.messages.forEach((m: Json, i: number) => {
-    if (m.role !== "assistant") return;
-    const ids = contentBlocks(m.content).filter((b: Json) => b?.type === "tool_use").map((b: Json) => b.id);
-    if (!ids.length) return;
-    const next = body.messages[i + 1];
-    const answered = new Set(
-      next?.role === "user"
-        ? contentBlocks(next.content).filter((b: Json) => b?.type === "tool_result")
-          .map((b: Json) => b.tool_use_id)
-        : [],
-    );
-    const missing = ids.filter((id: string) => !answered.has(id));
-    if (missing.length && next) {
-      throw invalid(
-        `messages.${i + 1}: tool_use ids were found without tool_result blocks immediately after: ${
-          missing.join(", ")
-        }`,
-      );
-    }
-  });
-  body.messages.forEach((m: Json, i: number) => {
-    if (m.role !== "user") return;
-    const before = i > 0 ? body.messages[i - 1] : undefined;
-    const asked = new Set(
-      before?.role === "assistant"
-        ? contentBlocks(before.content).filter((b: Json) => b?.type === "tool_use").map((b: Json) => b.id)
-        : [],
-    );
-    contentBlocks(m.content).forEach((b: Json, j: number) => {
-      if (b?.type === "tool_result" && !asked.has(b.tool_use_id)) {
-        throw invalid(
-          `messages.${i}.content.${j}: unexpected tool_use_id found in tool_result blocks: ${b.tool_use_id}. ` +
-            "Each tool_result block must have a corresponding tool_use block in the previous message.",
-        );
-      }
-    });
-  });
-  const breakpoints = allBlocks(body).filter((b: Json) => b?.cache_control);
-  if (breakpoints.length > 4) {
-    throw invalid(`A maximum of 4 blocks with cache_control may be provided. Found ${breakpoints.length}.`);
-  }
-  let seen5m = false;
-  for (const b of breakpoints) {
-    const ttl = b.cache_control.ttl ?? "5m";
-    if (b.cache_control.type !== "ephemeral" || (ttl !== "5m" && ttl !== "1h")) {
-      throw invalid("cache_control: type must be ephemeral and ttl 5m or 1h");
-    }
-    if (ttl === "5m") seen5m = true;
-    else if (seen5m) {
-      throw invalid("a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block");
-    }
-  }
-  const priced = prices.lookup(body.model);
-  if (!priced) throw new RequestError(404, "not_found_error", `model: ${body.model}`);
-  const thinking = body.thinking?.type;
-  if (thinking && thinking !== "disabled" && priced.thinking && !priced.thinking.includes(thinking)) {
-    throw invalid(`thinking.type: "${thinking}" is not supported for ${body.model}`);
-  }
-  const effort = body.output_config?.effort;
-  if (effort && priced.effort && !priced.effort.includes(effort)) {
-    throw invalid(`output_config.effort: "${effort}" is not supported for ${body.model}`);
-  }
-  return priced;
-}
-
-/** The prompt's blocks in prefix order: tools, system, messages. */
-function allBlocks(body: Json): Json[] {
-  const system = typeof body.system === "string" ? [{ type: "text", text: body.system }] : body.system ?? [];
-  return [...(body.tools ?? []), ...system, ...body.messages.flatMap((m: Json) => contentBlocks(m.content))];
-}
 
 /** The prompt as cache.ts sees it, with the API's tool-use system prompt in front when tools are offered. */
 function prefixOf(body: Json, factor: number): PrefixBlock[] {
@@ -197,6 +94,19 @@ function prefixOf(body: Json, factor: number): PrefixBlock[] {
   return blocks;
 }
 
+/** The last message's server tool call still waiting for its result, when the request continues a paused turn. */
+function pausedCall(messages: Json[]): Continuation | undefined {
+  if (!endsPaused(messages)) return undefined;
+  const blocks = contentBlocks(messages.at(-1).content);
+  const answered = new Set(blocks.map((b) => b?.tool_use_id).filter(Boolean));
+  const call = blocks.findLast((b) => b?.type === "server_tool_use" && !answered.has(b.id));
+  return { pendingId: String(call.id), query: String(call.input?.query ?? "") };
+}
+
+/** The model's output never depends on where the client put its cache breakpoints. */
+const withoutCacheControl = (value: unknown) =>
+  JSON.stringify(value, (key, v) => (key === "cache_control" ? undefined : v));
+
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const seed = options.seed ?? 1;
   const prices = options.prices ?? new PriceBook();
@@ -205,6 +115,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const scale = options.latencyScale ?? 0;
   const cache = new PromptCache();
   const faultRng = createRng(hashString(`faults:${seed}`));
+  /** How often each request (without its max_tokens) was seen: a request sent again is sampled again. */
+  const seen = new Map<string, number>();
   let received = 0;
 
   async function handle(request: Request): Promise<Response> {
@@ -232,12 +144,13 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     }
     const agent = request.headers.get("x-pressroom-agent");
     const workflow = request.headers.get("x-pressroom-workflow") ?? "";
-    const attempt = Number(request.headers.get("x-stainless-retry-count") ?? 0);
+    const retry = Number(request.headers.get("x-stainless-retry-count") ?? 0);
+    const scriptRequest = {
+      workflowId: workflow || null,
+      attempt: Number.isInteger(retry) && retry > 0 ? retry : 0,
+    };
     const fault = path === "/v1/messages"
-      ? pickFault(options.faults, index, agent, faultRng, {
-        workflowId: workflow || null,
-        attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 0,
-      })
+      ? pickFault(options.faults, index, agent, faultRng, scriptRequest)
       : undefined;
     if (fault?.kind === "timeout") return await hang(request.signal);
     // Dropped before the model saw the request: nothing was generated, cached or billed.
@@ -245,13 +158,14 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const failed = fault && faultResponse(fault, requestId);
     if (failed) return failed;
 
-    let priced: PricedModel;
-    try {
-      priced = validate(body, prices);
-    } catch (error) {
-      if (error instanceof RequestError) return fail(error.status, error.type, error.message);
-      throw error;
-    }
+    const refused = validateRequest(body, {
+      lookup: (model) => prices.lookup(model),
+      requireKnownModel: true,
+    });
+    if (refused) return fail(refused.status, refused.type, refused.message);
+    // Not the API's rule but the simulator's limit: it answers whole messages only.
+    if (body.stream) return fail(400, "invalid_request_error", "stream: the simulated model does not stream");
+    const priced = prices.lookup(body.model) as PricedModel;
     const factor = priced.tokenizerFactor;
     const prefix = prefixOf(body, factor);
     if (path.endsWith("/count_tokens")) {
@@ -260,37 +174,66 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       });
     }
 
-    const requestHash = hashString(JSON.stringify([seed, workflow, agent, body.model, body.messages]));
+    const profile = PROFILES[priced.family ?? "sonnet"];
+    const continuation = pausedCall(body.messages);
+    // A continued turn is the turn that paused: played from the messages before the paused one.
+    const messages = continuation ? body.messages.slice(0, -1) : body.messages;
+    const requestHash = hashString(withoutCacheControl([seed, workflow, agent, body.model, messages]));
+    const occurrence = seen.get(`${requestHash}:${!!continuation}`) ?? 0;
+    seen.set(`${requestHash}:${!!continuation}`, occurrence + 1);
+    const fresh = createRng(hashString(`quirks:${requestHash}:${!!continuation}:${occurrence}`));
     const webSearchTool = (body.tools ?? []).find((t: Json) => t?.type === "web_search_20250305");
+    const lastBlocks = contentBlocks(body.messages.at(-1).content);
+    const quirks = drawQuirks({
+      option: options.quirks,
+      profileRates: profile.quirks,
+      requestIndex: index,
+      agentId: agent,
+      request: scriptRequest,
+      situation: {
+        afterToolResults: body.messages.at(-1).role === "user" &&
+          lastBlocks.some((b) => b?.type === "tool_result"),
+        webSearch: !!webSearchTool,
+        reportsGeo: fromClaude46(priced.canonicalId),
+        continuation: !!continuation,
+      },
+      stable: createRng(hashString(`long:${requestHash}`)),
+      fresh,
+    });
     const turn = playRole({
       agent,
-      conversation: readConversation(body.messages),
-      profile: PROFILES[priced.family ?? "sonnet"],
+      conversation: readConversation(messages),
+      profile,
       rng: createRng(requestHash),
-      maxTokens: body.max_tokens,
-      tokenizerFactor: factor,
-      webSearch: webSearchTool ? { maxUses: webSearchTool.max_uses ?? 5 } : undefined,
+      // A turn that pauses, or continues after a pause, is one that searched.
+      webSearch: webSearchTool
+        ? { maxUses: webSearchTool.max_uses ?? 5, force: !!continuation || quirks.stop === "pause_turn" }
+        : undefined,
+      long: quirks.long,
     });
-    let { content, outputTokens } = render(turn, requestHash, factor);
-    let stopReason = turn.calls.length ? "tool_use" : "end_turn";
-    if (outputTokens > body.max_tokens) {
-      // Cut off mid-answer, as the API does: whatever text fits, and no complete tool call.
-      const text = String(turn.text ?? "").slice(0, Math.floor((body.max_tokens * 4) / factor));
-      content = [{ type: "text", text, citations: null }];
-      outputTokens = body.max_tokens;
-      stopReason = "max_tokens";
-    }
-    const searches = content.filter((b: Json) => b.type === "server_tool_use").length;
+    const thinking = thinkingBlock(body.thinking, turn, requestHash, factor);
+    const reply = shapeReply({
+      turn: renderTurn(turn, requestHash, thinking),
+      continuation,
+      stop: quirks.stop,
+      maxTokens: body.max_tokens,
+      factor,
+      rng: fresh,
+    });
+    const { content } = reply;
+    const searches = content.filter((b: Json) => b.type === "web_search_tool_result").length;
     const cached = cache.apply(priced.canonicalId, prefix, now(), priced.minCacheTokens);
+    const thought = content.find((b: Json) => b.type === "thinking");
     const usage: Json = {
       ...cached,
       input_tokens: cached.input_tokens + searches * 3 * WEB_SEARCH_RESULT_TOKENS,
-      output_tokens: outputTokens,
+      output_tokens: reply.outputTokens,
+      output_tokens_details: thought ? { thinking_tokens: countTokens(thought.thinking, factor) } : null,
       server_tool_use: webSearchTool ? { web_search_requests: searches, web_fetch_requests: 0 } : null,
       service_tier: "standard",
+      inference_geo: inferenceGeo(body, quirks.usInference, fromClaude46(priced.canonicalId)),
     };
-    const profile = PROFILES[priced.family ?? "sonnet"];
-    const delay = (profile.latency.baseMs + profile.latency.perOutputTokenMs * outputTokens) * scale;
+    const delay = (profile.latency.baseMs + profile.latency.perOutputTokenMs * reply.outputTokens) * scale;
     if (delay > 0) await Promise.race([sleep(delay), hang(request.signal)]);
 
     const message: Json = {
@@ -299,8 +242,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       role: "assistant",
       model: body.model,
       content,
-      stop_reason: stopReason,
+      stop_reason: reply.stopReason,
       stop_sequence: null,
+      stop_details: reply.stopDetails,
       usage,
     };
     const headers = { "content-type": "application/json", "request-id": requestId, "x-simulated": "true" };
@@ -325,39 +269,12 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   };
 }
 
-/** The turn as API content blocks, and the output tokens they cost. */
-function render(
-  turn: RoleTurn,
-  requestHash: number,
-  factor: number,
-): { content: Json[]; outputTokens: number } {
-  const id = (prefix: string, i: number) => `${prefix}_sim_${hashString(`${requestHash}:${i}`).toString(36)}`;
-  const content: Json[] = [];
-  if (turn.text) content.push({ type: "text", text: turn.text, citations: null });
-  turn.searches.forEach((search, i) => {
-    const searchId = id("srvtoolu", 100 + i);
-    content.push({
-      type: "server_tool_use",
-      id: searchId,
-      name: "web_search",
-      input: { query: search.query },
-    });
-    content.push({
-      type: "web_search_tool_result",
-      tool_use_id: searchId,
-      content: search.results.map((r) => ({
-        type: "web_search_result",
-        url: r.url,
-        title: r.title,
-        encrypted_content: "simulated",
-        page_age: null,
-      })),
-    });
-  });
-  turn.calls.forEach((call, i) =>
-    content.push({ type: "tool_use", id: id("toolu", i), name: call.name, input: call.input })
-  );
-  const outputTokens = content.filter((b) => b.type !== "web_search_tool_result")
-    .reduce((n, b) => n + countTokens(blockText(b), factor), 0);
-  return { content, outputTokens: Math.max(1, outputTokens) };
+/**
+ * Where inference ran: what the request asked for, else "global", or "us" as for a workspace that
+ * defaults to US-only inference (the us_inference quirk). Models before Claude 4.6 report null.
+ */
+function inferenceGeo(body: Json, usInference: boolean, reportsGeo: boolean): string | null {
+  if (!reportsGeo) return null;
+  if (body.inference_geo === "us" || body.inference_geo === "global") return body.inference_geo;
+  return usInference ? "us" : "global";
 }

@@ -20,6 +20,8 @@ export function blockText(block: unknown): string {
   switch (rest.type) {
     case "text":
       return String(rest.text ?? "");
+    case "thinking":
+      return String(rest.thinking ?? "");
     case "tool_use":
     case "server_tool_use":
       return `${rest.name ?? ""}${JSON.stringify(rest.input ?? {})}`;

@@ -1,17 +1,23 @@
 // deno-lint-ignore-file no-explicit-any
 /**
  * A fake Anthropic Messages API on 127.0.0.1 for tests. It checks the shape of
- * every request the real SDK sends (path, headers, key, body layout), answers
- * with scripted replies, and remembers what it billed, so tests can compare
- * the ledger with what a real API would have charged.
+ * every request the real SDK sends (path, headers, key, body layout), refuses
+ * with a 400 in the API's words every body the real API refuses (the simulated
+ * model's own checks, src/sim/validate.ts), answers with scripted replies, and
+ * remembers what it billed, so tests can compare the ledger with what a real
+ * API would have charged.
  * @module
  */
+import { PriceBook } from "../../src/models/price_book.ts";
+import { endsPaused, type Refusal, validateRequest } from "../../src/sim/validate.ts";
 
 export interface Received {
   body: any;
   headers: Headers;
-  /** Everything wrong with the request's shape; tests expect none. */
+  /** Everything wrong with the request's shape, the API's refusal first; tests expect none. */
   problems: string[];
+  /** What the real API would answer instead of a message (also in `problems`). */
+  refused?: Refusal;
 }
 
 export interface Reply {
@@ -58,6 +64,14 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+const PRICES = new PriceBook();
+
+/** What the real API refuses in this body, checked as the simulated model checks it; models are the tests' own. */
+export function apiRefusal(body: any): Refusal | undefined {
+  return validateRequest(body, { lookup: (model) => PRICES.lookup(model) });
+}
+
+/** What Pressroom should never send, though the API might take it (headers, roles, layout). */
 export function checkShape(req: Request, body: any, apiKey: string): string[] {
   const problems: string[] = [];
   const url = new URL(req.url);
@@ -69,35 +83,18 @@ export function checkShape(req: Request, body: any, apiKey: string): string[] {
   for (const h of ["x-pressroom-agent", "x-pressroom-workflow"]) {
     if (!req.headers.get(h)) problems.push(`no ${h} header`);
   }
-  if (typeof body?.model !== "string") problems.push("no model");
-  if (!Number.isInteger(body?.max_tokens) || body.max_tokens < 1) problems.push("bad max_tokens");
-  for (const removed of ["temperature", "top_p", "top_k"]) {
-    if (removed in (body ?? {})) problems.push(removed);
-  }
   const messages = body?.messages;
-  if (!Array.isArray(messages) || messages.length === 0) problems.push("no messages");
-  else {
+  if (Array.isArray(messages) && messages.length) {
     if (messages[0].role !== "user") problems.push("first message is not from the user");
     messages.forEach((m: any, i: number) => {
       if (i > 0 && m.role === messages[i - 1].role) problems.push(`messages ${i - 1} and ${i} share a role`);
     });
-    if (messages.at(-1).role !== "user") problems.push("last message is not from the user");
+    // The one assistant message that may come last: a paused turn sent back to be continued.
+    if (messages.at(-1).role !== "user" && !endsPaused(messages)) {
+      problems.push("last message is from the assistant and is not a paused turn");
+    }
   }
   if (body?.system !== undefined && !Array.isArray(body.system)) problems.push("system is not a block list");
-  const blocks = [
-    ...(body?.tools ?? []),
-    ...(body?.system ?? []),
-    ...(messages ?? []).flatMap((m: any) => typeof m.content === "string" ? [] : m.content),
-  ];
-  const breakpoints = blocks.filter((b: any) => b.cache_control);
-  if (breakpoints.length > 4) problems.push(`${breakpoints.length} cache breakpoints`);
-  let seen5m = false;
-  for (const b of breakpoints) {
-    if (b.cache_control.type !== "ephemeral") problems.push("cache_control type");
-    const ttl = b.cache_control.ttl ?? "5m";
-    if (ttl === "5m") seen5m = true;
-    if (ttl === "1h" && seen5m) problems.push("a 1h breakpoint after a 5m one");
-  }
   for (const t of body?.tools ?? []) {
     if (!t.type && (typeof t.name !== "string" || t.input_schema?.type !== "object")) {
       problems.push("bad tool");
@@ -174,18 +171,24 @@ export function startFakeApi(options: FakeApiOptions): FakeApi {
     } catch {
       body = undefined;
     }
+    const refused = apiRefusal(body);
     const received: Received = {
       body,
       headers: req.headers,
-      problems: checkShape(req, body, options.apiKey),
+      problems: [...(refused ? [refused.message] : []), ...checkShape(req, body, options.apiKey)],
+      refused,
     };
     requests.push(received);
     const index = n++;
     if (received.problems.length) {
-      return Response.json(
-        { type: "error", error: { type: "invalid_request_error", message: received.problems.join("; ") } },
-        { status: 400 },
-      );
+      // The API's own refusal when there is one, in its words; else what Pressroom got wrong.
+      const error = refused
+        ? { type: refused.type, message: refused.message }
+        : { type: "invalid_request_error", message: received.problems.join("; ") };
+      return Response.json({ type: "error", error }, {
+        status: refused?.status ?? 400,
+        headers: { "request-id": `req_fake_${index}` },
+      });
     }
     const reply = await (options.reply ?? okReply)(received, index);
     const [lo, hi] = options.latencyMs ?? [0, 0];

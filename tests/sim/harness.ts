@@ -2,7 +2,11 @@
  * A tiny agent loop for the simulator's tests: requests laid out by the real
  * `buildRequest`, sent with the real SDK, tool calls classified and applied
  * with the real handlers of src/pipeline/tools.ts, tool_result blocks fed back,
- * and a nudge when a turn ends before the agent's done rule holds.
+ * and a nudge when a turn ends before the agent's done rule holds. It meets the
+ * live API's quirks as a careful client does: a blank reply is asked again, a
+ * paused turn is sent back as the last message, a turn cut at max_tokens with
+ * nothing usable is asked again with twice the room, and a refusal or a full
+ * context window stops the stage.
  * @module
  */
 import type Anthropic from "@anthropic-ai/sdk";
@@ -120,6 +124,14 @@ export interface StageResult {
   done: boolean;
   turns: number;
   nudges: number;
+  /** Replies with nothing to send back (empty, or only whitespace), asked again. */
+  blanks: number;
+  /** Paused turns sent back to be continued. */
+  pauses: number;
+  /** Turns cut at max_tokens in a tool call (or before any text), asked again with more room. */
+  cutRetries: number;
+  /** Why the stage stopped early: `refusal` or `model_context_window_exceeded`. */
+  stopped?: string;
   /** Mutation calls by outcome (reads are not counted). */
   outcomes: Record<Outcome, number>;
   messages: Anthropic.Message[];
@@ -132,14 +144,18 @@ export async function runStage(client: Anthropic, options: StageOptions): Promis
     done: false,
     turns: 0,
     nudges: 0,
+    blanks: 0,
+    pauses: 0,
+    cutRetries: 0,
     outcomes: { ok: 0, wrong_tool: 0, malformed: 0, logic: 0 },
     messages: [],
   };
+  let maxTokens = options.maxTokens ?? 2048;
   for (let t = 0; t < (options.maxTurns ?? 40); t++) {
     options.beforeCall?.(t);
     const params = buildRequest({
       model,
-      maxTokens: options.maxTokens ?? 2048,
+      maxTokens,
       cacheTtl: options.cacheTtl ?? "5m",
       stable: [SHARED_STABLE, agentStable(agent)],
       volatile: `Workflow ${options.workflowId ?? "wf-test"}. Stage: ${agent}.`,
@@ -152,7 +168,34 @@ export async function runStage(client: Anthropic, options: StageOptions): Promis
     });
     result.turns++;
     result.messages.push(message);
-    turns.push({ role: "assistant", content: message.content as Anthropic.ContentBlockParam[] });
+    const blank = message.content.every((b) => b.type === "text" && !/\S/.test(b.text));
+    const cutCall = message.stop_reason === "max_tokens" &&
+      (blank || message.content.some((b) => b.type === "tool_use"));
+    if (cutCall) {
+      maxTokens = Math.min(maxTokens * 2, MAX_TOKENS_CEILING);
+      result.cutRetries++;
+      continue;
+    }
+    if (message.stop_reason === "refusal" || message.stop_reason === "model_context_window_exceeded") {
+      result.stopped = message.stop_reason;
+      return result;
+    }
+    if (blank) {
+      result.blanks++;
+      continue;
+    }
+    const last = turns.at(-1);
+    if (last?.role === "assistant") {
+      // The rest of a paused turn joins it: one assistant turn, as the API sees it.
+      last.content = [
+        ...(last.content as Anthropic.ContentBlockParam[]),
+        ...message.content,
+      ] as Anthropic.ContentBlockParam[];
+    } else turns.push({ role: "assistant", content: message.content as Anthropic.ContentBlockParam[] });
+    if (message.stop_reason === "pause_turn") {
+      result.pauses++;
+      continue;
+    }
     const uses = message.content.filter((b): b is Anthropic.ToolUseBlock => b.type === "tool_use");
     if (!uses.length) {
       const missing = missingFor(agent, state);
@@ -178,6 +221,9 @@ export async function runStage(client: Anthropic, options: StageOptions): Promis
   }
   return result;
 }
+
+/** The most room the harness gives a turn cut at max_tokens. */
+export const MAX_TOKENS_CEILING = 64_000;
 
 export type Models = Record<AgentId, string>;
 
@@ -261,8 +307,6 @@ export function play(agent: AgentId, messages: Msg[], profile: ModelProfile, rng
     conversation: readConversation(messages),
     profile,
     rng,
-    maxTokens: 4096,
-    tokenizerFactor: 1,
   });
 }
 

@@ -163,7 +163,11 @@ Deno.test("roles: whole workflows through the SDK publish (or are flagged) on ev
         `wf-${seed}`,
       );
       ends[result.end] = (ends[result.end] ?? 0) + 1;
-      assert(result.end !== "stuck", `${model} seed ${seed} got stuck`);
+      // Only a refusal or a full context window (the live API's rare stops) may end a workflow early.
+      assert(
+        result.end !== "stuck" || result.stages.at(-1)!.result.stopped,
+        `${model} seed ${seed} got stuck`,
+      );
       for (const s of result.stages) {
         addOutcomes(totals, s.result.outcomes);
         nudges += s.result.nudges;

@@ -26,6 +26,8 @@ const base = () =>
     tools: TOOL_DEFINITIONS,
   });
 const headers = { "x-pressroom-agent": "planner", "x-pressroom-workflow": "wf-1" };
+/** The request-shape tests below are not about the live API's quirks. */
+const NO_QUIRKS = { quirks: false } as const;
 
 function raw(body: unknown, extra: Record<string, string> = {}): Request {
   return new Request("http://anything/v1/messages", {
@@ -36,7 +38,7 @@ function raw(body: unknown, extra: Record<string, string> = {}): Request {
 }
 
 Deno.test("simulator: answers in the API's shape, with the real field names, labelled simulated", async () => {
-  const sim = createSimulator();
+  const sim = createSimulator(NO_QUIRKS);
   const response = await sim.handle(raw(base()));
   assertEquals(response.status, 200);
   assertMatch(response.headers.get("request-id")!, /^req_sim_/);
@@ -53,11 +55,16 @@ Deno.test("simulator: answers in the API's shape, with the real field names, lab
     "cache_creation",
     "cache_creation_input_tokens",
     "cache_read_input_tokens",
+    "inference_geo",
     "input_tokens",
     "output_tokens",
+    "output_tokens_details",
     "server_tool_use",
     "service_tier",
   ]);
+  assertEquals(body.stop_details, null);
+  assertEquals(body.usage.output_tokens_details, null, "no thinking asked for");
+  assertEquals(body.usage.inference_geo, "global", "Sonnet 4.6 reports where it ran");
   assertEquals(Object.keys(body.usage.cache_creation).sort(), [
     "ephemeral_1h_input_tokens",
     "ephemeral_5m_input_tokens",
@@ -65,7 +72,10 @@ Deno.test("simulator: answers in the API's shape, with the real field names, lab
   assertEquals(body.usage.server_tool_use, null, "no server tool offered");
   const uses = body.content.filter((b: { type: string }) => b.type === "tool_use");
   assertEquals(uses.map((b: { name: string }) => b.name), ["get_brief", "get_draft"]);
-  for (const u of uses) assertMatch(u.id, /^toolu_sim_/);
+  for (const u of uses) {
+    assertMatch(u.id, /^toolu_sim_/);
+    assertEquals(u.caller, { type: "direct" });
+  }
   assert(body.usage.output_tokens > 0);
 });
 
@@ -106,7 +116,11 @@ Deno.test("simulator: the SDK sees bad requests as the API's errors", async () =
       { role: "user", content: "and?" },
     ],
   };
-  await assertRejects(() => send(unanswered), Anthropic.BadRequestError, "without tool_result");
+  await assertRejects(
+    () => send(unanswered),
+    Anthropic.BadRequestError,
+    "messages.2: `tool_use` ids were found without `tool_result` blocks immediately after: t1.",
+  );
   await assertRejects(
     () => send({ ...base(), model: "claude-opus-4-7", thinking: { type: "enabled", budget_tokens: 2048 } }),
     Anthropic.BadRequestError,
@@ -150,8 +164,17 @@ Deno.test("simulator: only the researcher searches the web, at most max_uses per
     const total = counts.reduce((a: number, b) => a + (b ?? 0), 0);
     if (agent === "researcher") {
       assert(total > 0, "the researcher searched");
-      const searched = result.messages.find((m) => m.content.some((b) => b.type === "server_tool_use"))!;
-      assert(searched.content.some((b) => b.type === "web_search_tool_result"));
+      // Each search's result comes in the same reply, or in the reply that continues a paused turn.
+      result.messages.forEach((m, i) => {
+        const next = m.stop_reason === "pause_turn" ? result.messages[i + 1].content : [];
+        const results = [...m.content, ...next].filter((b) => b.type === "web_search_tool_result");
+        for (const call of m.content.filter((b) => b.type === "server_tool_use")) {
+          assert(
+            results.some((r) => "tool_use_id" in r && r.tool_use_id === call.id),
+            `no result for ${call.id}`,
+          );
+        }
+      });
     } else assertEquals(total, 0);
   }
 });
