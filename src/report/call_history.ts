@@ -31,7 +31,7 @@ export function callHistory(db: Db, options: { since: number; agent: string }): 
     `SELECT agent_id, model, input_tokens AS inputTokens, output_tokens AS outputTokens,
             cache_read_tokens AS cacheReadTokens, cache_write_5m_tokens AS cacheWrite5mTokens,
             cache_write_1h_tokens AS cacheWrite1hTokens, web_search_requests AS webSearchRequests,
-            cost_nano_usd AS cost, ts
+            inference_geo AS inferenceGeo, cost_nano_usd AS cost, ts
      FROM ai_call_log WHERE ts >= ? AND backend = ? AND status = 'ok'`,
   ).all(options.since, backend) as unknown as (HistoryRow & { ts: number })[];
   const meanOutput = Object.fromEntries(

@@ -52,6 +52,8 @@ export function reprice(calls: CallTokens[], options: RepriceOptions): number {
       cacheWrite1hTokens: scale(call.cacheWrite1hTokens, input),
       webSearchRequests: call.webSearchRequests,
       batch: false,
+      // Where inference ran stays as it was: a US-only workspace pays its premium on the new model too.
+      inferenceGeo: call.inferenceGeo ?? null,
     }, target);
   }
   return total;

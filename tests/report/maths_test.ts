@@ -48,6 +48,9 @@ Deno.test("re-pricing: Opus 4.7 writer calls at Sonnet 4.6 prices, tokens scaled
   assertEquals(nano, 19_500_000);
   // Without data for both models, output follows the tokenizer: 2700 → 2000: $0.003 + $0.003 + $0.03 = $0.036
   assertEquals(reprice(calls, { prices, to: "claude-sonnet-4-6", meanOutput: {} }), 36_000_000);
+  // Calls that ran in the US keep its 1.1x premium on the new model (Sonnet 4.6 bills it).
+  const us = calls.map((c) => ({ ...c, inferenceGeo: "us" }));
+  assertEquals(reprice(us, { prices, to: "claude-sonnet-4-6", meanOutput: {} }), 39_600_000);
 });
 
 Deno.test("projection: the field report's writer flip nearly busts a $20 cap at pool 4 and fits at pool 2", () => {
