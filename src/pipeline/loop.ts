@@ -1,29 +1,28 @@
 /**
  * The agent loop: one generic loop runs any agent's stage of a workflow. Each
- * turn is one callClaude(); the response's tool calls are classified and
- * applied before its ledger row is written; a turn that ends before the done
- * rule holds gets a nudge naming what is missing. Limits on turns, failures in
- * a row and cost stop a runaway stage: the workflow is marked stuck and written
- * to review/ with the reason.
+ * turn is one callClaude() (turn.ts): a used reply's tool calls are classified
+ * and applied before its ledger row is written; a cut-off tool call is retried
+ * with more max_tokens, a paused turn continued, a refusal or a full context
+ * window stops the stage (replies.ts); a turn that ends before the done rule
+ * holds gets a nudge naming what is missing. Limits on turns (every call
+ * counts), failures in a row and cost stop a runaway stage: the workflow is
+ * marked stuck and written to review/ with the reason.
  * @module
  */
 import Anthropic from "@anthropic-ai/sdk";
-import { BadResponseError, callClaude, type ClaudeDeps, type Exchange } from "../claude/call_claude.ts";
-import type { Turn } from "../claude/request.ts";
-import type { KnownPrefix } from "../claude/estimate.ts";
+import { BadResponseError, type ClaudeDeps, type Exchange } from "../claude/call_claude.ts";
 import type { AgentId, Config } from "../config/schema.ts";
 import { CostCapError } from "../errors.ts";
 import { nanoToUsd } from "../ledger/money.ts";
-import { TOOL_DEFINITIONS } from "./tools.ts";
 import { AGENTS, type Stage } from "./agents.ts";
-import { type PromptSet, renderVolatile } from "./prompts.ts";
-import { runTool, type ToolCallResult } from "./run_tool.ts";
+import type { PromptSet } from "./prompts.ts";
 import type { CapHold, Workflow, WorkflowStore } from "./store.ts";
 import type { ContentState } from "./state.ts";
 import { environmentSecrets, mirrorWorkflow, redact, Transcript } from "../output/workflow_files.ts";
 import { publishArticle, publishedBy, renderArticle, renderDraft } from "../output/article.ts";
 import { writeReview } from "../output/review.ts";
 import { capWait, holdReason } from "./cap_holds.ts";
+import { afterReply, type Answer, ask, stageRun, startProgress } from "./turn.ts";
 
 /** How long a workflow waits after an API error that survived the SDK's retries. */
 export const API_ERROR_BACKOFF_MS = 60_000;
@@ -68,14 +67,55 @@ async function workStage(
 ): Promise<StageResult> {
   const workflow = deps.store.get(workflowId);
   if (workflow.stage === "done") throw new Error(`workflow ${workflowId} is done`);
-  const agentId = workflow.stage;
-  const agent = AGENTS[agentId];
-  const settings = deps.config.agents[agentId];
-  const model = workflow.models[agentId];
-  const state = workflow.state;
-  // The files on disk follow the state; a turn that changed neither the brief nor the draft writes nothing.
+  const run = stageRun(
+    deps,
+    workflow,
+    workflow.stage,
+    (exchange) => files.add(() => appendTranscriptSafely(deps, transcript, exchange)),
+  );
+  const { agentId, state, settings } = run;
+  const mirror = mirrorer(deps, workflowId, state);
+  if (workflow.status !== "ready") {
+    deps.store.update(workflowId, { status: "ready", reason: null, waitUntil: null });
+  }
+  let progress = startProgress(run);
+  let earlierFiles = Promise.resolve();
+
+  for (let turn = 1; turn <= settings.maxTurns; turn++) {
+    if (AGENTS[agentId].missing(state) === null) break;
+    if (deps.stopping?.aborted) return { kind: "interrupted" };
+    // The files of the turn before last are on disk by now: a failed write costs at most one more call.
+    await earlierFiles;
+    files.throwIfFailed();
+    earlierFiles = files.idle();
+    let answer: Answer;
+    try {
+      answer = await ask(run, turn, progress);
+    } catch (error) {
+      deps.store.update(workflowId, { state });
+      files.add(mirror);
+      await files.flush();
+      return await stopped(deps, workflow, error, state);
+    }
+    // The next request need not wait for the files (and their fsyncs): they follow in order.
+    files.add(mirror);
+    const step = afterReply(run, progress, answer);
+    if (step.kind === "stop") return await stuck(deps, workflow, step.reason);
+    if (step.kind === "done") break;
+    progress = step.progress;
+  }
+
+  const missing = AGENTS[agentId].missing(state);
+  if (missing !== null) {
+    return await stuck(deps, workflow, `${agentId}: ${settings.maxTurns} turns used and still ${missing}`);
+  }
+  return await finishStage(deps, workflow, state);
+}
+
+/** Writes the brief and draft files when the state changed them; a turn that changed neither writes nothing. */
+function mirrorer(deps: PipelineDeps, workflowId: string, state: ContentState): () => Promise<void> {
   const mirrored = { brief: "", draft: "" };
-  const mirror = async () => {
+  return async () => {
     const brief = JSON.stringify(state.brief);
     const draft = renderDraft(state);
     if (brief === mirrored.brief && draft === mirrored.draft) return;
@@ -85,123 +125,6 @@ async function workStage(
     });
     Object.assign(mirrored, { brief, draft });
   };
-  const record = (exchange: Exchange) => files.add(() => appendTranscriptSafely(deps, transcript, exchange));
-
-  if (workflow.status !== "ready") {
-    deps.store.update(workflowId, { status: "ready", reason: null, waitUntil: null });
-  }
-  const volatile = renderVolatile(deps.prompts, agentId, state);
-  const stable = [deps.prompts.shared.text, deps.prompts.agents[agentId].stable.text];
-  const turns: Turn[] = [];
-  let failuresInARow = 0;
-  let knownPrefix: KnownPrefix | undefined;
-  let earlierFiles = Promise.resolve();
-
-  for (let turn = 1; turn <= settings.maxTurns; turn++) {
-    if (agent.missing(state) === null) break;
-    if (deps.stopping?.aborted) return { kind: "interrupted" };
-    // The files of the turn before last are on disk by now: a failed write costs at most one more call.
-    await earlierFiles;
-    files.throwIfFailed();
-    earlierFiles = files.idle();
-    let results: ToolCallResult[] = [];
-    let message: Anthropic.Message;
-    try {
-      let prompt: KnownPrefix | undefined;
-      ({ message, prompt } = await callClaude(deps, {
-        agentId,
-        workflowId,
-        turn,
-        model,
-        maxTokens: settings.maxTokens,
-        cacheTtl: settings.cacheTtl,
-        effort: settings.effort,
-        thinking: settings.thinking,
-        webSearchMaxUses: settings.webSearch.enabled && agentId === "researcher"
-          ? settings.webSearch.maxUses
-          : undefined,
-        tools: TOOL_DEFINITIONS,
-        stable,
-        volatile,
-        turns,
-        signal: deps.signal,
-        knownPrefix,
-        judgeToolCalls: (response) => {
-          results = response.content.filter((b) => b.type === "tool_use").map((b) =>
-            runTool(agentId, state, b.name, b.input)
-          );
-          return { made: results.length, succeeded: results.filter((r) => r.outcome === "ok").length };
-        },
-        persist: (callId) => {
-          deps.store.recordToolCalls({ callId, workflowId, agentId, model, turn }, results);
-          deps.store.update(workflowId, { state });
-        },
-        record,
-      }));
-      knownPrefix = prompt;
-    } catch (error) {
-      deps.store.update(workflowId, { state });
-      files.add(mirror);
-      await files.flush();
-      return await stopped(deps, workflow, error, state);
-    }
-    // The next request need not wait for the files (and their fsyncs): they follow in order.
-    files.add(mirror);
-
-    const toolUses = message.content.filter((b): b is Anthropic.ToolUseBlock => b.type === "tool_use");
-    turns.push({ role: "assistant", content: message.content.map(boundedBlock) });
-    const reply: Anthropic.ContentBlockParam[] = toolUses.map((use, i) => ({
-      type: "tool_result",
-      tool_use_id: use.id,
-      content: results[i]?.content ?? "not run",
-      ...(results[i]?.outcome === "ok" ? {} : { is_error: true }),
-    }));
-    if (toolUses.length && results.every((r) => r.outcome !== "ok")) failuresInARow++;
-    else if (toolUses.length) failuresInARow = 0;
-    if (failuresInARow >= settings.maxConsecutiveFailures) {
-      return await stuck(
-        deps,
-        workflow,
-        `${agentId}: ${failuresInARow} turns in a row whose tool calls all failed`,
-      );
-    }
-    if (message.stop_reason === "refusal") {
-      return await stuck(deps, workflow, `${agentId}: the model refused`);
-    }
-    const missing = agent.missing(state);
-    if (missing === null) break;
-    if (!toolUses.length) {
-      deps.store.event(workflowId, agentId, "nudge", missing);
-      reply.push({ type: "text", text: nudge(agentId, missing, message.stop_reason) });
-    }
-    turns.push({ role: "user", content: reply });
-  }
-
-  const missing = agent.missing(state);
-  if (missing !== null) {
-    return await stuck(deps, workflow, `${agentId}: ${settings.maxTurns} turns used and still ${missing}`);
-  }
-  return await finishStage(deps, workflow, state);
-}
-
-/** The most of one tool call's input that goes back into the conversation. */
-export const MAX_ECHOED_INPUT_BYTES = 64_000;
-
-/**
- * A response block as it goes back into the next request. An oversized tool
- * input (which its schema refused anyway) is replaced by a note, so one bad
- * turn cannot inflate every later request of the stage.
- */
-function boundedBlock(block: Anthropic.ContentBlock): Anthropic.ContentBlockParam {
-  if (block.type !== "tool_use") return block as Anthropic.ContentBlockParam;
-  const size = new TextEncoder().encode(JSON.stringify(block.input ?? {})).length;
-  if (size <= MAX_ECHOED_INPUT_BYTES) return block;
-  return { ...block, input: { omitted: `an input of ${size} bytes, too large to repeat; it was refused` } };
-}
-
-function nudge(agent: AgentId, missing: string, stopReason: string | null): string {
-  const cut = stopReason === "max_tokens" ? "Your answer was cut off at max_tokens. " : "";
-  return `${cut}Your job as ${agent} is not done yet: ${missing}. Continue with your tools.`;
 }
 
 /** The done rule holds: move to the next stage, or publish, or flag. */

@@ -6,19 +6,41 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { createClient } from "../../src/claude/client.ts";
-import { AGENT_IDS, type Config, configSchema } from "../../src/config/schema.ts";
+import {
+  AGENT_IDS,
+  type AgentId,
+  type Config,
+  configSchema,
+  DEFAULT_MODELS,
+} from "../../src/config/schema.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";
 import type { PipelineDeps } from "../../src/pipeline/loop.ts";
 import { loadPrompts } from "../../src/pipeline/prompts.ts";
 import { realSleep, runScheduler, type SchedulerEvent } from "../../src/scheduler/scheduler.ts";
-import { WorkflowStore } from "../../src/pipeline/store.ts";
+import { type Workflow, WorkflowStore } from "../../src/pipeline/store.ts";
+import type { ContentState } from "../../src/pipeline/state.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { createSimulator, type SimulatorOptions } from "../../src/sim/simulator.ts";
+import type { QuirkPlan } from "../../src/sim/quirks.ts";
 import { type FakeApi, okReply, type Received, type Reply, startFakeApi } from "../fake_api/server.ts";
 import { tempDir, TEST_KEY } from "../helpers.ts";
 
-/** A turn a test plays instead of the simulator: tool calls, or plain text (which ends the turn). */
-export type Scripted = { calls: { name: string; input: unknown }[] } | { text: string };
+/**
+ * A turn a test plays instead of the simulator: tool calls, plain text (which ends the turn), or a
+ * whole reply as the API could send it (any blocks, stop reason, stop details, usage).
+ */
+export type Scripted = { calls: { name: string; input: unknown }[] } | { text: string } | {
+  reply: ScriptedReply;
+};
+
+/** Every field of a reply's body a test may set; the rest (id, model, role) the fake API fills in. */
+export interface ScriptedReply {
+  content: unknown[];
+  stop_reason: string;
+  stop_details?: unknown;
+  /** Defaults to okReply's: one input token per 4 request bytes, 40 output tokens at most. */
+  usage?: unknown;
+}
 
 /** Returns the scripted turn for this request, or undefined to let the simulator answer. */
 export type Script = (agent: string, request: Received, n: number) => Scripted | undefined;
@@ -42,15 +64,33 @@ export interface HarnessOptions {
   sleep?: (ms: number, wake: AbortSignal) => Promise<void>;
 }
 
+/**
+ * The simulator's quirks that stop a stage for good (a refusal, a full context window) are off unless a
+ * test sets `sim.quirks`: at any rate above zero, a test that expects an article would fail now and then.
+ * The quirks the pipeline recovers from stay on at the profile's rates.
+ */
+const RECOVERABLE_QUIRKS: QuirkPlan = { rates: { refusal: 0, context_window_exceeded: 0 } };
+
 let toolUseCounter = 0;
 
+/** A tool_use block as the API sends it, with an id of its own. */
+export function toolUse(
+  name: string,
+  input: unknown,
+): { type: "tool_use"; id: string; name: string; input: unknown } {
+  return { type: "tool_use", id: `toolu_test_${++toolUseCounter}`, name, input };
+}
+
 export function scriptedReply(request: Received, turn: Scripted): Reply {
-  const content = "text" in turn ? [{ type: "text", text: turn.text }] : turn.calls.map((c) => ({
-    type: "tool_use",
-    id: `toolu_test_${++toolUseCounter}`,
-    name: c.name,
-    input: c.input,
-  }));
+  if ("reply" in turn) {
+    const { content, stop_reason, stop_details, usage } = turn.reply;
+    const reply = okReply(request, { content, stop_reason, usage });
+    (reply.body as any).stop_details = stop_details ?? null;
+    return reply;
+  }
+  const content = "text" in turn
+    ? [{ type: "text", text: turn.text }]
+    : turn.calls.map((c) => toolUse(c.name, c.input));
   return okReply(request, { content, stop_reason: "text" in turn ? "end_turn" : "tool_use" });
 }
 
@@ -58,7 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dir = await tempDir();
   const now = options.now ?? Date.now;
   const prices = new PriceBook();
-  const sim = createSimulator({ seed: 1, prices, now, ...options.sim });
+  const sim = createSimulator({ seed: 1, prices, now, quirks: RECOVERABLE_QUIRKS, ...options.sim });
   const api = startFakeApi({
     apiKey: TEST_KEY,
     reply: async (request, n) => {
@@ -136,4 +176,22 @@ export function toolCalls(deps: PipelineDeps, workflowId: string): [string, stri
   return (deps.ledger.db.prepare(
     "SELECT agent_id, tool, outcome FROM tool_call WHERE workflow_instance_id = ? ORDER BY id",
   ).all(workflowId) as any[]).map((r) => [r.agent_id, r.tool, r.outcome]);
+}
+
+/** The request of the same workflow that followed the n-th request to the fake API: what a reply led to. */
+export function requestAfter(api: FakeApi, n: number): Received | undefined {
+  const workflow = api.requests[n]?.headers.get("x-pressroom-workflow");
+  return api.requests.slice(n + 1).find((r) => r.headers.get("x-pressroom-workflow") === workflow);
+}
+
+/** A workflow created at `stage` with `state` laid over the empty one: a test of one stage needs no others. */
+export function workflowAt(
+  deps: PipelineDeps,
+  topic: string,
+  stage: AgentId,
+  state: Partial<ContentState>,
+): Workflow {
+  const created = deps.store.create({ topic }, DEFAULT_MODELS);
+  deps.store.update(created.id, { stage, state: { ...created.state, ...state } });
+  return deps.store.get(created.id);
 }

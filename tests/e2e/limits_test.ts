@@ -16,10 +16,13 @@ Deno.test("a daily cap hit mid-workflow: the workflow waits with its state, and 
   const h = await startHarness({
     script: promote,
     now: () => now,
-    // Small turns, so that every day's cap leaves room for progress.
+    // Turns small enough for every day's cap to leave room for progress: no long turns, whose retry at a
+    // higher max_tokens alone takes most of a day's cap (live_replies_test.ts covers them), and the
+    // writer's default max_tokens, since the simulated Opus writer's plan alone fills 1,024.
+    sim: { quirks: { rates: { long_turn: 0, refusal: 0, context_window_exceeded: 0 } } },
     config: {
       caps: { dailyUsd: 0.25, perModelDailyUsd: {}, perWorkflowUsd: 5 },
-      agents: { writer: { maxTokens: 1024 } },
+      agents: { writer: { maxTokens: 2048 } },
     },
   });
   try {

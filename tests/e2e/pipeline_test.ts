@@ -52,12 +52,17 @@ Deno.test("a request goes through all six agents to a published article, every c
         "row counts = tool_call rows",
       );
     }
-    // Each request carried the design's cache layout: two system breakpoints, and the newest turn after the first.
+    // Each request carried the design's cache layout: two system breakpoints; after the first turn, the
+    // newest turn, and at most one more where the previous request ended (request.ts).
     for (const r of h.api.requests) {
       assertEquals(r.body.system.map((b: any) => b.cache_control?.ttl), ["5m", "5m"]);
       assertEquals(r.body.tools.length, 12);
-      assertEquals(r.body.messages[0].content[0].cache_control, undefined);
-      if (r.body.messages.length > 1) assert(r.body.messages.at(-1).content.at(-1).cache_control);
+      const marked = r.body.messages.flatMap((m: any) => m.content).filter((b: any) => b.cache_control);
+      if (r.body.messages.length === 1) assertEquals(marked, []);
+      else {
+        assert(r.body.messages.at(-1).content.at(-1).cache_control);
+        assert(marked.length <= 2, `${marked.length} breakpoints in the messages`);
+      }
     }
     const cacheReads = rows.reduce((n, r) => n + r.cache_read_tokens, 0);
     assert(cacheReads > 0, "later turns read the cached prefix");

@@ -1,0 +1,222 @@
+/**
+ * One turn of an agent's stage: a callClaude() whose reply is judged (replies.ts) and whose tool calls
+ * are applied before its ledger row is written, and what the reply makes of the stage: the next
+ * call's conversation (conversation.ts) and max_tokens, the end of the stage, or a stop with a reason.
+ * @module
+ */
+import type Anthropic from "@anthropic-ai/sdk";
+import { callClaude, type Exchange } from "../claude/call_claude.ts";
+import type { KnownPrefix } from "../claude/estimate.ts";
+import type { AgentConfig, AgentId } from "../config/schema.ts";
+import { TOOL_DEFINITIONS } from "./tools.ts";
+import { AGENTS } from "./agents.ts";
+import type { PipelineDeps } from "./loop.ts";
+import { runTool, type ToolCallResult } from "./run_tool.ts";
+import type { Workflow } from "./store.ts";
+import type { ContentState } from "./state.ts";
+import { type Conversation, startConversation, withAssistant, withUser } from "./conversation.ts";
+import { renderVolatile } from "./prompts.ts";
+import {
+  judgeReply,
+  MAX_TOKENS_RAISED,
+  nudgeText,
+  type ReplyVerdict,
+  resumedMaxTokens,
+  runsTools,
+} from "./replies.ts";
+
+/** What one run of a stage works with; `state` is changed in place by the tool calls. */
+export interface StageRun {
+  deps: PipelineDeps;
+  workflow: Workflow;
+  agentId: AgentId;
+  settings: AgentConfig;
+  model: string;
+  state: ContentState;
+  stable: string[];
+  record: (exchange: Exchange) => void;
+}
+
+/** The run's fixed inputs, from the workflow and the config in force. */
+export function stageRun(
+  deps: PipelineDeps,
+  workflow: Workflow,
+  agentId: AgentId,
+  record: (exchange: Exchange) => void,
+): StageRun {
+  return {
+    deps,
+    workflow,
+    agentId,
+    settings: deps.config.agents[agentId],
+    model: workflow.models[agentId],
+    state: workflow.state,
+    stable: [deps.prompts.shared.text, deps.prompts.agents[agentId].stable.text],
+    record,
+  };
+}
+
+/** Where the stage stands between two calls. */
+export interface Progress {
+  conversation: Conversation;
+  /** The next call's max_tokens: once a cut-off tool call needed more, raised until the stage is done. */
+  maxTokens: number;
+  pausesInARow: number;
+  failuresInARow: number;
+  knownPrefix?: KnownPrefix;
+  /** The tool calls of the current turn's paused replies, answered when the turn ends. */
+  pausedCalls: ToolCall[];
+}
+
+/** A stage run's start: the volatile block alone, and max_tokens as an earlier run of the stage left it. */
+export function startProgress(run: StageRun): Progress {
+  const { deps, agentId, settings } = run;
+  const events = deps.store.events(run.workflow.id);
+  return {
+    conversation: startConversation(renderVolatile(deps.prompts, agentId, run.state)),
+    maxTokens: resumedMaxTokens(events, agentId, settings.maxTokens, settings.maxTokensCeiling),
+    pausesInARow: 0,
+    failuresInARow: 0,
+    pausedCalls: [],
+  };
+}
+
+interface ToolCall {
+  use: Anthropic.ToolUseBlock;
+  result: ToolCallResult;
+}
+
+/** One call's reply, what to do with it (replies.ts), and its tool calls, run when the verdict says so. */
+export interface Answer {
+  verdict: ReplyVerdict;
+  calls: ToolCall[];
+  prompt?: KnownPrefix;
+}
+
+/** One call of the stage: the tool calls are judged and applied before its ledger row is written. */
+export async function ask(run: StageRun, turn: number, progress: Progress): Promise<Answer> {
+  const { deps, agentId, settings, state, model } = run;
+  const workflowId = run.workflow.id;
+  const context = {
+    agentId,
+    maxTokens: progress.maxTokens,
+    maxTokensCeiling: settings.maxTokensCeiling,
+    pausesInARow: progress.pausesInARow,
+  };
+  let verdict: ReplyVerdict | undefined;
+  let calls: ToolCall[] = [];
+  const { message, prompt } = await callClaude(deps, {
+    agentId,
+    workflowId,
+    turn,
+    model,
+    maxTokens: progress.maxTokens,
+    cacheTtl: settings.cacheTtl,
+    effort: settings.effort,
+    thinking: settings.thinking,
+    webSearchMaxUses: settings.webSearch.enabled && agentId === "researcher"
+      ? settings.webSearch.maxUses
+      : undefined,
+    tools: TOOL_DEFINITIONS,
+    stable: run.stable,
+    volatile: progress.conversation.volatile,
+    turns: progress.conversation.turns,
+    signal: deps.signal,
+    knownPrefix: progress.knownPrefix,
+    judgeToolCalls: (response) => {
+      verdict = judgeReply(response, context);
+      // A reply that is retried or stops the stage changes nothing: its tool calls are neither run nor
+      // counted (the ledger row says 0 made), so the accuracy figures never see them.
+      calls = runsTools(verdict)
+        ? toolUses(response).map((use) => ({ use, result: runTool(agentId, state, use.name, use.input) }))
+        : [];
+      return { made: calls.length, succeeded: calls.filter((c) => c.result.outcome === "ok").length };
+    },
+    persist: (callId) => {
+      deps.store.recordToolCalls({ callId, workflowId, agentId, model, turn }, calls.map((c) => c.result));
+      deps.store.update(workflowId, { state });
+    },
+    record: run.record,
+  });
+  return { verdict: verdict ?? judgeReply(message, context), calls, prompt };
+}
+
+function toolUses(message: Anthropic.Message): Anthropic.ToolUseBlock[] {
+  return (message.content ?? []).filter((b): b is Anthropic.ToolUseBlock => b.type === "tool_use");
+}
+
+export type Step = { kind: "next"; progress: Progress } | { kind: "done" } | { kind: "stop"; reason: string };
+
+/** What a reply makes of the stage: the next call's conversation and limits, its end, or a stop. */
+export function afterReply(run: StageRun, progress: Progress, answer: Answer): Step {
+  const { deps, agentId } = run;
+  const { verdict } = answer;
+  const knownPrefix = answer.prompt;
+  switch (verdict.kind) {
+    case "stop":
+      return verdict;
+    case "retry":
+      // The same request again: the cut-off reply is neither applied nor sent back.
+      deps.store.event(run.workflow.id, agentId, MAX_TOKENS_RAISED, String(verdict.maxTokens));
+      return { kind: "next", progress: { ...progress, knownPrefix, maxTokens: verdict.maxTokens } };
+    case "continue":
+      deps.store.event(run.workflow.id, agentId, "pause_turn", String(progress.pausesInARow + 1));
+      return {
+        kind: "next",
+        progress: {
+          ...progress,
+          knownPrefix,
+          conversation: withAssistant(progress.conversation, verdict.echo),
+          pausesInARow: progress.pausesInARow + 1,
+          pausedCalls: [...progress.pausedCalls, ...answer.calls],
+        },
+      };
+    case "use":
+      return endTurn(run, { ...progress, knownPrefix }, answer.calls, verdict);
+  }
+}
+
+/** A turn that ended: its tool calls answered, or a nudge when it made none and the stage is not done. */
+function endTurn(
+  run: StageRun,
+  progress: Progress,
+  latest: ToolCall[],
+  verdict: Extract<ReplyVerdict, { kind: "use" }>,
+): Step {
+  const { agentId, settings } = run;
+  const calls = [...progress.pausedCalls, ...latest];
+  const failuresInARow = !calls.length
+    ? progress.failuresInARow
+    : calls.every((c) => c.result.outcome !== "ok")
+    ? progress.failuresInARow + 1
+    : 0;
+  if (failuresInARow >= settings.maxConsecutiveFailures) {
+    return {
+      kind: "stop",
+      reason: `${agentId}: ${failuresInARow} turns in a row whose tool calls all failed`,
+    };
+  }
+  const missing = AGENTS[agentId].missing(run.state);
+  if (missing === null) return { kind: "done" };
+  const reply: Anthropic.ContentBlockParam[] = calls.map(({ use, result }) => ({
+    type: "tool_result",
+    tool_use_id: use.id,
+    content: result.content,
+    ...(result.outcome === "ok" ? {} : { is_error: true }),
+  }));
+  if (!calls.length) {
+    run.deps.store.event(run.workflow.id, agentId, "nudge", missing);
+    const empty = !verdict.echo.length && progress.pausesInARow === 0;
+    reply.push({ type: "text", text: nudgeText(agentId, missing, { cutOff: verdict.cutOff, empty }) });
+  }
+  // An empty reply adds no assistant turn: the nudge then joins the user turn before it.
+  const conversation = withUser(withAssistant(progress.conversation, verdict.echo), reply);
+  // A nudge that joined the first message changed a block the previous request's count covers.
+  const knownPrefix = conversation.volatile === progress.conversation.volatile
+    ? progress.knownPrefix
+    : undefined;
+  return {
+    kind: "next",
+    progress: { ...progress, conversation, knownPrefix, failuresInARow, pausesInARow: 0, pausedCalls: [] },
+  };
+}
