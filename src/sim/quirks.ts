@@ -41,6 +41,13 @@ export type StopQuirk = typeof STOP_QUIRKS[number];
 
 export const QUIRK_KINDS: readonly QuirkKind[] = [...STOP_QUIRKS, "long_turn", "us_inference"];
 
+/**
+ * The quirks a pipeline recovers from, at the profile's rates, with the two that stop a stage for good
+ * (a refusal, a full context window) off: for runs that must end with articles to check. Those two are
+ * scripted where a test meets them, and stay on in the demo and the bench.
+ */
+export const RECOVERABLE_QUIRKS: QuirkPlan = { rates: { refusal: 0, context_window_exceeded: 0 } };
+
 /** Chance per reply of each quirk. */
 export type QuirkRates = Record<QuirkKind, number>;
 

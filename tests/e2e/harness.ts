@@ -21,7 +21,7 @@ import { type Workflow, WorkflowStore } from "../../src/pipeline/store.ts";
 import type { ContentState } from "../../src/pipeline/state.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { createSimulator, type SimulatorOptions } from "../../src/sim/simulator.ts";
-import type { QuirkPlan } from "../../src/sim/quirks.ts";
+import { RECOVERABLE_QUIRKS } from "../../src/sim/quirks.ts";
 import { type FakeApi, okReply, type Received, type Reply, startFakeApi } from "../fake_api/server.ts";
 import { tempDir, TEST_KEY } from "../helpers.ts";
 
@@ -64,13 +64,6 @@ export interface HarnessOptions {
   sleep?: (ms: number, wake: AbortSignal) => Promise<void>;
 }
 
-/**
- * The simulator's quirks that stop a stage for good (a refusal, a full context window) are off unless a
- * test sets `sim.quirks`: at any rate above zero, a test that expects an article would fail now and then.
- * The quirks the pipeline recovers from stay on at the profile's rates.
- */
-const RECOVERABLE_QUIRKS: QuirkPlan = { rates: { refusal: 0, context_window_exceeded: 0 } };
-
 let toolUseCounter = 0;
 
 /** A tool_use block as the API sends it, with an id of its own. */
@@ -98,6 +91,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dir = await tempDir();
   const now = options.now ?? Date.now;
   const prices = new PriceBook();
+  // The quirks that stop a stage for good are off unless a test sets `sim.quirks`: at any rate above zero,
+  // a test that expects an article would fail now and then. The others stay on at the profile's rates.
   const sim = createSimulator({ seed: 1, prices, now, quirks: RECOVERABLE_QUIRKS, ...options.sim });
   const api = startFakeApi({
     apiKey: TEST_KEY,

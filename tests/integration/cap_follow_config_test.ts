@@ -8,6 +8,7 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { pressroomArgs, runPressroom, tempDir } from "../helpers.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
+import { RECOVERABLE_QUIRKS } from "../../src/sim/quirks.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 
 const KEY = "sk-ant-test-caps-follow-config-0123456789";
@@ -22,7 +23,7 @@ interface Setup {
 }
 
 async function setup(workflows: number, edit: (config: any) => void): Promise<Setup> {
-  const server = serveSimulator(createSimulator({ seed: 11 }));
+  const server = serveSimulator(createSimulator({ seed: 11, quirks: RECOVERABLE_QUIRKS }));
   const cwd = await tempDir();
   const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url };
   const pressroom = (args: string[]) => runPressroom(cwd, args, env);

@@ -6,6 +6,7 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { runPressroom, tempDir } from "../helpers.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
+import { RECOVERABLE_QUIRKS } from "../../src/sim/quirks.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 import { dayKey } from "../../src/ledger/period.ts";
 
@@ -37,8 +38,11 @@ Deno.test("the demo's simulated dollars never count toward the caps of a real ru
   // A daily cap below what the demo spent today: a real run goes on regardless.
   const config = JSON.parse(await Deno.readTextFile(`${cwd}/pressroom.json`));
   config.caps.dailyUsd = Math.floor(simulated * 100) / 100 - 0.01;
+  // The simulated Opus costs more than the field report's, and a cut writer turn retried at 8,192 tokens
+  // reserves $0.40: room under the per-workflow cap, so that only the daily cap is at stake.
+  config.caps.perWorkflowUsd = 5;
   await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify(config));
-  const server = serveSimulator(createSimulator({ seed: 5 }));
+  const server = serveSimulator(createSimulator({ seed: 5, quirks: RECOVERABLE_QUIRKS }));
   try {
     const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url };
     const id =
@@ -66,7 +70,7 @@ Deno.test("the demo's simulated dollars never count toward the caps of a real ru
 });
 
 Deno.test("project divides by the cap days its data covers, and says which", async () => {
-  const server = serveSimulator(createSimulator({ seed: 8 }));
+  const server = serveSimulator(createSimulator({ seed: 8, quirks: RECOVERABLE_QUIRKS }));
   try {
     const cwd = await tempDir();
     const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url };

@@ -159,8 +159,9 @@ Deno.test("run without a key says so in one line and exits 2", async () => {
 
 Deno.test("run --once with a key works the pipeline over HTTP (the simulated model at ANTHROPIC_BASE_URL)", async () => {
   const { createSimulator } = await import("../../src/sim/simulator.ts");
+  const { RECOVERABLE_QUIRKS } = await import("../../src/sim/quirks.ts");
   const { serveSimulator } = await import("../../src/sim/server.ts");
-  const server = serveSimulator(createSimulator({ seed: 3 }));
+  const server = serveSimulator(createSimulator({ seed: 3, quirks: RECOVERABLE_QUIRKS }));
   try {
     const cwd = await tempDir();
     await Deno.mkdir(`${cwd}/pressroom-data/inbox`, { recursive: true });

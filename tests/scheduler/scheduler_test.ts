@@ -163,9 +163,13 @@ Deno.test("an agent a cap refused pauses, says so, and takes work again after th
   const h = await startHarness({
     script: promote,
     now: clock.now,
+    // Every day's calls must move the stage on: no long turns (whose retries at a higher max_tokens take
+    // most of a day's cap; live_replies_test covers them), and a writer max_tokens that fits the simulated
+    // Opus writer's sections.
+    sim: { quirks: { rates: { long_turn: 0, refusal: 0, context_window_exceeded: 0 } } },
     config: {
-      caps: { dailyUsd: 0.25, perModelDailyUsd: {}, perWorkflowUsd: 5 },
-      agents: { writer: { maxTokens: 1024 } },
+      caps: { dailyUsd: 0.3, perModelDailyUsd: {}, perWorkflowUsd: 5 },
+      agents: { writer: { maxTokens: 4096 } },
     },
   });
   try {

@@ -78,7 +78,7 @@ Deno.test("a turn of twenty-four blocks is read from the cache, not written agai
     return (await response.json()).usage;
   };
   const run = async (withPrevious: boolean) => {
-    const sim = createSimulator({ seed: 3, quirks: false } as any);
+    const sim = createSimulator({ seed: 3, quirks: false });
     // The first turn reads a long brief twice; the second makes twelve small calls at once.
     const first = parallelCalls(2, 0, 600);
     const short = buildRequest(spec(first));
