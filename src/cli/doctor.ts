@@ -13,7 +13,7 @@ import { dayKey } from "../ledger/period.ts";
 import { type OverReservation, overReservation } from "../ledger/anomalies.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { loadPrompts, PROMPT_FILES } from "../pipeline/prompts.ts";
-import { TOOL_DEFINITIONS } from "../pipeline/tools.ts";
+import { toolDefinitions } from "../pipeline/tools.ts";
 import { countTokens } from "../sim/tokens.ts";
 
 /** A model this close to its retirement gets a warning. */
@@ -115,10 +115,10 @@ async function checkPrompts(loaded: LoadedConfig, say: (level: Level, text: stri
     say("fail", `prompts: ${error.message}`);
     return;
   }
-  const tools = JSON.stringify(TOOL_DEFINITIONS);
   let short = 0;
   for (const id of AGENT_IDS) {
-    const { model } = loaded.config.agents[id];
+    const { model, strict } = loaded.config.agents[id];
+    const tools = JSON.stringify(toolDefinitions({ strict }));
     const priced = loaded.prices.require(model);
     const prefixes: [string, string][] = [
       ["shared stable block", tools + prompts.shared.text],

@@ -67,6 +67,10 @@ const agentSchema = z.strictObject({
     // half needs maxTokens, so the loader checks it.
     z.strictObject({ type: z.literal("enabled"), budgetTokens: z.int().min(1024) }),
   ]).optional().describe("extended thinking, where the model takes it; budgetTokens below maxTokens"),
+  strict: z.boolean().default(false).describe(
+    "offer the tools with strict: true (names, types, required fields and enums guaranteed); agents on " +
+      "strict share their own cached tools prefix",
+  ),
   webSearch: z.strictObject({
     enabled: z.boolean().default(false),
     maxUses: z.int().min(1).max(20).default(3),

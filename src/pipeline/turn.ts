@@ -8,7 +8,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import { callClaude, type Exchange } from "../claude/call_claude.ts";
 import type { KnownPrefix } from "../claude/estimate.ts";
 import type { AgentConfig, AgentId } from "../config/schema.ts";
-import { TOOL_DEFINITIONS } from "./tools.ts";
+import { toolDefinitions } from "./tools.ts";
 import { AGENTS } from "./agents.ts";
 import type { PipelineDeps } from "./loop.ts";
 import { runTool, type ToolCallResult } from "./run_tool.ts";
@@ -117,7 +117,7 @@ export async function ask(run: StageRun, turn: number, progress: Progress): Prom
     webSearchMaxUses: settings.webSearch.enabled && agentId === "researcher"
       ? settings.webSearch.maxUses
       : undefined,
-    tools: TOOL_DEFINITIONS,
+    tools: toolDefinitions({ strict: settings.strict }),
     stable: run.stable,
     volatile: progress.conversation.volatile,
     turns: progress.conversation.turns,

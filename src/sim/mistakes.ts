@@ -57,11 +57,14 @@ function plausibleArgs(name: ToolName): Record<string, unknown> {
   }
 }
 
-/** Another agent's mutation tool, or a tool that does not exist. */
-export function wrongTool(agent: AgentId, intended: ToolUse, rng: Rng): ToolUse {
+/**
+ * Another agent's mutation tool, or a tool that does not exist (never under strict tool use, which
+ * only names the tools offered).
+ */
+export function wrongTool(agent: AgentId, intended: ToolUse, rng: Rng, strict = false): ToolUse {
   const mine = new Set<string>(toolsOf(agent));
   const others = TOOL_NAMES.filter((n) => !mine.has(n) && n !== "get_brief" && n !== "get_draft");
-  if (rng.chance(0.3)) return { name: rng.pick(UNKNOWN_TOOLS), input: intended.input };
+  if (rng.chance(0.3) && !strict) return { name: rng.pick(UNKNOWN_TOOLS), input: intended.input };
   const name = rng.pick(others);
   return { name, input: plausibleArgs(name) };
 }
@@ -78,8 +81,16 @@ const BAD_BRIEF_VALUES: Record<string, string> = {
   sources: "",
 };
 
-/** The intended call with arguments that fail its schema. */
-export function malformed(intended: ToolUse, rng: Rng): ToolUse {
+/**
+ * The intended call with arguments that fail its schema. Under strict tool use only the mistakes strict
+ * decoding lets through are made (`decodable` says which: a length, an item count); with none, the
+ * intended call, as strict decoding would produce it.
+ */
+export function malformed(
+  intended: ToolUse,
+  rng: Rng,
+  decodable: (input: unknown) => boolean = () => true,
+): ToolUse {
   const { name, input } = intended;
   const without = (key: string) => Object.fromEntries(Object.entries(input).filter(([k]) => k !== key));
   const options: Record<string, unknown>[] = (() => {
@@ -141,7 +152,8 @@ export function malformed(intended: ToolUse, rng: Rng): ToolUse {
         return [{ ...input, unexpected: true }];
     }
   })();
-  return { name, input: rng.pick(options) };
+  const possible = options.filter(decodable);
+  return possible.length ? { name, input: rng.pick(possible) } : intended;
 }
 
 /**

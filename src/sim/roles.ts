@@ -18,6 +18,7 @@ import { BRIEF_FIELDS, type BriefField, type ContentState, MAX_REVISION_ROUNDS }
 import { BRIEF_RULES, schemaOf, type ToolName } from "../pipeline/tools.ts";
 import { type Conversation, knownState } from "./conversation.ts";
 import { logicError, malformed, type ToolUse, wrongTool } from "./mistakes.ts";
+import { decodableUnderStrict } from "./strict_decoding.ts";
 import { drawOutcome, type ModelProfile, type Outcome } from "./profiles.ts";
 import type { Rng } from "./rng.ts";
 import {
@@ -45,6 +46,8 @@ export interface RoleInput {
   webSearch?: { maxUses: number; force?: boolean };
   /** This turn runs long (the long_turn quirk). */
   long?: boolean;
+  /** The input schemas of the tools offered with `strict: true`, by name: their calls decode under them. */
+  strictTools?: Map<string, unknown>;
 }
 
 /** One server-side web search and what it found. */
@@ -132,13 +135,18 @@ export function playRole(input: RoleInput): RoleTurn {
   }
   let outcome = drawOutcome(profile, rng.next());
   let call = plan.call;
-  if (outcome === "wrong_tool") call = wrongTool(agent, plan.call, rng);
+  const strict = input.strictTools?.has(plan.call.name) ?? false;
+  if (outcome === "wrong_tool") call = wrongTool(agent, plan.call, rng, strict);
   if (outcome === "logic") {
     const mistaken = logicError(plan.call, state, rng);
     if (mistaken) call = mistaken;
     else outcome = "malformed"; // this agent's tools have no state rule to break
   }
-  if (outcome === "malformed") call = malformed(plan.call, rng);
+  if (outcome === "malformed") {
+    const schema = input.strictTools?.get(plan.call.name);
+    call = malformed(plan.call, rng, (args) => !strict || decodableUnderStrict(schema, args));
+    if (call === plan.call) outcome = "ok"; // strict decoding left no mistake to make
+  }
   return { text: preamble, calls: [call], searches: plan.searches ?? [], outcome };
 }
 

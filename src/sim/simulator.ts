@@ -31,6 +31,7 @@ import { drawQuirks, type QuirkOption } from "./quirks.ts";
 import { renderTurn, thinkingBlock } from "./render.ts";
 import { type Continuation, shapeReply } from "./reply.ts";
 import { createRng, hashString } from "./rng.ts";
+import { strictToolSchemas } from "./strict_decoding.ts";
 import { playRole } from "./roles.ts";
 import { blockText, countTokens } from "./tokens.ts";
 import { allBlocks, contentBlocks, endsPaused, fromClaude46, validateRequest } from "./validate.ts";
@@ -210,6 +211,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         ? { maxUses: webSearchTool.max_uses ?? 5, force: !!continuation || quirks.stop === "pause_turn" }
         : undefined,
       long: quirks.long,
+      strictTools: strictToolSchemas(body.tools),
     });
     const thinking = thinkingBlock(body.thinking, turn, requestHash, factor);
     const reply = shapeReply({

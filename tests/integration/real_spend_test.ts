@@ -41,6 +41,8 @@ Deno.test("the demo's simulated dollars never count toward the caps of a real ru
   // The simulated Opus costs more than the field report's, and a cut writer turn retried at 8,192 tokens
   // reserves $0.40: room under the per-workflow cap, so that only the daily cap is at stake.
   config.caps.perWorkflowUsd = 5;
+  // And its random mistakes, with the live API's empty replies, now and then take intake past 16 turns.
+  for (const agent of Object.values(config.agents) as any[]) agent.maxTurns = 30;
   await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify(config));
   const server = serveSimulator(createSimulator({ seed: 5, quirks: RECOVERABLE_QUIRKS }));
   try {
@@ -74,7 +76,13 @@ Deno.test("project divides by the cap days its data covers, and says which", asy
   try {
     const cwd = await tempDir();
     const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url };
-    await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ caps: { perWorkflowUsd: 5 } }));
+    const agents = Object.fromEntries(
+      ["intake", "planner", "researcher", "writer", "editor", "publisher"].map((a) => [a, { maxTurns: 30 }]),
+    );
+    await Deno.writeTextFile(
+      `${cwd}/pressroom.json`,
+      JSON.stringify({ caps: { perWorkflowUsd: 5 }, agents }),
+    );
     for (const topic of ["Compost in winter", "Rain barrels", "Seed saving"]) {
       assertEquals((await runPressroom(cwd, ["submit", topic], env)).code, 0);
     }

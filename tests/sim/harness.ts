@@ -301,12 +301,19 @@ export function afterReads(agent: AgentId, state: ContentState): Msg[] {
   ];
 }
 
-export function play(agent: AgentId, messages: Msg[], profile: ModelProfile, rng: Rng): RoleTurn {
+export function play(
+  agent: AgentId,
+  messages: Msg[],
+  profile: ModelProfile,
+  rng: Rng,
+  strictTools?: Map<string, unknown>,
+): RoleTurn {
   return playRole({
     agent,
     conversation: readConversation(messages),
     profile,
     rng,
+    strictTools,
   });
 }
 
