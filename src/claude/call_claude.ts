@@ -133,13 +133,11 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
   let message: Anthropic.Message;
   let requestId: string | null;
   try {
-    const response = await deps.client.messages.create(params, {
+    ({ message, requestId } = await send(deps.client, params, {
       headers: { "x-pressroom-agent": call.agentId, "x-pressroom-workflow": call.workflowId },
       signal: call.signal,
       middleware: [countAttempts],
-    }).withResponse();
-    message = response.data;
-    requestId = response.request_id ?? null;
+    }));
   } catch (error) {
     // A 2xx whose body could not be read was billed all the same: booked at its worst case, like
     // each attempt that may have been billed with no answer. Never more than the reservation holds.
@@ -232,6 +230,33 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     }
     : undefined;
   return { message, callId: reservation.id, costNano: cost, requestId, usage, prompt };
+}
+
+/**
+ * The largest `max_tokens` sent without streaming: the SDK allows a non-streaming request an hour per
+ * 128,000 tokens and refuses (unless given a timeout, as Pressroom is) one that could outlast its 10
+ * minutes. Above it, a request that runs long would be cut by the timeout, retried, and each attempt
+ * booked at its worst case.
+ */
+export const STREAM_ABOVE_MAX_TOKENS = Math.floor((10 * 128_000) / 60);
+
+/**
+ * Sends the request. One whose `max_tokens` could outlast a non-streaming request is streamed, and its
+ * events assembled by the SDK into the same message; the same middleware sees the HTTP attempts, and a
+ * stream cut after a 2xx is an answered attempt that could not be read.
+ */
+async function send(
+  client: Anthropic,
+  params: Anthropic.MessageCreateParamsNonStreaming,
+  options: Anthropic.RequestOptions,
+): Promise<{ message: Anthropic.Message; requestId: string | null }> {
+  if (params.max_tokens > STREAM_ABOVE_MAX_TOKENS) {
+    const stream = client.messages.stream(params, options);
+    const message = await stream.finalMessage();
+    return { message, requestId: stream.request_id ?? null };
+  }
+  const response = await client.messages.create(params, options).withResponse();
+  return { message: response.data, requestId: response.request_id ?? null };
 }
 
 /** The counts that every billed response carries and that are missing (or not counts) in this one. */

@@ -31,6 +31,7 @@ import { drawQuirks, type QuirkOption } from "./quirks.ts";
 import { renderTurn, thinkingBlock } from "./render.ts";
 import { type Continuation, shapeReply } from "./reply.ts";
 import { createRng, hashString } from "./rng.ts";
+import { messageEvents } from "./event_stream.ts";
 import { strictToolSchemas } from "./strict_decoding.ts";
 import { playRole } from "./roles.ts";
 import { blockText, countTokens } from "./tokens.ts";
@@ -165,7 +166,6 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     });
     if (refused) return fail(refused.status, refused.type, refused.message);
     // Not the API's rule but the simulator's limit: it answers whole messages only.
-    if (body.stream) return fail(400, "invalid_request_error", "stream: the simulated model does not stream");
     const priced = prices.lookup(body.model) as PricedModel;
     const factor = priced.tokenizerFactor;
     const prefix = prefixOf(body, factor);
@@ -252,6 +252,14 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const headers = { "content-type": "application/json", "request-id": requestId, "x-simulated": "true" };
     if (fault?.kind === "missing_usage") delete message.usage;
     if (fault?.kind === "partial_usage") message.usage = partialUsage(usage, fault);
+    if (body.stream === true) {
+      // A malformed body, streamed: the connection ends after the first event, with the message unfinished.
+      const events = messageEvents(message, fault?.kind === "malformed_body" ? 1 : undefined);
+      return new Response(events, {
+        status: 200,
+        headers: { ...headers, "content-type": "text/event-stream" },
+      });
+    }
     if (fault?.kind === "malformed_body") {
       return new Response(JSON.stringify(message).slice(0, 40), { status: 200, headers });
     }
