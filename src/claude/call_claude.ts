@@ -11,7 +11,7 @@
  * @module
  */
 import Anthropic, { type Middleware } from "@anthropic-ai/sdk";
-import { type CallUsage, costNano, normalizeUsage } from "../ledger/cost.ts";
+import { type CallUsage, costNano, normalizeUsage, scaleUp } from "../ledger/cost.ts";
 import type { Backend, Ledger } from "../ledger/ledger.ts";
 import type { PriceBook } from "../models/price_book.ts";
 import { CostCapError } from "../errors.ts";
@@ -98,7 +98,11 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     turn: call.turn,
     backend: deps.backend,
     worstCaseNano: worstCaseNano(params, priced, call.knownPrefix),
-    output: { maxTokens: params.max_tokens, nanoPerToken: priced.rates.output },
+    // The output part as the worst case reserved it: with the data-residency premium where it may apply.
+    output: {
+      maxTokens: params.max_tokens,
+      nanoPerToken: scaleUp(priced.rates.output, priced.dataResidencyPercent, 100),
+    },
   });
   const clock = deps.monotonic ?? (() => performance.now());
   const started = clock();

@@ -8,6 +8,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import { callClaude, type Exchange } from "../claude/call_claude.ts";
 import type { KnownPrefix } from "../claude/estimate.ts";
 import type { AgentConfig, AgentId } from "../config/schema.ts";
+import type { PricedModel } from "../models/price_book.ts";
 import { toolDefinitions } from "./tools.ts";
 import { AGENTS } from "./agents.ts";
 import type { PipelineDeps } from "./loop.ts";
@@ -48,11 +49,28 @@ export function stageRun(
     deps,
     workflow,
     agentId,
-    settings: deps.config.agents[agentId],
+    settings: withinOutputLimit(deps.config.agents[agentId], deps.prices.lookup(workflow.models[agentId])),
     model: workflow.models[agentId],
     state: workflow.state,
     stable: [deps.prompts.shared.text, deps.prompts.agents[agentId].stable.text],
     record,
+  };
+}
+
+/**
+ * The agent's settings for the model the workflow is pinned to: the config is checked against the model
+ * configured now, and a workflow pinned earlier to a model with a smaller maximum output would otherwise
+ * send a max_tokens the API refuses.
+ */
+export function withinOutputLimit(settings: AgentConfig, model: PricedModel | undefined): AgentConfig {
+  const most = model?.maxOutputTokens;
+  if (most === undefined || (settings.maxTokens <= most && settings.maxTokensCeiling <= most)) {
+    return settings;
+  }
+  return {
+    ...settings,
+    maxTokens: Math.min(settings.maxTokens, most),
+    maxTokensCeiling: Math.min(settings.maxTokensCeiling, most),
   };
 }
 

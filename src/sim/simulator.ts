@@ -35,7 +35,7 @@ import { messageEvents } from "./event_stream.ts";
 import { strictToolSchemas } from "./strict_decoding.ts";
 import { playRole } from "./roles.ts";
 import { blockText, countTokens } from "./tokens.ts";
-import { allBlocks, contentBlocks, endsPaused, fromClaude46, validateRequest } from "./validate.ts";
+import { allBlocks, contentBlocks, endsPaused, takesInferenceGeo, validateRequest } from "./validate.ts";
 
 export interface SimulatorOptions {
   seed?: number;
@@ -195,7 +195,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         afterToolResults: body.messages.at(-1).role === "user" &&
           lastBlocks.some((b) => b?.type === "tool_result"),
         webSearch: !!webSearchTool,
-        reportsGeo: fromClaude46(priced.canonicalId),
+        reportsGeo: takesInferenceGeo(priced),
         continuation: !!continuation,
       },
       stable: createRng(hashString(`long:${requestHash}`)),
@@ -233,7 +233,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       output_tokens_details: thought ? { thinking_tokens: countTokens(thought.thinking, factor) } : null,
       server_tool_use: webSearchTool ? { web_search_requests: searches, web_fetch_requests: 0 } : null,
       service_tier: "standard",
-      inference_geo: inferenceGeo(body, quirks.usInference, fromClaude46(priced.canonicalId)),
+      inference_geo: inferenceGeo(body, quirks.usInference, takesInferenceGeo(priced)),
     };
     const delay = (profile.latency.baseMs + profile.latency.perOutputTokenMs * reply.outputTokens) * scale;
     if (delay > 0) await Promise.race([sleep(delay), hang(request.signal)]);

@@ -26,6 +26,8 @@ export interface ModelFacts {
   canonicalId: string;
   thinking?: readonly string[];
   effort?: readonly string[];
+  /** Above 100 where the model takes `inference_geo` (and bills US-only inference at that percent). */
+  dataResidencyPercent?: number;
 }
 
 export interface ValidateOptions {
@@ -342,10 +344,15 @@ export function modelVersion(id: string): [number, number] | undefined {
   return match ? [Number(match[1]), Number(match[2] ?? 0)] : undefined;
 }
 
-/** Claude 4.6 and later: no prefill, and `inference_geo` is taken (Anthropic's 4.6 migration notes). */
+/** Claude 4.6 and later: no prefill (Anthropic's 4.6 migration notes). */
 export function fromClaude46(id: string): boolean {
   const version = modelVersion(id);
   return version !== undefined && (version[0] > 4 || (version[0] === 4 && version[1] >= 6));
+}
+
+/** Whether the model takes `inference_geo`: the catalog's data-residency models (src/models/catalog.ts). */
+export function takesInferenceGeo(facts: ModelFacts): boolean {
+  return (facts.dataResidencyPercent ?? 100) > 100;
 }
 
 /** The final assistant message holds a server tool call whose result has not come: a paused turn. */
@@ -376,7 +383,7 @@ function checkModel(body: Json, options: ValidateOptions): Refusal | undefined {
     return invalid(`output_config.effort: "${effort}" is not supported for ${body.model}`); // ours
   }
   const modern = fromClaude46(facts.canonicalId);
-  if (body.inference_geo !== undefined && !modern && modelVersion(facts.canonicalId)) {
+  if (body.inference_geo !== undefined && !takesInferenceGeo(facts)) {
     // Ours, after the data residency page: older models refuse the parameter with a 400.
     return invalid(`inference_geo: not supported for ${body.model}`);
   }
