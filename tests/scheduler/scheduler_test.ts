@@ -14,6 +14,20 @@ import { startHarness } from "../e2e/harness.ts";
 const promote = (agent: string) =>
   agent === "editor" ? { calls: [{ name: "promote_to_published", input: {} }] } : undefined;
 
+/**
+ * The editor promotes and the publisher sets valid metadata: for tests of the caps over days, whose
+ * subject is not the simulated model's tool mistakes (the other agents still make them).
+ */
+const promoteAndPublish = (agent: string) =>
+  agent === "publisher"
+    ? {
+      calls: [{
+        name: "set_metadata",
+        input: { slug: "capped", description: "An article over days.", tags: ["caps"] },
+      }],
+    }
+    : promote(agent);
+
 /** A clock that jumps ahead whenever the scheduler sleeps and nothing wakes it within a few real ms. */
 function fakeTime(start: number) {
   let now = start;
@@ -162,14 +176,14 @@ Deno.test("two schedulers on one data folder never work the same stage, and publ
 Deno.test("an agent a cap refused pauses, says so, and takes work again after the reset", async () => {
   const clock = fakeTime(Date.parse("2026-11-24T22:00:00Z"));
   const h = await startHarness({
-    script: promote,
+    script: promoteAndPublish,
     now: clock.now,
     // Every day's calls must move the stage on: no long turns (whose retries at a higher max_tokens take
     // most of a day's cap; live_replies_test covers them), and a writer max_tokens that fits the simulated
     // Opus writer's sections.
     sim: { quirks: { rates: { long_turn: 0, refusal: 0, context_window_exceeded: 0 } } },
     config: {
-      caps: { dailyUsd: 0.3, perModelDailyUsd: {}, perWorkflowUsd: 5 },
+      caps: { dailyUsd: 0.4, perModelDailyUsd: {}, perWorkflowUsd: 5 },
       agents: { writer: { maxTokens: 4096 } },
     },
   });
