@@ -116,11 +116,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   });
   // The simulated Opus costs more per completion than the field report's ($0.3-0.8 against $0.19), and its
-  // random mistakes now and then take intake past the default 16 turns: tests get room under the
-  // per-workflow cap and the turn limit unless they set them themselves.
+  // random mistakes now and then take intake past the default 16 turns, or make four failed turns in a row
+  // (Sonnet fails 19 % of its calls): tests get room under the per-workflow cap, the turn limit and the
+  // failures in a row unless they set them themselves.
   // A drain returns when nothing is ready, without waiting for retries, unless a test asks it to wait.
   const raw = (options.config ?? {}) as { caps?: object; agents?: Record<string, object>; run?: object };
-  const agents = Object.fromEntries(AGENT_IDS.map((a) => [a, { maxTurns: 30, ...raw.agents?.[a] }]));
+  const agents = Object.fromEntries(
+    AGENT_IDS.map((a) => [a, { maxTurns: 30, maxConsecutiveFailures: 8, ...raw.agents?.[a] }]),
+  );
   const config: Config = configSchema.parse({
     ...raw,
     caps: { perWorkflowUsd: 5, ...raw.caps },

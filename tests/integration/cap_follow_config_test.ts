@@ -37,7 +37,10 @@ async function setup(workflows: number, edit: (config: any) => void): Promise<Se
     // The simulated model's random mistakes now and then take a stage past the default 16 turns, and its
     // Opus costs more per completion than the field report's: an editor's revisions can take a workflow
     // past the default $1. Room for both, unless a test sets its own.
-    for (const agent of Object.values(config.agents) as any[]) agent.maxTurns = 30;
+    for (const agent of Object.values(config.agents) as any[]) {
+      agent.maxTurns = 30;
+      agent.maxConsecutiveFailures = 8;
+    }
     config.caps.perWorkflowUsd = 5;
     edit(config);
   });

@@ -42,7 +42,10 @@ Deno.test("the demo's simulated dollars never count toward the caps of a real ru
   // reserves $0.40: room under the per-workflow cap, so that only the daily cap is at stake.
   config.caps.perWorkflowUsd = 5;
   // And its random mistakes, with the live API's empty replies, now and then take intake past 16 turns.
-  for (const agent of Object.values(config.agents) as any[]) agent.maxTurns = 30;
+  for (const agent of Object.values(config.agents) as any[]) {
+    agent.maxTurns = 30;
+    agent.maxConsecutiveFailures = 8;
+  }
   await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify(config));
   const server = serveSimulator(createSimulator({ seed: 5, quirks: RECOVERABLE_QUIRKS }));
   try {
@@ -77,7 +80,9 @@ Deno.test("project divides by the cap days its data covers, and says which", asy
     const cwd = await tempDir();
     const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url };
     const agents = Object.fromEntries(
-      ["intake", "planner", "researcher", "writer", "editor", "publisher"].map((a) => [a, { maxTurns: 30 }]),
+      ["intake", "planner", "researcher", "writer", "editor", "publisher"].map((
+        a,
+      ) => [a, { maxTurns: 30, maxConsecutiveFailures: 8 }]),
     );
     await Deno.writeTextFile(
       `${cwd}/pressroom.json`,

@@ -111,7 +111,9 @@ Deno.test("the scheduler rides out every API fault over real HTTP: recorded, wai
   const config = configSchema.parse({
     caps: { dailyUsd: 200, perModelDailyUsd: { "claude-opus-*": 200 }, perWorkflowUsd: 5 },
     // Room for the simulated model's own mistakes; every workflow at once, so the waits overlap.
-    agents: Object.fromEntries(AGENT_IDS.map((a) => [a, { maxTurns: 30, pool: CASES.length }])),
+    agents: Object.fromEntries(
+      AGENT_IDS.map((a) => [a, { maxTurns: 30, maxConsecutiveFailures: 8, pool: CASES.length }]),
+    ),
     // The test moves the clock itself: --once must not sleep through a workflow's wait in real time.
     run: { maxConcurrent: 64, onceWaitSeconds: 0 },
   });
@@ -308,6 +310,7 @@ Deno.test("run --once survives a reset and a 529 storm: exit 0, the workflow wai
   let resetDone = false;
   const sim = createSimulator({
     seed: 3,
+    quirks: RECOVERABLE_QUIRKS,
     faults: {
       script: (_i, agent, { attempt }) => {
         // The first intake call loses its connection on its first attempt; its retry gets through.
@@ -326,7 +329,12 @@ Deno.test("run --once survives a reset and a 529 storm: exit 0, the workflow wai
     const data = `${cwd}/pressroom-data`;
     await Deno.mkdir(`${data}/inbox`, { recursive: true });
     // Each run ends once nothing is ready: this test is about a planner left waiting, not waited for.
-    await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ run: { onceWaitSeconds: 0 } }));
+    // Room for the simulated model's own mistakes, as in the test above.
+    const agents = Object.fromEntries(AGENT_IDS.map((a) => [a, { maxTurns: 30, maxConsecutiveFailures: 8 }]));
+    await Deno.writeTextFile(
+      `${cwd}/pressroom.json`,
+      JSON.stringify({ run: { onceWaitSeconds: 0 }, agents }),
+    );
     await Deno.writeTextFile(`${data}/inbox/idea.txt`, "Growing tomatoes on a balcony\nSmall spaces.");
     const env = { ANTHROPIC_API_KEY: "sk-ant-test-api-faults-0123456789", ANTHROPIC_BASE_URL: server.url };
     const first = await runPressroom(cwd, ["run", "--once"], env);
