@@ -164,6 +164,17 @@ Deno.test("run --once with a key works the pipeline over HTTP (the simulated mod
   const server = serveSimulator(createSimulator({ seed: 3, quirks: RECOVERABLE_QUIRKS }));
   try {
     const cwd = await tempDir();
+    // The simulated Opus costs more than the field report's and makes its own mistakes: room for both.
+    const agents = Object.fromEntries(
+      ["intake", "planner", "researcher", "writer", "editor", "publisher"].map((a) => [
+        a,
+        { maxTurns: 30, maxConsecutiveFailures: 8 },
+      ]),
+    );
+    await Deno.writeTextFile(
+      `${cwd}/pressroom.json`,
+      JSON.stringify({ caps: { perWorkflowUsd: 5 }, agents }),
+    );
     await Deno.mkdir(`${cwd}/pressroom-data/inbox`, { recursive: true });
     await Deno.writeTextFile(
       `${cwd}/pressroom-data/inbox/idea.txt`,
