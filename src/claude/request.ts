@@ -19,6 +19,8 @@ export type ToolDefinition = Anthropic.Tool;
 
 /** The API's limit on `cache_control` breakpoints in one request. */
 export const MAX_BREAKPOINTS = 4;
+/** The smallest thinking budget the API takes (ThinkingConfigEnabled.budget_tokens). */
+export const MIN_THINKING_BUDGET = 1024;
 
 export interface PromptSpec {
   model: string;

@@ -34,7 +34,7 @@ const isSchema = (value: unknown): value is Schema =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The schemas nested in `schema`, with their paths: properties, items, and the combinators. */
-function children(schema: Schema, path: string): [Schema, string][] {
+export function nestedSchemas(schema: Schema, path: string): [Schema, string][] {
   const out: [Schema, string][] = [];
   if (isSchema(schema.properties)) {
     for (const [key, value] of Object.entries(schema.properties)) {
@@ -64,7 +64,7 @@ export function strictProblems(schema: unknown, path = "input_schema"): string[]
   if (schema.type === "object" && schema.additionalProperties !== false) {
     problems.push(`${path}.additionalProperties: must be false with strict`);
   }
-  for (const [child, at] of children(schema, path)) problems.push(...strictProblems(child, at));
+  for (const [child, at] of nestedSchemas(schema, path)) problems.push(...strictProblems(child, at));
   return problems;
 }
 

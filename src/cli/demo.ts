@@ -17,7 +17,7 @@ import type { Parsed } from "./args.ts";
 import { configFrom, type Io } from "./context.ts";
 import { currentModels, pipelineContext } from "./pipeline_context.ts";
 import { createLog } from "./log.ts";
-import { leftSummary } from "./left_line.ts";
+import { leftAfterDrain, pausedText } from "./left_line.ts";
 import { logFormat } from "./run.ts";
 import { table } from "./table.ts";
 
@@ -85,18 +85,8 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
       sleep: realSleep,
       onEvent: (event) => log.stage(event),
     });
-    for (const p of result.paused) {
-      io.out(
-        `cap ${p.cap} stopped the ${p.agent} on ${p.model}; it resets at ${new Date(p.until).toISOString()}`,
-      );
-    }
-    const left = leftSummary({
-      counts: deps.store.countByStatus(),
-      waiting: deps.store.waiting(),
-      holds: deps.store.holds("sim"),
-      pauses: result.paused,
-    });
-    io.out(left.text);
+    for (const p of result.paused) io.out(pausedText(p));
+    io.out(leftAfterDrain(deps.store, deps.backend, result.paused).text);
     printSummary(io, buildReport(deps.ledger.db, { since, prices: loaded.prices, caps: loaded.config.caps }));
     return 0;
   } finally {

@@ -4,7 +4,8 @@
  * ready ones left over by the agents a cap paused.
  * @module
  */
-import type { CapHold, Pause, WorkflowStatus } from "../pipeline/store.ts";
+import type { Backend } from "../ledger/ledger.ts";
+import type { CapHold, Pause, WorkflowStatus, WorkflowStore } from "../pipeline/store.ts";
 
 export interface LeftInput {
   counts: Record<WorkflowStatus, number>;
@@ -86,4 +87,19 @@ export function leftSummary(input: LeftInput): LeftSummary {
       retries: { workflows: retries, first: firstRetry === null ? null : iso(firstRetry) },
     },
   };
+}
+
+/** What a drain on `backend` left, read from the store. */
+export function leftAfterDrain(store: WorkflowStore, backend: Backend, pauses: Pause[]): LeftSummary {
+  return leftSummary({
+    counts: store.countByStatus(),
+    waiting: store.waiting(),
+    holds: store.holds(backend),
+    pauses,
+  });
+}
+
+/** The line a drain ends with for each agent a cap paused on a model. */
+export function pausedText(p: Pause): string {
+  return `cap ${p.cap} stopped the ${p.agent} on ${p.model}; it resets at ${new Date(p.until).toISOString()}`;
 }

@@ -26,7 +26,7 @@ import { currentModels, pipelineContext } from "./pipeline_context.ts";
 import { deliver } from "./alert_delivery.ts";
 import { dueAlerts } from "../ledger/alerts.ts";
 import { holdReason, type Reconciled } from "../pipeline/cap_holds.ts";
-import { leftSummary } from "./left_line.ts";
+import { leftAfterDrain, pausedText } from "./left_line.ts";
 
 export const runOptions = {
   once: { type: "boolean" },
@@ -155,19 +155,10 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
       throw error;
     });
     for (const p of summary.paused) {
-      const until = new Date(p.until).toISOString();
-      log.note("paused", `cap ${p.cap} stopped the ${p.agent} on ${p.model}; it resets at ${until}`, {
-        ...p,
-        until,
-      });
+      log.note("paused", pausedText(p), { ...p, until: new Date(p.until).toISOString() });
     }
     if (parsed.values.once) {
-      const left = leftSummary({
-        counts: deps.store.countByStatus(),
-        waiting: deps.store.waiting(),
-        holds: deps.store.holds(deps.backend),
-        pauses: summary.paused,
-      });
+      const left = leftAfterDrain(deps.store, deps.backend, summary.paused);
       log.note("left", left.text, left.fields);
     }
     await alerting;

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { Cron } from "croner";
 import { perMTokToNanoPerToken } from "../ledger/money.ts";
+import { MIN_THINKING_BUDGET } from "../claude/request.ts";
 
 /** The six agents, in pipeline order. */
 export const AGENT_IDS = ["intake", "planner", "researcher", "writer", "editor", "publisher"] as const;
@@ -65,7 +66,7 @@ const agentSchema = z.strictObject({
     z.strictObject({ type: z.literal("adaptive") }),
     // The API's rule (ThinkingConfigEnabled.budget_tokens): at least 1024 and below max_tokens; the second
     // half needs maxTokens, so the loader checks it.
-    z.strictObject({ type: z.literal("enabled"), budgetTokens: z.int().min(1024) }),
+    z.strictObject({ type: z.literal("enabled"), budgetTokens: z.int().min(MIN_THINKING_BUDGET) }),
   ]).optional().describe("extended thinking, where the model takes it; budgetTokens below maxTokens"),
   strict: z.boolean().default(false).describe(
     "offer the tools with strict: true (names, types, required fields and enums guaranteed); agents on " +

@@ -36,7 +36,6 @@ export type CallOutput = NonNullable<CapBreach["output"]>;
 
 /** The last call a cap refused for a workflow. */
 export interface Refusal {
-  cap: string;
   agentId: string;
   model: string;
   backend: Backend;
@@ -119,10 +118,6 @@ export class Ledger {
   /** Caps change on config reload; reservations already made keep theirs. */
   setCaps(caps: CapsConfig): void {
     this.#caps = caps;
-  }
-
-  get caps(): CapsConfig {
-    return this.#caps;
   }
 
   /**
@@ -342,10 +337,12 @@ export class Ledger {
   /** Today's spend on the simulated model: shown beside the caps, never counted toward them. */
   simulatedSpentTodayNano(): number {
     const day = dayPeriod(this.#now(), this.#caps.timezone);
-    return (this.#stmts.daySpentAll.get("sim", day.start / BUCKET_MS, day.end / BUCKET_MS) as {
-      nano: number;
-    })
-      .nano;
+    const rows = this.#stmts.daySpent.all(
+      "sim",
+      day.start / BUCKET_MS,
+      day.end / BUCKET_MS,
+    ) as unknown as ModelSum[];
+    return rows.reduce((n, r) => n + r.nano, 0);
   }
 
   /** Model calls recorded for a workflow, or for one agent of it. */
@@ -359,7 +356,6 @@ export class Ledger {
   /** The last call a cap refused for the workflow, if any was. */
   lastRefusal(workflowId: string): Refusal | undefined {
     const row = this.#stmts.lastRefusal.get(workflowId) as {
-      cap: string;
       agent_id: string;
       model: string;
       backend: Backend;
@@ -369,7 +365,6 @@ export class Ledger {
     } | undefined;
     if (!row) return undefined;
     return {
-      cap: row.cap,
       agentId: row.agent_id,
       model: row.model,
       backend: row.backend,
@@ -477,10 +472,6 @@ function prepare(db: Db) {
       `SELECT model, SUM(cost_nano_usd) AS nano FROM spend_bucket
        WHERE backend = ? AND bucket >= ? AND bucket < ? GROUP BY model`,
     ),
-    daySpentAll: db.prepare(
-      `SELECT COALESCE(SUM(cost_nano_usd), 0) AS nano FROM spend_bucket
-       WHERE backend = ? AND bucket >= ? AND bucket < ?`,
-    ),
     dayReserved: db.prepare(
       `SELECT model, SUM(cost_nano_usd) AS nano FROM reservation
        WHERE backend = ? AND ts >= ? AND ts < ? GROUP BY model`,
@@ -503,7 +494,7 @@ function prepare(db: Db) {
     countReservations: db.prepare("SELECT COUNT(*) AS n FROM reservation"),
     anyCallOn: db.prepare("SELECT 1 FROM ai_call_log WHERE backend = ? LIMIT 1"),
     lastRefusal: db.prepare(
-      `SELECT cap, agent_id, model, backend, request_nano_usd, max_tokens, output_nano_per_token
+      `SELECT agent_id, model, backend, request_nano_usd, max_tokens, output_nano_per_token
        FROM cap_refusal WHERE workflow_instance_id = ? ORDER BY id DESC LIMIT 1`,
     ),
     callsOfWorkflow: db.prepare("SELECT COUNT(*) AS n FROM ai_call_log WHERE workflow_instance_id = ?"),

@@ -77,12 +77,17 @@ export function judgeHold(hold: CapHold, breach: CapBreach | undefined, now: num
   return { kind: "move", hold: { ...hold, cap: breach.cap, inFlight: wait.inFlight, until } };
 }
 
+/** What an agent working on a model is known by among the pauses. */
+export function pauseKey(agent: string, model: string): string {
+  return `${agent}\u0000${model}`;
+}
+
 /** Pure: the agents (on a model) that take no work, from the holds in force; holds for calls in flight pause nothing. */
 export function pausesOf(holds: CapHold[]): Pause[] {
   const first = new Map<string, Pause>();
   for (const h of holds) {
     if (h.inFlight) continue;
-    const key = `${h.agent}\u0000${h.model}`;
+    const key = pauseKey(h.agent, h.model);
     const seen = first.get(key);
     if (!seen || h.until < seen.until) {
       first.set(key, { agent: h.agent, model: h.model, cap: h.cap, until: h.until });
@@ -121,6 +126,8 @@ export function holdsAfter(judged: Judged[]): CapHold[] {
 export interface Reconciled {
   lifted: (CapHold & { why: string })[];
   moved: CapHold[];
+  /** The holds as they stand once the verdicts apply. */
+  holds: CapHold[];
 }
 
 /**
@@ -128,8 +135,9 @@ export interface Reconciled {
  * workflow are still as judged: another process may have worked or moved the workflow meanwhile.
  */
 export function reconcileCapHolds(deps: JudgeDeps, backend: Backend, now: number): Reconciled {
-  const result: Reconciled = { lifted: [], moved: [] };
-  for (const { hold, verdict } of judgeCapHolds(deps, backend, now)) {
+  const judged = judgeCapHolds(deps, backend, now);
+  const result: Reconciled = { lifted: [], moved: [], holds: holdsAfter(judged) };
+  for (const { hold, verdict } of judged) {
     if (verdict.kind === "lift" && deps.store.liftHold(hold, verdict.why)) {
       result.lifted.push({ ...hold, why: verdict.why });
     } else if (verdict.kind === "move" && deps.store.moveHold(hold, verdict.hold, holdReason(verdict.hold))) {

@@ -55,7 +55,6 @@ export interface CapHold {
   until: number;
 }
 
-/** An agent that takes no work while a cap holds one of its workflows. */
 /** An agent that takes no work on a model while a cap holds one of its workflows on that model. */
 export interface Pause {
   agent: AgentId;
@@ -374,15 +373,13 @@ export class WorkflowStore {
     ).all(now) as { agent: AgentId; model: string; until: number; holdBackend: Backend | null }[]);
   }
 
-  /** Waiting workflows with why and until when: no states. */
-  waiting(): { id: string; stage: Stage; reason: string | null; waitUntil: number | null }[] {
+  /** Waiting workflows and when their waits end: no states. */
+  waiting(): { id: string; waitUntil: number | null }[] {
     return (statement(
       this.db,
-      "SELECT id, stage, reason, wait_until FROM workflow WHERE status = 'waiting' ORDER BY wait_until, id",
-    ).all() as { id: string; stage: Stage; reason: string | null; wait_until: number | null }[]).map((r) => ({
+      "SELECT id, wait_until FROM workflow WHERE status = 'waiting' ORDER BY wait_until, id",
+    ).all() as { id: string; wait_until: number | null }[]).map((r) => ({
       id: r.id,
-      stage: r.stage,
-      reason: r.reason,
       waitUntil: r.wait_until,
     }));
   }

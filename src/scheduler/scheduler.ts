@@ -13,7 +13,13 @@ import { Cron } from "croner";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { ownerAlive } from "../ledger/owner.ts";
 import { type PipelineDeps, runStage, type StageResult } from "../pipeline/loop.ts";
-import { type JudgeDeps, pausesOf, reconcileCapHolds, type Reconciled } from "../pipeline/cap_holds.ts";
+import {
+  type JudgeDeps,
+  pauseKey,
+  pausesOf,
+  reconcileCapHolds,
+  type Reconciled,
+} from "../pipeline/cap_holds.ts";
 import type { Pause } from "../pipeline/store.ts";
 import type { Backend } from "../ledger/ledger.ts";
 import { join } from "node:path";
@@ -72,10 +78,10 @@ export function onceWakeAt(input: {
   horizonMs: number;
   waitedMs: number;
 }): number | undefined {
-  const paused = new Set(input.paused.map((p) => `${p.agent}\u0000${p.model}`));
+  const paused = new Set(input.paused.map((p) => pauseKey(p.agent, p.model)));
   let next: number | undefined;
   for (const w of input.waits) {
-    if (paused.has(`${w.agent}\u0000${w.model}`) || (w.holdBackend && w.holdBackend !== input.backend)) {
+    if (paused.has(pauseKey(w.agent, w.model)) || (w.holdBackend && w.holdBackend !== input.backend)) {
       continue;
     }
     if (next === undefined || w.until < next) next = w.until;
@@ -163,12 +169,12 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
     // The caps in force judge every hold: at the start, after a reload, and as spend and calls in flight change.
     const changes = reconcileCapHolds(judgeDeps, deps.backend, now);
     if (changes.lifted.length || changes.moved.length) options.onHolds?.(changes);
-    const pauses = pausesOf(deps.store.holds(deps.backend));
-    const paused = new Set(pauses.map((p) => `${p.agent}\u0000${p.model}`));
+    const pauses = pausesOf(changes.holds);
+    const paused = new Set(pauses.map((p) => pauseKey(p.agent, p.model)));
     const claimable = new Set<AgentId>();
     for (const workflow of deps.store.ready(now)) {
       const agent = workflow.stage;
-      const blocked = paused.has(`${agent}\u0000${workflow.model}`);
+      const blocked = paused.has(pauseKey(agent, workflow.model));
       if (running.has(workflow.id) || blocked || !(once || awake.has(agent))) continue;
       claimable.add(agent);
       if (busy[agent] >= deps.config.agents[agent].pool || running.size >= deps.config.run.maxConcurrent) {

@@ -9,7 +9,8 @@
  * turn, as the API combines them.
  * @module
  */
-import { STRICT_MAX_MIN_ITEMS, STRICT_UNSUPPORTED_KEYWORDS } from "../claude/strict_schema.ts";
+import { MAX_BREAKPOINTS, MIN_THINKING_BUDGET } from "../claude/request.ts";
+import { nestedSchemas, STRICT_MAX_MIN_ITEMS, STRICT_UNSUPPORTED_KEYWORDS } from "../claude/strict_schema.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -37,10 +38,6 @@ export interface ValidateOptions {
   requireKnownModel?: boolean;
 }
 
-/** The smallest thinking budget the API takes. */
-export const MIN_THINKING_BUDGET = 1024;
-/** The most `cache_control` breakpoints one request may carry. */
-export const MAX_CACHE_BREAKPOINTS = 4;
 /** Parameters API version 2026-10-21 removed. */
 export const REMOVED_PARAMETERS = ["temperature", "top_p", "top_k"] as const;
 
@@ -268,10 +265,10 @@ function placedBlocks(body: Json): [Json, string][] {
 
 function checkBreakpoints(body: Json): Refusal | undefined {
   const breakpoints = placedBlocks(body).filter(([b]) => b?.cache_control);
-  if (breakpoints.length > MAX_CACHE_BREAKPOINTS) {
+  if (breakpoints.length > MAX_BREAKPOINTS) {
     // API wording, tghamm/Anthropic.SDK#50.
     return invalid(
-      `A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${breakpoints.length}.`,
+      `A maximum of ${MAX_BREAKPOINTS} blocks with cache_control may be provided. Found ${breakpoints.length}.`,
     );
   }
   let seen5m = false;
@@ -316,12 +313,7 @@ export function strictSchemaProblem(schema: unknown): string | undefined {
     // API wording, vercel/ai#20681.
     return "For 'object' type, 'additionalProperties' must be explicitly set to false";
   }
-  const children: unknown[] = [
-    ...(isObject(schema.properties) ? Object.values(schema.properties) : []),
-    ...(schema.items === undefined ? [] : [schema.items]),
-    ...["anyOf", "allOf", "oneOf"].flatMap((k) => (Array.isArray(schema[k]) ? schema[k] : [])),
-  ];
-  for (const child of children) {
+  for (const [child] of nestedSchemas(schema, "input_schema")) {
     const problem = strictSchemaProblem(child);
     if (problem) return problem;
   }
