@@ -1,97 +1,12 @@
 /**
- * `run` as a daemon and `systemd` as a user meets them: one runner per data
- * folder, graceful and hard stops, and unit files systemd accepts.
+ * `run` as a daemon as a user meets it: one runner per data folder, graceful
+ * and hard stops. The unit files that start it: systemd_cli_test.ts.
  */
 // deno-lint-ignore-file no-explicit-any
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { pressroomArgs, runPressroom, tempDir } from "../helpers.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
-
-const hasSystemd = (() => {
-  try {
-    return new Deno.Command("systemd-analyze", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync()
-      .success;
-  } catch {
-    return false;
-  }
-})();
-
-async function verify(dir: string, files: string[]): Promise<{ ok: boolean; text: string }> {
-  const out = await new Deno.Command("systemd-analyze", { args: ["verify", "--man=no", ...files], cwd: dir })
-    .output();
-  return {
-    ok: out.success,
-    text: new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout),
-  };
-}
-
-/** Splits `pressroom systemd` output into its files, by the `# /etc/systemd/system/<name>` lines. */
-async function writeUnits(dir: string, printed: string): Promise<string[]> {
-  const names: string[] = [];
-  for (const part of printed.split(/^# \/etc\/systemd\/system\//m).slice(1)) {
-    const [name, ...rest] = part.split("\n");
-    await Deno.writeTextFile(`${dir}/${name}`, rest.join("\n"));
-    names.push(name);
-  }
-  return names;
-}
-
-Deno.test({
-  name:
-    "systemd prints a service and, with --timer, a oneshot service and timer that systemd-analyze accepts",
-  ignore: !hasSystemd,
-  async fn() {
-    const cwd = await tempDir();
-    const service = await runPressroom(cwd, ["systemd", "--exec", Deno.execPath()]);
-    assertEquals(service.code, 0, service.err);
-    for (
-      const line of [
-        "Type=exec",
-        "Restart=on-failure",
-        "StateDirectory=pressroom",
-        "EnvironmentFile=/etc/pressroom/env",
-        "NoNewPrivileges=yes",
-        "ProtectSystem=strict",
-        "Environment=DENO_DIR=/var/cache/pressroom/deno",
-        "TimeoutStopSec=45",
-      ]
-    ) assert(service.out.includes(`\n${line}\n`), `missing ${line}`);
-    assertMatch(
-      service.out,
-      /^ExecStart=\S+ run --log json --config \/etc\/pressroom\/pressroom\.json --data \/var\/lib\/pressroom$/m,
-    );
-    const names = await writeUnits(cwd, service.out);
-    assertEquals(names, ["pressroom.service"]);
-    const checked = await verify(cwd, names);
-    assert(checked.ok, checked.text);
-
-    const timer = await runPressroom(cwd, [
-      "systemd",
-      "--timer",
-      "--exec",
-      Deno.execPath(),
-      "--data",
-      "/srv/press",
-    ]);
-    const timerNames = await writeUnits(cwd, timer.out);
-    assertEquals(timerNames, ["pressroom-once.service", "pressroom.timer"]);
-    assertMatch(timer.out, /^Type=oneshot$/m);
-    assertMatch(timer.out, /^ExecStart=\S+ run --once --log json .*--data \/srv\/press$/m);
-    assertMatch(timer.out, /^ReadWritePaths=\/srv\/press$/m);
-    assertMatch(timer.out, /^Persistent=true$/m);
-    const timerChecked = await verify(cwd, timerNames);
-    assert(timerChecked.ok, timerChecked.text);
-
-    // The check can fail: a unit with a bad type and a missing binary does not pass.
-    await Deno.writeTextFile(
-      `${cwd}/bad.service`,
-      "[Service]\nType=bogus\nExecStart=/nonexistent/pressroom run\n",
-    );
-    assertEquals((await verify(cwd, ["bad.service"])).ok, false);
-  },
-});
 
 function daemon(cwd: string, url: string, args: string[] = []): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
