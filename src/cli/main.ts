@@ -66,7 +66,7 @@ const COMMANDS: Record<string, Command> = {
     run: retryCommand,
   },
   report: {
-    summary: "[--since 7d] [--agent A] [--json]: cost per completion, accuracy, cache and caps",
+    summary: "[--since 7d] [--agent A] [--json] [--html FILE]: cost per completion, accuracy, cache and caps",
     options: reportOptions,
     run: reportCommand,
   },
