@@ -80,3 +80,17 @@ export class MissingApiKeyError extends UserInputError {
     this.name = "MissingApiKeyError";
   }
 }
+
+/**
+ * A command that reads the ledger found none where the data folder points (a mistyped `--data`?): it says
+ * so rather than make an empty one. `from` names where the folder came from (`--data`, a config field…).
+ */
+export class NoLedgerError extends UserInputError {
+  constructor(readonly from: string, readonly path: string, readonly folderExists: boolean) {
+    super(
+      `${from}: no ledger at ${path} (${folderExists ? "no such file" : "the folder does not exist"}); ` +
+        "check the folder, or start one with `pressroom submit` or `pressroom demo`",
+    );
+    this.name = "NoLedgerError";
+  }
+}

@@ -10,7 +10,7 @@ import type { Ledger } from "../ledger/ledger.ts";
 import { formatUsd } from "../ledger/money.ts";
 import { holdReason, holdsAfter, type HoldVerdict, judgeCapHolds, pausesOf } from "../pipeline/cap_holds.ts";
 import { type Pause, type Workflow, WorkflowStore } from "../pipeline/store.ts";
-import { type Io, openLedger } from "./context.ts";
+import { type Io, openExistingLedger } from "./context.ts";
 
 export interface CapView {
   ledger: Ledger;
@@ -24,7 +24,7 @@ export interface CapView {
 
 /** The ledger and workflows, with every hold on the real API judged against `loaded`'s caps. */
 export function openCapView(loaded: LoadedConfig, io: Io): CapView {
-  const ledger = openLedger(loaded, io);
+  const ledger = openExistingLedger(loaded, io);
   try {
     const store = new WorkflowStore(ledger.db, io.now);
     const judged = judgeCapHolds(

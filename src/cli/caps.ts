@@ -4,7 +4,7 @@
  * paused, judged against the caps in force as `run` and `status` judge them.
  * @module
  */
-import { formatUsd, nanoToUsd } from "../ledger/money.ts";
+import { formatUsd, nanoToUsd, usdToNano } from "../ledger/money.ts";
 import type { CapStatus } from "../ledger/ledger.ts";
 import type { Pause } from "../pipeline/store.ts";
 import type { Parsed } from "./args.ts";
@@ -61,7 +61,8 @@ export async function capsCommand(parsed: Parsed, io: Io): Promise<number> {
     ]),
   ];
   for (const line of table(rows)) io.out(line);
-  io.out(`perWorkflowUsd: $${perWorkflow} per workflow (days in ${loaded.config.caps.timezone})`);
+  io.out(`daily caps: days run midnight to midnight in ${loaded.config.caps.timezone}`);
+  io.out(`perWorkflowUsd: ${formatUsd(usdToNano(perWorkflow))} per workflow, never resets`);
   io.out(countedNote(simulatedNano));
   for (const p of paused) io.out(pauseText(p));
   return 0;

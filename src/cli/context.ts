@@ -2,8 +2,10 @@
  * What most commands need: the loaded config and, on demand, the ledger.
  * @module
  */
+import { join } from "node:path";
 import { loadConfig, type LoadedConfig } from "../config/load.ts";
-import { Ledger } from "../ledger/ledger.ts";
+import { NoLedgerError } from "../errors.ts";
+import { Ledger, LEDGER_FILE } from "../ledger/ledger.ts";
 import type { Parsed } from "./args.ts";
 
 /** Where a command writes; tests pass string sinks. */
@@ -39,6 +41,29 @@ export function configFrom(parsed: Parsed, io: Io): Promise<LoadedConfig> {
   });
 }
 
+/** Opens the ledger, making the data folder and the ledger when they are not there: for commands that start work. */
 export function openLedger(loaded: LoadedConfig, io: Io): Ledger {
   return Ledger.open({ dataDir: loaded.dataDir, caps: loaded.config.caps, now: io.now });
+}
+
+/**
+ * Opens the ledger that is there, for commands that read it or act on workflows in it: a mistyped `--data`
+ * gets NoLedgerError (exit 2), never a new empty folder and ledger. A ledger that is there is opened as
+ * `run` opens it: migrated to this program's schema, and what dead processes reserved settled, so that
+ * what the command shows is what `run` will see.
+ */
+export function openExistingLedger(loaded: LoadedConfig, io: Io): Ledger {
+  const path = join(loaded.dataDir, LEDGER_FILE);
+  if (!exists(path)) throw new NoLedgerError(loaded.dataDirFrom, path, exists(loaded.dataDir));
+  return openLedger(loaded, io);
+}
+
+/** Whether something is at `path`; a path that cannot be read is left for the open to explain. */
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (error) {
+    return !(error instanceof Deno.errors.NotFound);
+  }
 }

@@ -6,9 +6,9 @@
  * @module
  */
 import { AGENT_IDS } from "../config/schema.ts";
-import { PressroomError } from "../errors.ts";
+import { NoLedgerError, PressroomError } from "../errors.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openLedger } from "./context.ts";
+import { configFrom, type Io, openExistingLedger } from "./context.ts";
 import { dayKey } from "../ledger/period.ts";
 import { type OverReservation, overReservation } from "../ledger/anomalies.ts";
 import type { LoadedConfig } from "../config/load.ts";
@@ -25,6 +25,8 @@ type Level = "ok" | "warn" | "fail";
 
 export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
   let failed = false;
+  // No ledger where the data folder points is bad input (a mistyped --data?), as for every command that reads it.
+  let noLedger = false;
   const say = (level: Level, text: string) => {
     if (level === "fail") failed = true;
     io.out(`${level.padEnd(4)}  ${text}`);
@@ -61,7 +63,7 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
   await checkPrompts(loaded, say);
 
   try {
-    const ledger = openLedger(loaded, io);
+    const ledger = openExistingLedger(loaded, io);
     try {
       const rows = (ledger.db.prepare("SELECT COUNT(*) AS n FROM ai_call_log").get() as { n: number }).n;
       const version =
@@ -76,7 +78,8 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
       ledger.close();
     }
   } catch (error) {
-    say("fail", `ledger: ${loaded.dataDir}: ${(error as Error).message}`);
+    noLedger = error instanceof NoLedgerError;
+    say("fail", `ledger: ${noLedger ? "" : `${loaded.dataDir}: `}${(error as Error).message}`);
   }
 
   const key = io.env.get("ANTHROPIC_API_KEY")?.trim();
@@ -102,7 +105,7 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
       );
     }
   }
-  return failed ? 1 : 0;
+  return noLedger ? 2 : failed ? 1 : 0;
 }
 
 /** Prompts load, and each stable prefix is long enough for its agent's model to cache it. */

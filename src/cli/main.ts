@@ -20,6 +20,8 @@ import { submitCommand, submitOptions } from "./submit.ts";
 import { runCommand, runOptions } from "./run.ts";
 import { statusCommand, statusOptions } from "./status.ts";
 import { approveCommand, retryCommand, retryOptions } from "./review.ts";
+import { MIGRATIONS } from "../db/migrations.ts";
+import { VERSION } from "../version.ts";
 
 interface Command {
   summary: string;
@@ -64,7 +66,7 @@ const COMMANDS: Record<string, Command> = {
     run: retryCommand,
   },
   report: {
-    summary: "[--since 7d] [--agent A] [--json]: cost per completion, accuracy, cache and caps",
+    summary: "[--since 7d] [--agent A] [--json] [--html FILE]: cost per completion, accuracy, cache and caps",
     options: reportOptions,
     run: reportCommand,
   },
@@ -106,7 +108,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 const USAGE = [
-  "usage: pressroom <command> [options]   (global: --config FILE, --data DIR)",
+  "usage: pressroom <command> [options]   (global: --config FILE, --data DIR; pressroom --version)",
   ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
 ].join("\n");
 
@@ -114,6 +116,10 @@ export async function main(args: string[], io: Io = denoIo): Promise<number> {
   try {
     const { command, rest } = findCommand(args);
     if (command === undefined) {
+      if (rest.includes("--version") || rest.includes("-V")) {
+        io.out(versionLine());
+        return 0;
+      }
       if (rest.includes("--help") || rest.includes("-h")) {
         io.out(USAGE);
         return 0;
@@ -148,6 +154,11 @@ export async function main(args: string[], io: Io = denoIo): Promise<number> {
     );
     return 1;
   }
+}
+
+/** What a bug report needs: the program's version, the ledger schema it writes, and the Deno it runs on. */
+export function versionLine(): string {
+  return `pressroom ${VERSION} (ledger schema ${MIGRATIONS.length}, deno ${Deno.version.deno})`;
 }
 
 /** An error from the operating system: Deno gives these an errno name as `code` (EROFS, ENOSPC, ENOENT…). */

@@ -6,7 +6,7 @@
  */
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openLedger } from "./context.ts";
+import { configFrom, type Io, openExistingLedger } from "./context.ts";
 import { table } from "./table.ts";
 
 export const modelsOptions = { json: { type: "boolean" } } as const;
@@ -41,7 +41,7 @@ export function swapHistory(
 
 export async function modelsCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
-  const ledger = openLedger(loaded, io);
+  const ledger = openExistingLedger(loaded, io);
   let rows: { id: string; created_ts: number; models: string; status: string }[];
   try {
     rows = ledger.db.prepare("SELECT id, created_ts, models, status FROM workflow ORDER BY created_ts, id")

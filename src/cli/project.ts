@@ -14,7 +14,7 @@ import { project } from "../report/maths.ts";
 import { outputRatio, reprice, tokenizerRatio } from "../report/reprice.ts";
 import { type CallHistory, callHistory, daySpan } from "../report/call_history.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openLedger } from "./context.ts";
+import { configFrom, type Io, openExistingLedger } from "./context.ts";
 
 export const projectOptions = {
   agent: { type: "string" },
@@ -37,7 +37,7 @@ export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
   loaded.prices.require(model, "project: --model");
   const now = io.now();
-  const ledger = openLedger(loaded, io);
+  const ledger = openExistingLedger(loaded, io);
   let history: CallHistory;
   try {
     history = callHistory(ledger.db, { since: now - days * 86_400_000, agent });

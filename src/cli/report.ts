@@ -9,10 +9,10 @@ import { UsageError, UserInputError } from "../errors.ts";
 import { resolve } from "node:path";
 import { writeFileAtomic } from "../output/atomic.ts";
 import { renderHtml } from "../report/html.ts";
-import { parseSince } from "../report/maths.ts";
+import { parseSince, sinceLabel } from "../report/maths.ts";
 import { type BackendReport, buildReport } from "../report/report.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openLedger } from "./context.ts";
+import { configFrom, type Io, openExistingLedger } from "./context.ts";
 import { table } from "./table.ts";
 
 export const reportOptions = {
@@ -33,7 +33,7 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   const sinceText = (parsed.values.since as string | undefined) ?? "7d";
   const since = parseSince(sinceText, io.now());
   const loaded = await configFrom(parsed, io);
-  const ledger = openLedger(loaded, io);
+  const ledger = openExistingLedger(loaded, io);
   let reports: BackendReport[];
   try {
     reports = buildReport(ledger.db, { since, agent, prices: loaded.prices, caps: loaded.config.caps });
@@ -62,26 +62,40 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
     io.out(`no model calls since ${new Date(since).toISOString()}`);
     return 0;
   }
-  for (const r of reports) printBackend(io, r, sinceText, loaded.config.caps.timezone);
+  for (const r of reports) {
+    printBackend(io, r, { since: sinceLabel(sinceText), agent, timezone: loaded.config.caps.timezone });
+  }
   return 0;
 }
 
-function printBackend(io: Io, r: BackendReport, since: string, timezone: string): void {
+interface PrintOptions {
+  /** The window as the user gave it: `last 7d`, `since 2026-11-30`. */
+  since: string;
+  agent: string | undefined;
+  timezone: string;
+}
+
+function printBackend(io: Io, r: BackendReport, { since, agent, timezone }: PrintOptions): void {
   io.out(
     `== ${
       r.simulated ? "SIMULATED (the demo's simulated model, not real spend)" : "Anthropic API"
-    }, last ${since}`,
+    }, ${since}`,
   );
   const c = r.completions;
   io.out(
-    `cost per completion (n=${c.count}): mean ${usd(c.meanUsd)}, p50 ${usd(c.p50Usd)}, p90 ${usd(c.p90Usd)}`,
+    `${agent === undefined ? "cost per completion" : `the ${agent}'s cost per completion`} (n=${c.count}): ` +
+      `mean ${usd(c.meanUsd)}, p50 ${usd(c.p50Usd)}, p90 ${usd(c.p90Usd)}`,
   );
-  if (r.shareByAgent.length) {
-    io.out(`share by agent: ${r.shareByAgent.map((s) => `${s.agent} ${pct(s.share)}`).join(", ")}`);
+  if (agent !== undefined) {
+    for (const s of r.shareByAgent) {
+      io.out(`the ${s.agent}'s share of those workflows' whole cost: ${pct(s.share)} (${usd(s.usd)})`);
+    }
+  } else if (r.shareByAgent.length) {
+    const shares = [...r.shareByAgent].sort((a, b) => agentOrder(a.agent) - agentOrder(b.agent));
+    io.out(`share by agent: ${shares.map((s) => `${s.agent} ${pct(s.share)}`).join(", ")}`);
   }
   for (const t of r.trendByDay) io.out(`  ${t.day}: ${t.completions} completed, mean ${usd(t.meanUsd)}`);
   io.out("");
-  const order = (a: string) => AGENT_IDS.indexOf(a as never);
   const rows = [
     [
       "agent",
@@ -97,7 +111,9 @@ function printBackend(io: Io, r: BackendReport, since: string, timezone: string)
       "retries/compl",
       "turns/compl (n)",
     ],
-    ...[...r.agents].sort((a, b) => order(a.agent) - order(b.agent) || a.model.localeCompare(b.model)).map((
+    ...[...r.agents].sort((a, b) =>
+      agentOrder(a.agent) - agentOrder(b.agent) || a.model.localeCompare(b.model)
+    ).map((
       a,
     ) => [
       a.agent,
@@ -143,3 +159,6 @@ function printBackend(io: Io, r: BackendReport, since: string, timezone: string)
   }
   io.out("");
 }
+
+/** Agents in pipeline order, intake first. */
+const agentOrder = (agent: string) => AGENT_IDS.indexOf(agent as never);

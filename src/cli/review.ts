@@ -18,7 +18,7 @@ import { BRIEF_RULES, schemaOf } from "../pipeline/tools.ts";
 import { sectionTexts } from "../output/draft_edits.ts";
 import { removeReview } from "../output/review.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openLedger } from "./context.ts";
+import { configFrom, type Io, openExistingLedger } from "./context.ts";
 import { type Workflow, WorkflowStore } from "../pipeline/store.ts";
 
 export const retryOptions = { stage: { type: "string" } } as const;
@@ -55,7 +55,7 @@ export function fallbackMetadata(state: ContentState, id: string): Metadata {
 export async function approveCommand(parsed: Parsed, io: Io): Promise<number> {
   const id = oneId(parsed, "approve");
   const loaded = await configFrom(parsed, io);
-  const ledger = openLedger(loaded, io);
+  const ledger = openExistingLedger(loaded, io);
   try {
     const store = new WorkflowStore(ledger.db, io.now);
     const workflow = store.get(id);
@@ -80,7 +80,7 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
     throw new UsageError(`retry: --stage must be one of ${AGENT_IDS.join(", ")}`);
   }
   const loaded = await configFrom(parsed, io);
-  const ledger = openLedger(loaded, io);
+  const ledger = openExistingLedger(loaded, io);
   try {
     const store = new WorkflowStore(ledger.db, io.now);
     const workflow = store.get(id);

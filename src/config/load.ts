@@ -18,6 +18,8 @@ export interface LoadedConfig {
   /** Absolute path of the file, or null when none exists and defaults apply. */
   file: string | null;
   dataDir: string;
+  /** Where `dataDir` came from (`--data`, the file's field, `$STATE_DIRECTORY`…), for messages about it. */
+  dataDirFrom: string;
   promptsDir: string;
   prices: PriceBook;
 }
@@ -86,6 +88,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     config,
     file: text === null ? null : file,
     dataDir,
+    dataDirFrom,
     promptsDir: resolve(dir, config.promptsDir),
     prices,
   };

@@ -17,6 +17,8 @@ import { deadOwners, ownerAlive, OwnerLock, removeOwnerFile } from "./owner.ts";
 import { dayPeriod, type Period } from "./period.ts";
 
 export type Backend = "anthropic" | "sim";
+/** The ledger's file name in the data folder. */
+export const LEDGER_FILE = "pressroom.db";
 const BUCKET_MS = 15 * 60_000;
 
 export interface ReserveRequest {
@@ -104,7 +106,7 @@ export class Ledger {
   /** Opens (creating and migrating) the ledger and settles what dead processes left open. */
   static open(options: LedgerOptions): Ledger {
     Deno.mkdirSync(options.dataDir, { recursive: true });
-    const db = openDb(join(options.dataDir, "pressroom.db"), { busyTimeoutMs: options.busyTimeoutMs });
+    const db = openDb(join(options.dataDir, LEDGER_FILE), { busyTimeoutMs: options.busyTimeoutMs });
     const ledger = new Ledger(db, options, join(options.dataDir, "locks"));
     ledger.recoverOrphans();
     return ledger;

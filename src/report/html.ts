@@ -35,9 +35,17 @@ function cell(path: string, text: string): string {
   return `<td data-figure="${escape(path)}">${escape(text)}</td>`;
 }
 
-function section(r: BackendReport, i: number, timezone: string): string {
+function section(r: BackendReport, i: number, input: HtmlInput): string {
   const p = `backends.${i}`;
   const c = r.completions;
+  const shares = r.shareByAgent.map((s, j) =>
+    `<tr><td>${escape(s.agent)}</td>${cell(`${p}.shareByAgent.${j}.usd`, usd(s.usd))}` +
+    `${cell(`${p}.shareByAgent.${j}.share`, pct(s.share))}</tr>`
+  ).join("\n");
+  const swaps = r.cache.coldWritesAfterSwap.map((w, j) =>
+    `<tr><td>${escape(w.agent)}</td><td>${escape(w.from)} → ${escape(w.to)}</td><td>${escape(w.at)}</td>` +
+    `${cell(`${p}.cache.coldWritesAfterSwap.${j}.writeTokens`, String(w.writeTokens))}</tr>`
+  ).join("\n");
   const agents = r.agents.map((a, j) => {
     const q = `${p}.agents.${j}`;
     return `<tr><td>${escape(a.agent)}</td><td>${escape(a.model)}</td>${
@@ -60,13 +68,21 @@ function section(r: BackendReport, i: number, timezone: string): string {
   return `
 <section>
 <h2>${r.simulated ? "Simulated (the demo's model, not real spend)" : "Anthropic API"}</h2>
-<h3>Cost per completion</h3>
+<h3>${
+    input.agent ? `The ${escape(input.agent)}'s cost per completion (its calls only)` : "Cost per completion"
+  }</h3>
 <table><tr><th>completions</th><th>mean</th><th>p50</th><th>p90</th></tr>
 <tr>${cell(`${p}.completions.count`, String(c.count))}${cell(`${p}.completions.meanUsd`, usd(c.meanUsd))}` +
     `${cell(`${p}.completions.p50Usd`, usd(c.p50Usd))}${
       cell(`${p}.completions.p90Usd`, usd(c.p90Usd))
     }</tr></table>
 <div class="chart" id="trend-${i}"></div>
+${
+      shares
+        ? `<table><tr><th>agent</th><th>cost in completed workflows</th><th>share of their whole cost</th></tr>
+${shares}</table>`
+        : ""
+    }
 <h3>Agents and models</h3>
 <table><tr><th>agent</th><th>model</th><th>calls</th><th>$/call</th><th>tool accuracy</th><th>95% interval</th>` +
     `<th>wrong tool</th><th>malformed</th><th>logic</th><th>retries/completion</th><th>turns/completion</th></tr>
@@ -79,7 +95,13 @@ ${agents}</table>
     `${cell(`${p}.cache.tokenHitRate`, pct(r.cache.tokenHitRate))}${
       cell(`${p}.cache.readSavedUsd`, usd(r.cache.readSavedUsd))
     }</tr></table>
-<h3>Spend per day (cap days in ${escape(timezone)}; ${
+${
+      swaps
+        ? `<table><tr><th>model swap</th><th>models</th><th>at</th><th>cold cache write (tokens)</th></tr>
+${swaps}</table>`
+        : ""
+    }
+<h3>Spend per day (cap days in ${escape(input.timezone)}; ${
       r.simulated
         ? "simulated spend never counts toward the caps"
         : "real API spend, which is all the caps count"
@@ -87,6 +109,12 @@ ${agents}</table>
 <div class="chart" id="spend-${i}"></div>
 <table><tr><th>day</th><th>spend</th><th>refusals</th><th></th></tr>
 ${days}</table>
+${
+      r.overReservedCalls
+        ? `<p>${r.overReservedCalls} call(s) booked above their reservation, which can pass a cap: usage the API ` +
+          "cannot send (a proxy in between?); <code>pressroom doctor</code> names the latest</p>"
+        : ""
+    }
 </section>`;
 }
 
@@ -103,7 +131,7 @@ td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right;white-space:nowra
 <p>Since ${escape(input.since)}${
     input.agent ? `, agent ${escape(input.agent)}` : ""
   }. Every figure with its sample size.</p>
-${input.backends.map((r, i) => section(r, i, input.timezone)).join("\n")}
+${input.backends.map((r, i) => section(r, i, input)).join("\n")}
 <script type="application/json" id="report-data">${scriptJson(input)}</script>
 <script>
 const report = JSON.parse(document.getElementById("report-data").textContent);

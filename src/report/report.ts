@@ -35,8 +35,11 @@ export interface AgentModelFigures {
 export interface BackendReport {
   backend: Backend;
   simulated: boolean;
+  /** Cost per completed workflow: all its calls, or with `--agent` that agent's calls only. */
   completions: { count: number; meanUsd: number; p50Usd: number; p90Usd: number };
+  /** Each agent's cost in the completed workflows and its share of their whole cost (with `--agent`: its own). */
   shareByAgent: { agent: string; usd: number; share: number }[];
+  /** Completions per day, and their mean cost as `completions` counts it. */
   trendByDay: { day: string; completions: number; meanUsd: number }[];
   agents: AgentModelFigures[];
   cache: {
@@ -80,6 +83,17 @@ function forBackend(db: Db, backend: Backend, options: ReportOptions): BackendRe
      WHERE e.ts >= ?`,
   ).all(backend, options.since) as { id: string; published: number; nano: number }[];
   const ids = new Set(completed.map((c) => c.id));
+  // What each agent cost in each completed workflow, all its calls (also those before the window).
+  const costs = db.prepare(
+    `SELECT workflow_instance_id AS id, agent_id AS agent, SUM(cost_nano_usd) AS nano FROM ai_call_log
+     WHERE backend = ? AND workflow_instance_id IN
+       (SELECT workflow_instance_id FROM workflow_event WHERE kind = 'published' AND ts >= ?)
+     GROUP BY workflow_instance_id, agent_id`,
+  ).all(backend, options.since) as { id: string; agent: string; nano: number }[];
+  const { byAgent, totalNano, agentNano } = completionCosts(costs, ids, options.agent);
+  // With --agent the figures per completion are that agent's own: the pipeline's would be another report's.
+  const costOf = (c: { id: string; nano: number }) =>
+    options.agent === undefined ? c.nano : agentNano.get(c.id) ?? 0;
 
   const rows = db.prepare(
     `SELECT id, agent_id, workflow_instance_id, model, input_tokens, output_tokens, cache_read_tokens,
@@ -106,19 +120,14 @@ function forBackend(db: Db, backend: Backend, options: ReportOptions): BackendRe
     workflow_instance_id: string;
   }[];
 
-  // Share by agent and figures per agent × model.
-  const byAgent = new Map<string, number>();
+  // Figures per agent × model.
   const groups = new Map<string, typeof rows>();
   for (const r of rows) {
-    if (ids.has(r.workflow_instance_id)) {
-      byAgent.set(r.agent_id, (byAgent.get(r.agent_id) ?? 0) + r.cost_nano_usd);
-    }
     const key = `${r.agent_id}\u0000${r.model}`;
     const group = groups.get(key);
     if (group) group.push(r);
     else groups.set(key, [r]);
   }
-  const completedTotal = [...byAgent.values()].reduce((a, b) => a + b, 0);
   const agents: AgentModelFigures[] = [...groups].map(([key, list]) => {
     const [agent, model] = key.split("\u0000");
     const calls = tools.filter((t) => t.agent_id === agent && t.model === model);
@@ -207,17 +216,17 @@ function forBackend(db: Db, backend: Backend, options: ReportOptions): BackendRe
 
   const trend = new Map<string, number[]>();
   for (const c of completed) {
-    trend.set(day(c.published), [...(trend.get(day(c.published)) ?? []), c.nano / 1e9]);
+    trend.set(day(c.published), [...(trend.get(day(c.published)) ?? []), costOf(c) / 1e9]);
   }
 
   return {
     backend,
     simulated: backend === "sim",
-    completions: distribution(completed.map((c) => c.nano / 1e9)),
+    completions: distribution(completed.map((c) => costOf(c) / 1e9)),
     shareByAgent: [...byAgent].map(([agent, nano]) => ({
       agent,
       usd: nanoToUsd(nano),
-      share: ratio(nano, completedTotal),
+      share: ratio(nano, totalNano),
     })),
     trendByDay: [...trend].sort().map(([d, costs]) => ({
       day: d,
@@ -241,4 +250,26 @@ function forBackend(db: Db, backend: Backend, options: ReportOptions): BackendRe
     })),
     overReservedCalls: overReservation(db, { since: options.since, backend }).count,
   };
+}
+
+/**
+ * Each agent's cost in the completed workflows (`ids`), against their whole cost; with `agent`, that agent
+ * alone (at $0 if it cost nothing there) and its cost in each workflow. Pure.
+ */
+export function completionCosts(
+  costs: { id: string; agent: string; nano: number }[],
+  ids: Set<string>,
+  agent?: string,
+): { byAgent: Map<string, number>; totalNano: number; agentNano: Map<string, number> } {
+  const all = new Map<string, number>();
+  const agentNano = new Map<string, number>();
+  let totalNano = 0;
+  for (const c of costs) {
+    if (!ids.has(c.id)) continue;
+    all.set(c.agent, (all.get(c.agent) ?? 0) + c.nano);
+    totalNano += c.nano;
+    if (c.agent === agent) agentNano.set(c.id, c.nano);
+  }
+  const byAgent = agent === undefined ? all : new Map(ids.size ? [[agent, all.get(agent) ?? 0]] : []);
+  return { byAgent, totalNano, agentNano };
 }

@@ -51,13 +51,13 @@ Deno.test("caps --json prints each cap with today's spend and reservations, and 
 
 Deno.test("caps prints a table; global flags may stand anywhere on the line", async () => {
   const cwd = await tempDir();
+  openLedger(`${cwd}/d1`).close();
   const before = await pressroom(cwd, ["--data", "d1", "caps"]);
   const after = await pressroom(cwd, ["caps", "--data", "d1"]);
   assertEquals([before.code, after.code], [0, 0]);
   assertEquals(before.out, after.out);
   assertMatch(before.out, /^cap\s+limit\s+spent today\s+reserved\s+left\s+resets$/m);
   assertMatch(before.out, /^dailyUsd\s+\$20\.0000\s+\$0\.0000/m);
-  assert(Deno.statSync(`${cwd}/d1/pressroom.db`).isFile);
 });
 
 Deno.test("bad input: one line on stderr naming the file or argument, exit 2, nothing on stdout", async () => {
@@ -92,6 +92,7 @@ Deno.test("doctor: models, retirement, ledger and the key's presence, never the 
       },
     }),
   );
+  openLedger(`${cwd}/pressroom-data`).close();
   const { code, out } = await pressroom(cwd, ["doctor"], { ANTHROPIC_API_KEY: TEST_KEY });
   assertEquals(code, 1, out);
   assertMatch(out, /^ok {4}config: /m);

@@ -6,7 +6,7 @@
  * never makes a config fail for a model whose maximum output is below it.
  */
 import { assertEquals } from "../assert.ts";
-import { runPressroom, tempDir } from "../helpers.ts";
+import { openLedger, runPressroom, tempDir } from "../helpers.ts";
 
 interface Case {
   name: string;
@@ -93,6 +93,7 @@ Deno.test("the default ceiling fits a model whose maximum output is below it: th
     agents: { writer: { model: "small-gateway-model", maxTokens: 4096 } },
     prices: SMALL,
   });
+  openLedger(`${dir}/pressroom-data`).close();
   const run = await runPressroom(dir, ["caps", "--json"]);
   assertEquals([run.code, run.err], [0, ""]);
   assertEquals(JSON.parse(run.out).caps[0].limitUsd, 0);

@@ -21,8 +21,8 @@ const at = (data: any, path: string) => path.split(".").reduce((v, k) => v?.[k],
 
 /** How the page prints a figure, by the figure's name. */
 function printed(path: string, value: number): string {
-  if (/Usd$/.test(path)) return `$${value.toFixed(4)}`;
-  if (/(Accuracy|HitRate)$/.test(path)) return `${(value * 100).toFixed(1)}%`;
+  if (/[Uu]sd$/.test(path)) return `$${value.toFixed(4)}`;
+  if (/(Accuracy|HitRate|\.share)$/.test(path)) return `${(value * 100).toFixed(1)}%`;
   if (path.endsWith("retriesPerCompletion")) return value.toFixed(2);
   if (path.endsWith("turnsPerCompletion.mean")) return value.toFixed(1);
   return String(value);
@@ -40,6 +40,39 @@ Deno.test("report --html writes one self-contained page whose figures match --js
   const cells = [...html.matchAll(/<td data-figure="([^"]+)">([^<]*)<\/td>/g)];
   assert(cells.length > 20);
   for (const [, path, text] of cells) assertEquals(text, printed(path, at(data, path)), path);
+});
+
+Deno.test("report --html shows what the terminal shows: each agent's share and the cold cache write after a model swap", async () => {
+  const cwd = await fixture();
+  const out = `${cwd}/report.html`;
+  const written = await runPressroom(cwd, ["report", "--html", out]);
+  assertEquals(written.code, 0, written.err);
+  const html = await Deno.readTextFile(out);
+  const terminal = (await runPressroom(cwd, ["report"])).out;
+  // The fixture's W2 moved the writer from Opus to Sonnet: its first Sonnet call wrote 500 tokens cold.
+  const swap =
+    /^ {2}model swap: writer claude-opus-4-7 → claude-sonnet-4-6 at (\S+), cold write of 500 tokens$/m
+      .exec(terminal);
+  assert(swap, terminal);
+  assert(
+    html.includes(
+      `<tr><td>writer</td><td>claude-opus-4-7 → claude-sonnet-4-6</td><td>${swap[1]}</td>` +
+        `<td data-figure="backends.0.cache.coldWritesAfterSwap.0.writeTokens">500</td></tr>`,
+    ),
+    "the swap's row",
+  );
+  assertEquals(
+    [...html.matchAll(/<td data-figure="backends\.0\.shareByAgent\.\d\.share">([^<]*)<\/td>/g)].map((m) =>
+      m[1]
+    )
+      .sort(),
+    ["27.3%", "72.7%"],
+  );
+  const agent = `${cwd}/writer.html`;
+  await runPressroom(cwd, ["report", "--agent", "writer", "--html", agent]);
+  assert(
+    (await Deno.readTextFile(agent)).includes("<h3>The writer's cost per completion (its calls only)</h3>"),
+  );
 });
 
 Deno.test({

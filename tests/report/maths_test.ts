@@ -1,6 +1,6 @@
 /** Report maths against hand-computed cases. */
 import { assert, assertEquals, assertThrows } from "../assert.ts";
-import { parseSince, project, wilson } from "../../src/report/maths.ts";
+import { parseSince, project, sinceLabel, wilson } from "../../src/report/maths.ts";
 import { reprice } from "../../src/report/reprice.ts";
 import { swapHistory } from "../../src/cli/models.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
@@ -25,6 +25,12 @@ Deno.test("--since takes 7d, 24h, 90m or a date, and nothing else", () => {
   assertEquals(parseSince("90m", now), Date.parse("2026-11-24T10:30:00Z"));
   assertEquals(parseSince("2026-11-01", now), Date.parse("2026-11-01T00:00:00Z"));
   assertThrows(() => parseSince("last week", now), UsageError, '--since: "last week"');
+  assertEquals(["7d", "24h", "90m", "2026-11-30"].map(sinceLabel), [
+    "last 7d",
+    "last 24h",
+    "last 90m",
+    "since 2026-11-30",
+  ]);
 });
 
 Deno.test("re-pricing: Opus 4.7 writer calls at Sonnet 4.6 prices, tokens scaled by tokenizer and observed output", () => {

@@ -59,6 +59,40 @@ Deno.test("report --json: cost per completion, shares, agent × model figures, c
   ]);
 });
 
+Deno.test("report --agent: the agent's own cost per completion and its share of the whole; --since a date says since", async () => {
+  const cwd = await fixture();
+  const { code, out, err } = await runPressroom(cwd, [
+    "report",
+    "--agent",
+    "writer",
+    "--since",
+    "2026-01-01",
+  ]);
+  assertEquals([code, err], [0, ""]);
+  const real = out.split("\n==")[0].split("\n");
+  // The writer's calls: W1 $0.05, W2 $0.03, of the workflows' whole $0.11 (intake $0.03).
+  assertEquals(real.slice(0, 3), [
+    "== Anthropic API, since 2026-01-01",
+    "the writer's cost per completion (n=2): mean $0.0400, p50 $0.0300, p90 $0.0500",
+    "the writer's share of those workflows' whole cost: 72.7% ($0.0800)",
+  ]);
+  assertMatch(real[3], /^ {2}\d{4}-\d{2}-\d{2}: 2 completed, mean \$0\.0400$/);
+  const json = JSON.parse((await runPressroom(cwd, ["report", "--agent", "writer", "--json"])).out);
+  assertEquals(json.backends[0].completions, { count: 2, meanUsd: 0.04, p50Usd: 0.03, p90Usd: 0.05 });
+  assertEquals(json.backends[0].shareByAgent, [{
+    agent: "writer",
+    usd: 0.08,
+    share: 80_000_000 / 110_000_000,
+  }]);
+
+  const all = await runPressroom(cwd, ["report", "--since", "30d"]);
+  assertEquals(all.out.split("\n").slice(0, 3), [
+    "== Anthropic API, last 30d",
+    "cost per completion (n=2): mean $0.0550, p50 $0.0500, p90 $0.0600",
+    "share by agent: intake 27.3%, writer 72.7%",
+  ]);
+});
+
 Deno.test("models shows assignments, pins and swaps; project re-prices an agent against the caps", async () => {
   const cwd = await fixture();
   const models = JSON.parse((await runPressroom(cwd, ["models", "--json"])).out);
