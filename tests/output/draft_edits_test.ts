@@ -118,6 +118,6 @@ Deno.test("garbage, and changes outside a section's text, are refused with their
   assertEquals(texts(renderDraft(none), none), []);
   assertEquals(
     refusal(renderDraft(none) + "\nMy own outline.\n", none),
-    "draft.md line 4: unexpected line: there is no draft yet (the planner makes it): leave draft.md as it is",
+    "draft.md line 5: unexpected line: there is no draft yet (the planner makes it): leave draft.md as it is",
   );
 });
