@@ -77,7 +77,9 @@ export async function approveCommand(parsed: Parsed, io: Io): Promise<number> {
     if (blocker !== null) {
       throw new UserInputError(
         `approve: workflow ${id} cannot be published as it stands: ${blocker}` +
-          (state.draft ? `; write their text in ${files.draft} first` : `; \`pressroom retry ${id}\` goes on`),
+          (state.draft
+            ? `; write their text in ${files.draft} first`
+            : `; \`pressroom retry ${id}\` goes on`),
       );
     }
     state.metadata ??= fallbackMetadata(state, id);
