@@ -51,7 +51,7 @@ const COMMANDS: Record<string, Command> = {
     run: statusCommand,
   },
   approve: {
-    summary: "<workflow>: publish a flagged article as it stands",
+    summary: "<workflow>: publish a flagged article (or a stuck one with every section written) as it stands",
     options: {},
     run: approveCommand,
   },
@@ -61,7 +61,7 @@ const COMMANDS: Record<string, Command> = {
     run: demoCommand,
   },
   retry: {
-    summary: "<workflow> [--stage S]: send a stuck or flagged workflow back to a stage",
+    summary: "<workflow> [--stage S] [--model AGENT=MODEL...]: go on, or start stage S over; re-pin models",
     options: retryOptions,
     run: retryCommand,
   },

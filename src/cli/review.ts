@@ -5,7 +5,6 @@
  * raised a limit. Both refuse a workflow in any other state.
  * @module
  */
-import { join } from "node:path";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { UsageError, UserInputError } from "../errors.ts";
 import { formatUsd } from "../ledger/money.ts";
@@ -13,15 +12,25 @@ import type { Ledger } from "../ledger/ledger.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { capWait, withMaxTokens } from "../pipeline/cap_holds.ts";
 import { publish } from "../pipeline/loop.ts";
+import { dayKey } from "../ledger/period.ts";
+import { transaction } from "../db/sqlite.ts";
 import { BRIEF_FIELDS, type ContentState, type Metadata } from "../pipeline/state.ts";
 import { BRIEF_RULES, schemaOf } from "../pipeline/tools.ts";
-import { sectionTexts } from "../output/draft_edits.ts";
-import { removeReview } from "../output/review.ts";
+import { cannotStartOver, resumeAt, startOver } from "../pipeline/send_back.ts";
+import { NOT_WRITTEN, renderDraft, renderedText } from "../output/article.ts";
+import { writeFileAtomic } from "../output/atomic.ts";
+import { DraftEditError, readSectionTexts } from "../output/draft_edits.ts";
+import { dataPaths, type WorkflowPaths } from "../output/paths.ts";
+import { approvalBlocker, removeReview } from "../output/review.ts";
+import { mirrorWorkflow } from "../output/workflow_files.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io, openExistingLedger } from "./context.ts";
 import { type Workflow, WorkflowStore } from "../pipeline/store.ts";
 
-export const retryOptions = { stage: { type: "string" } } as const;
+export const retryOptions = {
+  stage: { type: "string" },
+  model: { type: "string", multiple: true },
+} as const;
 
 function oneId(parsed: Parsed, command: string): string {
   if (parsed.positionals.length !== 1) throw new UsageError(`${command}: give one workflow id`);
@@ -52,6 +61,7 @@ export function fallbackMetadata(state: ContentState, id: string): Metadata {
   return { slug, description: (state.brief.angle ?? title).slice(0, 300), tags };
 }
 
+/** `approve`: a flagged article, or a stuck one whose draft has text in every section, published as it stands. */
 export async function approveCommand(parsed: Parsed, io: Io): Promise<number> {
   const id = oneId(parsed, "approve");
   const loaded = await configFrom(parsed, io);
@@ -59,11 +69,21 @@ export async function approveCommand(parsed: Parsed, io: Io): Promise<number> {
   try {
     const store = new WorkflowStore(ledger.db, io.now);
     const workflow = store.get(id);
-    expect(workflow, ["flagged"], "approve");
+    expect(workflow, ["flagged", "stuck"], "approve");
     const state = workflow.state;
-    await readEditedDraft(join(loaded.dataDir, "workflows", id, "draft.md"), state);
+    const files = dataPaths(loaded.dataDir).workflow(id);
+    await readEditedDraft(files.draft, state);
+    const blocker = approvalBlocker(state);
+    if (blocker !== null) {
+      throw new UserInputError(
+        `approve: workflow ${id} cannot be published as it stands: ${blocker}` +
+          (state.draft
+            ? `; write their text in ${files.draft} first`
+            : `; \`pressroom retry ${id}\` goes on`),
+      );
+    }
     state.metadata ??= fallbackMetadata(state, id);
-    store.event(id, workflow.stage, "approved");
+    store.event(id, workflow.stage, "approved", `from ${workflow.status} at ${workflow.stage}`);
     const result = await publish({ ledger, store, dataDir: loaded.dataDir, now: io.now }, workflow, state);
     await removeReview(loaded.dataDir, id);
     if (result.kind === "published") io.out(`${id}  published: ${result.path}`);
@@ -73,6 +93,11 @@ export async function approveCommand(parsed: Parsed, io: Io): Promise<number> {
   }
 }
 
+/**
+ * `retry`: a stuck, flagged or waiting workflow goes on (see send_back.ts for where, and what a
+ * `--stage` clears), after the person's edits to brief.json and draft.md are taken, each agent given
+ * with `--model` re-pinned.
+ */
 export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
   const id = oneId(parsed, "retry");
   const stageArg = parsed.values.stage as string | undefined;
@@ -80,27 +105,102 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
     throw new UsageError(`retry: --stage must be one of ${AGENT_IDS.join(", ")}`);
   }
   const loaded = await configFrom(parsed, io);
+  const pins = modelPins((parsed.values.model as string[] | undefined) ?? [], loaded, io.now());
   const ledger = openExistingLedger(loaded, io);
   try {
     const store = new WorkflowStore(ledger.db, io.now);
     const workflow = store.get(id);
-    expect(workflow, ["stuck", "flagged"], "retry");
-    refuseIfCapStillStops(ledger, loaded, id, io.now());
-    const stage = (stageArg ?? (workflow.status === "flagged" ? "writer" : workflow.stage)) as AgentId;
-    const state = workflow.state;
-    state.brief = await readEditedBrief(join(loaded.dataDir, "workflows", id, "brief.json"), state.brief);
-    await readEditedDraft(join(loaded.dataDir, "workflows", id, "draft.md"), state);
-    const order = AGENT_IDS.indexOf(stage);
-    if (order <= AGENT_IDS.indexOf("editor")) state.decision = null;
-    if (order <= AGENT_IDS.indexOf("publisher")) state.metadata = null;
-    store.update(id, { state, stage, status: "ready", reason: null, waitUntil: null });
-    store.event(id, stage, "retried", `from ${workflow.status} at ${workflow.stage}`);
+    expect(workflow, ["stuck", "flagged", "waiting"], "retry");
+    if (!pins.some(([agent]) => agent === ledger.lastRefusal(id)?.agentId)) {
+      refuseIfCapStillStops(ledger, loaded, id, io.now());
+    }
+    const files = dataPaths(loaded.dataDir).workflow(id);
+    const stored = workflow.state;
+    const editedSections = await readEditedDraft(files.draft, stored);
+    const brief = await readEditedBrief(files.brief, stored.brief);
+    const editedFields = BRIEF_FIELDS.filter((f) => brief[f] !== undefined && brief[f] !== stored.brief[f]);
+    stored.brief = brief;
+    const resume = resumeAt({ stage: workflow.stage as AgentId, status: workflow.status }, stored);
+    let { stage, state } = resume;
+    let cleared: string[] = [];
+    if (stageArg !== undefined) {
+      stage = stageArg as AgentId;
+      ({ state, cleared } = startOver(stored, stage, {
+        briefFields: new Set(editedFields),
+        sections: editedSections,
+      }));
+      const why = cannotStartOver(resume.stage, stage, state);
+      if (why) throw new UserInputError(`retry: --stage ${stage}: ${why}`);
+    }
+    if (cleared.length) await keepDraftBeforeRetry(files);
+    const from = `from ${workflow.status} at ${workflow.stage}`;
+    transaction(ledger.db, () => {
+      for (const [agent, model] of pins) store.repin(id, agent, model);
+      store.update(id, { state, stage, status: "ready", reason: null, waitUntil: null });
+      store.event(id, stage, "retried", cleared.length ? `${from}; cleared ${cleared.join(", ")}` : from);
+    });
+    await mirrorWorkflow(loaded.dataDir, id, { brief: state.brief, draftMarkdown: renderDraft(state) });
     await removeReview(loaded.dataDir, id);
+    for (const [agent, model] of pins) {
+      io.out(`${id}  ${agent} pinned to ${model} (was ${workflow.models[agent]})`);
+    }
+    if (cleared.length) {
+      io.out(`${id}  cleared ${cleared.join(", ")}; the draft as it was: ${files.draftBeforeRetry}`);
+    }
     io.out(`${id}  back to ${stage}`);
     return 0;
   } finally {
     ledger.close();
   }
+}
+
+/**
+ * The `--model <agent>=<model>` values: each agent once, each model known to the price book, not
+ * retired, and taking the agent's configured effort and thinking (the checks config models pass).
+ */
+function modelPins(values: string[], loaded: LoadedConfig, now: number): [AgentId, string][] {
+  const today = dayKey(now, "UTC");
+  const pins = new Map<AgentId, string>();
+  for (const value of values) {
+    const bad = (problem: string) => new UsageError(`retry: --model ${value}: ${problem}`);
+    const match = /^([^=]+)=(.+)$/.exec(value);
+    if (!match) throw bad("expected <agent>=<model>, e.g. writer=claude-sonnet-4-6");
+    const [, agent, model] = match;
+    if (!(AGENT_IDS as readonly string[]).includes(agent)) {
+      throw bad(`unknown agent "${agent}"; agents: ${AGENT_IDS.join(", ")}`);
+    }
+    if (pins.has(agent as AgentId)) throw bad(`the ${agent} is given twice`);
+    const priced = loaded.prices.lookup(model);
+    if (!priced) {
+      throw bad(
+        `unknown model "${model}": add its price under "prices" in ${loaded.file ?? "pressroom.json"}`,
+      );
+    }
+    if (priced.retires && priced.retires <= today) {
+      throw bad(`${model} was retired on ${priced.retires}; choose another model`);
+    }
+    const settings = loaded.config.agents[agent as AgentId];
+    if (settings.effort && priced.effort && !priced.effort.includes(settings.effort)) {
+      throw bad(`${model} does not take agents.${agent}.effort "${settings.effort}"`);
+    }
+    if (settings.thinking && priced.thinking && !priced.thinking.includes(settings.thinking.type)) {
+      throw bad(`${model} does not take agents.${agent}.thinking.type "${settings.thinking.type}"`);
+    }
+    pins.set(agent as AgentId, model);
+  }
+  return [...pins];
+}
+
+/** A retry that clears work keeps draft.md as it stood beside it: the transcript has every tool call too. */
+async function keepDraftBeforeRetry(files: WorkflowPaths): Promise<void> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(files.draft);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  await writeFileAtomic(files.draftBeforeRetry, text);
 }
 
 /**
@@ -126,29 +226,44 @@ function refuseIfCapStillStops(ledger: Ledger, loaded: LoadedConfig, id: string,
   );
 }
 
-/** Section texts a person edited in draft.md replace the stored ones; each must pass update_section's rules. */
-async function readEditedDraft(path: string, state: ContentState): Promise<void> {
-  if (!state.draft) return;
+/**
+ * Section texts a person edited in draft.md replace the stored ones; each must pass update_section's
+ * rules, and an emptied section is unwritten again. Any other change to the file is refused with its
+ * line. Returns the ids of the sections edited.
+ */
+async function readEditedDraft(path: string, state: ContentState): Promise<Set<string>> {
+  const edited = new Set<string>();
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
+    if (error instanceof Deno.errors.NotFound) return edited;
     throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`);
   }
-  const texts = sectionTexts(text);
-  for (const section of state.draft.sections) {
-    const edited = texts.get(section.id);
-    if (edited === undefined || edited === section.markdown) continue;
-    // An emptied section is unwritten again; any other text must pass update_section's rules.
-    const checked = edited
-      ? schemaOf("update_section").safeParse({ section_id: section.id, markdown: edited })
-      : null;
-    if (checked && !checked.success) {
-      throw new UserInputError(`${path}: ${section.id}: ${checked.error.issues[0].message}`);
+  let texts;
+  try {
+    texts = readSectionTexts(text, state);
+  } catch (error) {
+    if (error instanceof DraftEditError) {
+      throw new UserInputError(`${path} line ${error.line}: ${error.problem}`);
     }
-    section.markdown = edited;
+    throw error;
   }
+  for (const { id, text: edit, line } of texts) {
+    const section = state.draft!.sections.find((s) => s.id === id)!;
+    const shown = renderedText(section.markdown);
+    if (edit === (shown === NOT_WRITTEN ? "" : shown)) continue;
+    if (edit) {
+      const checked = schemaOf("update_section").safeParse({ section_id: id, markdown: edit });
+      if (!checked.success) {
+        throw new UserInputError(`${path} line ${line}: ${id}'s text: ${checked.error.issues[0].message}`);
+      }
+    }
+    section.markdown = edit;
+    delete section.revision; // the person's text answers it, as update_section's does
+    edited.add(id);
+  }
+  return edited;
 }
 
 /** The brief as the person left it in brief.json; every field must pass the brief's rules. */

@@ -75,18 +75,38 @@ export function renderArticle(state: ContentState, extra: ArticleExtra): string 
   return frontMatter + "\n" + join(blocks);
 }
 
-/**
- * The draft as it stands, for `workflows/<id>/draft.md` and review files:
- * title, each section with its goal, open revision, text (or a placeholder),
- * research notes and citations, and the editor's state.
- */
-export function renderDraft(state: ContentState): string {
+/** One section of draft.md: its marker line, what comes before its text, its text, and what follows. */
+export interface DraftSectionParts {
+  id: string;
+  /** `## s1 · Heading`: the line that marks where the section starts. */
+  marker: string;
+  /** The goal line and the open revision (a block quote), in blocks. */
+  head: string[];
+  /** The text as rendered, or the not-written placeholder. */
+  text: string;
+  /** Research notes and citations, in blocks. */
+  tail: string[];
+}
+
+/** The blocks of draft.md: the part before the first section, and each section's parts. */
+export interface DraftParts {
+  preamble: string[];
+  sections: DraftSectionParts[];
+}
+
+/** What draft.md shows in place of a section with no text yet. */
+export const NOT_WRITTEN = "_(not written yet)_";
+
+/** Where the marker line names the section: `## <id> · <heading>`. */
+export const SECTION_MARKER = /^## (\S+) · /;
+
+/** The draft's layout, shared by `renderDraft` and the reading of a person's edits (draft_edits.ts). */
+export function draftParts(state: ContentState): DraftParts {
   const draft = state.draft;
   if (!draft) {
     const title = state.brief.title || state.request.topic;
-    return join([`# ${escapeInline(title)}`, "_No draft yet._"]);
+    return { preamble: [`# ${escapeInline(title)}`, "_No draft yet._"], sections: [] };
   }
-  const blocks = [`# ${escapeInline(draft.title)}`];
   const status = [`Revision rounds: ${state.revisionRounds}`];
   if (state.decision) {
     status.push(
@@ -95,23 +115,48 @@ export function renderDraft(state: ContentState): string {
         : `Editor decision: ${state.decision.kind}`,
     );
   }
-  blocks.push(`_${status.join(" · ")}_`);
-  for (const section of draft.sections) {
-    blocks.push(`## ${section.id} · ${escapeInline(section.heading)}`);
-    blocks.push(`_Goal:_ ${escapeInline(section.goal)}`);
-    if (section.revision) blocks.push(blockQuote(closeOpenFences(`**Open revision:** ${section.revision}`)));
-    blocks.push(closeOpenFences(section.markdown.trim()) || "_(not written yet)_");
-    if (section.notes.length) {
-      blocks.push(
-        "**Research notes**",
-        section.notes.map((note) => listItem(closeOpenFences(note))).join("\n"),
-      );
-    }
-    if (section.citations.length) {
-      blocks.push("**Citations**", section.citations.map(citationItem).join("\n"));
-    }
-  }
-  return join(blocks);
+  return {
+    preamble: [`# ${escapeInline(draft.title)}`, `_${status.join(" · ")}_`],
+    sections: draft.sections.map((section) => {
+      const head = [`_Goal:_ ${escapeInline(section.goal)}`];
+      if (section.revision) head.push(blockQuote(closeOpenFences(`**Open revision:** ${section.revision}`)));
+      const tail: string[] = [];
+      if (section.notes.length) {
+        tail.push(
+          "**Research notes**",
+          section.notes.map((note) => listItem(closeOpenFences(note))).join("\n"),
+        );
+      }
+      if (section.citations.length) {
+        tail.push("**Citations**", section.citations.map(citationItem).join("\n"));
+      }
+      return {
+        id: section.id,
+        marker: `## ${section.id} · ${escapeInline(section.heading)}`,
+        head,
+        text: renderedText(section.markdown),
+        tail,
+      };
+    }),
+  };
+}
+
+/** A section's text as draft.md shows it: trimmed, an open code fence closed, or the placeholder. */
+export function renderedText(markdown: string): string {
+  return closeOpenFences(markdown.trim()) || NOT_WRITTEN;
+}
+
+/**
+ * The draft as it stands, for `workflows/<id>/draft.md` and review files:
+ * title, each section with its goal, open revision, text (or a placeholder),
+ * research notes and citations, and the editor's state.
+ */
+export function renderDraft(state: ContentState): string {
+  const parts = draftParts(state);
+  return join([
+    ...parts.preamble,
+    ...parts.sections.flatMap((s) => [s.marker, ...s.head, s.text, ...s.tail]),
+  ]);
 }
 
 /** The brief as a Markdown list, in field order (missing fields shown as such). */

@@ -77,6 +77,8 @@ export interface WorkflowPaths {
   request: string;
   brief: string;
   draft: string;
+  /** draft.md as it stood before the last retry that cleared part of it. */
+  draftBeforeRetry: string;
   transcript: string;
 }
 
@@ -112,6 +114,7 @@ export function dataPaths(dataDir: string): DataPaths {
         request: safeJoin(dir, "request.json"),
         brief: safeJoin(dir, "brief.json"),
         draft: safeJoin(dir, "draft.md"),
+        draftBeforeRetry: safeJoin(dir, "draft.before-retry.md"),
         transcript: safeJoin(dir, "transcript.jsonl"),
       };
     },

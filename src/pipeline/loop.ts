@@ -20,7 +20,7 @@ import type { CapHold, Workflow, WorkflowStore } from "./store.ts";
 import type { ContentState } from "./state.ts";
 import { environmentSecrets, mirrorWorkflow, redact, Transcript } from "../output/workflow_files.ts";
 import { publishArticle, publishedBy, renderArticle, renderDraft } from "../output/article.ts";
-import { writeReview } from "../output/review.ts";
+import { type StuckCause, writeReview } from "../output/review.ts";
 import { capWait, holdReason } from "./cap_holds.ts";
 import { afterReply, type Answer, ask, stageRun, startProgress } from "./turn.ts";
 
@@ -185,7 +185,12 @@ export async function publish(
   return { kind: "published", path };
 }
 
-async function stuck(deps: PipelineDeps, workflow: Workflow, reason: string): Promise<StageResult> {
+async function stuck(
+  deps: PipelineDeps,
+  workflow: Workflow,
+  reason: string,
+  cause?: StuckCause,
+): Promise<StageResult> {
   const current = deps.store.get(workflow.id);
   deps.store.update(workflow.id, { status: "stuck", reason });
   deps.store.event(workflow.id, current.stage, "stuck", reason);
@@ -194,6 +199,7 @@ async function stuck(deps: PipelineDeps, workflow: Workflow, reason: string): Pr
     reason,
     state: current.state,
     stage: current.stage,
+    cause,
   });
   return { kind: "stuck", reason };
 }
@@ -211,10 +217,12 @@ async function stopped(
     throw error; // no workflow can go on: the caller stops
   }
   if (error instanceof Anthropic.BadRequestError || error instanceof Anthropic.NotFoundError) {
+    const agent = workflow.stage as AgentId;
     return await stuck(
       deps,
       workflow,
       `API refused the request: ${redact((error as Error).message, environmentSecrets())}`,
+      { kind: "api_refusal", agent, model: workflow.models[agent] },
     );
   }
   if (error instanceof Anthropic.APIError || error instanceof BadResponseError) {
@@ -243,6 +251,7 @@ async function waitForCap(
       deps,
       workflow,
       error.breach.resetsAt === null ? error.message : `${error.message}; ${wait.why}`,
+      { kind: "cap", cap },
     );
   }
   if (!wait.inFlight) {
@@ -259,6 +268,7 @@ async function waitForCap(
         deps,
         workflow,
         `${workflow.stage}: a whole period of cap ${cap} brought no progress; raise ${cap} or lower maxTokens`,
+        { kind: "cap", cap },
       );
     }
     state.lastCapWait = { stage: workflow.stage, fingerprint, until: wait.until };

@@ -206,6 +206,26 @@ export class WorkflowStore {
     });
   }
 
+  /**
+   * Pins `agent` of a workflow to `model` in place of the model pinned so far, with a `repinned` event
+   * (`old -> new`) in its history. Returns the model it was pinned to; nothing changes when it is the same.
+   */
+  repin(id: string, agent: AgentId, model: string): string {
+    return transaction(this.db, () => {
+      const old = this.get(id).models[agent];
+      if (old === model) return old;
+      statement(this.db, "UPDATE workflow SET models = json_set(models, ?, ?), updated_ts = ? WHERE id = ?")
+        .run(
+          `$.${agent}`,
+          model,
+          this.now(),
+          id,
+        );
+      this.event(id, agent, "repinned", `${old} -> ${model}`);
+      return old;
+    });
+  }
+
   /** What happened to a workflow, in order. */
   events(id: string): { ts: number; stage: string | null; kind: string; detail: string | null }[] {
     return statement(

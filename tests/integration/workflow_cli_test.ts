@@ -81,7 +81,7 @@ Deno.test("submit pins models; approve publishes a flagged article; retry sends 
   assertEquals(early.code, 2);
   assertEquals(
     early.err,
-    `pressroom: approve: workflow ${id} is ready at intake; only a flagged workflow can be approved\n`,
+    `pressroom: approve: workflow ${id} is ready at intake; only a flagged or stuck workflow can be approved\n`,
   );
   const retryEarly = await pressroom(cwd, ["retry", id]);
   assertEquals(retryEarly.code, 2);
@@ -120,7 +120,7 @@ Deno.test("submit pins models; approve publishes a flagged article; retry sends 
   assertMatch(article, /Bees thrive\./);
   const again = await pressroom(cwd, ["approve", id]);
   assertEquals(again.code, 2);
-  assertMatch(again.err, /is published; only a flagged workflow can be approved/);
+  assertMatch(again.err, /is published; only a flagged or stuck workflow can be approved/);
 
   const db2 = new DatabaseSync(`${cwd}/pressroom-data/pressroom.db`);
   db2.prepare("UPDATE workflow SET stage = 'writer', status = 'stuck', reason = 'turns' WHERE id = ?").run(
@@ -140,7 +140,12 @@ Deno.test("submit pins models; approve publishes a flagged article; retry sends 
     JSON.stringify({ title: "Urban bees", target_words: "600" }),
   );
   const retried = await pressroom(cwd, ["retry", id, "--stage", "intake"]);
-  assertEquals([retried.code, retried.out], [0, `${id}  back to intake\n`]);
+  // Intake starts over from the fields the person set; what followed it is cleared, the old draft kept.
+  assertEquals([retried.code, retried.out], [
+    0,
+    `${id}  cleared the brief fields you did not set in brief.json, the draft, the publisher's metadata; ` +
+    `the draft as it was: ${cwd}/pressroom-data/workflows/${id}/draft.before-retry.md\n${id}  back to intake\n`,
+  ]);
   const status = JSON.parse((await pressroom(cwd, ["status", id, "--json"])).out);
   assertEquals([status.stage, status.status], ["intake", "ready"]);
   const badStage = await pressroom(cwd, ["retry", id, "--stage", "printer"]);

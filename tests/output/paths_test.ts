@@ -83,6 +83,7 @@ Deno.test("dataPaths lays out the data folder", () => {
     request: `/srv/pressroom/workflows/${WF}/request.json`,
     brief: `/srv/pressroom/workflows/${WF}/brief.json`,
     draft: `/srv/pressroom/workflows/${WF}/draft.md`,
+    draftBeforeRetry: `/srv/pressroom/workflows/${WF}/draft.before-retry.md`,
     transcript: `/srv/pressroom/workflows/${WF}/transcript.jsonl`,
   });
   assertEquals(p.publishedFile("a-b"), "/srv/pressroom/published/a-b.md");

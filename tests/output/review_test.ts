@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "../assert.ts";
 import { InvalidWorkflowIdError } from "../../src/output/errors.ts";
 import { parseYaml, splitFrontMatter } from "../../src/output/front_matter.ts";
-import { removeReview, writeReview } from "../../src/output/review.ts";
+import { approvalBlocker, nextSteps, removeReview, writeReview } from "../../src/output/review.ts";
 import { HOSTILE_PARTS, listTree, sampleState, tempDir, tempFilesIn, WF, WF2 } from "./fixtures.ts";
 
 Deno.test("writeReview writes review/<id>.md with the reason, stage and draft so far", async () => {
@@ -75,4 +75,40 @@ Deno.test("hostile workflow ids never reach the file system", async () => {
     await assertRejects(() => removeReview(dataDir, id), InvalidWorkflowIdError);
   }
   assertEquals(await listTree(sandbox), ["data/"]);
+});
+
+Deno.test("the review file suggests, per state, only commands that work", () => {
+  const retry = `pressroom retry ${WF}`;
+  const startOver = (stages: string) =>
+    `\`${retry} --stage <stage>\` starts a stage over (${stages}): its work and all that follows is cleared, ` +
+    "your own edits to brief.json and draft.md are kept";
+  const approve =
+    `- Publish it as it stands: \`pressroom approve ${WF}\` (edits to workflows/${WF}/draft.md are taken).`;
+  const state = sampleState();
+  assertEquals(nextSteps(WF, { kind: "flagged", reason: "x", state, stage: "editor" }), [
+    approve,
+    `- Send it back to the editor (to the writer first if a revision is open): \`${retry}\`.`,
+    `- Or ${startOver("intake, planner, researcher, writer, editor")}.`,
+  ]);
+  const refused = {
+    kind: "stuck" as const,
+    reason: "API refused the request: 404",
+    state,
+    stage: "editor",
+    cause: { kind: "api_refusal" as const, agent: "editor", model: "claude-old-1" },
+  };
+  assertEquals(nextSteps(WF, refused), [
+    approve,
+    `- If the API refused claude-old-1 because it was retired, pin the editor to another model: ` +
+    `\`${retry} --model editor=<model>\`.`,
+    `- Go on where it stopped: \`${retry}\` (raise the limit named above in pressroom.json first, if one stopped it).`,
+    `- Or ${startOver("intake, planner, researcher, writer, editor")}.`,
+  ]);
+  const noDraft = { ...state, draft: null };
+  const capped = { kind: "stuck" as const, reason: "cap", state: noDraft, stage: "planner" };
+  assertEquals(nextSteps(WF, { ...capped, cause: { kind: "cap", cap: "perWorkflowUsd" } }), [
+    `- Raise \`caps.perWorkflowUsd\` in pressroom.json; then \`${retry}\` goes on where it stopped, or ` +
+    `${startOver("intake, planner")}.`,
+  ]);
+  assertEquals(approvalBlocker(noDraft), "there is no draft yet");
 });
