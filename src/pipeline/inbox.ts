@@ -110,6 +110,7 @@ export interface InboxOptions {
   models: Record<AgentId, string>;
   /** Kept by the caller from one look to the next (a new one sees every entry for the first time). */
   watch: InboxWatch;
+  /** The time of this look, on the clock the mtimes are compared with. */
   now: number;
   /** How long an entry must stay unchanged to be complete: `run.pollSeconds`. */
   pollMs: number;

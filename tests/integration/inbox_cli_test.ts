@@ -259,3 +259,39 @@ Deno.test("a folder, a link, a FIFO and a PDF in the inbox get a line and a note
     await server.close();
   }
 });
+
+Deno.test("run --once leaves a file that goes on changing, with a line, for the next run", async () => {
+  const server = serveSimulator(createSimulator({ seed: 5 }));
+  const cwd = await tempDir();
+  const data = `${cwd}/pressroom-data`;
+  await Deno.writeTextFile(
+    `${cwd}/pressroom.json`,
+    JSON.stringify({ caps: { dailyUsd: 0 }, run: { pollSeconds: 1 } }),
+  );
+  await Deno.mkdir(`${data}/inbox`, { recursive: true });
+  await Deno.writeTextFile(`${data}/inbox/growing.md`, "A log someone keeps writing\n");
+  const child = spawnRun(cwd, server.url, ["--once"]);
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  let running = true;
+  // A line every 100 ms for as long as the run lasts: never a second unchanged.
+  const writer = (async () => {
+    while (running) {
+      await Deno.writeTextFile(`${data}/inbox/growing.md`, "more\n", { append: true });
+      await sleep(100);
+    }
+  })();
+  try {
+    const { code, stdout, stderr } = await child.output();
+    running = false;
+    await writer;
+    assertEquals([code, new TextDecoder().decode(stderr)], [0, ""]);
+    assertEquals(inboxEvents(events(new TextDecoder().decode(stdout))).map((e) => e.message), [
+      "inbox/growing.md left in place: still being written (changed in the last 1s); the next run takes it",
+    ]);
+    assertEquals([...Deno.readDirSync(`${data}/inbox`)].map((e) => e.name), ["growing.md"]);
+  } finally {
+    running = false;
+    clearTimeout(killer);
+    await server.close();
+  }
+});
