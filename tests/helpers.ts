@@ -28,6 +28,30 @@ export async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "pressroom-test-" });
 }
 
+/**
+ * Drops a request file into `inbox` as if a while ago: complete (unchanged for longer than a poll), so `run`
+ * takes it at its first look instead of a poll later.
+ */
+export async function dropRequest(inbox: string, name: string, text: string): Promise<void> {
+  const path = `${inbox}/${name}`;
+  await Deno.writeTextFile(path, text);
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  await Deno.utime(path, hourAgo, hourAgo);
+}
+
+/**
+ * Makes a Unix socket file at `path`, as a program listening there would leave it (by python3: Deno needs
+ * net permission for that). False when python3 is not there to make it.
+ */
+export async function makeSocket(path: string): Promise<boolean> {
+  const script = "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])";
+  try {
+    return (await new Deno.Command("python3", { args: ["-c", script, path] }).output()).success;
+  } catch {
+    return false;
+  }
+}
+
 export function openLedger(dataDir: string, capsConfig = caps(), now?: () => number): Ledger {
   return Ledger.open({ dataDir, caps: capsConfig, now });
 }

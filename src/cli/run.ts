@@ -14,7 +14,6 @@ import { join } from "node:path";
 import { PressroomError, UserInputError } from "../errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { formatUsd } from "../ledger/money.ts";
-import { ingestInbox } from "../pipeline/inbox.ts";
 import { removeStaleTempFiles } from "../output/atomic.ts";
 import { dataPaths } from "../output/paths.ts";
 import type { PipelineDeps } from "../pipeline/loop.ts";
@@ -27,6 +26,7 @@ import { deliver } from "./alert_delivery.ts";
 import { dueAlerts } from "../ledger/alerts.ts";
 import { holdReason, type Reconciled } from "../pipeline/cap_holds.ts";
 import { leftAfterDrain, pausedText } from "./left_line.ts";
+import { inboxTaker } from "./run_inbox.ts";
 
 export const runOptions = {
   once: { type: "boolean" },
@@ -108,10 +108,19 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
       log.note("cleanup", `removed ${dir}/${name}, left by a process that was killed while writing it`);
     }
   }
+  const inbox = inboxTaker({
+    deps,
+    log,
+    models: () => currentModels(loaded),
+    once: parsed.values.once === true,
+    sleep: realSleep,
+    stopping: stopping.signal,
+  });
   let configStamp = await stamp(loaded.file);
   // Alerts go out one after another, never holding up the scheduler.
   let alerting = Promise.resolve();
   try {
+    await inbox.start();
     // Whatever failed, a deleted data folder is the cause to report.
     const summary = await runScheduler({
       deps,
@@ -138,16 +147,7 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
           configStamp = now;
           loaded = await reloadConfig(parsed, io, deps, log) ?? loaded;
         }
-        const inbox = await ingestInbox(deps.dataDir, deps.store, currentModels(loaded));
-        for (const c of inbox.created) {
-          log.note("inbox", `${c.workflowId}  from inbox/${c.file}`, {
-            workflow: c.workflowId,
-            file: c.file,
-          });
-        }
-        for (const r of inbox.rejected) {
-          log.note("inbox_rejected", `inbox/${r.file} rejected: ${r.reason}`, r);
-        }
+        await inbox.pass();
         log.progress(progressLine(deps));
       },
     }).catch(async (error) => {

@@ -72,12 +72,13 @@ export async function requestFromArgs(
 
 /**
  * An inbox file: `.json` with `{ "topic", "notes"?, "sources"?: [{ "name", "text" }] }`, or a text file
- * (`.md`, `.txt`) whose first line is the topic and the rest the notes.
+ * (`.md`, `.txt`) whose first line is the topic and the rest the notes; extensions in any case.
  */
 export async function requestFromInboxFile(path: string): Promise<WorkflowRequest> {
   const text = await readTextInput(path, "inbox file");
   const name = basename(path);
-  if (name.endsWith(".json")) {
+  // `.JSON` too: the extension is the file type whatever its case.
+  if (name.toLowerCase().endsWith(".json")) {
     let raw: unknown;
     try {
       raw = JSON.parse(text);

@@ -4,7 +4,7 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { pressroomArgs, runPressroom, tempDir } from "../helpers.ts";
+import { dropRequest, pressroomArgs, runPressroom, tempDir } from "../helpers.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 
@@ -65,7 +65,7 @@ Deno.test("one runner per data folder; SIGTERM stops claiming, finishes what is 
   const cwd = await tempDir();
   await Deno.mkdir(`${cwd}/pressroom-data/inbox`, { recursive: true });
   for (const topic of ["Rain gardens", "Window boxes", "Compost tea"]) {
-    await Deno.writeTextFile(`${cwd}/pressroom-data/inbox/${topic.replaceAll(" ", "-")}.txt`, topic);
+    await dropRequest(`${cwd}/pressroom-data/inbox`, `${topic.replaceAll(" ", "-")}.txt`, topic);
   }
   const child = daemon(cwd, server.url);
   const readLines = logReader(child);
@@ -127,7 +127,7 @@ Deno.test("a second signal exits at once; the next start settles what was in fli
   const server = serveSimulator(createSimulator({ seed: 8, latencyScale: 2 }));
   const cwd = await tempDir();
   await Deno.mkdir(`${cwd}/pressroom-data/inbox`, { recursive: true });
-  await Deno.writeTextFile(`${cwd}/pressroom-data/inbox/a.txt`, "Hedgehog houses");
+  await dropRequest(`${cwd}/pressroom-data/inbox`, "a.txt", "Hedgehog houses");
   await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ run: { graceSeconds: 60 } }));
   const child = daemon(cwd, server.url);
   const readLines = logReader(child);
@@ -153,7 +153,7 @@ Deno.test("the data folder deleted while run works: one clear line and exit 1", 
   const server = serveSimulator(createSimulator({ seed: 10, latencyScale: 0.2 }));
   const cwd = await tempDir();
   await Deno.mkdir(`${cwd}/pressroom-data/inbox`, { recursive: true });
-  await Deno.writeTextFile(`${cwd}/pressroom-data/inbox/a.txt`, "Moss gardens");
+  await dropRequest(`${cwd}/pressroom-data/inbox`, "a.txt", "Moss gardens");
   await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ run: { pollSeconds: 0.2 } }));
   const child = daemon(cwd, server.url);
   const readLines = logReader(child);

@@ -714,11 +714,19 @@ const INBOX: [name: string, content: Entry, fate: InboxFate][] = [
   ["$(touch pwned).json", '{"topic": "Shell in a name"}', { done: { topic: "Shell in a name" } }],
   ["name\nwith a line break.md", "Line break in the name\n", { done: { topic: "Line break in the name" } }],
   [".partial.json", "{", "skipped"],
-  ["notes.pdf", "%PDF", "skipped"],
-  ["folder.json", FOLDER, "skipped"],
-  ["fifo.json", FIFO, "skipped"],
-  ["passwd.md", { symlink: "/etc/passwd" }, "skipped"],
-  ["zero.md", { symlink: "/dev/zero" }, "skipped"],
+  ["copying.json.tmp", '{"topic": "Half', "skipped"],
+  ["notes.pdf", "%PDF", {
+    rejected: /^inbox\/notes\.pdf: not a request file; the inbox takes \.json, \.md and \.txt$/,
+  }],
+  ["folder.json", FOLDER, {
+    rejected: /^inbox\/folder\.json: a folder; the inbox reads only files put directly in it$/,
+  }],
+  ["fifo.json", FIFO, { rejected: /^inbox\/fifo\.json: a FIFO, never read; put a request file in$/ }],
+  ["passwd.md", { symlink: "/etc/passwd" }, {
+    rejected: /^inbox\/passwd\.md: a symbolic link, not followed/,
+  }],
+  ["zero.md", { symlink: "/dev/zero" }, { rejected: /^inbox\/zero\.md: a symbolic link, not followed/ }],
+  ["UPPER.JSON", '{"topic": "Upper case"}', { done: { topic: "Upper case" } }],
 ];
 
 Deno.test(`bad request files in the inbox (${INBOX.length} cases): done, rejected with one line, or left; never lost`, async () => {
@@ -1211,7 +1219,7 @@ Deno.test({
     assertUnchanged(before, await snapshot(dir), "submit into a read-only workflows/");
     const inbox = await cli(dir, ["run", "--once", "--log", "json"], readOnly(`${data}/workflows`));
     // the request waits in the inbox; the seeded workflow's stage cannot write its files, which stops the run
-    assertMatch(inbox.out, /"event":"inbox_rejected".*cannot take it in: Read-only file system/);
+    assertMatch(inbox.out, /"event":"inbox_left".*cannot take it in: Read-only file system/);
     assertEquals(inbox.code, 1, inbox.err);
     assertOneLine(
       inbox.err,
