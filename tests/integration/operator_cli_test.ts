@@ -1,7 +1,8 @@
 /**
  * Retired models and an API that cannot be reached, as an operator meets them on the command line:
  * a retired model refused at load, workflows in flight pinned to a retired or retiring model named by
- * `doctor` and `models`, and `doctor` connecting to the API host. Claude Sonnet 4.5 retired on
+ * `doctor` and `models`, `doctor` connecting to the API host, and `run --once` exiting 1 when it cannot
+ * reach the API at all, the work left as it was. Claude Sonnet 4.5 retired on
  * 2026-11-30, before these tests were written, so it stays retired whatever the wall date; a retiring
  * model is a config price with a date relative to today.
  */
@@ -113,6 +114,38 @@ Deno.test("doctor connects to the API host: an unreachable base URL is a failed 
     const fails = out.split("\n").filter((l) => l.startsWith("fail"));
     assertEquals(fails, [`fail  API: cannot reach ${url}: ${why}`]);
   }
+});
+
+Deno.test("run --once that cannot reach the API at all exits 1 with one line naming the base URL; the work stays ready", async () => {
+  const cwd = await tempDir();
+  const submitted = await runPressroom(cwd, ["submit", "Lighthouses"], KEY);
+  assertEquals(submitted.code, 0, submitted.err);
+  const id = submitted.out.split(" ")[0];
+  const closed = await closedPort();
+  for (
+    const [url, why] of [
+      ["http://127.0.0.1:1", "port blocked by Deno before connecting"],
+      [`http://127.0.0.1:${closed}`, "connection refused"],
+    ]
+  ) {
+    const run = await runPressroom(cwd, ["run", "--once"], { ...KEY, ANTHROPIC_BASE_URL: url });
+    assertEquals([run.code, run.out], [1, ""]);
+    assertEquals(
+      run.err,
+      `pressroom: cannot reach the API at ${url} (${why}): nothing was sent, and the work stays where it was\n`,
+    );
+  }
+  // Not lost, not failed: still ready at intake, with no wait to sit out; nothing spent, nothing held.
+  const status = JSON.parse((await runPressroom(cwd, ["status", id, "--json"])).out);
+  assertEquals([status.stage, status.status, status.reason, status.waitUntil], [
+    "intake",
+    "ready",
+    null,
+    null,
+  ]);
+  assertEquals(status.costUsd, 0);
+  const caps = JSON.parse((await runPressroom(cwd, ["caps", "--json"])).out).caps;
+  assertEquals([caps[0].spentUsd, caps[0].reservedUsd], [0, 0]);
 });
 
 /** A port on 127.0.0.1 that nothing listens on: one the OS just gave out and took back. */
