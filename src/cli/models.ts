@@ -9,7 +9,12 @@ import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io, openLedger } from "./context.ts";
 import { table } from "./table.ts";
-import { pinnedRetirements, pinnedRetirementText, retirementDay } from "../models/retirement.ts";
+import {
+  pinnedRetirements,
+  pinnedRetirementText,
+  type PinnedWorkflow,
+  retirementDay,
+} from "../models/retirement.ts";
 import { WorkflowStore } from "../pipeline/store.ts";
 
 export const modelsOptions = { json: { type: "boolean" } } as const;
@@ -46,7 +51,7 @@ export async function modelsCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
   const ledger = openLedger(loaded, io);
   let rows: { id: string; created_ts: number; models: string; status: string }[];
-  let pinnedNow;
+  let pinnedNow: PinnedWorkflow[];
   try {
     rows = ledger.db.prepare("SELECT id, created_ts, models, status FROM workflow ORDER BY created_ts, id")
       .all() as typeof rows;
