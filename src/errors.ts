@@ -94,3 +94,17 @@ export class NoLedgerError extends UserInputError {
     this.name = "NoLedgerError";
   }
 }
+
+/**
+ * No call could reach the API (refused, DNS, TLS, or Deno's permissions, on every attempt): nothing was
+ * sent or billed, and the workflow stays where it was. Exit 1.
+ */
+export class ApiUnreachableError extends PressroomError {
+  constructor(readonly baseUrl: string, readonly why: string, options?: ErrorOptions) {
+    super(
+      `cannot reach the API at ${baseUrl} (${why}): nothing was sent, and the work stays where it was`,
+      options,
+    );
+    this.name = "ApiUnreachableError";
+  }
+}

@@ -59,6 +59,17 @@ function connectReason(detail: string): string {
 }
 
 /**
+ * Why the API could not be reached at all, when the SDK's connection error (`error`) proves that its last
+ * attempt never reached it (see classifyFailedAttempt), else undefined: a timeout or a connection lost
+ * under a written request may have reached it. The SDK keeps fetch's error as the `cause`.
+ */
+export function unreachableReason(error: unknown): string | undefined {
+  if (errorName(error) !== "APIConnectionError") return undefined;
+  const attempt = classifyFailedAttempt((error as { cause?: unknown }).cause);
+  return attempt.mayBeBilled ? undefined : attempt.reason;
+}
+
+/**
  * What attempts that may have been billed with no readable answer cost: each at the worst case,
  * never zero, whether or not a retry then succeeded. That is each failed attempt that may have been
  * billed (classifyFailedAttempt), and a 2xx whose body could not be read. An HTTP error status was

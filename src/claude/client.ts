@@ -30,6 +30,14 @@ export function createClient(settings: ClientSettings): Anthropic {
   });
 }
 
+/** Where the SDK sends requests when ANTHROPIC_BASE_URL is not set. */
+export const DEFAULT_BASE_URL = "https://api.anthropic.com";
+
+/** The API's base URL as the SDK will use it: ANTHROPIC_BASE_URL, else the real API. */
+export function baseUrlFromEnv(env: { get(name: string): string | undefined }): string {
+  return env.get("ANTHROPIC_BASE_URL")?.trim() || DEFAULT_BASE_URL;
+}
+
 /** The real API: the key from ANTHROPIC_API_KEY, the URL from ANTHROPIC_BASE_URL (the SDK's own variables). */
 export function clientFromEnv(
   env: { get(name: string): string | undefined } = Deno.env,
@@ -37,5 +45,5 @@ export function clientFromEnv(
 ): Anthropic {
   const apiKey = env.get("ANTHROPIC_API_KEY")?.trim();
   if (!apiKey) throw new MissingApiKeyError();
-  return createClient({ ...settings, apiKey, baseURL: env.get("ANTHROPIC_BASE_URL")?.trim() || undefined });
+  return createClient({ ...settings, apiKey, baseURL: baseUrlFromEnv(env) });
 }

@@ -38,6 +38,7 @@ export function configFrom(parsed: Parsed, io: Io): Promise<LoadedConfig> {
     configPath: parsed.values.config as string | undefined,
     dataDir: parsed.values.data as string | undefined,
     env: io.env,
+    now: io.now,
   });
 }
 

@@ -1,23 +1,34 @@
 /**
  * `pressroom doctor`: is this install ready to run? Config, prices and
  * retirement dates of the configured models, the data folder, the ledger (and
- * calls booked above their reservation), and whether an API key is present
- * (never what it is).
+ * calls booked above their reservation), workflows in flight pinned to a
+ * retired or retiring model, whether an API key is present (never what it is),
+ * and, with a key, whether the API host answers at all.
  * @module
  */
 import { AGENT_IDS } from "../config/schema.ts";
 import { NoLedgerError, PressroomError } from "../errors.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io, openExistingLedger } from "./context.ts";
-import { dayKey } from "../ledger/period.ts";
+import {
+  type PinnedRetirement,
+  pinnedRetirements,
+  pinnedRetirementText,
+  retirementDay,
+  retirementOf,
+  retirementText,
+} from "../models/retirement.ts";
+import { WorkflowStore } from "../pipeline/store.ts";
 import { type OverReservation, overReservation } from "../ledger/anomalies.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { loadPrompts, PROMPT_FILES } from "../pipeline/prompts.ts";
 import { toolDefinitions } from "../pipeline/tools.ts";
 import { countTokens } from "../sim/tokens.ts";
+import { baseUrlFromEnv } from "../claude/client.ts";
+import { classifyFailedAttempt } from "../claude/billing.ts";
 
-/** A model this close to its retirement gets a warning. */
-const RETIREMENT_WARNING_DAYS = 60;
+/** How long doctor waits for the API host to answer. */
+export const REACH_TIMEOUT_MS = 5_000;
 /** The hosts the permission set lets a compiled binary reach. */
 const ALLOWED_HOSTS = ["api.anthropic.com", "127.0.0.1", "localhost"];
 
@@ -42,7 +53,7 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
   }
   say("ok", `config: ${loaded.file ?? "no pressroom.json, using defaults"}`);
 
-  const today = dayKey(io.now(), "UTC");
+  const today = retirementDay(io.now());
   const seen = new Set<string>();
   for (const id of AGENT_IDS) {
     const model = loaded.config.agents[id].model;
@@ -50,11 +61,14 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
     seen.add(model);
     const priced = loaded.prices.require(model);
     const users = AGENT_IDS.filter((a) => loaded.config.agents[a].model === model).join(", ");
-    const retires = priced.retires;
-    if (retires && retires <= today) {
-      say("fail", `model ${model} (${users}): retired on ${retires}; choose another model`);
-    } else if (retires && daysBetween(today, retires) <= RETIREMENT_WARNING_DAYS) {
-      say("warn", `model ${model} (${users}): retires on ${retires}, in ${daysBetween(today, retires)} days`);
+    // A retired one was refused at load; one retiring soon is worth a warning.
+    const retirement = retirementOf(priced, today);
+    if (retirement) {
+      const move = retirement.replacedBy ? `; move to ${retirement.replacedBy}` : "";
+      say(
+        retirement.kind === "retired" ? "fail" : "warn",
+        `model ${model} (${users}): ${retirementText(retirement)}${move}`,
+      );
     } else {
       say("ok", `model ${model} (${users}): priced from ${priced.source}`);
     }
@@ -74,6 +88,8 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
       );
       const over = overReservation(ledger.db);
       if (over.latest) say("warn", overReservationLine(over));
+      const pinned = new WorkflowStore(ledger.db, io.now).pinned();
+      reportPinned(pinnedRetirements(pinned, (m) => loaded.prices.lookup(m), today), say);
     } finally {
       ledger.close();
     }
@@ -105,7 +121,37 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
       );
     }
   }
+  // Without a key nothing calls the API (only the offline demo can run): nothing to reach.
+  if (key) await checkReach(baseUrlFromEnv(io.env), say);
   return noLedger ? 2 : failed ? 1 : 0;
+}
+
+/** The API host answers (a base URL that is not a URL has failed already). */
+async function checkReach(url: string, say: (level: Level, text: string) => void): Promise<void> {
+  if (!URL.canParse(url)) return;
+  const reach = await reachApi(url, REACH_TIMEOUT_MS);
+  if (reach.ok) say("ok", `API: ${url} answered (HTTP ${reach.status}; no key sent)`);
+  else say("fail", `API: cannot reach ${url}: ${reach.why}`);
+}
+
+/**
+ * One unauthenticated GET of the base URL, cut off after `timeoutMs`: any HTTP answer, even an error
+ * status, proves that the host can be reached (name, route, TLS). No key is sent, so nothing is billed.
+ */
+export async function reachApi(
+  url: string,
+  timeoutMs: number,
+): Promise<{ ok: true; status: number } | { ok: false; why: string }> {
+  try {
+    const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return { ok: true, status: response.status };
+  } catch (error) {
+    if ((error as Error).name === "TimeoutError") {
+      return { ok: false, why: `no answer within ${timeoutMs} ms` };
+    }
+    return { ok: false, why: classifyFailedAttempt(error).reason };
+  }
 }
 
 /** Prompts load, and each stable prefix is long enough for its agent's model to cache it. */
@@ -151,6 +197,9 @@ function overReservationLine({ count, latest }: OverReservation): string {
     `${latest!.agentId} on ${latest!.model}`;
 }
 
-function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
+/** Workflows in flight pinned to a retired model (their calls fail: a failed check) or a retiring one. */
+function reportPinned(pinned: PinnedRetirement[], say: (level: Level, text: string) => void): void {
+  for (const p of pinned) {
+    say(p.kind === "retired" ? "fail" : "warn", `workflows: ${pinnedRetirementText(p)}`);
+  }
 }

@@ -91,7 +91,12 @@ const COMMANDS: Record<string, Command> = {
     options: pricesOptions,
     run: pricesCommand,
   },
-  doctor: { summary: "check config, models, ledger and API key", options: {}, run: doctorCommand },
+  doctor: {
+    summary:
+      "check config, models (and workflows pinned to retired ones), ledger, API key and that the API answers",
+    options: {},
+    run: doctorCommand,
+  },
   systemd: {
     summary: "[--timer] [--exec PATH]: print systemd unit files for this install",
     options: systemdOptions,

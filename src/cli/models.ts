@@ -1,13 +1,21 @@
 /**
  * `pressroom models [--json]`: each agent's model now, the models pinned by
  * workflows in flight (a swap never touches them), and the history of swaps:
- * when the model each new workflow got for an agent changed.
+ * when the model each new workflow got for an agent changed. Workflows in flight pinned to a retired or
+ * retiring model are named, with the command that re-pins them.
  * @module
  */
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io, openExistingLedger } from "./context.ts";
 import { table } from "./table.ts";
+import {
+  pinnedRetirements,
+  pinnedRetirementText,
+  type PinnedWorkflow,
+  retirementDay,
+} from "../models/retirement.ts";
+import { WorkflowStore } from "../pipeline/store.ts";
 
 export const modelsOptions = { json: { type: "boolean" } } as const;
 
@@ -43,9 +51,11 @@ export async function modelsCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
   const ledger = openExistingLedger(loaded, io);
   let rows: { id: string; created_ts: number; models: string; status: string }[];
+  let pinnedNow: PinnedWorkflow[];
   try {
     rows = ledger.db.prepare("SELECT id, created_ts, models, status FROM workflow ORDER BY created_ts, id")
       .all() as typeof rows;
+    pinnedNow = new WorkflowStore(ledger.db, io.now).pinned();
   } finally {
     ledger.close();
   }
@@ -63,8 +73,9 @@ export async function modelsCommand(parsed: Parsed, io: Io): Promise<number> {
     return [a, counts];
   }));
   const swaps = swapHistory(workflows);
+  const retirements = pinnedRetirements(pinnedNow, (m) => loaded.prices.lookup(m), retirementDay(io.now()));
   if (parsed.values.json) {
-    io.out(JSON.stringify({ current, inFlight: pinned, swaps }, null, 2));
+    io.out(JSON.stringify({ current, inFlight: pinned, retirements, swaps }, null, 2));
     return 0;
   }
   const lines = [
@@ -77,6 +88,8 @@ export async function modelsCommand(parsed: Parsed, io: Io): Promise<number> {
   ];
   for (const line of table(lines, ["l", "l", "l"])) io.out(line);
   io.out("");
+  for (const r of retirements) io.out(`warning: ${pinnedRetirementText(r)}`);
+  if (retirements.length) io.out("");
   if (!swaps.length) io.out("no swaps yet");
   for (const s of swaps) io.out(`${s.at}  ${s.agent}: ${s.from} → ${s.to} (first workflow ${s.workflow})`);
   return 0;

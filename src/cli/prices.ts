@@ -16,6 +16,7 @@
  * field left out is null under `config` and at its standard multiplier under the model's `prices`).
  * @module
  */
+import { isRetired, retirementDay } from "../models/retirement.ts";
 import { readConfigFile, writeConfig } from "../config/config_file.ts";
 import { UsageError, UserInputError } from "../errors.ts";
 import { BATCH_DISCOUNT_PERCENT, WEB_SEARCH_USD_PER_REQUEST } from "../models/catalog.ts";
@@ -80,7 +81,7 @@ async function listPrices(parsed: Parsed, io: Io): Promise<number> {
     ));
     return 0;
   }
-  const today = new Date(io.now()).toISOString().slice(0, 10);
+  const today = retirementDay(io.now());
   const rows = [
     ["model", "price", "in force", ...PRICE_FIELDS.map((f) => LABELS[f]), "min cache", "retires", "source"],
     ...entries.flatMap((e) => entryRows(e, today)),
@@ -103,7 +104,7 @@ const band = (b: PriceListEntry["longContext"]) =>
 
 /** A retirement date, marked once it has passed (calls to the model then fail). */
 const retirement = (date: string | undefined, today: string) =>
-  date === undefined ? "-" : date < today ? `${date} (past)` : date;
+  date === undefined ? "-" : isRetired(date, today) ? `${date} (past)` : date;
 
 function entryRows(e: PriceListEntry, today: string): string[][] {
   const name = e.aliases.length ? `${e.model} (${e.aliases.join(", ")})` : e.model;

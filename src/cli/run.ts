@@ -7,7 +7,9 @@
  * everything and exits 0; a second signal exits at once, and the next start
  * recovers what was in flight. `--once` drains ready work (waiting, up to
  * `run.onceWaitSeconds` in all, for retries and calls in flight that end soon)
- * and exits 0, also when a cap stopped it; its last line says what is left and why.
+ * and exits 0, also when a cap stopped it; its last line says what is left and why. When no call can
+ * reach the API at all, `--once` exits 1 with one line naming the base URL, and `run` logs it and backs
+ * off; either way the work stays as it was.
  * @module
  */
 import { join } from "node:path";
@@ -128,6 +130,12 @@ export async function runCommand(parsed: Parsed, io: Io): Promise<number> {
       stopping: stopping.signal,
       sleep: realSleep,
       onHolds: (changes) => logHolds(log, changes),
+      onUnreachable: (error, until) =>
+        log.note("unreachable", `${error.message}; trying again at ${new Date(until).toISOString()}`, {
+          baseUrl: error.baseUrl,
+          why: error.why,
+          until: new Date(until).toISOString(),
+        }),
       onEvent: (event) => {
         log.stage(event);
         log.progress(progressLine(deps));

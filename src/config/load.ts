@@ -11,6 +11,7 @@ import { dirname, resolve } from "node:path";
 import type { z } from "zod";
 import { ConfigError, UsageError, UserInputError } from "../errors.ts";
 import { PriceBook } from "../models/price_book.ts";
+import { replacementFor, retirementDay, retirementOf } from "../models/retirement.ts";
 import { AGENT_IDS, type AgentConfig, type AgentId, type Config, configSchema } from "./schema.ts";
 
 export interface LoadedConfig {
@@ -31,6 +32,8 @@ export interface LoadOptions {
   dataDir?: string;
   env?: { get(name: string): string | undefined };
   cwd?: string;
+  /** The clock a model's retirement date is judged against (tests pass a fixed one). */
+  now?: () => number;
 }
 
 export const DEFAULT_CONFIG_FILE = "pressroom.json";
@@ -75,7 +78,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     overrides: config.prices,
     webSearchUsdPerRequest: config.webSearchUsdPerRequest,
   });
-  checkAgents(file, config, prices, raw);
+  checkAgents(file, config, prices, raw, retirementDay((options.now ?? Date.now)()));
   const dataDirFrom = options.dataDir !== undefined
     ? "--data"
     : dataDirInFile
@@ -140,10 +143,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /**
- * Every agent's model must have a price, effort/thinking must be ones the model takes, and its output limits
- * must fit (`checkOutputLimits`, which also settles a ceiling the file leaves out).
+ * Every agent's model must have a price and not be retired on `today` (the API refuses it from that day:
+ * the line names the model to move to), effort/thinking must be ones the model takes, and its output
+ * limits must fit (`checkOutputLimits`, which also settles a ceiling the file leaves out).
  */
-function checkAgents(file: string, config: Config, prices: PriceBook, raw: unknown): void {
+function checkAgents(file: string, config: Config, prices: PriceBook, raw: unknown, today: string): void {
   for (const id of AGENT_IDS) {
     const agent = config.agents[id];
     const field = `agents.${id}`;
@@ -153,6 +157,15 @@ function checkAgents(file: string, config: Config, prices: PriceBook, raw: unkno
         file,
         `${field}.model`,
         `unknown model "${agent.model}": add its price under "prices"`,
+      );
+    }
+    const retirement = retirementOf(priced, today);
+    if (retirement?.kind === "retired") {
+      throw new ConfigError(
+        file,
+        `${field}.model`,
+        `${agent.model} retired on ${retirement.retires} and the API refuses it; ` +
+          `use ${replacementFor(retirement, id)} instead`,
       );
     }
     if (agent.effort && priced.effort && !priced.effort.includes(agent.effort)) {

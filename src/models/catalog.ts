@@ -45,8 +45,10 @@ export interface ModelInfo {
   longContext?: LongContextBand;
   /** Below this prefix length nothing is cached and the API says nothing. */
   minCacheTokens: number;
-  /** Announced retirement date (YYYY-MM-DD), after which calls fail. */
+  /** Announced retirement date (YYYY-MM-DD): from that day on, calls fail. */
   retires?: string;
+  /** The model to move to from one that retires: same line, same price or better. */
+  replacedBy?: string;
   /** Which `thinking` types the model accepts. */
   thinking: ThinkingMode[];
   /** `output_config.effort` levels the model accepts; empty when it takes none. */
@@ -279,6 +281,9 @@ export const MODELS: readonly ModelInfo[] = [
     prices: opusPrices,
     minCacheTokens: 4096,
     retires: "2027-01-22", // shared notes; the current overview calls it Legacy with no date
+    // The newest Opus 4 at the same price (Anthropic named Opus 4.8 as the upgrade from Opus 4, retired
+    // 2026-06-15, per its release notes as summarised by ottto-ai/ai-provider-watch).
+    replacedBy: "claude-opus-4-8",
     thinking: ["enabled"],
     effort: ["low", "medium", "high"],
     tokenizerFactor: 1,
@@ -338,7 +343,10 @@ export const MODELS: readonly ModelInfo[] = [
     family: "sonnet",
     prices: sonnet4Prices,
     minCacheTokens: 1024,
-    retires: "2026-11-30", // deprecated, replaced by Sonnet 5.5
+    retires: "2026-11-30", // deprecated
+    // The same price, and Pressroom's default Sonnet: the one-line move third-party migration notes name
+    // (e.g. aiproductivity.ai on Anthropic retiring Sonnet 4.5); some platforms moved to Sonnet 5.5.
+    replacedBy: "claude-sonnet-4-6",
     thinking: ["enabled"],
     effort: [],
     tokenizerFactor: 1,

@@ -35,6 +35,8 @@ export interface PricedModel {
   batchDiscountPercent: number;
   minCacheTokens: number;
   retires: string | undefined;
+  /** What the catalog says replaces a retiring model; undefined for a model only the config knows. */
+  replacedBy: string | undefined;
   thinking: ThinkingMode[] | undefined;
   effort: Effort[] | undefined;
   tokenizerFactor: number;
@@ -114,6 +116,7 @@ export class PriceBook {
       batchDiscountPercent: BATCH_DISCOUNT_PERCENT,
       minCacheTokens: override?.minCacheTokens ?? builtin?.minCacheTokens ?? 1024,
       retires: override?.retires ?? builtin?.retires,
+      replacedBy: builtin?.replacedBy,
       thinking: builtin?.thinking,
       effort: builtin?.effort,
       tokenizerFactor: builtin?.tokenizerFactor ?? 1,

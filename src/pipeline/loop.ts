@@ -12,7 +12,8 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { BadResponseError, type ClaudeDeps, type Exchange } from "../claude/call_claude.ts";
 import type { AgentId, Config } from "../config/schema.ts";
-import { CostCapError } from "../errors.ts";
+import { ApiUnreachableError, CostCapError } from "../errors.ts";
+import { unreachableReason } from "../claude/billing.ts";
 import { nanoToUsd } from "../ledger/money.ts";
 import { AGENTS, type Stage } from "./agents.ts";
 import type { PromptSet } from "./prompts.ts";
@@ -204,7 +205,10 @@ async function stuck(
   return { kind: "stuck", reason };
 }
 
-/** A call failed: wait for a cap or a transient error, stop on a permanent one. */
+/**
+ * A call failed: wait for a cap or a transient error, stop on a permanent one; an API that cannot be
+ * reached at all is thrown as ApiUnreachableError.
+ */
 async function stopped(
   deps: PipelineDeps,
   workflow: Workflow,
@@ -213,6 +217,10 @@ async function stopped(
 ): Promise<StageResult> {
   if (error instanceof CostCapError) return await waitForCap(deps, workflow, error, state);
   if (error instanceof Anthropic.APIUserAbortError) return { kind: "interrupted" };
+  // Nothing reached the API: not the workflow's fault, and no other workflow gets through either. It stays
+  // as it is (its state saved, still ready) and the caller decides: `run --once` stops, `run` backs off.
+  const unreachable = unreachableReason(error);
+  if (unreachable) throw new ApiUnreachableError(deps.client.baseURL, unreachable, { cause: error });
   if (error instanceof Anthropic.AuthenticationError || error instanceof Anthropic.PermissionDeniedError) {
     throw error; // no workflow can go on: the caller stops
   }

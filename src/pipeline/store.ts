@@ -404,6 +404,18 @@ export class WorkflowStore {
     }));
   }
 
+  /** Workflows not published yet, oldest first, with their stage and pinned models (no state: it can be large). */
+  pinned(): { id: string; stage: Stage; models: Record<AgentId, string> }[] {
+    return (statement(
+      this.db,
+      "SELECT id, stage, models FROM workflow WHERE status != 'published' ORDER BY created_ts, id",
+    ).all() as { id: string; stage: Stage; models: string }[]).map((r) => ({
+      id: r.id,
+      stage: r.stage,
+      models: JSON.parse(r.models),
+    }));
+  }
+
   /** Unfinished workflows by stage and status, for the live progress line. */
   countByStage(): { stage: Stage; status: WorkflowStatus; n: number }[] {
     return statement(

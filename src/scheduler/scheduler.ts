@@ -5,7 +5,9 @@
  * `run.maxConcurrent`. Work is claimed with a lease in SQLite, so two processes
  * never work on the same workflow's stage; an agent a cap refused pauses while
  * the caps in force would still refuse it (cap_holds.ts, judged at every pass,
- * so a raised cap or a new day lifts it). Clock and sleeping are injected, so
+ * so a raised cap or a new day lifts it). When no call can reach the API at all, `--once` stops with
+ * ApiUnreachableError and `run` claims nothing for a back-off that doubles from 10 s to 5 minutes, the
+ * work left as it was. Clock and sleeping are injected, so
  * tests drive cron wakes, days and cap resets without waiting.
  * @module
  */
@@ -22,6 +24,7 @@ import {
 } from "../pipeline/cap_holds.ts";
 import type { Pause } from "../pipeline/store.ts";
 import type { Backend } from "../ledger/ledger.ts";
+import { ApiUnreachableError } from "../errors.ts";
 import { join } from "node:path";
 
 export interface SchedulerEvent {
@@ -43,12 +46,27 @@ export interface SchedulerOptions {
   onHolds?: (changes: Reconciled) => void;
   /** Runs before each look for work: the inbox, a config reload. */
   beforePass?: () => Promise<void>;
+  /**
+   * Not --once: no call could reach the API, so nothing is claimed until `until` (epoch ms). Called once
+   * per back-off, not for every stage that failed during it.
+   */
+  onUnreachable?: (error: ApiUnreachableError, until: number) => void;
 }
 
 export interface SchedulerSummary {
   stages: number;
   /** Agents a cap paused, with the cap and when it resets. */
   paused: Pause[];
+}
+
+/** When no call can reach the API, `run` claims nothing for this long, doubling up to the most. */
+export const UNREACHABLE_BACKOFF_MS = { first: 10_000, most: 300_000 } as const;
+
+/** Pure: the next back-off after `previousMs` (0: the first of an outage). */
+export function nextBackoffMs(previousMs: number): number {
+  return previousMs === 0
+    ? UNREACHABLE_BACKOFF_MS.first
+    : Math.min(previousMs * 2, UNREACHABLE_BACKOFF_MS.most);
 }
 
 /** How often the scheduler settles dead processes' reservations and checkpoints the WAL. */
@@ -109,7 +127,21 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
       Number.POSITIVE_INFINITY;
   for (const agent of AGENT_IDS) nextWake.set(agent, cronNext(agent, deps.now()));
 
+  // An API that cannot be reached: --once stops (the error is fatal), `run` claims nothing until then.
+  let backoffMs = 0;
+  let backoffUntil = Number.NEGATIVE_INFINITY;
+  const unreachable = (error: ApiUnreachableError) => {
+    const now = deps.now();
+    // Stages that were running when the API went away fail within the same back-off: one is enough.
+    if (now < backoffUntil) return;
+    backoffMs = nextBackoffMs(backoffMs);
+    backoffUntil = now + backoffMs;
+    // The agents look again for their ready work once it ends.
+    for (const agent of AGENT_IDS) awake.add(agent);
+    options.onUnreachable?.(error, backoffUntil);
+  };
   const finished = (workflowId: string, agent: AgentId, result: StageResult) => {
+    backoffMs = 0; // a stage ended on its own terms: the API could be reached
     if (result.kind === "advanced") awake.add(result.to as AgentId);
     options.onEvent?.({ workflowId, agent, result });
   };
@@ -127,7 +159,8 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
     const task = runStage(deps, workflowId).then(
       (result) => finished(workflowId, agent, result),
       (error) => {
-        fatal ??= error;
+        if (!once && error instanceof ApiUnreachableError) unreachable(error);
+        else fatal ??= error;
       },
     ).finally(() => {
       busy[agent]--;
@@ -171,8 +204,9 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
     if (changes.lifted.length || changes.moved.length) options.onHolds?.(changes);
     const pauses = pausesOf(changes.holds);
     const paused = new Set(pauses.map((p) => pauseKey(p.agent, p.model)));
+    const backingOff = now < backoffUntil;
     const claimable = new Set<AgentId>();
-    for (const workflow of deps.store.ready(now)) {
+    for (const workflow of backingOff ? [] : deps.store.ready(now)) {
       const agent = workflow.stage;
       const blocked = paused.has(pauseKey(agent, workflow.model));
       if (running.has(workflow.id) || blocked || !(once || awake.has(agent))) continue;
@@ -183,11 +217,16 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
       if (!deps.store.claim(workflow.id, owner, leaseUntil, isAlive)) continue;
       start(workflow.id, agent);
     }
-    // An agent with nothing left to claim sleeps until its next cron time or a handoff.
-    for (const agent of awake) if (!claimable.has(agent) && busy[agent] === 0) awake.delete(agent);
-    let until = once
-      ? Number.POSITIVE_INFINITY
-      : Math.min(...nextWake.values(), now + deps.config.run.pollSeconds * 1000);
+    // An agent with nothing left to claim sleeps until its next cron time or a handoff (while backing off,
+    // its work is still there).
+    for (const agent of awake) {
+      if (!backingOff && !claimable.has(agent) && busy[agent] === 0) awake.delete(agent);
+    }
+    let until = once ? Number.POSITIVE_INFINITY : Math.min(
+      ...nextWake.values(),
+      now + deps.config.run.pollSeconds * 1000,
+      backingOff ? backoffUntil : Number.POSITIVE_INFINITY,
+    );
     if (once && running.size === 0) {
       const next = onceWakeAt({
         now,

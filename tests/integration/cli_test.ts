@@ -80,42 +80,56 @@ Deno.test("bad input: one line on stderr naming the file or argument, exit 2, no
   assertMatch(option.err, /^pressroom: caps: Unknown option '--bogus'/);
 });
 
-Deno.test("doctor: models, retirement, ledger and the key's presence, never the key", async () => {
+Deno.test("doctor: models, retirement, ledger, the key's presence and the API host, never the key", async () => {
   const cwd = await tempDir();
   await Deno.writeTextFile(
     `${cwd}/pressroom.json`,
     JSON.stringify({
-      agents: { editor: { model: "soon-gone" }, publisher: { model: "already-gone" } },
-      prices: {
-        "soon-gone": { input: 3, output: 15, retires: isoDay(10) },
-        "already-gone": { input: 3, output: 15, retires: isoDay(-1) },
-      },
+      agents: { editor: { model: "soon-gone" } },
+      prices: { "soon-gone": { input: 3, output: 15, retires: isoDay(10) } },
     }),
   );
+  // The API host as doctor sees it: any answer proves it can be reached; no key may be sent to it.
+  const heard: Headers[] = [];
+  const api = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    heard.push(request.headers);
+    return new Response("not found", { status: 404 });
+  });
+  const url = `http://127.0.0.1:${api.addr.port}`;
   openLedger(`${cwd}/pressroom-data`).close();
-  const { code, out } = await pressroom(cwd, ["doctor"], { ANTHROPIC_API_KEY: TEST_KEY });
-  assertEquals(code, 1, out);
-  assertMatch(out, /^ok {4}config: /m);
-  assertMatch(out, /^ok {4}model claude-opus-4-7 \(intake, planner, researcher, writer\)/m);
-  assertMatch(
-    out,
-    new RegExp(`^warn  model soon-gone \\(editor\\): retires on ${isoDay(10)}, in 10 days$`, "m"),
-  );
-  assertMatch(out, new RegExp(`^fail  model already-gone \\(publisher\\): retired on ${isoDay(-1)}`, "m"));
-  assertMatch(
-    out,
-    new RegExp(
-      `^ok {4}ledger: .*pressroom\\.db \\(schema ${MIGRATIONS.length}, 0 calls, 0 in flight\\)$`,
-      "m",
-    ),
-  );
-  assertMatch(out, /^ok {4}ANTHROPIC_API_KEY: set$/m);
-  assert(!out.includes(TEST_KEY));
+  try {
+    const { code, out } = await pressroom(cwd, ["doctor"], {
+      ANTHROPIC_API_KEY: TEST_KEY,
+      ANTHROPIC_BASE_URL: url,
+    });
+    assertEquals(code, 0, out);
+    assertMatch(out, /^ok {4}config: /m);
+    assertMatch(out, /^ok {4}model claude-opus-4-7 \(intake, planner, researcher, writer\)/m);
+    assertMatch(
+      out,
+      new RegExp(`^warn  model soon-gone \\(editor\\): retires on ${isoDay(10)}, in 10 days$`, "m"),
+    );
+    assertMatch(
+      out,
+      new RegExp(
+        `^ok {4}ledger: .*pressroom\\.db \\(schema ${MIGRATIONS.length}, 0 calls, 0 in flight\\)$`,
+        "m",
+      ),
+    );
+    assertMatch(out, /^ok {4}ANTHROPIC_API_KEY: set$/m);
+    assert(out.includes(`\nok    API: ${url} answered (HTTP 404; no key sent)\n`), out);
+    assertEquals(heard.length, 1);
+    assertEquals([heard[0].get("x-api-key"), heard[0].get("authorization")], [null, null]);
+    assert(!out.includes(TEST_KEY));
+  } finally {
+    await api.shutdown();
+  }
 
   await Deno.remove(`${cwd}/pressroom.json`);
   const noKey = await pressroom(cwd, ["doctor"]);
   assertEquals(noKey.code, 0, noKey.out);
   assertMatch(noKey.out, /^warn {2}ANTHROPIC_API_KEY: not set/m);
+  assert(!noKey.out.includes("API: "), "without a key nothing calls the API: nothing to reach");
 });
 
 Deno.test("schema prints the JSON Schema an editor can check pressroom.json against", async () => {

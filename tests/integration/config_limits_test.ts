@@ -39,8 +39,8 @@ const CASES: Case[] = [
   },
   {
     name: "a configured ceiling above the model's maximum output",
-    config: { agents: { writer: { model: "claude-sonnet-4-5", maxTokensCeiling: 100_000 } } },
-    err: "agents.writer.maxTokensCeiling: must be at most 64000, the maximum output of claude-sonnet-4-5",
+    config: { agents: { writer: { model: "claude-haiku-4-5", maxTokensCeiling: 100_000 } } },
+    err: "agents.writer.maxTokensCeiling: must be at most 64000, the maximum output of claude-haiku-4-5",
   },
   {
     name: "a configured ceiling below maxTokens",

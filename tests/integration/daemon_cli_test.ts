@@ -171,3 +171,35 @@ Deno.test("the data folder deleted while run works: one clear line and exit 1", 
     await cleanUp(child, server);
   }
 });
+
+Deno.test("run that cannot reach the API keeps running: one log line per back-off, the work stays ready, SIGTERM exits 0", async () => {
+  const cwd = await tempDir();
+  await Deno.mkdir(`${cwd}/pressroom-data/inbox`, { recursive: true });
+  await Deno.writeTextFile(`${cwd}/pressroom-data/inbox/Tide-pools.txt`, "Tide pools");
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const url = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  listener.close(); // nothing listens there: every connection is refused
+  const child = daemon(cwd, url);
+  const readLines = logReader(child);
+  try {
+    const seen = await readLines((l) => l.event === "unreachable", 30_000);
+    const line = seen.find((l) => l.event === "unreachable");
+    assert(line, JSON.stringify(seen));
+    assertEquals([line.baseUrl, line.why], [url, "connection refused"]);
+    const backoff = Date.parse(line.until) - Date.parse(line.ts);
+    assert(backoff > 9_000 && backoff <= 10_000, `the first back-off is 10 s, not ${backoff} ms`);
+    assertMatch(
+      line.message,
+      /^cannot reach the API at .* \(connection refused\): nothing was sent.*; trying again at /,
+    );
+
+    child.kill("SIGTERM");
+    const rest = await readLines((l) => l.event === "stopped", 30_000);
+    assert(rest.some((l) => l.event === "stopped"), JSON.stringify(rest.slice(-3)));
+    assertEquals((await child.status).code, 0);
+    const [workflow] = JSON.parse((await runPressroom(cwd, ["status", "--json"])).out).workflows;
+    assertEquals([workflow.stage, workflow.status, workflow.reason], ["intake", "ready", null]);
+  } finally {
+    await cleanUp(child, { close: () => Promise.resolve() });
+  }
+});

@@ -11,12 +11,16 @@ import { runPressroom, tempDir } from "../helpers.ts";
 
 const FIXTURE = new URL("../fixtures/litellm/small.json", import.meta.url).pathname;
 
-/** A config with an override beside a built-in price, a config-only model, and other fields to keep. */
+/**
+ * A config with an override beside a built-in price, a config-only model, and other fields to keep. The
+ * config-only model is past its retirement date, so no agent may use it (the load refuses that); its price
+ * stays listed, as one kept for workflows pinned to it.
+ */
 const CONFIG = {
   $schema: "./pressroom.schema.json",
   dataDir: "./data",
   caps: { dailyUsd: 7.5, perModelDailyUsd: { "claude-opus-*": 3 }, perWorkflowUsd: 0.5, timezone: "UTC" },
-  agents: { editor: { model: "claude-sonnet-5", maxTokens: 4096 }, publisher: { model: "my-proxy" } },
+  agents: { editor: { model: "claude-sonnet-5", maxTokens: 4096 } },
   prices: {
     "claude-sonnet-5": { input: 2, output: 10, minCacheTokens: 2048, retires: "2099-06-30" },
     "my-proxy": { input: 1.5, output: 7.5, cacheRead: 0.15, retires: "2000-01-01" },

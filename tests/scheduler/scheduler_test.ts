@@ -3,7 +3,10 @@
  * limit, leases between two processes' worth of schedulers, and cap pauses.
  */
 // deno-lint-ignore-file no-explicit-any
-import { assert, assertEquals } from "../assert.ts";
+import { assert, assertEquals, assertRejects } from "../assert.ts";
+import { createClient } from "../../src/claude/client.ts";
+import { ApiUnreachableError } from "../../src/errors.ts";
+import { TEST_KEY } from "../helpers.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";
 import { WorkflowStore } from "../../src/pipeline/store.ts";
@@ -258,6 +261,60 @@ Deno.test("a per-model cap pauses an agent on that model only: its workflows on 
       pause.agent,
     ]);
   } finally {
+    await h.close();
+  }
+});
+
+Deno.test("an API that cannot be reached: run backs off (10 s, then 20 s) claiming nothing, then goes on; --once stops", async () => {
+  const clock = fakeTime(Date.parse("2026-11-24T08:00:00Z"));
+  const h = await startHarness({ script: promote, now: clock.now, sleep: clock.sleep });
+  const reachable = h.deps.client;
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closed = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  listener.close();
+  h.deps.client = createClient({ apiKey: TEST_KEY, baseURL: closed, maxRetries: 0 });
+  const stopping = new AbortController();
+  const backoffs: { at: number; until: number; message: string }[] = [];
+  try {
+    const wf = h.deps.store.create({ topic: "Outage" }, DEFAULT_MODELS);
+    await runScheduler({
+      deps: h.deps,
+      once: false,
+      stopping: stopping.signal,
+      sleep: clock.sleep,
+      onUnreachable: (error, until) => {
+        backoffs.push({ at: clock.now(), until, message: error.message });
+        // The API comes back during the second back-off.
+        if (backoffs.length === 2) h.deps.client = reachable;
+      },
+      beforePass: () => {
+        if (h.deps.store.get(wf.id).status === "published") stopping.abort();
+        return Promise.resolve();
+      },
+    });
+    assertEquals(backoffs.map((b) => b.until - b.at), [10_000, 20_000]);
+    assertEquals(
+      backoffs[0].message,
+      `cannot reach the API at ${closed} (connection refused): nothing was sent, and the work stays where it was`,
+    );
+    // One call per back-off (none claimed while it lasts), each booked at $0; never stuck nor waiting.
+    const failed = h.deps.ledger.db.prepare(
+      "SELECT COUNT(*) AS n, SUM(cost_nano_usd) AS nano FROM ai_call_log WHERE status = 'api_error'",
+    ).get() as { n: number; nano: number };
+    assertEquals([failed.n, failed.nano], [2, 0]);
+    assertEquals(h.deps.store.get(wf.id).status, "published");
+    assertEquals(h.deps.store.events(wf.id).filter((e) => e.kind === "stuck" || e.kind === "waiting"), []);
+    assertEquals(h.deps.ledger.openReservations(), 0);
+
+    // --once: the first call that reaches nothing ends the drain with the error; the workflow stays ready.
+    h.deps.client = createClient({ apiKey: TEST_KEY, baseURL: closed, maxRetries: 0 });
+    const next = h.deps.store.create({ topic: "Outage again" }, DEFAULT_MODELS);
+    const error = await assertRejects(() => h.run(), ApiUnreachableError);
+    assertEquals(error.baseUrl, closed);
+    assertEquals([h.deps.store.get(next.id).status, h.deps.store.get(next.id).stage], ["ready", "intake"]);
+    assertEquals(h.deps.ledger.openReservations(), 0);
+  } finally {
+    h.deps.client = reachable;
     await h.close();
   }
 });

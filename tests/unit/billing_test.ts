@@ -8,7 +8,9 @@ import {
   failedAttemptsNote,
   overReservationNote,
   unansweredCost,
+  unreachableReason,
 } from "../../src/claude/billing.ts";
+import Anthropic from "@anthropic-ai/sdk";
 import { ConnectionResetError } from "../../src/sim/faults.ts";
 
 /** What Deno's fetch throws: the detail is in the cause. */
@@ -105,4 +107,19 @@ Deno.test("a response priced above its worst case is noted with its figures, exa
     "usage over the reservation: output_tokens 10 > max_tokens 5, $3.000000000 > $1.500000000 reserved; " +
       "booked as reported",
   );
+});
+
+Deno.test("unreachableReason: only the SDK's connection error whose attempt never reached the API", () => {
+  const connection = (cause: unknown) => new Anthropic.APIConnectionError({ cause: cause as Error });
+  assertEquals(unreachableReason(connection(fetchFailed(REFUSED))), "connection refused");
+  assertEquals(unreachableReason(connection(fetchFailed(DNS))), "DNS lookup failed");
+  // Reached, or may have: a connection lost under a written request, and the SDK's timeout.
+  assertEquals(unreachableReason(connection(fetchFailed(CLOSED))), undefined);
+  assertEquals(unreachableReason(new Anthropic.APIConnectionTimeoutError()), undefined);
+  // Not a connection error at all: the API answered.
+  assertEquals(
+    unreachableReason(new Anthropic.InternalServerError(500, undefined, "boom", new Headers())),
+    undefined,
+  );
+  assertEquals(unreachableReason(fetchFailed(REFUSED)), undefined, "only what the SDK threw");
 });

@@ -9,6 +9,8 @@ import { configJsonSchema } from "../../src/config/schema.ts";
 import { tempDir } from "../helpers.ts";
 
 const noEnv = { get: (_: string) => undefined };
+/** A fixed clock: retirement dates are judged against it, never against the wall date. */
+const DEC_1_2026 = () => Date.parse("2026-12-01T12:00:00Z");
 
 async function withConfig(content: string) {
   const dir = await tempDir();
@@ -16,9 +18,9 @@ async function withConfig(content: string) {
   return dir;
 }
 
-async function rejection(content: string): Promise<string> {
+async function rejection(content: string, now = DEC_1_2026): Promise<string> {
   const dir = await withConfig(content);
-  const error = await assertRejects(() => loadConfig({ cwd: dir, env: noEnv }), ConfigError);
+  const error = await assertRejects(() => loadConfig({ cwd: dir, env: noEnv, now }), ConfigError);
   return error.message.replace(`${dir}/`, "");
 }
 
@@ -96,8 +98,8 @@ Deno.test("each bad config gets one line naming the file, the field and the prob
     "pressroom.json: prices.m.input: a price must be a multiple of 0.001 USD per million tokens",
   );
   assertEquals(
-    await rejection(`{"agents": {"editor": {"model": "claude-sonnet-4-5", "effort": "high"}}}`),
-    "pressroom.json: agents.editor.effort: claude-sonnet-4-5 takes no effort setting",
+    await rejection(`{"agents": {"editor": {"model": "claude-haiku-4-5", "effort": "high"}}}`),
+    "pressroom.json: agents.editor.effort: claude-haiku-4-5 takes no effort setting",
   );
   assertEquals(
     await rejection(`{"agents": {"writer": {"thinking": {"type": "enabled", "budgetTokens": 4000}}}}`),
@@ -195,8 +197,8 @@ Deno.test("maxTokens above the model's maximum output is refused; at the maximum
 
 Deno.test("a configured maxTokensCeiling must fit between maxTokens and the model's maximum output", async () => {
   assertEquals(
-    await rejection(agents({ model: "claude-sonnet-4-5", maxTokensCeiling: 100_000 })),
-    "pressroom.json: agents.writer.maxTokensCeiling: must be at most 64000, the maximum output of claude-sonnet-4-5",
+    await rejection(agents({ model: "claude-haiku-4-5", maxTokensCeiling: 100_000 })),
+    "pressroom.json: agents.writer.maxTokensCeiling: must be at most 64000, the maximum output of claude-haiku-4-5",
   );
   assertEquals(
     await rejection(agents({ maxTokens: 8000, maxTokensCeiling: 4000 })),
@@ -265,5 +267,53 @@ Deno.test("checkOutputLimits is pure: the ceiling in force, or one ConfigError",
     () => checkOutputLimits("f.json", "writer", agent, { maxOutputTokens: 4096, ceilingSet: true }),
     ConfigError,
     "f.json: agents.writer.maxTokensCeiling: must be at most 4096, the maximum output of m",
+  );
+});
+
+Deno.test("a model past its retirement date is refused at load, naming the agent and a replacement", async () => {
+  assertEquals(
+    await rejection(`{"agents": {"editor": {"model": "claude-sonnet-4-5"}}}`),
+    "pressroom.json: agents.editor.model: claude-sonnet-4-5 retired on 2026-11-30 and the API refuses it; " +
+      "use claude-sonnet-4-6 instead",
+  );
+  // The dated id, and on the retirement day itself: the API refuses it from that day.
+  assertEquals(
+    await rejection(
+      `{"agents": {"publisher": {"model": "claude-sonnet-4-5-20250929"}}}`,
+      () => Date.parse("2026-11-30T00:00:00Z"),
+    ),
+    "pressroom.json: agents.publisher.model: claude-sonnet-4-5-20250929 retired on 2026-11-30 and the API " +
+      "refuses it; use claude-sonnet-4-6 instead",
+  );
+  // A config price's retirement date counts too; with no replacement known, the agent's default is named.
+  assertEquals(
+    await rejection(JSON.stringify({
+      agents: { writer: { model: "gateway-old" } },
+      prices: { "gateway-old": { input: 1, output: 2, retires: "2026-10-01" } },
+    })),
+    "pressroom.json: agents.writer.model: gateway-old retired on 2026-10-01 and the API refuses it; " +
+      "use claude-opus-4-7 instead",
+  );
+});
+
+Deno.test("a model before its retirement date, and a config model with no date, load", async () => {
+  const dir = await withConfig(JSON.stringify({
+    agents: { editor: { model: "claude-sonnet-4-5" }, writer: { model: "gateway-model" } },
+    prices: { "gateway-model": { input: 1, output: 2 } },
+  }));
+  const { config } = await loadConfig({
+    cwd: dir,
+    env: noEnv,
+    now: () => Date.parse("2026-11-29T23:59:59Z"),
+  });
+  assertEquals([config.agents.editor.model, config.agents.writer.model], [
+    "claude-sonnet-4-5",
+    "gateway-model",
+  ]);
+  const later = await loadConfig({ cwd: dir, env: noEnv, now: () => Date.parse("2099-01-01T00:00:00Z") })
+    .catch((e: Error) => e.message);
+  assertEquals(
+    typeof later === "string" && later.includes("agents.editor.model: claude-sonnet-4-5 retired"),
+    true,
   );
 });
