@@ -12,8 +12,8 @@ import type { Ledger } from "../ledger/ledger.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { capWait, withMaxTokens } from "../pipeline/cap_holds.ts";
 import { publish } from "../pipeline/loop.ts";
-import { dayKey } from "../ledger/period.ts";
-import { transaction } from "../db/sqlite.ts";
+import { retirementDay } from "../models/retirement.ts";
+import { checkAgentModel } from "../config/agent_model.ts";
 import { BRIEF_FIELDS, type ContentState, type Metadata } from "../pipeline/state.ts";
 import { BRIEF_RULES, schemaOf } from "../pipeline/tools.ts";
 import { cannotStartOver, resumeAt, startOver } from "../pipeline/send_back.ts";
@@ -134,10 +134,11 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
     }
     if (cleared.length) await keepDraftBeforeRetry(files);
     const from = `from ${workflow.status} at ${workflow.stage}`;
-    transaction(ledger.db, () => {
-      for (const [agent, model] of pins) store.repin(id, agent, model);
-      store.update(id, { state, stage, status: "ready", reason: null, waitUntil: null });
-      store.event(id, stage, "retried", cleared.length ? `${from}; cleared ${cleared.join(", ")}` : from);
+    store.sendBack(id, {
+      stage,
+      state,
+      pins,
+      detail: cleared.length ? `${from}; cleared ${cleared.join(", ")}` : from,
     });
     await mirrorWorkflow(loaded.dataDir, id, { brief: state.brief, draftMarkdown: renderDraft(state) });
     await removeReview(loaded.dataDir, id);
@@ -159,7 +160,7 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
  * retired, and taking the agent's configured effort and thinking (the checks config models pass).
  */
 function modelPins(values: string[], loaded: LoadedConfig, now: number): [AgentId, string][] {
-  const today = dayKey(now, "UTC");
+  const today = retirementDay(now);
   const pins = new Map<AgentId, string>();
   for (const value of values) {
     const bad = (problem: string) => new UsageError(`retry: --model ${value}: ${problem}`);
@@ -170,22 +171,14 @@ function modelPins(values: string[], loaded: LoadedConfig, now: number): [AgentI
       throw bad(`unknown agent "${agent}"; agents: ${AGENT_IDS.join(", ")}`);
     }
     if (pins.has(agent as AgentId)) throw bad(`the ${agent} is given twice`);
-    const priced = loaded.prices.lookup(model);
-    if (!priced) {
-      throw bad(
-        `unknown model "${model}": add its price under "prices" in ${loaded.file ?? "pressroom.json"}`,
-      );
-    }
-    if (priced.retires && priced.retires <= today) {
-      throw bad(`${model} was retired on ${priced.retires}; choose another model`);
-    }
-    const settings = loaded.config.agents[agent as AgentId];
-    if (settings.effort && priced.effort && !priced.effort.includes(settings.effort)) {
-      throw bad(`${model} does not take agents.${agent}.effort "${settings.effort}"`);
-    }
-    if (settings.thinking && priced.thinking && !priced.thinking.includes(settings.thinking.type)) {
-      throw bad(`${model} does not take agents.${agent}.thinking.type "${settings.thinking.type}"`);
-    }
+    const checked = checkAgentModel({
+      id: agent as AgentId,
+      agent: loaded.config.agents[agent as AgentId],
+      model,
+      prices: loaded.prices,
+      today,
+    });
+    if (!checked.ok) throw bad(checked.problem.message);
     pins.set(agent as AgentId, model);
   }
   return [...pins];

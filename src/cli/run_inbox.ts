@@ -47,6 +47,7 @@ export function inboxTaker(options: InboxTakerOptions): InboxTaker {
         now: deps.now,
         sleep: options.sleep,
         stopping: options.stopping,
+        mostMs: deps.config.run.onceWaitSeconds * 1000,
       });
       logInbox(log, result);
       for (const w of result.waiting) {

@@ -11,7 +11,8 @@ import { dirname, resolve } from "node:path";
 import type { z } from "zod";
 import { ConfigError, UsageError, UserInputError } from "../errors.ts";
 import { PriceBook } from "../models/price_book.ts";
-import { replacementFor, retirementDay, retirementOf } from "../models/retirement.ts";
+import { retirementDay } from "../models/retirement.ts";
+import { checkAgentModel } from "./agent_model.ts";
 import { AGENT_IDS, type AgentConfig, type AgentId, type Config, configSchema } from "./schema.ts";
 
 export interface LoadedConfig {
@@ -151,34 +152,11 @@ function checkAgents(file: string, config: Config, prices: PriceBook, raw: unkno
   for (const id of AGENT_IDS) {
     const agent = config.agents[id];
     const field = `agents.${id}`;
-    const priced = prices.lookup(agent.model);
-    if (!priced) {
-      throw new ConfigError(
-        file,
-        `${field}.model`,
-        `unknown model "${agent.model}": add its price under "prices"`,
-      );
+    const checked = checkAgentModel({ id, agent, model: agent.model, prices, today });
+    if (!checked.ok) {
+      throw new ConfigError(file, `${field}.${checked.problem.field}`, checked.problem.message);
     }
-    const retirement = retirementOf(priced, today);
-    if (retirement?.kind === "retired") {
-      throw new ConfigError(
-        file,
-        `${field}.model`,
-        `${agent.model} retired on ${retirement.retires} and the API refuses it; ` +
-          `use ${replacementFor(retirement, id)} instead`,
-      );
-    }
-    if (agent.effort && priced.effort && !priced.effort.includes(agent.effort)) {
-      const takes = priced.effort.length ? `takes ${priced.effort.join(", ")}` : "takes no effort setting";
-      throw new ConfigError(file, `${field}.effort`, `${agent.model} ${takes}`);
-    }
-    if (agent.thinking && priced.thinking && !priced.thinking.includes(agent.thinking.type)) {
-      throw new ConfigError(
-        file,
-        `${field}.thinking.type`,
-        `${agent.model} takes thinking type ${priced.thinking.map((t) => `"${t}"`).join(" or ")}`,
-      );
-    }
+    const priced = checked.priced;
     agent.maxTokensCeiling = checkOutputLimits(file, id, agent, {
       maxOutputTokens: priced.maxOutputTokens,
       ceilingSet: ceilingConfigured(raw, id),

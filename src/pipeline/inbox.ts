@@ -182,15 +182,17 @@ export interface SettlingOptions extends Omit<InboxOptions, "now"> {
   sleep: (ms: number, wake: AbortSignal) => Promise<void>;
   /** Aborted when the process should stop: the waiting ends. */
   stopping: AbortSignal;
+  /** The most it waits in all (`run.onceWaitSeconds`), however long the poll interval. */
+  mostMs: number;
 }
 
 /**
  * `run --once`: takes the inbox, looking again while something in it is still settling, for at most two
- * poll intervals in all: a file written just before the run is complete one interval after its last
+ * poll intervals (and `mostMs`) in all: a file written just before the run is complete one interval after its last
  * write, and one still changing after two is left for the next run (its `waiting` entry says so).
  */
 export async function ingestInboxSettled(options: SettlingOptions): Promise<InboxResult> {
-  const deadline = options.now() + 2 * options.pollMs;
+  const deadline = options.now() + Math.min(2 * options.pollMs, options.mostMs);
   const all: InboxResult = { created: [], rejected: [], left: [], waiting: [] };
   for (;;) {
     const look = await ingestInbox({ ...options, now: options.now() });

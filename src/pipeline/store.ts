@@ -226,6 +226,21 @@ export class WorkflowStore {
     });
   }
 
+  /**
+   * Sends a workflow back to work (`retry`), in one transaction: the agents re-pinned, its state and
+   * stage, ready now, and a `retried` event with `detail`.
+   */
+  sendBack(
+    id: string,
+    to: { stage: AgentId; state: ContentState; pins: [AgentId, string][]; detail: string },
+  ): void {
+    transaction(this.db, () => {
+      for (const [agent, model] of to.pins) this.repin(id, agent, model);
+      this.update(id, { state: to.state, stage: to.stage, status: "ready", reason: null, waitUntil: null });
+      this.event(id, to.stage, "retried", to.detail);
+    });
+  }
+
   /** What happened to a workflow, in order. */
   events(id: string): { ts: number; stage: string | null; kind: string; detail: string | null }[] {
     return statement(

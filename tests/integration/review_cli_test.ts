@@ -248,11 +248,11 @@ Deno.test("retry --model re-pins a stuck or waiting workflow's agent, in its his
     ],
     [
       ["--model", "writer=claude-nope"],
-      `retry: --model writer=claude-nope: unknown model "claude-nope": add its price under "prices" in ${cwd}/pressroom.json`,
+      'retry: --model writer=claude-nope: unknown model "claude-nope": add its price under "prices"',
     ],
     [
       ["--model", "writer=claude-old-1"],
-      "retry: --model writer=claude-old-1: claude-old-1 was retired on 2020-01-01; choose another model",
+      "retry: --model writer=claude-old-1: claude-old-1 retired on 2020-01-01 and the API refuses it; use claude-opus-4-7 instead",
     ],
   ] as const;
   for (const [args, line] of refused) {

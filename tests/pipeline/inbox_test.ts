@@ -305,6 +305,7 @@ Deno.test("run --once's look: waits, on the injected clock, for a file still bei
       models: DEFAULT_MODELS,
       watch: newInboxWatch(),
       pollMs: POLL_MS,
+      mostMs: 60_000,
       now: () => now,
       stopping: new AbortController().signal,
       sleep: async (ms) => {
@@ -330,6 +331,7 @@ Deno.test("run --once's look: waits, on the injected clock, for a file still bei
       models: DEFAULT_MODELS,
       watch: newInboxWatch(),
       pollMs: POLL_MS,
+      mostMs: 60_000,
       now: () => now,
       stopping: new AbortController().signal,
       sleep: async (ms) => {
@@ -341,6 +343,25 @@ Deno.test("run --once's look: waits, on the injected clock, for a file still bei
     assertEquals(changing.created, []);
     assertEquals(changing.waiting.map((w) => w.file), ["log.txt"]);
     assertEquals(now - (t0 + 7_000), 2 * POLL_MS, "waited two polls, no more");
+
+    // However long the poll interval, it waits no longer than run.onceWaitSeconds.
+    const before = now;
+    const bounded = await ingestInboxSettled({
+      dataDir: dir,
+      store,
+      models: DEFAULT_MODELS,
+      watch: newInboxWatch(),
+      pollMs: 3_600_000,
+      mostMs: 3_000,
+      now: () => now,
+      stopping: new AbortController().signal,
+      sleep: (ms) => {
+        now += ms;
+        return Promise.resolve();
+      },
+    });
+    assertEquals(bounded.waiting.map((w) => w.file), ["log.txt"]);
+    assertEquals(now - before, 3_000);
   } finally {
     ledger.close();
   }
