@@ -175,7 +175,7 @@ Deno.test("the data folder deleted while run works: one clear line and exit 1", 
 Deno.test("run that cannot reach the API keeps running: one log line per back-off, the work stays ready, SIGTERM exits 0", async () => {
   const cwd = await tempDir();
   await Deno.mkdir(`${cwd}/pressroom-data/inbox`, { recursive: true });
-  await Deno.writeTextFile(`${cwd}/pressroom-data/inbox/Tide-pools.txt`, "Tide pools");
+  await dropRequest(`${cwd}/pressroom-data/inbox`, "Tide-pools.txt", "Tide pools");
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const url = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
   listener.close(); // nothing listens there: every connection is refused

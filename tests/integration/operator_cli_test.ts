@@ -101,6 +101,7 @@ Deno.test("doctor and models name workflows in flight pinned to a retired or ret
 
 Deno.test("doctor connects to the API host: an unreachable base URL is a failed check, exit 1", async () => {
   const cwd = await tempDir();
+  openLedger(`${cwd}/pressroom-data`).close();
   // Port 1: Deno refuses it before connecting, as the issue's example meets it; a closed port: refused.
   const closed = await closedPort();
   for (

@@ -25,7 +25,7 @@ import type { Fault, FaultKind } from "../../src/sim/faults.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 import { createSimulator, type Simulator } from "../../src/sim/simulator.ts";
 import { RECOVERABLE_QUIRKS } from "../../src/sim/quirks.ts";
-import { caps, runPressroom, simpleCall, tempDir, TEST_KEY } from "../helpers.ts";
+import { caps, dropRequest, runPressroom, simpleCall, tempDir, TEST_KEY } from "../helpers.ts";
 
 /** Short, so that a request that never answers costs a fraction of a second per attempt. */
 const CLIENT_TIMEOUT_MS = 500;
@@ -335,7 +335,7 @@ Deno.test("run --once survives a reset and a 529 storm: exit 0, the workflow wai
       `${cwd}/pressroom.json`,
       JSON.stringify({ run: { onceWaitSeconds: 0 }, agents }),
     );
-    await Deno.writeTextFile(`${data}/inbox/idea.txt`, "Growing tomatoes on a balcony\nSmall spaces.");
+    await dropRequest(`${data}/inbox`, "idea.txt", "Growing tomatoes on a balcony\nSmall spaces.");
     const env = { ANTHROPIC_API_KEY: "sk-ant-test-api-faults-0123456789", ANTHROPIC_BASE_URL: server.url };
     const first = await runPressroom(cwd, ["run", "--once"], env);
     assertEquals([first.code, first.err], [0, ""]);
