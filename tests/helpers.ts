@@ -126,3 +126,43 @@ export async function runPressroom(cwd: string, args: string[], env: Record<stri
   }).output();
   return { code, out: new TextDecoder().decode(stdout), err: new TextDecoder().decode(stderr) };
 }
+
+// Log lines are checked field by field in the tests: typed loosely on purpose.
+// deno-lint-ignore no-explicit-any
+type LogLine = any;
+
+/**
+ * Reads a child's JSON log lines (stdout) as they come. Each call returns the lines since the last call,
+ * up to and including the `count`th that matches `until`, or all that came within `ms`.
+ */
+export function jsonLineReader(child: Deno.ChildProcess) {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  const queued: LogLine[] = [];
+  return async (until: (line: LogLine) => boolean, ms: number, count = 1): Promise<LogLine[]> => {
+    const lines: LogLine[] = [];
+    let matched = 0;
+    const deadline = Date.now() + ms;
+    for (;;) {
+      while (queued.length) {
+        const line = queued.shift();
+        lines.push(line);
+        if (until(line) && ++matched === count) return lines;
+      }
+      if (Date.now() >= deadline) return lines;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const { value, done } = await Promise.race([
+        reader.read(),
+        new Promise<{ value: undefined; done: true }>((r) =>
+          timer = setTimeout(() => r({ value: undefined, done: true }), deadline - Date.now())
+        ),
+      ]);
+      clearTimeout(timer);
+      if (done) return lines;
+      buffer += value;
+      const parts = buffer.split("\n");
+      buffer = parts.pop()!;
+      queued.push(...parts.map((p) => JSON.parse(p)));
+    }
+  };
+}

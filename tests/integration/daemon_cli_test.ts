@@ -4,7 +4,7 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { dropRequest, pressroomArgs, runPressroom, tempDir } from "../helpers.ts";
+import { dropRequest, jsonLineReader, pressroomArgs, runPressroom, tempDir } from "../helpers.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 
@@ -17,36 +17,6 @@ function daemon(cwd: string, url: string, args: string[] = []): Deno.ChildProces
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-}
-
-/** Reads the daemon's JSON log lines as they come, until one matches or time runs out. */
-function logReader(child: Deno.ChildProcess) {
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  return async (until: (line: any) => boolean, ms: number): Promise<any[]> => {
-    const lines: any[] = [];
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const { value, done } = await Promise.race([
-        reader.read(),
-        new Promise<{ value: undefined; done: true }>((r) =>
-          timer = setTimeout(() => r({ value: undefined, done: true }), deadline - Date.now())
-        ),
-      ]);
-      clearTimeout(timer);
-      if (done) break;
-      buffer += value;
-      const parts = buffer.split("\n");
-      buffer = parts.pop()!;
-      for (const p of parts) {
-        const line = JSON.parse(p);
-        lines.push(line);
-        if (until(line)) return lines;
-      }
-    }
-    return lines;
-  };
 }
 
 /** Ends the daemon if a test left it running, and the simulator behind it. */
@@ -68,7 +38,7 @@ Deno.test("one runner per data folder; SIGTERM stops claiming, finishes what is 
     await dropRequest(`${cwd}/pressroom-data/inbox`, `${topic.replaceAll(" ", "-")}.txt`, topic);
   }
   const child = daemon(cwd, server.url);
-  const readLines = logReader(child);
+  const readLines = jsonLineReader(child);
   try {
     const started = await readLines((l) => l.event === "stage", 30_000);
     assert(started.some((l) => l.event === "stage"), JSON.stringify(started));
@@ -98,7 +68,7 @@ Deno.test("a changed config file or SIGHUP reloads the config without a restart;
   const cwd = await tempDir();
   await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ run: { pollSeconds: 0.2 } }));
   const child = daemon(cwd, server.url);
-  const readLines = logReader(child);
+  const readLines = jsonLineReader(child);
   try {
     await new Promise((r) => setTimeout(r, 1_000));
     await Deno.writeTextFile(
@@ -130,7 +100,7 @@ Deno.test("a second signal exits at once; the next start settles what was in fli
   await dropRequest(`${cwd}/pressroom-data/inbox`, "a.txt", "Hedgehog houses");
   await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ run: { graceSeconds: 60 } }));
   const child = daemon(cwd, server.url);
-  const readLines = logReader(child);
+  const readLines = jsonLineReader(child);
   try {
     await readLines((l) => l.event === "inbox", 20_000);
     await new Promise((r) => setTimeout(r, 500)); // a call is on its way
@@ -156,7 +126,7 @@ Deno.test("the data folder deleted while run works: one clear line and exit 1", 
   await dropRequest(`${cwd}/pressroom-data/inbox`, "a.txt", "Moss gardens");
   await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ run: { pollSeconds: 0.2 } }));
   const child = daemon(cwd, server.url);
-  const readLines = logReader(child);
+  const readLines = jsonLineReader(child);
   try {
     await readLines((l) => l.event === "inbox", 20_000);
     await Deno.remove(`${cwd}/pressroom-data`, { recursive: true });
@@ -180,7 +150,7 @@ Deno.test("run that cannot reach the API keeps running: one log line per back-of
   const url = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
   listener.close(); // nothing listens there: every connection is refused
   const child = daemon(cwd, url);
-  const readLines = logReader(child);
+  const readLines = jsonLineReader(child);
   try {
     const seen = await readLines((l) => l.event === "unreachable", 30_000);
     const line = seen.find((l) => l.event === "unreachable");

@@ -4,7 +4,7 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { assert, assertEquals } from "../assert.ts";
-import { makeSocket, pressroomArgs, runPressroom, tempDir } from "../helpers.ts";
+import { jsonLineReader, makeSocket, pressroomArgs, runPressroom, tempDir } from "../helpers.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 
@@ -37,32 +37,6 @@ function spawnRun(cwd: string, url: string, args: string[]): Deno.ChildProcess {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-}
-
-/** Reads JSON lines until `until` has matched `count` of them or `ms` have passed. */
-function lineReader(child: Deno.ChildProcess) {
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  const lines: any[] = [];
-  return async (until: (line: any) => boolean, count: number, ms: number): Promise<any[]> => {
-    const deadline = Date.now() + ms;
-    while (lines.filter(until).length < count && Date.now() < deadline) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const { value, done } = await Promise.race([
-        reader.read(),
-        new Promise<{ value: undefined; done: true }>((r) =>
-          timer = setTimeout(() => r({ value: undefined, done: true }), deadline - Date.now())
-        ),
-      ]);
-      clearTimeout(timer);
-      if (done) break;
-      buffer += value;
-      const parts = buffer.split("\n");
-      buffer = parts.pop()!;
-      lines.push(...parts.map((p) => JSON.parse(p)));
-    }
-    return lines;
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -131,20 +105,21 @@ Deno.test("the daemon takes a file written in two parts 3 s apart once complete;
   await Deno.utime(`${data}/inbox/first.txt`, HOUR_AGO, HOUR_AGO);
   assertEquals(await makeSocket(`${data}/inbox/listener.json`), true, "python3 makes a socket");
   const child = spawnRun(cwd, server.url, []);
-  const read = lineReader(child);
+  const read = jsonLineReader(child);
   try {
     // Its first look took the old file: the daemon is polling (every 5 s, the default).
     const isTaken = (l: any) => l.event === "inbox";
-    assertEquals((await read(isTaken, 1, 30_000)).filter(isTaken).map((l) => l.file), ["first.txt"]);
+    const first = await read(isTaken, 30_000);
+    assertEquals(first.filter(isTaken).map((l) => l.file), ["first.txt"]);
     await Deno.writeTextFile(`${data}/inbox/late.json`, '{"topic": "Moths", "notes": "first half');
     await Deno.writeTextFile(`${data}/inbox/late.md`, "Moths again\nfirst half");
     await sleep(3_000);
     await Deno.writeTextFile(`${data}/inbox/late.json`, ', second half"}', { append: true });
     await Deno.writeTextFile(`${data}/inbox/late.md`, ", second half", { append: true });
     // Taken two polls or more after the first look: the socket, still there, was not reported again.
-    await read(isTaken, 3, 30_000);
+    const late = await read(isTaken, 30_000, 2);
     child.kill("SIGTERM");
-    const lines = await read((l) => l.event === "stopped", 1, 30_000);
+    const lines = [...first, ...late, ...await read((l) => l.event === "stopped", 30_000)];
     assertEquals((await child.status).code, 0);
     const inbox = inboxEvents(lines);
     assertEquals(inbox.map((e) => [e.event, e.file]), [
