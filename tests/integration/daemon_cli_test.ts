@@ -2,7 +2,6 @@
  * `run` as a daemon as a user meets it: one runner per data folder, graceful
  * and hard stops. The unit files that start it: systemd_cli_test.ts.
  */
-// deno-lint-ignore-file no-explicit-any
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { dropRequest, jsonLineReader, pressroomArgs, runPressroom, tempDir } from "../helpers.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
