@@ -12,8 +12,8 @@
  */
 import Anthropic, { type Middleware } from "@anthropic-ai/sdk";
 import { type CallUsage, costNano, normalizeUsage, scaleUp } from "../ledger/cost.ts";
-import type { Backend, Ledger } from "../ledger/ledger.ts";
-import type { PriceBook } from "../models/price_book.ts";
+import type { Backend, Ledger, Reservation } from "../ledger/ledger.ts";
+import type { PriceBook, PricedModel } from "../models/price_book.ts";
 import { CostCapError } from "../errors.ts";
 import { buildRequest, prefixBlocks, type PromptSpec } from "./request.ts";
 import { type KnownPrefix, worstCaseNano } from "./estimate.ts";
@@ -24,6 +24,14 @@ import {
   overReservationNote,
   unansweredCost,
 } from "./billing.ts";
+
+type Params = Anthropic.MessageCreateParamsNonStreaming;
+
+/** A response and its request id, as `send` got them. */
+interface Sent {
+  message: Anthropic.Message;
+  requestId: string | null;
+}
 
 /** The API answered with something the SDK could not read (a body that is not JSON, say). */
 export class BadResponseError extends Error {
@@ -91,7 +99,32 @@ export interface ClaudeResult {
 export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<ClaudeResult> {
   const priced = deps.prices.require(call.model, `agent ${call.agentId}`);
   const params = buildRequest(call);
-  const reservation = deps.ledger.reserve({
+  const reservation = reserve(deps, call, params, priced);
+  const clock = deps.monotonic ?? (() => performance.now());
+  const started = clock();
+  const attempts = new Attempts(deps.ledger, reservation);
+  const booking = (): Booking => ({
+    params,
+    reservation,
+    attempts,
+    latencyMs: Math.round(clock() - started),
+  });
+  let sent: Sent;
+  try {
+    sent = await send(deps.client, params, {
+      headers: { "x-pressroom-agent": call.agentId, "x-pressroom-workflow": call.workflowId },
+      signal: call.signal,
+      middleware: [attempts.middleware],
+    });
+  } catch (error) {
+    throw bookFailure(deps, call, booking(), error);
+  }
+  return await bookAnswer(deps, call, { ...booking(), priced }, sent);
+}
+
+/** Reserves the call's worst case under every cap, or throws CostCapError with nothing sent. */
+function reserve(deps: ClaudeDeps, call: ClaudeCall, params: Params, priced: PricedModel): Reservation {
+  return deps.ledger.reserve({
     agentId: call.agentId,
     workflowId: call.workflowId,
     model: call.model,
@@ -104,84 +137,100 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
       nanoPerToken: scaleUp(priced.rates.output, priced.dataResidencyPercent, 100),
     },
   });
-  const clock = deps.monotonic ?? (() => performance.now());
-  const started = clock();
-  let attempts = 0;
-  // Attempts that ended in an error instead of a response, each with why it is booked as it is.
-  const failed: FailedAttempt[] = [];
-  // Those of them that may have been billed (all but the ones that never reached the API).
-  let unanswered = 0;
-  // Whether the latest attempt came back 2xx: billed, even if its body then cannot be read.
-  let answered = false;
-  const countAttempts: Middleware = async (request, next) => {
+}
+
+/** The HTTP attempts of one call, seen by SDK middleware: how many, and which may have been billed. */
+class Attempts {
+  count = 0;
+  /** Attempts that ended in an error instead of a response, each with why it is booked as it is. */
+  readonly failed: FailedAttempt[] = [];
+  /** Those of them that may have been billed (all but the ones that never reached the API). */
+  unanswered = 0;
+  /** Whether the latest attempt came back 2xx: billed, even if its body then cannot be read. */
+  answered = false;
+
+  constructor(readonly ledger: Ledger, readonly reservation: Reservation) {}
+
+  readonly middleware: Middleware = async (request, next) => {
     // The reservation covers one billed attempt. An unanswered one may have been billed too (a
     // timeout, a reset after the request was written), so a retry after it first holds one more
     // worst case under the caps, or is refused (CostCapError). One that never reached the API
     // (refused, DNS, TLS) needs nothing more.
-    const short = reservation.worstCaseNano * (unanswered + 1) - reservation.reservedNano;
-    if (short > 0) deps.ledger.extend(reservation, short);
-    attempts++;
-    answered = false;
+    const short = this.reservation.worstCaseNano * (this.unanswered + 1) - this.reservation.reservedNano;
+    if (short > 0) this.ledger.extend(this.reservation, short);
+    this.count++;
+    this.answered = false;
     try {
       const response = await next(request);
-      answered = response.ok;
+      this.answered = response.ok;
       return response;
     } catch (error) {
       const attempt = classifyFailedAttempt(error);
-      failed.push(attempt);
-      if (attempt.mayBeBilled) unanswered++;
+      this.failed.push(attempt);
+      if (attempt.mayBeBilled) this.unanswered++;
       throw error;
     }
   };
+}
 
-  let message: Anthropic.Message;
-  let requestId: string | null;
-  try {
-    ({ message, requestId } = await send(deps.client, params, {
-      headers: { "x-pressroom-agent": call.agentId, "x-pressroom-workflow": call.workflowId },
-      signal: call.signal,
-      middleware: [countAttempts],
-    }));
-  } catch (error) {
-    // A 2xx whose body could not be read was billed all the same: booked at its worst case, like
-    // each attempt that may have been billed with no answer. Never more than the reservation holds.
-    const cost = unansweredCost(unanswered + (answered ? 1 : 0), reservation.worstCaseNano);
-    const described = redact(
-      [
-        describeError(error),
-        failedAttemptsNote(failed),
-        answered ? "the API answered 2xx but the body could not be read: booked at its worst case" : "",
-      ].filter(Boolean).join("; "),
-      deps.client.apiKey,
-    );
-    deps.ledger.settle(reservation, {
-      status: "api_error",
-      costNano: cost,
-      latencyMs: Math.round(clock() - started),
-      attempts,
-      requestId: error instanceof Anthropic.APIError ? error.requestID ?? null : null,
-      error: described,
-    });
-    call.record?.({
-      callId: reservation.id,
-      agentId: call.agentId,
-      turn: call.turn,
-      request: params,
-      error: described,
-      costNano: cost,
-    });
-    if (error instanceof Anthropic.APIError || error instanceof CostCapError) throw error;
-    throw new BadResponseError(described, { cause: error });
-  }
-  const latencyMs = Math.round(clock() - started);
+/** What a sent call leaves to book: its request, reservation, attempts and how long it took. */
+interface Booking {
+  params: Params;
+  reservation: Reservation;
+  attempts: Attempts;
+  latencyMs: number;
+}
 
+/**
+ * Books a call that got no readable answer as an `api_error` row and records the exchange; returns the
+ * error to throw (the API's or the cap's as they are, anything else as a BadResponseError).
+ */
+function bookFailure(deps: ClaudeDeps, call: ClaudeCall, booking: Booking, error: unknown): Error {
+  const { reservation, attempts } = booking;
+  // A 2xx whose body could not be read was billed all the same: booked at its worst case, like
+  // each attempt that may have been billed with no answer. Never more than the reservation holds.
+  const cost = unansweredCost(attempts.unanswered + (attempts.answered ? 1 : 0), reservation.worstCaseNano);
+  const described = redact(
+    [
+      describeError(error),
+      failedAttemptsNote(attempts.failed),
+      attempts.answered
+        ? "the API answered 2xx but the body could not be read: booked at its worst case"
+        : "",
+    ].filter(Boolean).join("; "),
+    deps.client.apiKey,
+  );
+  deps.ledger.settle(reservation, {
+    status: "api_error",
+    costNano: cost,
+    latencyMs: booking.latencyMs,
+    attempts: attempts.count,
+    requestId: error instanceof Anthropic.APIError ? error.requestID ?? null : null,
+    error: described,
+  });
+  call.record?.({ ...exchangeOf(call, booking), error: described, costNano: cost });
+  if (error instanceof Anthropic.APIError || error instanceof CostCapError) return error;
+  return new BadResponseError(described, { cause: error });
+}
+
+/**
+ * Books an answered call: its cost as the usage reports it (the worst case when it reports none), its
+ * tool calls as `judgeToolCalls` classifies them, and what `persist` writes, in one ledger transaction.
+ */
+async function bookAnswer(
+  deps: ClaudeDeps,
+  call: ClaudeCall,
+  booking: Booking & { priced: PricedModel },
+  { message, requestId }: Sent,
+): Promise<ClaudeResult> {
+  const { params, reservation, attempts } = booking;
   // A response without its input and output counts was billed for something we cannot see: book the
   // worst case, never zero. The optional fields (cache, server tools) are priced as far as they go.
   const unreported = unreportedCounts(message.usage);
   const hasUsage = unreported.length === 0;
   const usage = normalizeUsage(message.usage ?? {}, call.cacheTtl);
-  const answerCost = hasUsage ? costNano(usage, priced) : reservation.worstCaseNano;
-  const cost = answerCost + unansweredCost(unanswered, reservation.worstCaseNano);
+  const answerCost = hasUsage ? costNano(usage, booking.priced) : reservation.worstCaseNano;
+  const cost = answerCost + unansweredCost(attempts.unanswered, reservation.worstCaseNano);
   // Booked as reported even above the worst case (never less than billed), and said so: such a row
   // can pass a cap, which `pressroom doctor` counts (ledger/anomalies.ts).
   const over = overReservationNote(
@@ -204,36 +253,39 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
     costNano: cost,
     stopReason: message.stop_reason ?? null,
     requestId,
-    latencyMs,
-    attempts,
+    latencyMs: booking.latencyMs,
+    attempts: attempts.count,
     toolCallsMade: tally.made,
     toolCallsSucceeded: tally.succeeded,
     error: [
-      hasUsage
-        ? ""
-        : `${
-          message.usage ? `response's usage had no ${unreported.join(" or ")}` : "response had no usage"
-        }: booked at the reserved worst case`,
+      hasUsage ? "" : unreportedNote(message.usage, unreported),
       over ?? "",
-      failedAttemptsNote(failed),
+      failedAttemptsNote(attempts.failed),
     ].filter(Boolean).join("; ") || undefined,
   }, call.persist && (() => call.persist!(reservation.id)));
-  call.record?.({
-    callId: reservation.id,
-    agentId: call.agentId,
-    turn: call.turn,
-    request: params,
-    response: message,
-    costNano: cost,
-  });
+  call.record?.({ ...exchangeOf(call, booking), response: message, costNano: cost });
   if (judgeError) throw judgeError;
-  const prompt = hasUsage
-    ? {
-      blocks: prefixBlocks(params).length,
-      tokens: usage.inputTokens + usage.cacheReadTokens + usage.cacheWrite5mTokens + usage.cacheWrite1hTokens,
-    }
-    : undefined;
+  const prompt = hasUsage ? knownPrefix(params, usage) : undefined;
   return { message, callId: reservation.id, costNano: cost, requestId, usage, prompt };
+}
+
+/** The parts of the transcript's exchange that every outcome has. */
+function exchangeOf(call: ClaudeCall, booking: Booking): Omit<Exchange, "costNano"> {
+  return { callId: booking.reservation.id, agentId: call.agentId, turn: call.turn, request: booking.params };
+}
+
+/** The row's note on a response whose usage lacks the counts every billed response carries. */
+function unreportedNote(usage: Anthropic.Usage | null | undefined, unreported: string[]): string {
+  const missing = usage ? `response's usage had no ${unreported.join(" or ")}` : "response had no usage";
+  return `${missing}: booked at the reserved worst case`;
+}
+
+/** This request's blocks and the tokens the API counted for them, for the next turn's estimate. */
+function knownPrefix(params: Params, usage: CallUsage): KnownPrefix {
+  return {
+    blocks: prefixBlocks(params).length,
+    tokens: usage.inputTokens + usage.cacheReadTokens + usage.cacheWrite5mTokens + usage.cacheWrite1hTokens,
+  };
 }
 
 /**
@@ -249,11 +301,7 @@ export const STREAM_ABOVE_MAX_TOKENS = Math.floor((10 * 128_000) / 60);
  * events assembled by the SDK into the same message; the same middleware sees the HTTP attempts, and a
  * stream cut after a 2xx is an answered attempt that could not be read.
  */
-async function send(
-  client: Anthropic,
-  params: Anthropic.MessageCreateParamsNonStreaming,
-  options: Anthropic.RequestOptions,
-): Promise<{ message: Anthropic.Message; requestId: string | null }> {
+async function send(client: Anthropic, params: Params, options: Anthropic.RequestOptions): Promise<Sent> {
   if (params.max_tokens > STREAM_ABOVE_MAX_TOKENS) {
     const stream = client.messages.stream(params, options);
     const message = await stream.finalMessage();

@@ -70,6 +70,11 @@ const COMMANDS: Record<string, Command> = {
     options: reportOptions,
     run: reportCommand,
   },
+  prune: {
+    summary: "--older-than 30d [--dry-run]: remove the transcripts of workflows published before then",
+    options: { "older-than": { type: "string" }, "dry-run": { type: "boolean" } },
+    run: async (parsed, io) => await (await import("./prune.ts")).pruneCommand(parsed, io),
+  },
   project: {
     summary: "--agent A --model M [--days 7] [--json]: what a model swap would cost, against every cap",
     options: projectOptions,

@@ -46,3 +46,11 @@ export class FrontMatterError extends PressroomError {
 export class OutputStateError extends PressroomError {
   override name = "OutputStateError";
 }
+
+/** A transcript line refers to a piece that `transcript.parts.jsonl` does not hold (removed, or torn by a crash). */
+export class TranscriptPartError extends PressroomError {
+  constructor(readonly ref: string) {
+    super(`transcript.parts.jsonl holds no piece "${ref}": that request cannot be rebuilt`);
+    this.name = "TranscriptPartError";
+  }
+}

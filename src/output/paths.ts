@@ -80,6 +80,8 @@ export interface WorkflowPaths {
   /** draft.md as it stood before the last retry that cleared part of it. */
   draftBeforeRetry: string;
   transcript: string;
+  /** The tools lists and stable blocks the transcript's lines refer to, each stored once. */
+  transcriptParts: string;
 }
 
 /** The data folder's layout. All paths are absolute. */
@@ -116,6 +118,7 @@ export function dataPaths(dataDir: string): DataPaths {
         draft: safeJoin(dir, "draft.md"),
         draftBeforeRetry: safeJoin(dir, "draft.before-retry.md"),
         transcript: safeJoin(dir, "transcript.jsonl"),
+        transcriptParts: safeJoin(dir, "transcript.parts.jsonl"),
       };
     },
     publishedFile(slug, n = 1) {

@@ -1,12 +1,13 @@
 /**
  * The per-workflow mirror on disk: `workflows/<id>/request.json`, `brief.json`,
  * `draft.md` (atomic rewrites) and `transcript.jsonl` (one JSON line per
- * exchange). Everything written here passes through `redact`, so the API key
+ * exchange, with `transcript.parts.jsonl` beside it). Everything written here passes through `redact`, so the API key
  * (and any other secret handed in) never reaches these files.
  * @module
  */
 import { LineFile, writeFileAtomic } from "./atomic.ts";
 import { dataPaths } from "./paths.ts";
+import { compactEntry, parseParts, partLine, type Piece, rebuildRequest } from "./transcript_format.ts";
 
 /** What replaces a secret. Plain ASCII letters, so it never breaks a JSON string. */
 export const REDACTED = "[REDACTED]";
@@ -124,22 +125,29 @@ export async function mirrorWorkflow(
 /**
  * `workflows/<id>/transcript.jsonl`, kept open while a stage appends to it:
  * each exchange (a request, a response, a tool result …) one redacted JSON
- * line. The id must be a ULID. `append` throws `TypeError` for a value with no
- * JSON form (a cycle, a BigInt) — nothing is written then.
+ * line, its request's tools list and stable blocks stored once per workflow in
+ * `transcript.parts.jsonl` (transcript_format.ts). The id must be a ULID.
+ * `append` throws `TypeError` for a value with no JSON form (a cycle, a
+ * BigInt) — nothing is written then.
  */
 export class Transcript {
   #opening: Promise<LineFile> | undefined;
+  #parts: Promise<StoredParts> | undefined;
 
   constructor(readonly dataDir: string, readonly workflowId: string, readonly options: SecretOptions = {}) {}
 
   async append(entry: object): Promise<void> {
-    const line = transcriptLine(entry, secretsFor(this.options));
-    const path = dataPaths(this.dataDir).workflow(this.workflowId).transcript;
-    this.#opening ??= LineFile.open(path);
+    const secrets = secretsFor(this.options);
+    const compact = compactEntry(entry, (piece) => transcriptLine(piece, secrets));
+    const line = transcriptLine(compact.entry, secrets);
+    const paths = dataPaths(this.dataDir).workflow(this.workflowId);
     try {
+      // Each piece is on disk before the first line that refers to it.
+      await this.#store(paths.transcriptParts, compact.pieces);
+      this.#opening ??= LineFile.open(paths.transcript);
       await (await this.#opening).append(line);
     } catch (error) {
-      // The next append opens the file afresh: the folder may be back.
+      // The next append opens the files afresh: the folder may be back.
       await this.close();
       throw error;
     }
@@ -147,9 +155,61 @@ export class Transcript {
 
   async close(): Promise<void> {
     const file = await this.#opening?.catch(() => undefined);
+    const parts = await this.#parts?.catch(() => undefined);
     this.#opening = undefined;
+    this.#parts = undefined;
     file?.close();
+    parts?.file.close();
   }
+
+  /** Appends the pieces this workflow has not stored yet (an earlier stage may have stored them). */
+  async #store(path: string, pieces: Piece[]): Promise<void> {
+    if (pieces.length === 0) return;
+    this.#parts ??= openParts(path);
+    const parts = await this.#parts;
+    for (const piece of pieces) {
+      if (parts.known.has(piece.ref)) continue;
+      await parts.file.append(partLine(piece));
+      parts.known.add(piece.ref);
+    }
+  }
+}
+
+/** `transcript.parts.jsonl` open for appending, and the references it holds. */
+interface StoredParts {
+  file: LineFile;
+  known: Set<string>;
+}
+
+async function openParts(path: string): Promise<StoredParts> {
+  const known = new Set(parseParts(await readIfThere(path)).keys());
+  return { file: await LineFile.open(path), known };
+}
+
+async function readIfThere(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return "";
+    throw error;
+  }
+}
+
+/**
+ * The workflow's transcript as its exchanges, each request rebuilt exactly as it was sent from the pieces
+ * in `transcript.parts.jsonl`. Throws `TranscriptPartError` when a piece a line refers to is missing.
+ */
+export async function readTranscript(
+  dataDir: string,
+  workflowId: string,
+): Promise<Record<string, unknown>[]> {
+  const paths = dataPaths(dataDir).workflow(workflowId);
+  const parts = parseParts(await readIfThere(paths.transcriptParts));
+  const lines = (await Deno.readTextFile(paths.transcript)).split("\n").filter((line) => line !== "");
+  return lines.map((line) => {
+    const entry = JSON.parse(line);
+    return "request" in entry ? { ...entry, request: rebuildRequest(entry, parts) } : entry;
+  });
 }
 
 /** Append one exchange to the workflow's transcript, opening and closing it (see `Transcript`). */
@@ -167,7 +227,7 @@ export async function appendTranscript(
   }
 }
 
-function transcriptLine(entry: object, secrets: readonly string[]): string {
+function transcriptLine(entry: unknown, secrets: readonly string[]): string {
   const text = jsonText(entry);
   const line = redact(text, secrets);
   if (line === text) return line;

@@ -431,6 +431,16 @@ export class WorkflowStore {
     }));
   }
 
+  /** Every workflow's status and when it last changed (a published one: when it was published); no states. */
+  statuses(): { id: string; status: WorkflowStatus; updatedTs: number }[] {
+    return (statement(this.db, "SELECT id, status, updated_ts FROM workflow ORDER BY created_ts, id")
+      .all() as {
+        id: string;
+        status: WorkflowStatus;
+        updated_ts: number;
+      }[]).map((r) => ({ id: r.id, status: r.status, updatedTs: r.updated_ts }));
+  }
+
   /** Unfinished workflows by stage and status, for the live progress line. */
   countByStage(): { stage: Stage; status: WorkflowStatus; n: number }[] {
     return statement(

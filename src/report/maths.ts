@@ -21,8 +21,8 @@ export function wilson(ok: number, n: number, z = 1.96): { low: number; high: nu
 /** A window given as a duration back from now: `7d`, `24h`, `90m`. */
 const RELATIVE = /^(\d+)([dhm])$/;
 
-/** `7d`, `24h`, `90m` or an ISO date: the start of the window, in epoch ms. */
-export function parseSince(text: string, now: number): number {
+/** `7d`, `24h`, `90m` or an ISO date: the start of the window, in epoch ms. `flag` names it in an error. */
+export function parseSince(text: string, now: number, flag = "--since"): number {
   const relative = RELATIVE.exec(text.trim());
   if (relative) {
     const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[relative[2] as "d" | "h" | "m"];
@@ -30,7 +30,7 @@ export function parseSince(text: string, now: number): number {
   }
   const date = Date.parse(text);
   if (/^\d{4}-\d{2}-\d{2}/.test(text) && Number.isFinite(date)) return date;
-  throw new UsageError(`--since: "${text}" is not a duration like 7d, 24h, 90m or a date like 2026-11-01`);
+  throw new UsageError(`${flag}: "${text}" is not a duration like 7d, 24h, 90m or a date like 2026-11-01`);
 }
 
 /** How a report names its window: `last 7d` for a duration, `since 2026-11-30` for a date. */

@@ -85,6 +85,7 @@ Deno.test("dataPaths lays out the data folder", () => {
     draft: `/srv/pressroom/workflows/${WF}/draft.md`,
     draftBeforeRetry: `/srv/pressroom/workflows/${WF}/draft.before-retry.md`,
     transcript: `/srv/pressroom/workflows/${WF}/transcript.jsonl`,
+    transcriptParts: `/srv/pressroom/workflows/${WF}/transcript.parts.jsonl`,
   });
   assertEquals(p.publishedFile("a-b"), "/srv/pressroom/published/a-b.md");
   assertEquals(p.publishedFile("a-b", 3), "/srv/pressroom/published/a-b-3.md");
