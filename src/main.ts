@@ -1,7 +1,8 @@
 /**
- * Pressroom's entry point, for `deno run` and `deno compile`.
+ * Pressroom's entry point, for `deno run` and `deno compile`: the one place the process exits.
  * @module
  */
 import { main } from "./cli/main.ts";
+import { denoIo } from "./cli/context.ts";
 
-Deno.exit(await main(Deno.args));
+Deno.exit(await main(Deno.args, { ...denoIo, exit: (code) => Deno.exit(code) }));

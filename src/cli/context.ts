@@ -18,6 +18,11 @@ export interface Io {
   terminal?: boolean;
   env: { get(name: string): string | undefined };
   now: () => number;
+  /**
+   * Ends the process at once with `code`: a second signal to `run`. Only src/main.ts gives it (with
+   * Deno.exit); without it, a second signal cuts calls in flight short instead.
+   */
+  exit?: (code: number) => never;
 }
 
 const encoder = new TextEncoder();

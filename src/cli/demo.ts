@@ -9,16 +9,15 @@ import { createClient } from "../claude/client.ts";
 import { UsageError, UserInputError } from "../errors.ts";
 import { formatUsd, usdToNano } from "../ledger/money.ts";
 import { AGENT_IDS } from "../config/schema.ts";
-import { realSleep, runScheduler } from "../scheduler/scheduler.ts";
 import { createWorkflow } from "../pipeline/create_workflow.ts";
 import { type BackendReport, buildReport } from "../report/report.ts";
 import { createSimulator } from "../sim/simulator.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io } from "./context.ts";
 import { currentModels, pipelineContext } from "./pipeline_context.ts";
-import { createLog } from "./log.ts";
-import { leftAfterDrain, pausedText } from "./left_line.ts";
-import { logFormat } from "./run.ts";
+import { drainReady } from "../daemon/daemon.ts";
+import { createLog, parseLogFormat } from "../daemon/log.ts";
+import { pausedText } from "../daemon/left_line.ts";
 import { table } from "./table.ts";
 
 export const demoOptions = {
@@ -77,16 +76,10 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
       await createWorkflow(deps.store, loaded.dataDir, request, currentModels(loaded));
     }
     io.out(`demo: ${count} workflows on the simulated model (seed ${seed}), data in ${loaded.dataDir}`);
-    const log = createLog(io, logFormat(parsed, { ...io, terminal: true }), false);
-    const result = await runScheduler({
-      deps,
-      once: true,
-      stopping: new AbortController().signal,
-      sleep: realSleep,
-      onEvent: (event) => log.stage(event),
-    });
+    const log = createLog(io, parseLogFormat(parsed.values.log as string | undefined, true), false);
+    const result = await drainReady(deps, (event) => log.stage(event));
     for (const p of result.paused) io.out(pausedText(p));
-    io.out(leftAfterDrain(deps.store, deps.backend, result.paused).text);
+    io.out(result.left.text);
     printSummary(io, buildReport(deps.ledger.db, { since, prices: loaded.prices, caps: loaded.config.caps }));
     return 0;
   } finally {

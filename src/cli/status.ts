@@ -8,7 +8,7 @@ import type { Workflow } from "../pipeline/store.ts";
 import type { Parsed } from "./args.ts";
 import { table } from "./table.ts";
 import { firedThisPeriod } from "../ledger/alerts.ts";
-import { alertJson, alertText } from "./alert_delivery.ts";
+import { alertJson, alertText } from "../daemon/alert_delivery.ts";
 import { configFrom, type Io } from "./context.ts";
 import { asJudged, type CapView, countedNote, openCapView, pauseJson, pauseText } from "./cap_view.ts";
 

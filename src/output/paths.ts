@@ -92,6 +92,10 @@ export interface DataPaths {
   published: string;
   review: string;
   inbox: string;
+  /** `locks/`: each process's owner lock, and `run.lock`. */
+  locks: string;
+  /** `locks/run.lock`: held by the one `run` working on the folder. */
+  runLock: string;
   /** `workflows/<id>/…`; the id must be a ULID. */
   workflow(id: string): WorkflowPaths;
   /** `published/<slug>.md` (or `<slug>-<n>.md` with `n` ≥ 2); the slug is validated. */
@@ -109,6 +113,8 @@ export function dataPaths(dataDir: string): DataPaths {
     published: safeJoin(root, "published"),
     review: safeJoin(root, "review"),
     inbox: safeJoin(root, "inbox"),
+    locks: safeJoin(root, "locks"),
+    runLock: safeJoin(root, "locks", "run.lock"),
     workflow(id) {
       const dir = safeJoin(root, "workflows", assertWorkflowId(id));
       return {

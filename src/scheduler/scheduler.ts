@@ -25,7 +25,7 @@ import {
 import type { Pause } from "../pipeline/store.ts";
 import type { Backend } from "../ledger/ledger.ts";
 import { ApiUnreachableError } from "../errors.ts";
-import { join } from "node:path";
+import { dataPaths } from "../output/paths.ts";
 
 export interface SchedulerEvent {
   workflowId: string;
@@ -110,7 +110,7 @@ export function onceWakeAt(input: {
 export async function runScheduler(options: SchedulerOptions): Promise<SchedulerSummary> {
   const { deps, once, stopping } = options;
   const owner = deps.ledger.owner.id;
-  const locks = join(deps.dataDir, "locks");
+  const locks = dataPaths(deps.dataDir).locks;
   const isAlive = (other: string) => ownerAlive(locks, other);
   const running = new Map<string, { agent: AgentId; task: Promise<void> }>();
   const busy = Object.fromEntries(AGENT_IDS.map((a) => [a, 0])) as Record<AgentId, number>;

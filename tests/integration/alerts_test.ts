@@ -2,8 +2,8 @@
 // deno-lint-ignore-file no-explicit-any
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { crossed, dueAlerts, thresholdsOf } from "../../src/ledger/alerts.ts";
-import { deliver } from "../../src/cli/alert_delivery.ts";
-import type { Log } from "../../src/cli/log.ts";
+import { deliver } from "../../src/daemon/alert_delivery.ts";
+import type { Log } from "../../src/daemon/log.ts";
 import { caps, openLedger, runPressroom, tempDir } from "../helpers.ts";
 
 const spend = (ledger: ReturnType<typeof openLedger>, nano: number) =>

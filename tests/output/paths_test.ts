@@ -78,6 +78,8 @@ Deno.test("dataPaths lays out the data folder", () => {
   assertEquals(p.review, "/srv/pressroom/review");
   assertEquals(p.inbox, "/srv/pressroom/inbox");
   assertEquals(p.workflows, "/srv/pressroom/workflows");
+  assertEquals(p.locks, "/srv/pressroom/locks");
+  assertEquals(p.runLock, "/srv/pressroom/locks/run.lock");
   assertEquals(p.workflow(WF), {
     dir: `/srv/pressroom/workflows/${WF}`,
     request: `/srv/pressroom/workflows/${WF}/request.json`,

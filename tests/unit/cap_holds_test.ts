@@ -11,7 +11,7 @@ import {
 import { onceWakeAt } from "../../src/scheduler/scheduler.ts";
 import type { CapBreach } from "../../src/errors.ts";
 import type { CapHold } from "../../src/pipeline/store.ts";
-import { leftSummary } from "../../src/cli/left_line.ts";
+import { leftSummary } from "../../src/daemon/left_line.ts";
 import { daySpan } from "../../src/report/call_history.ts";
 
 const NOW = Date.parse("2026-12-01T10:00:00Z");

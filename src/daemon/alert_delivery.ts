@@ -1,9 +1,11 @@
 /**
  * Sending alerts: a log line always, and the configured command (the alert as
  * JSON on stdin) and URL (POSTed as JSON). A failed delivery is logged, never fatal.
+ * The daemon sends them one after another, never holding up the scheduler.
  * @module
  */
-import type { Alert } from "../ledger/alerts.ts";
+import { type Alert, dueAlerts } from "../ledger/alerts.ts";
+import type { Ledger } from "../ledger/ledger.ts";
 import { formatUsd } from "../ledger/money.ts";
 import type { Config } from "../config/schema.ts";
 import type { Log } from "./log.ts";
@@ -65,4 +67,36 @@ export async function deliver(alerts: Alert[], config: Config["alerts"], log: Lo
       }
     }
   }
+}
+
+export interface AlertSenderOptions {
+  ledger: Ledger;
+  /** The alert settings in force (a reload may change them). */
+  config: () => Config["alerts"];
+  now: () => number;
+  log: Log;
+}
+
+export interface AlertSender {
+  /** After a stage: sends the alerts now due, after those queued before. */
+  queue(): void;
+  /** At the end: waits for the queue, then sends what is still due. */
+  flush(): Promise<void>;
+}
+
+export function alertSender(options: AlertSenderOptions): AlertSender {
+  const sendDue = () => {
+    const config = options.config();
+    return deliver(dueAlerts(options.ledger, config.thresholds, options.now()), config, options.log);
+  };
+  let queued = Promise.resolve();
+  return {
+    queue() {
+      queued = queued.then(sendDue);
+    },
+    async flush() {
+      await queued;
+      await sendDue();
+    },
+  };
 }

@@ -4,10 +4,27 @@
  * for journald and other log collectors.
  * @module
  */
+import { UserInputError } from "../errors.ts";
 import type { SchedulerEvent } from "../scheduler/scheduler.ts";
-import type { Io } from "./context.ts";
 
 export type LogFormat = "text" | "json";
+
+/** Where the lines go: the command line's output (its Io), or a test's string sink. */
+export interface LogSink {
+  out(line: string): void;
+  /** Redraws the live progress line (empty clears it); absent when stderr is not a terminal. */
+  progress?(line: string): void;
+  now: () => number;
+}
+
+/** The format `--log` names; without it, text on a terminal and JSON lines elsewhere. */
+export function parseLogFormat(given: string | undefined, terminal: boolean | undefined): LogFormat {
+  if (given === undefined) return terminal ? "text" : "json";
+  if (given !== "text" && given !== "json") {
+    throw new UserInputError(`--log must be text or json, not "${given}"`);
+  }
+  return given;
+}
 
 export interface Log {
   /** A stage ended. */
@@ -39,7 +56,7 @@ export function stageText(event: SchedulerEvent): string {
   }
 }
 
-export function createLog(io: Io, format: LogFormat, live: boolean): Log {
+export function createLog(io: LogSink, format: LogFormat, live: boolean): Log {
   let shown = false;
   const clear = () => {
     if (shown) io.progress?.("");
