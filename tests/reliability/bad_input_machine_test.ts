@@ -120,9 +120,7 @@ const noReadOnlyMount = await (async (): Promise<string | null> => {
     }).output();
     if (probe.success) return null;
     const said = new TextDecoder().decode(probe.stderr).trim().split("\n")[0];
-    return `\`unshare -m\` and a read-only bind mount failed (running as uid ${Deno.uid()}): ${
-      said || "no reason given"
-    }`;
+    return `\`unshare -m\` and a read-only bind mount failed: ${said || "no reason given"}`;
   } catch (error) {
     return `\`unshare\` cannot run: ${(error as Error).message}`;
   }
