@@ -5,6 +5,7 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { MissingApiKeyError } from "../errors.ts";
+import { baseUrlFromEnv } from "./base_url.ts";
 
 export interface ClientSettings {
   apiKey: string;
@@ -28,14 +29,6 @@ export function createClient(settings: ClientSettings): Anthropic {
     openTelemetry: false,
     logLevel: "warn",
   });
-}
-
-/** Where the SDK sends requests when ANTHROPIC_BASE_URL is not set. */
-export const DEFAULT_BASE_URL = "https://api.anthropic.com";
-
-/** The API's base URL as the SDK will use it: ANTHROPIC_BASE_URL, else the real API. */
-export function baseUrlFromEnv(env: { get(name: string): string | undefined }): string {
-  return env.get("ANTHROPIC_BASE_URL")?.trim() || DEFAULT_BASE_URL;
 }
 
 /** The real API: the key from ANTHROPIC_API_KEY, the URL from ANTHROPIC_BASE_URL (the SDK's own variables). */

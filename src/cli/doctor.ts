@@ -24,7 +24,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import { loadPrompts, PROMPT_FILES } from "../pipeline/prompts.ts";
 import { toolDefinitions } from "../pipeline/tools.ts";
 import { countTokens } from "../sim/tokens.ts";
-import { baseUrlFromEnv } from "../claude/client.ts";
+import { baseUrlFromEnv } from "../claude/base_url.ts";
 import { classifyFailedAttempt } from "../claude/billing.ts";
 
 /** How long doctor waits for the API host to answer. */

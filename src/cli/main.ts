@@ -5,70 +5,57 @@
 import { PressroomError, UsageError } from "../errors.ts";
 import { isDatabaseBusy, LOCKED_BY_ANOTHER_PROGRAM } from "../db/sqlite.ts";
 import { findCommand, type Options, parse, type Parsed } from "./args.ts";
-import { capsCommand, capsOptions } from "./caps.ts";
 import { denoIo, type Io } from "./context.ts";
-import { doctorCommand } from "./doctor.ts";
-import { configJsonSchema } from "../config/schema.ts";
-import { initCommand } from "./init.ts";
-import { modelsCommand, modelsOptions } from "./models.ts";
-import { pricesCommand, pricesOptions } from "./prices.ts";
-import { projectCommand, projectOptions } from "./project.ts";
-import { reportCommand, reportOptions } from "./report.ts";
-import { systemdCommand, systemdOptions } from "./systemd.ts";
-import { demoCommand, demoOptions } from "./demo.ts";
-import { submitCommand, submitOptions } from "./submit.ts";
-import { runCommand, runOptions } from "./run.ts";
-import { statusCommand, statusOptions } from "./status.ts";
-import { approveCommand, retryCommand, retryOptions } from "./review.ts";
 import { MIGRATIONS } from "../db/migrations.ts";
 import { VERSION } from "../version.ts";
 
-interface Command {
-  summary: string;
+/** What a command's module gives: its options, to parse with, and the command. */
+interface Loaded {
   options: Options;
   run(parsed: Parsed, io: Io): Promise<number>;
+}
+
+/**
+ * A command loads its module only when it runs (a dynamic import with a literal specifier, which
+ * `deno compile` embeds), so that `status` or `caps` never load the SDK or the simulator.
+ */
+interface Command {
+  summary: string;
+  load(): Promise<Loaded>;
 }
 
 const COMMANDS: Record<string, Command> = {
   init: {
     summary: "write pressroom.json, its schema and the prompts to edit (never overwrites)",
-    options: {},
-    run: initCommand,
+    load: () => import("./init.ts").then((m) => ({ options: {}, run: m.initCommand })),
   },
   submit: {
     summary: "<topic> [--notes F] [--source F…]: start a workflow",
-    options: submitOptions,
-    run: submitCommand,
+    load: () => import("./submit.ts").then((m) => ({ options: m.submitOptions, run: m.submitCommand })),
   },
   run: {
     summary: "[--once]: work the pipeline on the API (--once: drain ready work, exit)",
-    options: runOptions,
-    run: runCommand,
+    load: () => import("./run.ts").then((m) => ({ options: m.runOptions, run: m.runCommand })),
   },
   status: {
     summary: "[workflow] [--json]: stage, turns, cost and why it waits",
-    options: statusOptions,
-    run: statusCommand,
+    load: () => import("./status.ts").then((m) => ({ options: m.statusOptions, run: m.statusCommand })),
   },
   approve: {
     summary: "<workflow>: publish a flagged article (or a stuck one with every section written) as it stands",
-    options: {},
-    run: approveCommand,
+    load: () => import("./review.ts").then((m) => ({ options: {}, run: m.approveCommand })),
   },
   demo: {
     summary: "[--workflows N] [--seed S]: run N workflows offline on the simulated model",
-    options: demoOptions,
-    run: demoCommand,
+    load: () => import("./demo.ts").then((m) => ({ options: m.demoOptions, run: m.demoCommand })),
   },
   retry: {
     summary: "<workflow> [--stage S] [--model AGENT=MODEL...]: go on, or start stage S over; re-pin models",
-    options: retryOptions,
-    run: retryCommand,
+    load: () => import("./review.ts").then((m) => ({ options: m.retryOptions, run: m.retryCommand })),
   },
   report: {
     summary: "[--since 7d] [--agent A] [--json] [--html FILE]: cost per completion, accuracy, cache and caps",
-    options: reportOptions,
-    run: reportCommand,
+    load: () => import("./report.ts").then((m) => ({ options: m.reportOptions, run: m.reportCommand })),
   },
   prune: {
     summary: "--older-than 30d [--dry-run]: remove the transcripts of workflows published before then",
@@ -77,43 +64,40 @@ const COMMANDS: Record<string, Command> = {
   },
   project: {
     summary: "--agent A --model M [--days 7] [--json]: what a model swap would cost, against every cap",
-    options: projectOptions,
-    run: projectCommand,
+    load: () => import("./project.ts").then((m) => ({ options: m.projectOptions, run: m.projectCommand })),
   },
   models: {
     summary: "[--json]: each agent's model now, pinned by workflows in flight, and the swap history",
-    options: modelsOptions,
-    run: modelsCommand,
+    load: () => import("./models.ts").then((m) => ({ options: m.modelsOptions, run: m.modelsCommand })),
   },
   caps: {
     summary: "each cap: limit, spent today, reserved, left, reset time [--json]",
-    options: capsOptions,
-    run: capsCommand,
+    load: () => import("./caps.ts").then((m) => ({ options: m.capsOptions, run: m.capsCommand })),
   },
   prices: {
     summary: "[--json]: prices in force, built-in beside config, with sources; " +
       "prices import FILE [--write]: LiteLLM price map into config prices (dry run without --write)",
-    options: pricesOptions,
-    run: pricesCommand,
+    load: () => import("./prices.ts").then((m) => ({ options: m.pricesOptions, run: m.pricesCommand })),
   },
   doctor: {
     summary:
       "check config, models (and workflows pinned to retired ones), ledger, API key and that the API answers",
-    options: {},
-    run: doctorCommand,
+    load: () => import("./doctor.ts").then((m) => ({ options: {}, run: m.doctorCommand })),
   },
   systemd: {
     summary: "[--timer] [--exec PATH]: print systemd unit files for this install",
-    options: systemdOptions,
-    run: systemdCommand,
+    load: () => import("./systemd.ts").then((m) => ({ options: m.systemdOptions, run: m.systemdCommand })),
   },
   schema: {
     summary: "print the JSON Schema of pressroom.json (for editors)",
-    options: {},
-    run: (_parsed, io) => {
-      io.out(JSON.stringify(configJsonSchema(), null, 2));
-      return Promise.resolve(0);
-    },
+    load: () =>
+      import("../config/schema.ts").then((m) => ({
+        options: {},
+        run: (_parsed, io) => {
+          io.out(JSON.stringify(m.configJsonSchema(), null, 2));
+          return Promise.resolve(0);
+        },
+      })),
   },
 };
 
@@ -138,12 +122,13 @@ export async function main(args: string[], io: Io = denoIo): Promise<number> {
     }
     const spec = COMMANDS[command];
     if (!spec) throw new UsageError(`unknown command "${command}"; run \`pressroom --help\``);
-    const parsed = parse(command, rest, spec.options);
+    const loaded = await spec.load();
+    const parsed = parse(command, rest, loaded.options);
     if (parsed.values.help) {
       io.out(`pressroom ${command}: ${spec.summary}`);
       return 0;
     }
-    return await spec.run(parsed, io);
+    return await loaded.run(parsed, io);
   } catch (error) {
     if (error instanceof PressroomError) {
       io.err(`pressroom: ${oneLine(error.message)}`);

@@ -1,17 +1,18 @@
 /**
  * `deno task bench`: every benchmark of Pressroom in one table, with the
- * machine it ran on. Sections: ledger, orchestration, throughput, cache, memory.
+ * machine it ran on. Sections: ledger, orchestration, throughput, cache, memory, startup.
  *
  *   deno run -P=tests tests/bench/main.ts [--rows 0,1000000,10000000] [--samples 2000]
- *     [--workflows 200] [--latency 100] [--only ledger,throughput]
+ *     [--workflows 200] [--latency 100] [--only ledger,startup]
  * @module
  */
 import { parseArgs } from "node:util";
 import { ledgerBench, machineLine } from "./ledger_bench.ts";
 import { cacheBench, memoryBench, orchestrationBench, throughputBench } from "./pipeline_bench.ts";
+import { startupBench } from "./startup_bench.ts";
 import { type BenchRow, markdownTable } from "./table.ts";
 
-const SECTIONS = ["ledger", "orchestration", "throughput", "cache", "memory"] as const;
+const SECTIONS = ["ledger", "orchestration", "throughput", "cache", "memory", "startup"] as const;
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -50,6 +51,7 @@ if (only.has("orchestration")) rows.push(...await orchestrationBench());
 if (only.has("throughput")) rows.push(...await throughputBench({ workflows, latencyMs }));
 if (only.has("cache")) rows.push(...await cacheBench());
 if (only.has("memory")) rows.push(...await memoryBench());
+if (only.has("startup")) rows.push(...await startupBench());
 // Last: its multi-gigabyte fill leaves the kernel writing back for a while, which would slow the fsyncs
 // of the pipeline benchmarks. It still comes first in the table.
 if (only.has("ledger")) rows.unshift(...ledgerBench({ rows: integers("rows", values.rows), samples }));

@@ -114,8 +114,13 @@ Deno.test("the API key from the environment is redacted without being named", as
     if (before === undefined) Deno.env.delete("ANTHROPIC_API_KEY");
     else Deno.env.set("ANTHROPIC_API_KEY", before);
   }
-  for (const path of (await listTree(dir)).filter((p) => !p.endsWith("/"))) {
-    assert(!(await Deno.readTextFile(`${dir}/${path}`)).includes(key), path);
+  // both files were written, and each holds the placeholder where the key was
+  const files = (await listTree(dir)).filter((p) => !p.endsWith("/"));
+  assertEquals(files, [`workflows/${WF}/draft.md`, `workflows/${WF}/transcript.jsonl`]);
+  for (const path of files) {
+    const text = await Deno.readTextFile(`${dir}/${path}`);
+    assert(!text.includes(key), path);
+    assert(text.includes(REDACTED), path);
   }
 });
 

@@ -15,6 +15,9 @@ const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => 
     return false;
   }
 });
+if (!chromium) {
+  console.warn("html_test: skipping the headless Chromium test: no /usr/bin/chromium or chromium-browser");
+}
 
 /** The value at a dotted path such as `backends.0.completions.meanUsd`. */
 const at = (data: any, path: string) => path.split(".").reduce((v, k) => v?.[k], data);

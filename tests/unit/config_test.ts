@@ -5,7 +5,7 @@
 import { assertEquals, assertRejects, assertThrows } from "../assert.ts";
 import { checkOutputLimits, loadConfig } from "../../src/config/load.ts";
 import { ConfigError } from "../../src/errors.ts";
-import { configJsonSchema } from "../../src/config/schema.ts";
+import { AGENT_IDS, configJsonSchema, configSchema } from "../../src/config/schema.ts";
 import { tempDir } from "../helpers.ts";
 
 const noEnv = { get: (_: string) => undefined };
@@ -127,9 +127,54 @@ Deno.test("a configured model gets its price from config", async () => {
   assertEquals(prices.require("my-gateway-model").rates.output, 4000);
 });
 
-Deno.test("the editor JSON Schema describes the same fields", () => {
-  const schema = configJsonSchema() as { properties: Record<string, unknown> };
-  assertEquals(Object.keys(schema.properties).sort(), [
+/** A JSON Schema node, as far as `configJsonSchema` uses the vocabulary. */
+interface SchemaNode {
+  type?: string;
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: boolean | SchemaNode;
+  required?: string[];
+  items?: SchemaNode;
+  anyOf?: SchemaNode[];
+  enum?: unknown[];
+  const?: unknown;
+  minimum?: number;
+  maximum?: number;
+}
+
+/** Where `value` breaks `schema` (the keywords the config schema uses), as `path: problem` lines. */
+function schemaProblems(value: unknown, schema: SchemaNode, path = "$"): string[] {
+  if (schema.anyOf) {
+    return schema.anyOf.some((s) => schemaProblems(value, s, path).length === 0) ? [] : [`${path}: no anyOf`];
+  }
+  if (schema.enum && !schema.enum.includes(value)) return [`${path}: not in enum`];
+  if ("const" in schema && schema.const !== value) return [`${path}: not the const`];
+  const kind = Array.isArray(value) ? "array" : value === null ? "null" : typeof value;
+  const fits = schema.type === undefined || schema.type === kind ||
+    (schema.type === "integer" && Number.isInteger(value));
+  if (!fits) return [`${path}: ${kind}, not ${schema.type}`];
+  if (typeof value === "number") {
+    if (schema.minimum !== undefined && value < schema.minimum) return [`${path}: below minimum`];
+    if (schema.maximum !== undefined && value > schema.maximum) return [`${path}: above maximum`];
+  }
+  if (Array.isArray(value) && schema.items) {
+    return value.flatMap((v, i) => schemaProblems(v, schema.items!, `${path}[${i}]`));
+  }
+  if (kind !== "object") return [];
+  const object = value as Record<string, unknown>;
+  const missing = (schema.required ?? []).filter((k) => !(k in object)).map((k) => `${path}.${k}: required`);
+  return [
+    ...missing,
+    ...Object.entries(object).flatMap(([key, v]) => {
+      const child = schema.properties?.[key] ?? schema.additionalProperties;
+      if (child === false || child === undefined) return [`${path}.${key}: unknown field`];
+      return child === true ? [] : schemaProblems(v, child, `${path}.${key}`);
+    }),
+  ];
+}
+
+Deno.test("the editor JSON Schema accepts every field the loader fills in, and refuses what the loader refuses", async () => {
+  const schema = configJsonSchema() as SchemaNode;
+  assertEquals(Object.keys(schema.properties!).sort(), [
     "$schema",
     "agents",
     "alerts",
@@ -140,6 +185,36 @@ Deno.test("the editor JSON Schema describes the same fields", () => {
     "run",
     "webSearchUsdPerRequest",
   ]);
+  // Every field with its default, as the loader fills them in: a whole config, which the schema must accept.
+  const whole = configSchema.parse({ $schema: "./pressroom.schema.json" });
+  assertEquals(Object.keys(whole.agents), [...AGENT_IDS]);
+  assertEquals(schemaProblems(whole, schema), []);
+  const fuller = {
+    ...whole,
+    prices: { "my-gateway-model": { input: 1, output: 4 } },
+    agents: {
+      ...whole.agents,
+      writer: { ...whole.agents.writer, thinking: { type: "enabled", budgetTokens: 1024 }, effort: "high" },
+      editor: { ...whole.agents.editor, thinking: { type: "adaptive" } },
+    },
+  };
+  assertEquals(schemaProblems(fuller, schema), []);
+  // Each of these is refused by the loader with a line naming the field; the schema refuses it at the same path.
+  const refused: [config: Record<string, unknown>, path: string][] = [
+    [{ dataDirectory: "x" }, "$.dataDirectory: unknown field"],
+    [{ caps: { daily: 5 } }, "$.caps.daily: unknown field"],
+    [{ caps: { dailyUsd: "20" } }, "$.caps.dailyUsd: string, not number"],
+    [{ caps: { dailyUsd: -1 } }, "$.caps.dailyUsd: below minimum"],
+    [{ agents: { writer: { modle: "claude-opus-4-7" } } }, "$.agents.writer.modle: unknown field"],
+    [{ agents: { writer: { cacheTtl: "2h" } } }, "$.agents.writer.cacheTtl: not in enum"],
+    [{ agents: { writer: { pool: 1.5 } } }, "$.agents.writer.pool: number, not integer"],
+    [{ agents: { writer: { thinking: { type: "sometimes" } } } }, "$.agents.writer.thinking: no anyOf"],
+    [{ agents: { copywriter: {} } }, "$.agents.copywriter: unknown field"],
+  ];
+  for (const [config, path] of refused) {
+    assertEquals(schemaProblems(config, schema), [path], JSON.stringify(config));
+    await rejection(JSON.stringify(config));
+  }
 });
 
 // ---- Output limits: maxTokens, maxTokensCeiling and the thinking budget, against each other and the model ----

@@ -5,6 +5,7 @@ import { promptStretches, REQUEST_OVERHEAD_TOKENS, worstCaseNano } from "../../s
 import { PriceBook } from "../../src/models/price_book.ts";
 import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
 import { MODELS } from "../../src/models/catalog.ts";
+import { createRng, type Rng } from "../../src/sim/rng.ts";
 
 const spec = {
   model: "claude-opus-4-7",
@@ -106,44 +107,74 @@ Deno.test("the worst case holds the US-only premium on models that bill it, and 
   }
 });
 
+/** Text of `length` characters drawn from ASCII, accented letters, CJK, emoji and line breaks. */
+function randomText(rng: Rng, length: number): string {
+  const alphabets = ["abcdefghij klmnop\n", "éüñçø", "東京大阪", "🚀✓👨‍👩‍👧", '{}"\\<>'];
+  let text = "";
+  while (text.length < length) text += rng.pick(rng.pick(alphabets).split(""));
+  return text;
+}
+
+/** `total` split at random into `parts` non-negative integers. */
+function split(rng: Rng, total: number, parts: number): number[] {
+  const cuts = Array.from({ length: parts - 1 }, () => rng.int(0, total)).sort((a, b) => a - b);
+  return [...cuts, total].map((cut, i) => cut - (i === 0 ? 0 : cuts[i - 1]));
+}
+
 Deno.test("the worst case covers any bill the API could send for the request, wherever inference ran", () => {
-  // For every built-in model and one only the config knows, US-only or not, batch or not, two bills stay
-  // within the reservation: every byte of the body as uncached input with all of max_tokens as output (no
-  // server tools, so nothing but the 10 % premium can tip it: the prompt is large, 300 KB, so that the
-  // premium is more than the estimate's overhead allowance), and every byte as a 1h cache write with three
-  // web searches.
+  // A property over seeded requests: any built-in model or one only the config knows, either TTL, prompts
+  // from a few bytes to 300 KB (so that the 10 % US-only premium outweighs the estimate's overhead
+  // allowance), any max_tokens and web search limit. Every bill the API could send stays within the
+  // reservation: the prompt's tokens split at random between uncached input, cache writes (at the
+  // request's TTL, up to its last breakpoint) and cache reads, all of max_tokens as output, every web
+  // search allowed, US-only or not, batch or not. Replay a failure with its seed.
   const book = new PriceBook({ overrides: { "my-proxy-model": { input: 3, output: 15 } } });
-  const volatile = "ünïcödé ✓ 🚀 ".repeat(15_000);
+  const models = [...MODELS.map((m) => m.id), "my-proxy-model"];
   const geos = ["us", "global", null, "eu"];
-  for (const model of [...MODELS.map((m) => m.id), "my-proxy-model"]) {
+  for (let seed = 1; seed <= 200; seed++) {
+    const rng = createRng(seed);
+    const model = rng.pick(models);
     const priced = book.require(model);
-    const bills = [
-      { params: buildRequest({ ...spec, model, cacheTtl: "5m", volatile }), ttl: "5m" as const, searches: 0 },
-      {
-        params: buildRequest({ ...spec, model, volatile, webSearchMaxUses: 3 }),
-        ttl: "1h" as const,
-        searches: 3,
-      },
-    ];
-    for (const { params, ttl, searches } of bills) {
-      const bytes = new TextEncoder().encode(JSON.stringify(params)).length;
-      const worst = worstCaseNano(params, priced);
-      for (const inference_geo of geos) {
-        for (const service_tier of ["standard", "batch"]) {
-          const tokens = searches
-            ? { cache_creation_input_tokens: bytes, cache_creation: { ephemeral_1h_input_tokens: bytes } }
-            : { input_tokens: bytes };
-          const usage = normalizeUsage({
-            ...tokens,
-            output_tokens: 1000,
-            server_tool_use: { web_search_requests: searches },
-            service_tier,
-            inference_geo,
-          }, ttl);
-          const billed = costNano(usage, priced);
-          assert(billed <= worst, `${model} ${ttl} ${inference_geo} ${service_tier}: ${billed} > ${worst}`);
-        }
+    const ttl = rng.pick(["5m", "1h"] as const);
+    const searches = rng.chance(0.5) ? rng.int(1, 5) : 0;
+    const volatile = randomText(rng, rng.chance(0.05) ? 300_000 : rng.int(1, 20_000));
+    const params = buildRequest({
+      model,
+      cacheTtl: ttl,
+      maxTokens: rng.int(1, 8192),
+      stable: [randomText(rng, rng.int(1, 4000)), randomText(rng, rng.int(1, 4000))],
+      volatile,
+      ...(searches ? { webSearchMaxUses: searches } : {}),
+    });
+    const worst = worstCaseNano(params, priced);
+    // Each stretch of the prompt the estimate counts, billed at random as uncached input, a cache write
+    // or a cache read (both only up to a breakpoint, a write
+    // with its TTL).
+    let [input, write, read] = [0, 0, 0];
+    for (const stretch of promptStretches(params)) {
+      if (!stretch.ttl) {
+        input += stretch.tokens; // after the last breakpoint: neither written to nor read from the cache
+        continue;
       }
+      const [i, w, r] = split(rng, stretch.tokens, 3);
+      [input, write, read] = [input + i, write + w, read + r];
     }
+    const usage = normalizeUsage({
+      input_tokens: input,
+      cache_creation_input_tokens: write,
+      cache_creation: ttl === "5m"
+        ? { ephemeral_5m_input_tokens: write, ephemeral_1h_input_tokens: 0 }
+        : { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: write },
+      cache_read_input_tokens: read,
+      output_tokens: params.max_tokens,
+      server_tool_use: { web_search_requests: searches },
+      service_tier: rng.pick(["standard", "batch"]),
+      inference_geo: rng.pick(geos),
+    }, ttl);
+    const billed = costNano(usage, priced);
+    assert(
+      billed <= worst,
+      `seed ${seed}: ${model}, ${input}/${write}/${read} tokens, ${searches} searches: ${billed} > ${worst}`,
+    );
   }
 });
