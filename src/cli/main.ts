@@ -59,8 +59,7 @@ const COMMANDS: Record<string, Command> = {
   },
   prune: {
     summary: "--older-than 30d [--dry-run]: remove the transcripts of workflows published before then",
-    options: { "older-than": { type: "string" }, "dry-run": { type: "boolean" } },
-    run: async (parsed, io) => await (await import("./prune.ts")).pruneCommand(parsed, io),
+    load: () => import("./prune.ts").then((m) => ({ options: m.pruneOptions, run: m.pruneCommand })),
   },
   project: {
     summary: "--agent A --model M [--days 7] [--json]: what a model swap would cost, against every cap",

@@ -1,7 +1,7 @@
 /**
  * `pressroom prune --older-than 30d [--dry-run]`: removes the transcripts of workflows published longer
  * ago than that (output/prune.ts says what goes and what stays); `--dry-run` lists them and their bytes
- * and removes nothing. Its options are declared with the command in main.ts.
+ * and removes nothing.
  * @module
  */
 import { UsageError } from "../errors.ts";
@@ -10,6 +10,8 @@ import { WorkflowStore } from "../pipeline/store.ts";
 import { parseSince } from "../report/maths.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io, openExistingLedger } from "./context.ts";
+
+export const pruneOptions = { "older-than": { type: "string" }, "dry-run": { type: "boolean" } } as const;
 
 export async function pruneCommand(parsed: Parsed, io: Io): Promise<number> {
   const olderThan = parsed.values["older-than"] as string | undefined;

@@ -24,7 +24,7 @@ export const DATA = "pressroom-data";
 export const ULID = "[0-7][0-9A-HJKMNP-TV-Z]{25}";
 /** Where the program may create files in its data folder. */
 export const LAYOUT = new RegExp(
-  `^${DATA}/(workflows/${ULID}/(request\\.json|brief\\.json|draft\\.md|transcript\\.jsonl)` +
+  `^${DATA}/(workflows/${ULID}/(request\\.json|brief\\.json|draft\\.md|transcript\\.jsonl|transcript\\.parts\\.jsonl)` +
     `|review/${ULID}\\.md|published/[a-z0-9-]+\\.md|inbox/(done/${ULID}-|rejected/)[^/]+)$`,
 );
 /** Compared by their rows, not their bytes (a ledger opened and closed is rewritten); lock files come and go. */
