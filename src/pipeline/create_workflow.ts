@@ -4,11 +4,10 @@
  * @module
  */
 import type { AgentId } from "../config/schema.ts";
-import { ulid } from "ulid";
 import { dataPaths } from "../output/paths.ts";
 import { mirrorWorkflow } from "../output/workflow_files.ts";
 import type { WorkflowRequest } from "./state.ts";
-import type { Workflow, WorkflowStore } from "./store.ts";
+import { newWorkflowId, type Workflow, type WorkflowStore } from "./store.ts";
 
 export async function createWorkflow(
   store: WorkflowStore,
@@ -19,7 +18,7 @@ export async function createWorkflow(
 ): Promise<Workflow> {
   // request.json first, under the id the row will take: a folder that cannot be written (read-only,
   // full) refuses the workflow before it exists, instead of a failed submit whose workflow runs anyway.
-  const id = ulid(store.now());
+  const id = newWorkflowId(store.now());
   try {
     await mirrorWorkflow(dataDir, id, { request });
     return store.create(request, models, { inboxFile, id });

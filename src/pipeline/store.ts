@@ -3,7 +3,7 @@
  * saves, status changes, events and classified tool calls.
  * @module
  */
-import { ulid } from "ulid";
+import { monotonicFactory } from "ulid";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { type Db, statement, transaction } from "../db/sqlite.ts";
 import { UserInputError } from "../errors.ts";
@@ -11,6 +11,12 @@ import type { Backend, CallOutput } from "../ledger/ledger.ts";
 import type { Stage } from "./agents.ts";
 import type { ToolCallResult } from "./run_tool.ts";
 import { type ContentState, emptyState, type WorkflowRequest } from "./state.ts";
+
+/**
+ * A new workflow's id. Monotonic: ids made in the same millisecond still sort in the order they were made,
+ * so every list ordered by creation (status, doctor, models) shows workflows in the order they came.
+ */
+export const newWorkflowId: (now: number) => string = monotonicFactory();
 
 export type WorkflowStatus = "ready" | "waiting" | "stuck" | "flagged" | "published";
 
@@ -112,7 +118,7 @@ export class WorkflowStore {
     options: { inboxFile?: string; id?: string } = {},
   ): Workflow {
     const now = this.now();
-    const id = options.id ?? ulid(now);
+    const id = options.id ?? newWorkflowId(now);
     const pinned = Object.fromEntries(AGENT_IDS.map((a) => [a, models[a]])) as Record<AgentId, string>;
     transaction(this.db, () => {
       statement(
