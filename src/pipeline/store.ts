@@ -14,6 +14,9 @@ import { type ContentState, emptyState, type WorkflowRequest } from "./state.ts"
 
 export type WorkflowStatus = "ready" | "waiting" | "stuck" | "flagged" | "published";
 
+/** The event the loop records when it publishes a workflow (its status is named the same): a completion. */
+export const PUBLISHED = "published" satisfies WorkflowStatus;
+
 export interface Workflow {
   id: string;
   topic: string;
@@ -429,6 +432,16 @@ export class WorkflowStore {
       stage: r.stage,
       models: JSON.parse(r.models),
     }));
+  }
+
+  /** Every workflow's pinned models, in creation order (no state: it can be large): the history of swaps. */
+  pinHistory(): { id: string; createdTs: number; models: Record<AgentId, string> }[] {
+    return (statement(this.db, "SELECT id, created_ts, models FROM workflow ORDER BY created_ts, id")
+      .all() as {
+        id: string;
+        created_ts: number;
+        models: string;
+      }[]).map((r) => ({ id: r.id, createdTs: r.created_ts, models: JSON.parse(r.models) }));
   }
 
   /** Unfinished workflows by stage and status, for the live progress line. */
