@@ -61,19 +61,24 @@ export interface HistoryRow extends CallTokens {
 }
 
 export class ReportQueries {
-  constructor(readonly db: Db) {}
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
 
   /** The backends with calls in the window, in name order. */
   backends(since: number): Backend[] {
-    return (statement(this.db, "SELECT DISTINCT backend FROM ai_call_log WHERE ts >= ? ORDER BY backend").all(
-      since,
-    ) as { backend: Backend }[]).map((r) => r.backend);
+    return (statement(this.#db, "SELECT DISTINCT backend FROM ai_call_log WHERE ts >= ? ORDER BY backend")
+      .all(
+        since,
+      ) as { backend: Backend }[]).map((r) => r.backend);
   }
 
   /** Workflows published at or after `since` that spent on `backend`, with all they spent there. */
   completions(backend: Backend, since: number): Completion[] {
     return statement(
-      this.db,
+      this.#db,
       `SELECT w.id, e.ts AS published, COALESCE(s.cost_nano_usd, 0) AS nano FROM workflow w
        JOIN workflow_event e ON e.workflow_instance_id = w.id AND e.kind = ?
        JOIN spend_workflow s ON s.workflow_instance_id = w.id AND s.backend = ?
@@ -87,7 +92,7 @@ export class ReportQueries {
    */
   completionCosts(backend: Backend, since: number): AgentCost[] {
     return statement(
-      this.db,
+      this.#db,
       `SELECT workflow_instance_id AS id, agent_id AS agent, SUM(cost_nano_usd) AS nano FROM ai_call_log
        WHERE backend = ? AND workflow_instance_id IN
          (SELECT workflow_instance_id FROM workflow_event WHERE kind = ? AND ts >= ?)
@@ -98,7 +103,7 @@ export class ReportQueries {
   /** The calls of the window on `backend`, oldest first. */
   calls(backend: Backend, window: Window): CallRow[] {
     return statement(
-      this.db,
+      this.#db,
       `SELECT agent_id AS agent, workflow_instance_id AS workflowId, model, input_tokens AS inputTokens,
               output_tokens AS outputTokens, cache_read_tokens AS cacheReadTokens,
               cache_write_tokens AS cacheWriteTokens, cost_nano_usd AS costNano, ts
@@ -109,7 +114,7 @@ export class ReportQueries {
   /** The tool calls made by the window's calls on `backend`. */
   toolOutcomes(backend: Backend, window: Window): ToolOutcome[] {
     return statement(
-      this.db,
+      this.#db,
       `SELECT t.agent_id AS agent, t.model, t.outcome, t.workflow_instance_id AS workflowId
        FROM tool_call t JOIN ai_call_log c ON c.id = t.call_id
        WHERE c.ts >= ? AND c.backend = ?${agentIs("t.agent_id", window)}`,
@@ -118,7 +123,7 @@ export class ReportQueries {
 
   /** When a cap refused a call on `backend` at or after `since`. */
   refusals(backend: Backend, since: number): number[] {
-    return (statement(this.db, "SELECT ts FROM cap_refusal WHERE ts >= ? AND backend = ?").all(
+    return (statement(this.#db, "SELECT ts FROM cap_refusal WHERE ts >= ? AND backend = ?").all(
       since,
       backend,
     ) as { ts: number }[]).map((r) => r.ts);
@@ -126,19 +131,19 @@ export class ReportQueries {
 
   /** Calls on `backend` at or after `since` booked above their reservation. */
   overReserved(backend: Backend, since: number): number {
-    return overReservation(this.db, { since, backend }).count;
+    return overReservation(this.#db, { since, backend }).count;
   }
 
   /** Whether any call was made on the real API at or after `since`. */
   anyRealCall(since: number): boolean {
-    return statement(this.db, "SELECT 1 FROM ai_call_log WHERE ts >= ? AND backend = 'anthropic' LIMIT 1")
+    return statement(this.#db, "SELECT 1 FROM ai_call_log WHERE ts >= ? AND backend = 'anthropic' LIMIT 1")
       .get(since) !== undefined;
   }
 
   /** The successful calls on `backend` at or after `since`, of every agent. */
   okCalls(backend: Backend, since: number): HistoryRow[] {
     return statement(
-      this.db,
+      this.#db,
       `SELECT agent_id, model, input_tokens AS inputTokens, output_tokens AS outputTokens,
               cache_read_tokens AS cacheReadTokens, cache_write_5m_tokens AS cacheWrite5mTokens,
               cache_write_1h_tokens AS cacheWrite1hTokens, web_search_requests AS webSearchRequests,
@@ -151,7 +156,7 @@ export class ReportQueries {
   meanOutput(agent: string, backend: Backend): Record<string, number> {
     return Object.fromEntries(
       (statement(
-        this.db,
+        this.#db,
         `SELECT model, AVG(output_tokens) AS mean FROM ai_call_log
          WHERE agent_id = ? AND backend = ? AND status = 'ok' GROUP BY model`,
       ).all(agent, backend) as { model: string; mean: number }[]).map((r) => [r.model, r.mean]),

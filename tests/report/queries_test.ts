@@ -7,6 +7,7 @@ import type { CallUsage } from "../../src/ledger/cost.ts";
 import type { Backend, Ledger } from "../../src/ledger/ledger.ts";
 import { PUBLISHED, WorkflowStore } from "../../src/pipeline/store.ts";
 import { ReportQueries } from "../../src/report/queries.ts";
+import { usage } from "./fixture.ts";
 
 const T0 = Date.parse("2026-11-24T10:00:00Z");
 const HOUR = 3_600_000;
@@ -14,17 +15,6 @@ const HOUR = 3_600_000;
 const SINCE = T0 + HOUR;
 const OPUS = "claude-opus-4-7";
 const SONNET = "claude-sonnet-4-6";
-
-const usage = (u: Partial<CallUsage>): CallUsage => ({
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheReadTokens: 0,
-  cacheWrite5mTokens: 0,
-  cacheWrite1hTokens: 0,
-  webSearchRequests: 0,
-  batch: false,
-  ...u,
-});
 
 /** Null-prototype rows as plain objects, so that they compare with literals. */
 const plain = <T extends object>(rows: T[]) => rows.map((r) => ({ ...r }));
