@@ -19,7 +19,7 @@ import {
   retirementText,
 } from "../models/retirement.ts";
 import { WorkflowStore } from "../pipeline/store.ts";
-import { type OverReservation, overReservation } from "../ledger/anomalies.ts";
+import type { OverReservation } from "../ledger/anomalies.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { loadPrompts, PROMPT_FILES } from "../pipeline/prompts.ts";
 import { toolDefinitions } from "../pipeline/tools.ts";
@@ -79,14 +79,11 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
   try {
     const ledger = openExistingLedger(loaded, io);
     try {
-      const rows = (ledger.db.prepare("SELECT COUNT(*) AS n FROM ai_call_log").get() as { n: number }).n;
-      const version =
-        (ledger.db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
       say(
         "ok",
-        `ledger: ${loaded.dataDir}/pressroom.db (schema ${version}, ${rows} calls, ${ledger.openReservations()} in flight)`,
+        `ledger: ${loaded.dataDir}/pressroom.db (schema ${ledger.schemaVersion()}, ${ledger.totalCalls()} calls, ${ledger.openReservations()} in flight)`,
       );
-      const over = overReservation(ledger.db);
+      const over = ledger.overReservation();
       if (over.latest) say("warn", overReservationLine(over));
       const pinned = new WorkflowStore(ledger.db, io.now).pinned();
       reportPinned(pinnedRetirements(pinned, (m) => loaded.prices.lookup(m), today), say);

@@ -50,30 +50,24 @@ export function swapHistory(
 export async function modelsCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
   const ledger = openExistingLedger(loaded, io);
-  let rows: { id: string; created_ts: number; models: string; status: string }[];
-  let pinnedNow: PinnedWorkflow[];
+  let history: { id: string; createdTs: number; models: Record<AgentId, string> }[];
+  // The workflows not published yet: in flight.
+  let inFlight: PinnedWorkflow[];
   try {
-    rows = ledger.db.prepare("SELECT id, created_ts, models, status FROM workflow ORDER BY created_ts, id")
-      .all() as typeof rows;
-    pinnedNow = new WorkflowStore(ledger.db, io.now).pinned();
+    const store = new WorkflowStore(ledger.db, io.now);
+    history = store.pinHistory();
+    inFlight = store.pinned();
   } finally {
     ledger.close();
   }
-  const workflows = rows.map((r) => ({
-    id: r.id,
-    created: r.created_ts,
-    models: JSON.parse(r.models),
-    status: r.status,
-  }));
-  const inFlight = workflows.filter((w) => w.status !== "published");
   const current = Object.fromEntries(AGENT_IDS.map((a) => [a, loaded.config.agents[a].model]));
   const pinned = Object.fromEntries(AGENT_IDS.map((a) => {
     const counts: Record<string, number> = {};
     for (const w of inFlight) counts[w.models[a]] = (counts[w.models[a]] ?? 0) + 1;
     return [a, counts];
   }));
-  const swaps = swapHistory(workflows);
-  const retirements = pinnedRetirements(pinnedNow, (m) => loaded.prices.lookup(m), retirementDay(io.now()));
+  const swaps = swapHistory(history.map((w) => ({ id: w.id, created: w.createdTs, models: w.models })));
+  const retirements = pinnedRetirements(inFlight, (m) => loaded.prices.lookup(m), retirementDay(io.now()));
   if (parsed.values.json) {
     io.out(JSON.stringify({ current, inFlight: pinned, retirements, swaps }, null, 2));
     return 0;

@@ -13,6 +13,8 @@ import { formatUsd, nanoToUsd } from "../ledger/money.ts";
 import { project } from "../report/maths.ts";
 import { outputRatio, reprice, tokenizerRatio } from "../report/reprice.ts";
 import { type CallHistory, callHistory, daySpan } from "../report/call_history.ts";
+import { ReportQueries } from "../report/queries.ts";
+import type { LoadedConfig } from "../config/load.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io, openExistingLedger } from "./context.ts";
 
@@ -23,7 +25,34 @@ export const projectOptions = {
   json: { type: "boolean" },
 } as const;
 
+interface ProjectArgs {
+  agent: AgentId;
+  model: string;
+  days: number;
+}
+
 export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
+  const args = projectArgs(parsed);
+  const loaded = await configFrom(parsed, io);
+  loaded.prices.require(args.model, "project: --model");
+  const now = io.now();
+  const ledger = openExistingLedger(loaded, io);
+  let history: CallHistory;
+  try {
+    history = callHistory(new ReportQueries(ledger.db), {
+      since: now - args.days * 86_400_000,
+      agent: args.agent,
+    });
+  } finally {
+    ledger.close();
+  }
+  const swap = projectSwap(history, loaded, { ...args, now });
+  if (parsed.values.json) io.out(JSON.stringify(swapJson(swap, args), null, 2));
+  else for (const line of swapText(swap, args, loaded.config.caps.timezone)) io.out(line);
+  return 0;
+}
+
+function projectArgs(parsed: Parsed): ProjectArgs {
   const agent = parsed.values.agent as string | undefined;
   const model = parsed.values.model as string | undefined;
   if (!agent || !(AGENT_IDS as readonly string[]).includes(agent)) {
@@ -34,103 +63,119 @@ export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
   if (!Number.isInteger(days) || days < 1 || days > 365) {
     throw new UsageError("project: --days must be 1 to 365");
   }
-  const loaded = await configFrom(parsed, io);
-  loaded.prices.require(model, "project: --model");
-  const now = io.now();
-  const ledger = openExistingLedger(loaded, io);
-  let history: CallHistory;
-  try {
-    history = callHistory(ledger.db, { since: now - days * 86_400_000, agent });
-  } finally {
-    ledger.close();
-  }
-  const { rows, backend, meanOutput } = history;
+  return { agent: agent as AgentId, model, days };
+}
+
+/** The agent's recorded calls re-priced at the new model, and the pipeline's day against the daily caps. */
+interface Swap {
+  span: ReturnType<typeof daySpan>;
+  simulated: boolean;
+  /** The agent's calls re-priced. */
+  calls: number;
+  ratios: { from: string; tokenizer: number; output: ReturnType<typeof outputRatio> }[];
+  projection: ReturnType<typeof project>;
+  /** The agent's pool size now. */
+  pool: number;
+}
+
+/** Pure: what moving `agent` to `model` would have cost over `history`, per cap day. */
+function projectSwap(
+  history: CallHistory,
+  loaded: LoadedConfig,
+  { agent, model, days, now }: ProjectArgs & { now: number },
+): Swap {
+  const { rows, meanOutput } = history;
   // Spend per day is divided by the cap days the data covers, not by --days: one day of data is one day.
   const span = daySpan(history.firstTs ?? now, now, loaded.config.caps.timezone, days);
   const mine = rows.filter((r) => r.agent_id === agent);
   const others: Record<string, number> = {};
   for (const r of rows) if (r.agent_id !== agent) others[r.model] = (others[r.model] ?? 0) + r.cost;
   const options = { prices: loaded.prices, to: model, meanOutput };
+  const { pool } = loaded.config.agents[agent];
   const projection = project({
     days: span.days,
     agentNowNano: mine.reduce((n, r) => n + r.cost, 0),
     agentThenNano: reprice(mine, options),
     othersByModel: others,
-    currentModel: loaded.config.agents[agent as AgentId].model,
+    currentModel: loaded.config.agents[agent].model,
     newModel: model,
-    pool: loaded.config.agents[agent as AgentId].pool,
+    pool,
     caps: allCapRules(loaded.config.caps).filter((r) => r.scope === "day").map((r) => ({
       name: r.name,
       limitNano: r.limitNano,
       matches: (m: string) => !r.modelGlob || globMatches(r.modelGlob, m),
     })),
   });
-  const from = [...new Set(mine.map((r) => r.model))];
-  const ratios = from.map((m) => ({
+  const ratios = [...new Set(mine.map((r) => r.model))].map((m) => ({
     from: m,
     tokenizer: tokenizerRatio(loaded.prices, m, model),
     output: outputRatio(options, m),
   }));
-  if (parsed.values.json) {
-    io.out(JSON.stringify(
-      {
-        agent,
-        model,
-        days,
-        span: { days: span.days, from: span.from, to: span.to },
-        simulated: backend === "sim",
-        calls: mine.length,
-        ratios,
-        agentDailyNowUsd: nanoToUsd(projection.agentDailyNowNano),
-        agentDailyUsd: nanoToUsd(projection.agentDailyNano),
-        pipelineDailyUsd: nanoToUsd(projection.dailyNano),
-        fits: projection.fits,
-        caps: projection.caps.map((c) => ({
-          cap: c.cap,
-          limitUsd: nanoToUsd(c.limitNano),
-          projectedDailyUsd: nanoToUsd(c.projectedDailyNano),
-          fits: c.fits,
-          overUsd: nanoToUsd(c.overNano),
-        })),
-        poolThatFits: projection.poolThatFits,
-      },
-      null,
-      2,
-    ));
-    return 0;
-  }
-  io.out(
-    `${agent} on ${model}, from ${mine.length} calls of the last ${days} days, which cover ${span.days} ` +
-      `day${span.days === 1 ? "" : "s"} (${span.from} to ${span.to}, ${loaded.config.caps.timezone}): ` +
-      "figures per day are over those" +
-      (backend === "sim" ? " (SIMULATED: no real calls in that time)" : ""),
-  );
+  return { span, simulated: history.backend === "sim", calls: mine.length, ratios, projection, pool };
+}
+
+function swapJson({ span, simulated, calls, ratios, projection }: Swap, { agent, model, days }: ProjectArgs) {
+  return {
+    agent,
+    model,
+    days,
+    span: { days: span.days, from: span.from, to: span.to },
+    simulated,
+    calls,
+    ratios,
+    agentDailyNowUsd: nanoToUsd(projection.agentDailyNowNano),
+    agentDailyUsd: nanoToUsd(projection.agentDailyNano),
+    pipelineDailyUsd: nanoToUsd(projection.dailyNano),
+    fits: projection.fits,
+    caps: projection.caps.map((c) => ({
+      cap: c.cap,
+      limitUsd: nanoToUsd(c.limitNano),
+      projectedDailyUsd: nanoToUsd(c.projectedDailyNano),
+      fits: c.fits,
+      overUsd: nanoToUsd(c.overNano),
+    })),
+    poolThatFits: projection.poolThatFits,
+  };
+}
+
+function swapText(
+  { span, simulated, calls, ratios, projection, pool }: Swap,
+  { agent, model, days }: ProjectArgs,
+  timezone: string,
+): string[] {
+  const lines = [
+    `${agent} on ${model}, from ${calls} calls of the last ${days} days, which cover ${span.days} ` +
+    `day${span.days === 1 ? "" : "s"} (${span.from} to ${span.to}, ${timezone}): ` +
+    "figures per day are over those" +
+    (simulated ? " (SIMULATED: no real calls in that time)" : ""),
+  ];
   for (const r of ratios) {
-    io.out(
+    lines.push(
       `  from ${r.from}: tokens × ${r.tokenizer.toFixed(2)} (tokenizer), output × ${
         r.output.ratio.toFixed(2)
       } ` +
         `(${r.output.observed ? "observed for this agent" : "tokenizer only: no data for both models"})`,
     );
   }
-  io.out(
+  lines.push(
     `${agent}: ${formatUsd(projection.agentDailyNowNano)}/day now, ${
       formatUsd(projection.agentDailyNano)
     }/day on ${model}`,
+    `pipeline: ${formatUsd(projection.dailyNano)}/day projected`,
   );
-  io.out(`pipeline: ${formatUsd(projection.dailyNano)}/day projected`);
   for (const c of projection.caps) {
-    io.out(
+    lines.push(
       `  ${c.cap}: ${formatUsd(c.projectedDailyNano)} of ${formatUsd(c.limitNano)}: ` +
         (c.fits ? `fits, ${formatUsd(-c.overNano)} to spare` : `over by ${formatUsd(c.overNano)}`),
     );
   }
-  const pool = loaded.config.agents[agent as AgentId].pool;
-  if (projection.fits) io.out(`fits at pool ${pool}`);
+  if (projection.fits) lines.push(`fits at pool ${pool}`);
   else if (projection.poolThatFits) {
-    io.out(`does not fit at pool ${pool}; fits at pool ${projection.poolThatFits}`);
-  } else {io.out(
-      `does not fit at any pool size: the other agents' spend alone is over a cap, or pool 1 is too much`,
-    );}
-  return 0;
+    lines.push(`does not fit at pool ${pool}; fits at pool ${projection.poolThatFits}`);
+  } else {
+    lines.push(
+      "does not fit at any pool size: the other agents' spend alone is over a cap, or pool 1 is too much",
+    );
+  }
+  return lines;
 }

@@ -11,6 +11,7 @@ import { writeFileAtomic } from "../output/atomic.ts";
 import { renderHtml } from "../report/html.ts";
 import { parseSince, sinceLabel } from "../report/maths.ts";
 import { type BackendReport, buildReport } from "../report/report.ts";
+import { ReportQueries } from "../report/queries.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io, openExistingLedger } from "./context.ts";
 import { table } from "./table.ts";
@@ -36,7 +37,12 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   const ledger = openExistingLedger(loaded, io);
   let reports: BackendReport[];
   try {
-    reports = buildReport(ledger.db, { since, agent, prices: loaded.prices, caps: loaded.config.caps });
+    reports = buildReport(new ReportQueries(ledger.db), {
+      since,
+      agent,
+      prices: loaded.prices,
+      caps: loaded.config.caps,
+    });
   } finally {
     ledger.close();
   }

@@ -10,6 +10,7 @@ import { ulid } from "ulid";
 import { type CapBreach, CostCapError } from "../errors.ts";
 import type { CapsConfig } from "../config/schema.ts";
 import { type Db, openDb, transaction } from "../db/sqlite.ts";
+import { type OverReservation, overReservation } from "./anomalies.ts";
 import { allCapRules, capRulesFor, findBreach, type SpendSnapshot, usageOf } from "./caps.ts";
 import type { CallUsage } from "./cost.ts";
 import { nanoToUsd } from "./money.ts";
@@ -387,6 +388,21 @@ export class Ledger {
     return (this.#stmts.countReservations.get() as { n: number }).n;
   }
 
+  /** Every call row recorded, on all backends, for `doctor`. */
+  totalCalls(): number {
+    return (this.#stmts.countCalls.get() as { n: number }).n;
+  }
+
+  /** How many migrations the ledger file has had, for `doctor`. */
+  schemaVersion(): number {
+    return (this.#stmts.schemaVersion.get() as { user_version: number }).user_version;
+  }
+
+  /** The rows booked above their reservation (see anomalies.ts): since a time, on one backend, if given. */
+  overReservation(options: { since?: number; backend?: Backend } = {}): OverReservation {
+    return overReservation(this.db, options);
+  }
+
   #snapshot(day: Period, workflowId: string, backend: Backend): SpendSnapshot {
     const s = this.#stmts;
     const dayByModel = new Map<string, { spent: number; reserved: number }>();
@@ -494,6 +510,8 @@ function prepare(db: Db) {
     owners: db.prepare("SELECT DISTINCT owner FROM reservation WHERE owner != ?"),
     ofOwner: db.prepare("SELECT * FROM reservation WHERE owner = ?"),
     countReservations: db.prepare("SELECT COUNT(*) AS n FROM reservation"),
+    countCalls: db.prepare("SELECT COUNT(*) AS n FROM ai_call_log"),
+    schemaVersion: db.prepare("PRAGMA user_version"),
     anyCallOn: db.prepare("SELECT 1 FROM ai_call_log WHERE backend = ? LIMIT 1"),
     lastRefusal: db.prepare(
       `SELECT agent_id, model, backend, request_nano_usd, max_tokens, output_nano_per_token

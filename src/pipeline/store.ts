@@ -20,6 +20,9 @@ export const newWorkflowId: (now: number) => string = monotonicFactory();
 
 export type WorkflowStatus = "ready" | "waiting" | "stuck" | "flagged" | "published";
 
+/** The event the loop records when it publishes a workflow (its status is named the same): a completion. */
+export const PUBLISHED = "published" satisfies WorkflowStatus;
+
 export interface Workflow {
   id: string;
   topic: string;
@@ -445,6 +448,16 @@ export class WorkflowStore {
         status: WorkflowStatus;
         updated_ts: number;
       }[]).map((r) => ({ id: r.id, status: r.status, updatedTs: r.updated_ts }));
+  }
+
+  /** Every workflow's pinned models, in creation order (no state: it can be large): the history of swaps. */
+  pinHistory(): { id: string; createdTs: number; models: Record<AgentId, string> }[] {
+    return (statement(this.db, "SELECT id, created_ts, models FROM workflow ORDER BY created_ts, id")
+      .all() as {
+        id: string;
+        created_ts: number;
+        models: string;
+      }[]).map((r) => ({ id: r.id, createdTs: r.created_ts, models: JSON.parse(r.models) }));
   }
 
   /** Unfinished workflows by stage and status, for the live progress line. */

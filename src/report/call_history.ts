@@ -1,18 +1,12 @@
 /**
  * The recorded calls `project` re-prices: the successful calls of the window on the real API (or on
  * the simulated model when there are no real ones), each agent's mean output length per model, and
- * the cap days the data covers. SQL reads the rows; `daySpan` is pure.
+ * the cap days the data covers. The rows come from queries.ts; `daySpan` is pure.
  * @module
  */
-import type { Db } from "../db/sqlite.ts";
 import type { Backend } from "../ledger/ledger.ts";
 import { dayKey } from "../ledger/period.ts";
-import type { CallTokens } from "./reprice.ts";
-
-export interface HistoryRow extends CallTokens {
-  agent_id: string;
-  cost: number;
-}
+import type { HistoryRow, ReportQueries } from "./queries.ts";
 
 export interface CallHistory {
   backend: Backend;
@@ -23,23 +17,10 @@ export interface CallHistory {
   firstTs: number | undefined;
 }
 
-export function callHistory(db: Db, options: { since: number; agent: string }): CallHistory {
-  const real = db.prepare("SELECT 1 FROM ai_call_log WHERE ts >= ? AND backend = 'anthropic' LIMIT 1")
-    .get(options.since);
-  const backend: Backend = real ? "anthropic" : "sim";
-  const rows = db.prepare(
-    `SELECT agent_id, model, input_tokens AS inputTokens, output_tokens AS outputTokens,
-            cache_read_tokens AS cacheReadTokens, cache_write_5m_tokens AS cacheWrite5mTokens,
-            cache_write_1h_tokens AS cacheWrite1hTokens, web_search_requests AS webSearchRequests,
-            inference_geo AS inferenceGeo, cost_nano_usd AS cost, ts
-     FROM ai_call_log WHERE ts >= ? AND backend = ? AND status = 'ok'`,
-  ).all(options.since, backend) as unknown as (HistoryRow & { ts: number })[];
-  const meanOutput = Object.fromEntries(
-    (db.prepare(
-      `SELECT model, AVG(output_tokens) AS mean FROM ai_call_log
-       WHERE agent_id = ? AND backend = ? AND status = 'ok' GROUP BY model`,
-    ).all(options.agent, backend) as { model: string; mean: number }[]).map((r) => [r.model, r.mean]),
-  );
+export function callHistory(queries: ReportQueries, options: { since: number; agent: string }): CallHistory {
+  const backend: Backend = queries.anyRealCall(options.since) ? "anthropic" : "sim";
+  const rows = queries.okCalls(backend, options.since);
+  const meanOutput = queries.meanOutput(options.agent, backend);
   const firstTs = rows.reduce<number | undefined>(
     (min, r) => min === undefined || r.ts < min ? r.ts : min,
     undefined,

@@ -1,18 +1,18 @@
 /**
  * The figures of `pressroom report`, from the ledger alone, with real and
- * simulated rows kept apart. SQL reads the rows; the maths is in maths.ts.
+ * simulated rows kept apart. queries.ts reads the rows; the figures here and
+ * in maths.ts are pure.
  * @module
  */
 import type { Db } from "../db/sqlite.ts";
 import type { PriceBook } from "../models/price_book.ts";
 import type { CapsConfig } from "../config/schema.ts";
 import { allCapRules, globMatches } from "../ledger/caps.ts";
+import type { Backend } from "../ledger/ledger.ts";
 import { nanoToUsd } from "../ledger/money.ts";
 import { dayKey } from "../ledger/period.ts";
-import { overReservation } from "../ledger/anomalies.ts";
 import { distribution, ratio, wilson } from "./maths.ts";
-
-export type Backend = "anthropic" | "sim";
+import { type AgentCost, type CallRow, type Completion, ReportQueries, type ToolOutcome } from "./queries.ts";
 
 export interface AgentModelFigures {
   agent: string;
@@ -63,201 +63,194 @@ export interface ReportOptions {
   caps: CapsConfig;
 }
 
-export function buildReport(db: Db, options: ReportOptions): BackendReport[] {
-  const backends = (db.prepare("SELECT DISTINCT backend FROM ai_call_log WHERE ts >= ? ORDER BY backend").all(
-    options.since,
-  ) as { backend: Backend }[]).map((r) => r.backend);
-  return backends.map((backend) => forBackend(db, backend, options));
+/** One report per backend with calls since `options.since`. A bare handle is read through ReportQueries. */
+export function buildReport(source: ReportQueries | Db, options: ReportOptions): BackendReport[] {
+  const queries = source instanceof ReportQueries ? source : new ReportQueries(source);
+  return queries.backends(options.since).map((backend) => forBackend(queries, backend, options));
 }
 
-function forBackend(db: Db, backend: Backend, options: ReportOptions): BackendReport {
-  // Days are cap days: midnight to midnight in the caps' time zone, as the caps themselves count them.
-  const day = (ts: number) => dayKey(ts, options.caps.timezone);
-  const agentFilter = options.agent ? " AND agent_id = ?" : "";
-  const args = (...rest: (string | number)[]) => options.agent ? [...rest, options.agent] : rest;
+function forBackend(queries: ReportQueries, backend: Backend, options: ReportOptions): BackendReport {
+  const { since, agent } = options;
   // Completed workflows: published in the window, with all their calls on this backend.
-  const completed = db.prepare(
-    `SELECT w.id, e.ts AS published, COALESCE(s.cost_nano_usd, 0) AS nano FROM workflow w
-     JOIN workflow_event e ON e.workflow_instance_id = w.id AND e.kind = 'published'
-     JOIN spend_workflow s ON s.workflow_instance_id = w.id AND s.backend = ?
-     WHERE e.ts >= ?`,
-  ).all(backend, options.since) as { id: string; published: number; nano: number }[];
+  const completed = queries.completions(backend, since);
   const ids = new Set(completed.map((c) => c.id));
-  // What each agent cost in each completed workflow, all its calls (also those before the window).
-  const costs = db.prepare(
-    `SELECT workflow_instance_id AS id, agent_id AS agent, SUM(cost_nano_usd) AS nano FROM ai_call_log
-     WHERE backend = ? AND workflow_instance_id IN
-       (SELECT workflow_instance_id FROM workflow_event WHERE kind = 'published' AND ts >= ?)
-     GROUP BY workflow_instance_id, agent_id`,
-  ).all(backend, options.since) as { id: string; agent: string; nano: number }[];
-  const { byAgent, totalNano, agentNano } = completionCosts(costs, ids, options.agent);
+  const { byAgent, totalNano, agentNano } = completionCosts(
+    queries.completionCosts(backend, since),
+    ids,
+    agent,
+  );
   // With --agent the figures per completion are that agent's own: the pipeline's would be another report's.
-  const costOf = (c: { id: string; nano: number }) =>
-    options.agent === undefined ? c.nano : agentNano.get(c.id) ?? 0;
-
-  const rows = db.prepare(
-    `SELECT id, agent_id, workflow_instance_id, model, input_tokens, output_tokens, cache_read_tokens,
-            cache_write_tokens, cost_nano_usd, ts FROM ai_call_log WHERE ts >= ? AND backend = ?${agentFilter} ORDER BY ts, id`,
-  ).all(...args(options.since, backend)) as {
-    id: string;
-    agent_id: string;
-    workflow_instance_id: string;
-    model: string;
-    input_tokens: number;
-    output_tokens: number;
-    cache_read_tokens: number;
-    cache_write_tokens: number;
-    cost_nano_usd: number;
-    ts: number;
-  }[];
-  const tools = db.prepare(
-    `SELECT t.agent_id, t.model, t.outcome, t.workflow_instance_id FROM tool_call t JOIN ai_call_log c ON c.id = t.call_id
-     WHERE c.ts >= ? AND c.backend = ?${options.agent ? " AND t.agent_id = ?" : ""}`,
-  ).all(...args(options.since, backend)) as {
-    agent_id: string;
-    model: string;
-    outcome: string;
-    workflow_instance_id: string;
-  }[];
-
-  // Figures per agent × model.
-  const groups = new Map<string, typeof rows>();
-  for (const r of rows) {
-    const key = `${r.agent_id}\u0000${r.model}`;
-    const group = groups.get(key);
-    if (group) group.push(r);
-    else groups.set(key, [r]);
-  }
-  const agents: AgentModelFigures[] = [...groups].map(([key, list]) => {
-    const [agent, model] = key.split("\u0000");
-    const calls = tools.filter((t) => t.agent_id === agent && t.model === model);
-    const ok = calls.filter((t) => t.outcome === "ok").length;
-    const count = (o: string) => calls.filter((t) => t.outcome === o).length;
-    const failedInCompleted = calls.filter((t) =>
-      t.outcome !== "ok" && ids.has(t.workflow_instance_id)
-    ).length;
-    const stages = new Map<string, number>();
-    for (const r of list) {
-      if (ids.has(r.workflow_instance_id)) {
-        stages.set(
-          r.workflow_instance_id,
-          (stages.get(r.workflow_instance_id) ?? 0) + 1,
-        );
-      }
-    }
-    const cost = list.reduce((n, r) => n + r.cost_nano_usd, 0);
-    return {
-      agent,
-      model,
-      calls: list.length,
-      costUsd: nanoToUsd(cost),
-      costPerCallUsd: nanoToUsd(cost / list.length),
-      inputTokens: list.reduce((n, r) => n + r.input_tokens + r.cache_read_tokens + r.cache_write_tokens, 0),
-      outputTokens: list.reduce((n, r) => n + r.output_tokens, 0),
-      toolCalls: calls.length,
-      toolAccuracy: ratio(ok, calls.length),
-      toolAccuracy95: wilson(ok, calls.length),
-      failures: {
-        wrong_tool: count("wrong_tool"),
-        malformed_args: count("malformed_args"),
-        logic_error: count("logic_error"),
-      },
-      retriesPerCompletion: ratio(failedInCompleted, ids.size),
-      turnsPerCompletion: {
-        mean: ratio([...stages.values()].reduce((a, b) => a + b, 0), stages.size),
-        n: stages.size,
-      },
-    };
-  });
-
-  // Cache: hits on the stable blocks, tokens, dollars saved, cold writes after a swap.
-  let saved = 0;
-  for (const r of rows) {
-    const priced = options.prices.lookup(r.model);
-    if (priced) saved += r.cache_read_tokens * (priced.rates.input - priced.rates.cacheRead);
-  }
-  const read = rows.reduce((n, r) => n + r.cache_read_tokens, 0);
-  const prompt = rows.reduce((n, r) => n + r.input_tokens + r.cache_read_tokens + r.cache_write_tokens, 0);
-  const lastModel = new Map<string, string>();
-  const coldWritesAfterSwap: BackendReport["cache"]["coldWritesAfterSwap"] = [];
-  for (const r of rows) {
-    const before = lastModel.get(r.agent_id);
-    if (before && before !== r.model) {
-      coldWritesAfterSwap.push({
-        agent: r.agent_id,
-        from: before,
-        to: r.model,
-        at: new Date(r.ts).toISOString(),
-        writeTokens: r.cache_write_tokens,
-      });
-    }
-    lastModel.set(r.agent_id, r.model);
-  }
-
-  // Caps per day: spend against each daily cap, refusals.
-  const rules = allCapRules(options.caps).filter((r) => r.scope === "day");
-  const days = new Map<string, { spend: number; byCap: Record<string, number> }>();
-  for (const r of rows) {
-    const d = days.get(day(r.ts)) ?? { spend: 0, byCap: {} };
-    d.spend += r.cost_nano_usd;
-    for (const rule of rules) {
-      if (!rule.modelGlob || globMatches(rule.modelGlob, r.model)) {
-        d.byCap[rule.name] = (d.byCap[rule.name] ?? 0) + r.cost_nano_usd;
-      }
-    }
-    days.set(day(r.ts), d);
-  }
-  const refusals = db.prepare("SELECT ts FROM cap_refusal WHERE ts >= ? AND backend = ?").all(
-    options.since,
-    backend,
-  ) as { ts: number }[];
-  const refusalsByDay = new Map<string, number>();
-  for (const r of refusals) refusalsByDay.set(day(r.ts), (refusalsByDay.get(day(r.ts)) ?? 0) + 1);
-
-  const trend = new Map<string, number[]>();
-  for (const c of completed) {
-    trend.set(day(c.published), [...(trend.get(day(c.published)) ?? []), costOf(c) / 1e9]);
-  }
-
+  const costUsd = (c: Completion) => nanoToUsd(agent === undefined ? c.nano : agentNano.get(c.id) ?? 0);
+  const calls = queries.calls(backend, { since, agent });
   return {
     backend,
     simulated: backend === "sim",
-    completions: distribution(completed.map((c) => costOf(c) / 1e9)),
+    completions: distribution(completed.map(costUsd)),
     shareByAgent: [...byAgent].map(([agent, nano]) => ({
       agent,
       usd: nanoToUsd(nano),
       share: ratio(nano, totalNano),
     })),
-    trendByDay: [...trend].sort().map(([d, costs]) => ({
-      day: d,
-      completions: costs.length,
-      meanUsd: distribution(costs).meanUsd,
-    })),
-    agents,
-    cache: {
-      calls: rows.length,
-      stableHitRate: ratio(rows.filter((r) => r.cache_read_tokens > 0).length, rows.length),
-      tokenHitRate: ratio(read, prompt),
-      readSavedUsd: nanoToUsd(saved),
-      coldWritesAfterSwap,
-    },
-    caps: [...days].sort().map(([d, v]) => ({
-      day: d,
-      spendUsd: nanoToUsd(v.spend),
-      byCap: Object.fromEntries(Object.entries(v.byCap).map(([k, n]) => [k, nanoToUsd(n)])),
-      refusals: refusalsByDay.get(d) ?? 0,
-      hitCap: (refusalsByDay.get(d) ?? 0) > 0,
-    })),
-    overReservedCalls: overReservation(db, { since: options.since, backend }).count,
+    trendByDay: trendByDay(completed, costUsd, options.caps.timezone),
+    agents: agentModelFigures(calls, queries.toolOutcomes(backend, { since, agent }), ids),
+    cache: cacheFigures(calls, options.prices),
+    caps: capDays(calls, queries.refusals(backend, since), options.caps),
+    overReservedCalls: queries.overReserved(backend, since),
   };
 }
+
+/** Completions per cap day and their mean cost (`costUsd` of each), days in order. Pure. */
+export function trendByDay(
+  completed: Completion[],
+  costUsd: (c: Completion) => number,
+  timezone: string,
+): BackendReport["trendByDay"] {
+  const trend = new Map<string, number[]>();
+  for (const c of completed) {
+    const day = dayKey(c.published, timezone);
+    trend.set(day, [...(trend.get(day) ?? []), costUsd(c)]);
+  }
+  return [...trend].sort().map(([day, costs]) => ({
+    day,
+    completions: costs.length,
+    meanUsd: distribution(costs).meanUsd,
+  }));
+}
+
+/** The figures of each agent × model pair, in the order of their first calls. Pure. */
+export function agentModelFigures(
+  calls: CallRow[],
+  tools: ToolOutcome[],
+  completed: Set<string>,
+): AgentModelFigures[] {
+  const pairs = new Map<string, CallRow[]>();
+  for (const c of calls) {
+    const key = `${c.agent}\u0000${c.model}`;
+    const pair = pairs.get(key);
+    if (pair) pair.push(c);
+    else pairs.set(key, [c]);
+  }
+  return [...pairs].map(([key, list]) => {
+    const [agent, model] = key.split("\u0000");
+    const own = tools.filter((t) => t.agent === agent && t.model === model);
+    return pairFigures({ agent, model, calls: list, tools: own, completed });
+  });
+}
+
+/** One agent on one model: calls, cost, tokens, tool accuracy, and retries and turns per completion. Pure. */
+function pairFigures({ agent, model, calls, tools, completed }: {
+  agent: string;
+  model: string;
+  calls: CallRow[];
+  tools: ToolOutcome[];
+  /** The ids of the completed workflows. */
+  completed: Set<string>;
+}): AgentModelFigures {
+  const ok = tools.filter((t) => t.outcome === "ok").length;
+  const count = (outcome: string) => tools.filter((t) => t.outcome === outcome).length;
+  const failedInCompleted = tools.filter((t) => t.outcome !== "ok" && completed.has(t.workflowId)).length;
+  const turns = new Map<string, number>();
+  for (const c of calls) {
+    if (completed.has(c.workflowId)) turns.set(c.workflowId, (turns.get(c.workflowId) ?? 0) + 1);
+  }
+  const cost = sum(calls, (c) => c.costNano);
+  return {
+    agent,
+    model,
+    calls: calls.length,
+    costUsd: nanoToUsd(cost),
+    costPerCallUsd: nanoToUsd(cost / calls.length),
+    inputTokens: sum(calls, promptTokens),
+    outputTokens: sum(calls, (c) => c.outputTokens),
+    toolCalls: tools.length,
+    toolAccuracy: ratio(ok, tools.length),
+    toolAccuracy95: wilson(ok, tools.length),
+    failures: {
+      wrong_tool: count("wrong_tool"),
+      malformed_args: count("malformed_args"),
+      logic_error: count("logic_error"),
+    },
+    retriesPerCompletion: ratio(failedInCompleted, completed.size),
+    turnsPerCompletion: { mean: ratio(sum([...turns.values()], (n) => n), turns.size), n: turns.size },
+  };
+}
+
+/** Cache: hits on the stable blocks, tokens, dollars the reads saved, cold writes after a swap. Pure. */
+export function cacheFigures(calls: CallRow[], prices: PriceBook): BackendReport["cache"] {
+  let saved = 0;
+  for (const c of calls) {
+    const priced = prices.lookup(c.model);
+    if (priced) saved += c.cacheReadTokens * (priced.rates.input - priced.rates.cacheRead);
+  }
+  return {
+    calls: calls.length,
+    stableHitRate: ratio(calls.filter((c) => c.cacheReadTokens > 0).length, calls.length),
+    tokenHitRate: ratio(sum(calls, (c) => c.cacheReadTokens), sum(calls, promptTokens)),
+    readSavedUsd: nanoToUsd(saved),
+    coldWritesAfterSwap: coldWritesAfterSwap(calls),
+  };
+}
+
+/** The first call of an agent on another model than its call before: the cache it writes starts cold. */
+function coldWritesAfterSwap(calls: CallRow[]): BackendReport["cache"]["coldWritesAfterSwap"] {
+  const lastModel = new Map<string, string>();
+  const swaps: BackendReport["cache"]["coldWritesAfterSwap"] = [];
+  for (const c of calls) {
+    const before = lastModel.get(c.agent);
+    if (before && before !== c.model) {
+      swaps.push({
+        agent: c.agent,
+        from: before,
+        to: c.model,
+        at: new Date(c.ts).toISOString(),
+        writeTokens: c.cacheWriteTokens,
+      });
+    }
+    lastModel.set(c.agent, c.model);
+  }
+  return swaps;
+}
+
+/**
+ * Spend per cap day against each daily cap, and the refusals (their times) of each day. Days are cap
+ * days: midnight to midnight in the caps' time zone, as the caps themselves count them. Pure.
+ */
+export function capDays(calls: CallRow[], refusals: number[], caps: CapsConfig): BackendReport["caps"] {
+  const day = (ts: number) => dayKey(ts, caps.timezone);
+  const rules = allCapRules(caps).filter((r) => r.scope === "day");
+  const days = new Map<string, { spend: number; byCap: Record<string, number> }>();
+  for (const c of calls) {
+    const d = days.get(day(c.ts)) ?? { spend: 0, byCap: {} };
+    d.spend += c.costNano;
+    for (const rule of rules) {
+      if (!rule.modelGlob || globMatches(rule.modelGlob, c.model)) {
+        d.byCap[rule.name] = (d.byCap[rule.name] ?? 0) + c.costNano;
+      }
+    }
+    days.set(day(c.ts), d);
+  }
+  const refusalsByDay = new Map<string, number>();
+  for (const ts of refusals) refusalsByDay.set(day(ts), (refusalsByDay.get(day(ts)) ?? 0) + 1);
+  return [...days].sort().map(([d, v]) => ({
+    day: d,
+    spendUsd: nanoToUsd(v.spend),
+    byCap: Object.fromEntries(Object.entries(v.byCap).map(([k, n]) => [k, nanoToUsd(n)])),
+    refusals: refusalsByDay.get(d) ?? 0,
+    hitCap: (refusalsByDay.get(d) ?? 0) > 0,
+  }));
+}
+
+/** A call's prompt tokens: uncached input, cache reads and cache writes. */
+const promptTokens = (c: CallRow) => c.inputTokens + c.cacheReadTokens + c.cacheWriteTokens;
+
+const sum = <T>(items: T[], of: (item: T) => number) => items.reduce((n, item) => n + of(item), 0);
 
 /**
  * Each agent's cost in the completed workflows (`ids`), against their whole cost; with `agent`, that agent
  * alone (at $0 if it cost nothing there) and its cost in each workflow. Pure.
  */
 export function completionCosts(
-  costs: { id: string; agent: string; nano: number }[],
+  costs: AgentCost[],
   ids: Set<string>,
   agent?: string,
 ): { byAgent: Map<string, number>; totalNano: number; agentNano: Map<string, number> } {

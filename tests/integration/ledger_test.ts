@@ -4,6 +4,7 @@ import { CostCapError } from "../../src/errors.ts";
 import { caps, openLedger, recordedNano, tempDir } from "../helpers.ts";
 import type { ReserveRequest } from "../../src/ledger/ledger.ts";
 import { ulid } from "ulid";
+import { MIGRATIONS } from "../../src/db/migrations.ts";
 
 const request = (overrides: Partial<ReserveRequest> = {}): ReserveRequest => ({
   agentId: "writer",
@@ -253,6 +254,37 @@ Deno.test("a ledger from before backends were apart migrates: spend per backend,
     const states = ledger.db.prepare("SELECT id, status, wait_until FROM workflow ORDER BY id").all()
       .map((r) => [r.id, r.status, r.wait_until]);
     assertEquals(states, [["wf-api", "waiting", now + 60_000], ["wf-capped", "ready", null]]);
+  } finally {
+    ledger.close();
+  }
+});
+
+Deno.test("what doctor reads of the ledger: schema version, every call row, calls booked above their reservation", async () => {
+  let now = Date.parse("2026-11-24T10:00:00Z");
+  const ledger = openLedger(await tempDir(), caps(), () => now);
+  try {
+    assertEquals([ledger.schemaVersion(), ledger.totalCalls()], [MIGRATIONS.length, 0]);
+    assertEquals(ledger.overReservation(), { count: 0 });
+    ledger.settle(ledger.reserve(request({ worstCaseNano: 100 })), { ...noUsage, costNano: 100 });
+    now++;
+    const over = ledger.reserve(request({ backend: "sim", worstCaseNano: 100 }));
+    ledger.settle(over, { ...noUsage, costNano: 250 });
+    now++;
+    ledger.settle(ledger.reserve(request({ workflowId: "wf-2" })), { status: "api_error", costNano: 0 });
+    assertEquals(ledger.totalCalls(), 3, "failed calls are rows too");
+    const latest = {
+      id: over.id,
+      agentId: "writer",
+      workflowId: "wf-1",
+      model: "claude-opus-4-7",
+      ts: over.ts,
+      costNano: 250,
+      reservedNano: 100,
+    };
+    assertEquals(ledger.overReservation(), { count: 1, latest });
+    assertEquals(ledger.overReservation({ backend: "sim", since: over.ts }), { count: 1, latest });
+    assertEquals(ledger.overReservation({ backend: "anthropic" }), { count: 0 });
+    assertEquals(ledger.overReservation({ since: over.ts + 1 }), { count: 0 });
   } finally {
     ledger.close();
   }

@@ -7,7 +7,8 @@ import { caps, openLedger, tempDir } from "../helpers.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import type { CallUsage } from "../../src/ledger/cost.ts";
 
-const usage = (u: Partial<CallUsage>): CallUsage => ({
+/** A call's usage: zero but for `u`. */
+export const usage = (u: Partial<CallUsage>): CallUsage => ({
   inputTokens: 0,
   outputTokens: 0,
   cacheReadTokens: 0,
