@@ -11,6 +11,7 @@ import { formatUsd, usdToNano } from "../ledger/money.ts";
 import { AGENT_IDS } from "../config/schema.ts";
 import { createWorkflow } from "../pipeline/create_workflow.ts";
 import { type BackendReport, buildReport } from "../report/report.ts";
+import { ReportQueries } from "../report/queries.ts";
 import { createSimulator } from "../sim/simulator.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io } from "./context.ts";
@@ -80,7 +81,14 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
     const result = await drainReady(deps, (event) => log.stage(event));
     for (const p of result.paused) io.out(pausedText(p));
     io.out(result.left.text);
-    printSummary(io, buildReport(deps.ledger.db, { since, prices: loaded.prices, caps: loaded.config.caps }));
+    printSummary(
+      io,
+      buildReport(new ReportQueries(deps.ledger.db), {
+        since,
+        prices: loaded.prices,
+        caps: loaded.config.caps,
+      }),
+    );
     return 0;
   } finally {
     context.close();

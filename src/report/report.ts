@@ -4,7 +4,6 @@
  * in maths.ts are pure.
  * @module
  */
-import type { Db } from "../db/sqlite.ts";
 import type { PriceBook } from "../models/price_book.ts";
 import type { CapsConfig } from "../config/schema.ts";
 import { allCapRules, globMatches } from "../ledger/caps.ts";
@@ -12,7 +11,7 @@ import type { Backend } from "../ledger/ledger.ts";
 import { nanoToUsd } from "../ledger/money.ts";
 import { dayKey } from "../ledger/period.ts";
 import { distribution, ratio, wilson } from "./maths.ts";
-import { type AgentCost, type CallRow, type Completion, ReportQueries, type ToolOutcome } from "./queries.ts";
+import type { AgentCost, CallRow, Completion, ReportQueries, ToolOutcome } from "./queries.ts";
 
 export interface AgentModelFigures {
   agent: string;
@@ -64,8 +63,7 @@ export interface ReportOptions {
 }
 
 /** One report per backend with calls since `options.since`. A bare handle is read through ReportQueries. */
-export function buildReport(source: ReportQueries | Db, options: ReportOptions): BackendReport[] {
-  const queries = source instanceof ReportQueries ? source : new ReportQueries(source);
+export function buildReport(queries: ReportQueries, options: ReportOptions): BackendReport[] {
   return queries.backends(options.since).map((backend) => forBackend(queries, backend, options));
 }
 

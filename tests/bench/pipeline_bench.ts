@@ -21,6 +21,7 @@ import type { PipelineDeps } from "../../src/pipeline/loop.ts";
 import { loadPrompts } from "../../src/pipeline/prompts.ts";
 import { WorkflowStore } from "../../src/pipeline/store.ts";
 import { buildReport } from "../../src/report/report.ts";
+import { ReportQueries } from "../../src/report/queries.ts";
 import { realSleep, runScheduler } from "../../src/scheduler/scheduler.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
@@ -95,7 +96,7 @@ async function runPipeline(options: {
   const wallMs = performance.now() - started;
   const calls = ledger.db.prepare("SELECT agent_id, COUNT(*) AS n FROM ai_call_log GROUP BY agent_id")
     .all() as any[];
-  const report = buildReport(ledger.db, { since, prices, caps: config.caps })[0];
+  const report = buildReport(new ReportQueries(ledger.db), { since, prices, caps: config.caps })[0];
   const tokens = ledger.db.prepare(
     `SELECT SUM(cache_write_tokens) AS written,
             SUM(input_tokens + cache_read_tokens + cache_write_tokens) AS prompt FROM ai_call_log`,
