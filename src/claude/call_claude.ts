@@ -11,7 +11,7 @@
  * @module
  */
 import Anthropic, { type Middleware } from "@anthropic-ai/sdk";
-import { type CallUsage, costNano, normalizeUsage, scaleUp } from "../ledger/cost.ts";
+import { type CallUsage, costNano, normalizeUsage, scaleUp } from "../pricing/cost.ts";
 import type { Backend, Ledger } from "../ledger/ledger.ts";
 import type { PriceBook } from "../models/price_book.ts";
 import { CostCapError } from "../errors.ts";

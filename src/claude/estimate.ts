@@ -18,7 +18,7 @@
  */
 import type Anthropic from "@anthropic-ai/sdk";
 import type { PricedModel } from "../models/price_book.ts";
-import { ratesFor, scaleUp } from "../ledger/cost.ts";
+import { ratesFor, scaleUp } from "../pricing/cost.ts";
 import { prefixBlocks } from "./request.ts";
 
 /** Tokens the API adds around the prompt: role markers, the tool-use system prompt. */

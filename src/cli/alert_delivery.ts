@@ -4,7 +4,7 @@
  * @module
  */
 import type { Alert } from "../ledger/alerts.ts";
-import { formatUsd } from "../ledger/money.ts";
+import { formatUsd } from "../pricing/money.ts";
 import type { Config } from "../config/schema.ts";
 import type { Log } from "./log.ts";
 

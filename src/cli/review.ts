@@ -7,7 +7,7 @@
  */
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { UsageError, UserInputError } from "../errors.ts";
-import { formatUsd } from "../ledger/money.ts";
+import { formatUsd } from "../pricing/money.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { capWait, withMaxTokens } from "../pipeline/cap_holds.ts";

@@ -15,7 +15,7 @@
 import { join } from "node:path";
 import { PressroomError, UserInputError } from "../errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import { formatUsd } from "../ledger/money.ts";
+import { formatUsd } from "../pricing/money.ts";
 import { removeStaleTempFiles } from "../output/atomic.ts";
 import { dataPaths } from "../output/paths.ts";
 import type { PipelineDeps } from "../pipeline/loop.ts";

@@ -3,7 +3,7 @@
  * far and why it waits; with an id, its pinned models and history too.
  * @module
  */
-import { formatUsd, nanoToUsd } from "../ledger/money.ts";
+import { formatUsd, nanoToUsd } from "../pricing/money.ts";
 import type { Workflow } from "../pipeline/store.ts";
 import type { Parsed } from "./args.ts";
 import { table } from "./table.ts";

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { Cron } from "croner";
-import { perMTokToNanoPerToken } from "../ledger/money.ts";
+import { perMTokToNanoPerToken } from "../pricing/money.ts";
 import { MIN_THINKING_BUDGET } from "../claude/request.ts";
 
 /** The six agents, in pipeline order. */

@@ -14,7 +14,7 @@ import { BadResponseError, type ClaudeDeps, type Exchange } from "../claude/call
 import type { AgentId, Config } from "../config/schema.ts";
 import { ApiUnreachableError, CostCapError } from "../errors.ts";
 import { unreachableReason } from "../claude/billing.ts";
-import { nanoToUsd } from "../ledger/money.ts";
+import { nanoToUsd } from "../pricing/money.ts";
 import { AGENTS, type Stage } from "./agents.ts";
 import type { PromptSet } from "./prompts.ts";
 import type { CapHold, Workflow, WorkflowStore } from "./store.ts";

@@ -7,7 +7,7 @@ import type { Db } from "../db/sqlite.ts";
 import type { PriceBook } from "../models/price_book.ts";
 import type { CapsConfig } from "../config/schema.ts";
 import { allCapRules, globMatches } from "../ledger/caps.ts";
-import { nanoToUsd } from "../ledger/money.ts";
+import { nanoToUsd } from "../pricing/money.ts";
 import { dayKey } from "../ledger/period.ts";
 import { overReservation } from "../ledger/anomalies.ts";
 import { distribution, ratio, wilson } from "./maths.ts";

@@ -34,7 +34,8 @@ import { createRng, hashString } from "./rng.ts";
 import { messageEvents } from "./event_stream.ts";
 import { strictToolSchemas } from "./strict_decoding.ts";
 import { playRole } from "./roles.ts";
-import { blockText, countTokens } from "./tokens.ts";
+import { blockText } from "./tokens.ts";
+import { countTokens } from "../pricing/tokens.ts";
 import { allBlocks, contentBlocks, endsPaused, takesInferenceGeo, validateRequest } from "./validate.ts";
 
 export interface SimulatorOptions {
