@@ -3,6 +3,7 @@
  * and `exitCode` tells the CLI how to end: 2 for bad input, 1 for failures.
  * @module
  */
+import { nanoToUsd } from "./pricing/money.ts";
 
 /** Base class: a message fit for one line on stderr, and the exit code. */
 export class PressroomError extends Error {
@@ -60,7 +61,7 @@ export interface CapBreach {
  */
 export class CostCapError extends PressroomError {
   constructor(readonly breach: CapBreach) {
-    const usd = (n: number) => `$${(n / 1e9).toFixed(4)}`;
+    const usd = (n: number) => `$${nanoToUsd(n).toFixed(4)}`;
     const resets = breach.resetsAt === null
       ? "it does not reset"
       : `resets ${new Date(breach.resetsAt).toISOString()}`;

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Alert } from "../ledger/alerts.ts";
-import { formatUsd } from "../pricing/money.ts";
+import { formatUsd, nanoToUsd } from "../pricing/money.ts";
 import type { Config } from "../config/schema.ts";
 import type { Log } from "./log.ts";
 
@@ -20,8 +20,8 @@ export function alertJson(a: Alert): Record<string, unknown> {
   return {
     cap: a.cap,
     threshold: a.threshold,
-    spentUsd: a.spentNano / 1e9,
-    limitUsd: a.limitNano / 1e9,
+    spentUsd: nanoToUsd(a.spentNano),
+    limitUsd: nanoToUsd(a.limitNano),
     resetsAt: new Date(a.resetsAt).toISOString(),
     at: new Date(a.ts).toISOString(),
   };

@@ -216,13 +216,13 @@ function forBackend(db: Db, backend: Backend, options: ReportOptions): BackendRe
 
   const trend = new Map<string, number[]>();
   for (const c of completed) {
-    trend.set(day(c.published), [...(trend.get(day(c.published)) ?? []), costOf(c) / 1e9]);
+    trend.set(day(c.published), [...(trend.get(day(c.published)) ?? []), nanoToUsd(costOf(c))]);
   }
 
   return {
     backend,
     simulated: backend === "sim",
-    completions: distribution(completed.map((c) => costOf(c) / 1e9)),
+    completions: distribution(completed.map((c) => nanoToUsd(costOf(c)))),
     shareByAgent: [...byAgent].map(([agent, nano]) => ({
       agent,
       usd: nanoToUsd(nano),
