@@ -23,6 +23,7 @@ import { environmentSecrets, mirrorWorkflow, redact, Transcript } from "../outpu
 import { publishArticle, publishedBy, renderArticle, renderDraft } from "../output/article.ts";
 import { type StuckCause, writeReview } from "../output/review.ts";
 import { capWait, holdReason } from "./cap_holds.ts";
+import { hex } from "../hex.ts";
 import { afterReply, type Answer, ask, stageRun, startProgress } from "./turn.ts";
 
 /** How long a workflow waits after an API error that survived the SDK's retries. */
@@ -302,7 +303,7 @@ async function waitForCap(
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(new Uint8Array(digest));
 }
 
 async function appendTranscriptSafely(
