@@ -18,7 +18,7 @@
  */
 import type Anthropic from "@anthropic-ai/sdk";
 import type { PricedModel } from "../models/price_book.ts";
-import { ratesFor, scaleUp } from "../pricing/cost.ts";
+import { type CacheTtl, ratesFor, scaleUp } from "../pricing/cost.ts";
 import { prefixBlocks } from "./request.ts";
 
 /** Tokens the API adds around the prompt: role markers, the tool-use system prompt. */
@@ -32,7 +32,7 @@ const encoder = new TextEncoder();
 
 interface Stretch {
   tokens: number;
-  ttl: "5m" | "1h" | null;
+  ttl: CacheTtl | null;
 }
 
 /** The first `blocks` prompt blocks of a request, which the API counted as `tokens` (overhead included). */
@@ -55,7 +55,7 @@ export function promptStretches(
     if (!known || i >= known.blocks) {
       tokens += encoder.encode(JSON.stringify(block)).length + BLOCK_OVERHEAD_TOKENS;
     }
-    const cc = (block as { cache_control?: { ttl?: "5m" | "1h" } | null }).cache_control;
+    const cc = (block as { cache_control?: { ttl?: CacheTtl } | null }).cache_control;
     if (cc) {
       stretches.push({ tokens, ttl: cc.ttl ?? "5m" });
       tokens = 0;

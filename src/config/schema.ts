@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { Cron } from "croner";
 import { perMTokToNanoPerToken } from "../pricing/money.ts";
+import { CACHE_TTLS } from "../pricing/cost.ts";
 import { MIN_THINKING_BUDGET } from "../claude/request.ts";
 
 /** The six agents, in pipeline order. */
@@ -59,7 +60,7 @@ const agentSchema = z.strictObject({
     ),
   maxConsecutiveFailures: z.int().min(1).max(50).default(4)
     .describe("turns in a row whose tool calls all failed before the workflow is stuck"),
-  cacheTtl: z.enum(["5m", "1h"]).default("5m"),
+  cacheTtl: z.enum(CACHE_TTLS).default("5m"),
   effort: z.enum(["low", "medium", "high", "xhigh", "max"]).optional()
     .describe("output_config.effort, where the model takes it"),
   thinking: z.union([

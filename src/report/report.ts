@@ -10,9 +10,9 @@ import { allCapRules, globMatches } from "../ledger/caps.ts";
 import { nanoToUsd } from "../pricing/money.ts";
 import { dayKey } from "../ledger/period.ts";
 import { overReservation } from "../ledger/anomalies.ts";
+import type { Backend } from "../ledger/ledger.ts";
 import { distribution, ratio, wilson } from "./maths.ts";
 
-export type Backend = "anthropic" | "sim";
 
 export interface AgentModelFigures {
   agent: string;

@@ -15,7 +15,8 @@
  * @module
  */
 import { PriceBook, type PricedModel } from "../models/price_book.ts";
-import { type CacheTtl, type PrefixBlock, PromptCache } from "./cache.ts";
+import { type PrefixBlock, PromptCache } from "./cache.ts";
+import type { CacheTtl } from "../pricing/cost.ts";
 import { readConversation } from "./conversation.ts";
 import {
   ConnectionResetError,
