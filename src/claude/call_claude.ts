@@ -15,6 +15,7 @@ import { type CallUsage, costNano, normalizeUsage, scaleUp } from "../pricing/co
 import type { Backend, Ledger } from "../ledger/ledger.ts";
 import type { PriceBook } from "../models/price_book.ts";
 import { CostCapError } from "../errors.ts";
+import { redact } from "../output/workflow_files.ts";
 import { buildRequest, prefixBlocks, type PromptSpec } from "./request.ts";
 import { type KnownPrefix, worstCaseNano } from "./estimate.ts";
 import {
@@ -152,7 +153,8 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
         failedAttemptsNote(failed),
         answered ? "the API answered 2xx but the body could not be read: booked at its worst case" : "",
       ].filter(Boolean).join("; "),
-      deps.client.apiKey,
+      // The key never reaches the ledger, even if an error message were to quote it.
+      deps.client.apiKey ? [deps.client.apiKey] : [],
     );
     deps.ledger.settle(reservation, {
       status: "api_error",
@@ -290,9 +292,4 @@ function causes(error: Error): string {
   const messages: string[] = [];
   for (let c = error.cause; c instanceof Error && messages.length < 4; c = c.cause) messages.push(c.message);
   return messages.length ? ` (${messages.join(": ")})` : "";
-}
-
-/** The key never reaches the ledger, even if an error message were to quote it. */
-function redact(text: string, secret: string | null | undefined): string {
-  return secret ? text.replaceAll(secret, "[redacted]") : text;
 }
