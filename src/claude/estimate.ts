@@ -25,8 +25,8 @@ import { prefixBlocks } from "./request.ts";
 export const REQUEST_OVERHEAD_TOKENS = 1_000;
 /** Tokens the API may add around each block. */
 export const BLOCK_OVERHEAD_TOKENS = 8;
-/** Input tokens one web search may bring back into the context. */
-export const WEB_SEARCH_RESULT_TOKENS = 25_000;
+/** The most input tokens one web search may bring back into the context: what a reservation assumes. */
+export const WEB_SEARCH_WORST_CASE_TOKENS = 25_000;
 
 const encoder = new TextEncoder();
 
@@ -78,7 +78,7 @@ export function worstCaseNano(
   // With server-side search the model samples again after each search, re-reading the prompt and
   // every result so far: the prompt up to (searches + 1) times, result i up to (searches + 1 - i) times.
   const passes = searches + 1;
-  const searchTokens = WEB_SEARCH_RESULT_TOKENS * searches * (searches + 1) / 2;
+  const searchTokens = WEB_SEARCH_WORST_CASE_TOKENS * searches * (searches + 1) / 2;
   const promptTokens = (stretches.reduce((n, s) => n + s.tokens, 0) + knownTokens) * passes + searchTokens;
   const r = ratesFor(model, promptTokens);
   const highest = (ttl: Stretch["ttl"]) =>

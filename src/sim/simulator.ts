@@ -65,8 +65,8 @@ export interface Simulator {
 
 /** Tokens of the system prompt the API adds when a request offers tools (auto tool choice). */
 export const TOOL_USE_SYSTEM_TOKENS = 346;
-/** Input tokens one web search brings back per result. */
-export const WEB_SEARCH_RESULT_TOKENS = 800;
+/** Input tokens each simulated search result brings back (three results a search). */
+export const SIM_TOKENS_PER_SEARCH_RESULT = 800;
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -230,7 +230,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const thought = content.find((b: Json) => b.type === "thinking");
     const usage: Json = {
       ...cached,
-      input_tokens: cached.input_tokens + searches * 3 * WEB_SEARCH_RESULT_TOKENS,
+      input_tokens: cached.input_tokens + searches * 3 * SIM_TOKENS_PER_SEARCH_RESULT,
       output_tokens: reply.outputTokens,
       output_tokens_details: thought ? { thinking_tokens: countTokens(thought.thinking, factor) } : null,
       server_tool_use: webSearchTool ? { web_search_requests: searches, web_fetch_requests: 0 } : null,
