@@ -20,7 +20,7 @@ import { cannotStartOver, resumeAt, startOver } from "../pipeline/send_back.ts";
 import { NOT_WRITTEN, renderDraft, renderedText } from "../output/article.ts";
 import { writeFileAtomic } from "../output/atomic.ts";
 import { DraftEditError, readSectionTexts } from "../output/draft_edits.ts";
-import { dataPaths, type WorkflowPaths } from "../output/paths.ts";
+import { dataPaths, slugify, type WorkflowPaths } from "../output/paths.ts";
 import { approvalBlocker, removeReview } from "../output/review.ts";
 import { mirrorWorkflow } from "../output/workflow_files.ts";
 import type { Parsed } from "./args.ts";
@@ -51,9 +51,7 @@ function expect(workflow: Workflow, allowed: Workflow["status"][], command: stri
 /** Metadata for an article the editor flagged before any publisher ran. */
 export function fallbackMetadata(state: ContentState, id: string): Metadata {
   const title = state.draft?.title ?? state.brief.title ?? state.request.topic;
-  const slug =
-    title.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80)
-      .replace(/-+$/, "") || `article-${id.toLowerCase()}`;
+  const slug = slugify(title) || `article-${id.toLowerCase()}`;
   const tags = (state.brief.keywords ?? "article").split(",").map((t) => t.trim()).filter(Boolean).slice(
     0,
     8,

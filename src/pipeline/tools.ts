@@ -9,6 +9,7 @@ import type { AgentId } from "../config/schema.ts";
 import { hasControlChars, normalizeNewlines } from "./text.ts";
 import type { ToolDefinition } from "../claude/request.ts";
 import { toStrictSchema } from "../claude/strict_schema.ts";
+import { SLUG_MAX_LENGTH, SLUG_PATTERN } from "../output/paths.ts";
 import {
   BRIEF_FIELDS,
   type BriefField,
@@ -83,7 +84,7 @@ const schemas = {
   flag_for_review: z.strictObject({ reason: text(5, 1000) }),
   promote_to_published: z.strictObject({}),
   set_metadata: z.strictObject({
-    slug: z.string().max(80).regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lowercase words joined by hyphens"),
+    slug: z.string().max(SLUG_MAX_LENGTH).regex(SLUG_PATTERN, "lowercase words joined by hyphens"),
     description: text(1, 300),
     tags: z.array(text(1, 40).refine((t) => !/[,\n]/.test(t), { message: "a tag has no commas" })).min(1).max(
       8,
@@ -270,7 +271,7 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
   },
   set_metadata: {
     owner: "publisher",
-    description: "Set the article's slug (lowercase words joined by hyphens, at most 80 characters), " +
+    description: `Set the article's slug (lowercase words joined by hyphens, at most ${SLUG_MAX_LENGTH} characters), ` +
       "description (at most 300 characters) and 1 to 8 tags.",
     handle(state, { slug, description, tags }) {
       state.metadata = { slug, description, tags };

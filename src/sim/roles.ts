@@ -21,6 +21,7 @@ import { logicError, malformed, type ToolUse, wrongTool } from "./mistakes.ts";
 import { decodableUnderStrict } from "./strict_decoding.ts";
 import { drawOutcome, type ModelProfile, type Outcome } from "./profiles.ts";
 import type { Rng } from "./rng.ts";
+import { slugify } from "../output/paths.ts";
 import {
   capitalize,
   clean,
@@ -30,7 +31,6 @@ import {
   findUrls,
   paragraphs,
   prose,
-  slugify,
   titleCase,
 } from "./writing.ts";
 
