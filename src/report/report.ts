@@ -13,7 +13,6 @@ import { overReservation } from "../ledger/anomalies.ts";
 import type { Backend } from "../ledger/ledger.ts";
 import { distribution, ratio, wilson } from "./maths.ts";
 
-
 export interface AgentModelFigures {
   agent: string;
   model: string;

@@ -1,7 +1,12 @@
 import { assertEquals } from "../assert.ts";
 import { renderArticle } from "../../src/output/article.ts";
 import { splitFrontMatter } from "../../src/output/front_matter.ts";
-import { closeOpenFences, collapseWhitespace, escapeInline, linkDestination } from "../../src/output/markdown.ts";
+import {
+  closeOpenFences,
+  collapseWhitespace,
+  escapeInline,
+  linkDestination,
+} from "../../src/output/markdown.ts";
 import { EXTRA, sampleState } from "./fixtures.ts";
 
 Deno.test("closeOpenFences closes only a fence left open", () => {
