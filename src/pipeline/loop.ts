@@ -136,23 +136,30 @@ async function finishStage(
   state: ContentState,
 ): Promise<StageResult> {
   const agentId = workflow.stage as AgentId;
-  const to = AGENTS[agentId].next(state);
+  const end = AGENTS[agentId].end(state);
+  const to: Stage = end.kind === "advance" ? end.to : "done";
   const turns = deps.ledger.callCount(workflow.id, agentId);
   deps.store.event(workflow.id, agentId, "stage_done", JSON.stringify({ turns, to }));
 
-  if (agentId === "editor" && state.decision?.kind === "flagged") {
-    const reason = state.decision.reason;
-    deps.store.update(workflow.id, { state, stage: "editor", status: "flagged", reason });
-    await writeReview(deps.dataDir, workflow.id, { kind: "flagged", reason, state, stage: "editor" });
-    return { kind: "flagged", reason };
+  switch (end.kind) {
+    case "flag": {
+      const reason = end.reason;
+      deps.store.update(workflow.id, { state, stage: agentId, status: "flagged", reason });
+      await writeReview(deps.dataDir, workflow.id, { kind: "flagged", reason, state, stage: agentId });
+      return { kind: "flagged", reason };
+    }
+    case "publish":
+      return await publish(deps, workflow, state);
+    case "advance":
+      deps.store.update(workflow.id, {
+        state,
+        stage: end.to,
+        status: "ready",
+        reason: null,
+        waitUntil: null,
+      });
+      return { kind: "advanced", from: agentId, to: end.to };
   }
-  if (agentId === "editor" && state.decision?.kind === "revisions") {
-    state.revisionRounds++;
-    state.decision = null;
-  }
-  if (agentId === "publisher") return await publish(deps, workflow, state);
-  deps.store.update(workflow.id, { state, stage: to, status: "ready", reason: null, waitUntil: null });
-  return { kind: "advanced", from: agentId, to };
 }
 
 /** Writes the article and marks the workflow published. Also used by `approve`. */

@@ -132,7 +132,7 @@ export async function ask(run: StageRun, turn: number, progress: Progress): Prom
     cacheTtl: settings.cacheTtl,
     effort: settings.effort,
     thinking: settings.thinking,
-    webSearchMaxUses: settings.webSearch.enabled && agentId === "researcher"
+    webSearchMaxUses: settings.webSearch.enabled && AGENTS[agentId].webSearch
       ? settings.webSearch.maxUses
       : undefined,
     tools: toolDefinitions({ strict: settings.strict }),

@@ -15,7 +15,8 @@
  */
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { BRIEF_FIELDS, type BriefField, type ContentState, MAX_REVISION_ROUNDS } from "../pipeline/state.ts";
-import { BRIEF_RULES, schemaOf, type ToolName } from "../pipeline/tools.ts";
+import { schemaOf, type ToolName } from "../pipeline/tools.ts";
+import { BRIEF_RULES } from "../pipeline/brief_rules.ts";
 import { type Conversation, knownState } from "./conversation.ts";
 import { logicError, malformed, type ToolUse, wrongTool } from "./mistakes.ts";
 import { decodableUnderStrict } from "./strict_decoding.ts";
