@@ -17,8 +17,13 @@ export class UserInputError extends PressroomError {
 
 /** A config file field is invalid; `where` is `file: field.path`. */
 export class ConfigError extends UserInputError {
-  constructor(readonly file: string, readonly field: string, readonly problem: string) {
-    super(`${file}: ${field ? `${field}: ` : ""}${problem}`);
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${file}: ${field ? `${field}: ` : ""}${problem}`, options);
     this.name = "ConfigError";
   }
 }

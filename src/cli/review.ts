@@ -230,14 +230,14 @@ async function readEditedDraft(path: string, state: ContentState): Promise<Set<s
     text = await Deno.readTextFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return edited;
-    throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`);
+    throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`, { cause: error });
   }
   let texts;
   try {
     texts = readSectionTexts(text, state);
   } catch (error) {
     if (error instanceof DraftEditError) {
-      throw new UserInputError(`${path} line ${error.line}: ${error.problem}`);
+      throw new UserInputError(`${path} line ${error.line}: ${error.problem}`, { cause: error });
     }
     throw error;
   }
@@ -265,13 +265,13 @@ async function readEditedBrief(path: string, current: ContentState["brief"]): Pr
     text = await Deno.readTextFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return current;
-    throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`);
+    throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`, { cause: error });
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new UserInputError(`${path}: not valid JSON: ${(error as Error).message}`);
+    throw new UserInputError(`${path}: not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new UserInputError(`${path}: expected an object`);

@@ -61,7 +61,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     if (!(error instanceof Deno.errors.NotFound) || options.configPath !== undefined) {
-      throw new ConfigError(file, "", `cannot read: ${(error as Error).message}`);
+      throw new ConfigError(file, "", `cannot read: ${(error as Error).message}`, { cause: error });
     }
   }
   const raw = text === null ? {} : parseJson(file, text);
@@ -132,7 +132,7 @@ function parseJson(file: string, text: string): unknown {
     // Windows editors start UTF-8 files with a byte order mark; it is not part of the JSON.
     return JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (error) {
-    throw new ConfigError(file, "", `not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(file, "", `not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -14,8 +14,8 @@ import { AGENTS } from "./agents.ts";
 import { BRIEF_FIELDS, type ContentState, MAX_REVISION_ROUNDS } from "./state.ts";
 
 export class PromptError extends UserInputError {
-  constructor(readonly file: string, problem: string) {
-    super(`${file}: ${problem}`);
+  constructor(readonly file: string, problem: string, options?: ErrorOptions) {
+    super(`${file}: ${problem}`, options);
     this.name = "PromptError";
   }
 }
@@ -94,7 +94,7 @@ async function readBlock(relative: string, userDir: string | undefined): Promise
     } catch (error) {
       if (error instanceof PromptError) throw error;
       if (error instanceof Deno.errors.NotFound) continue;
-      throw new PromptError(file, `cannot read: ${(error as Error).message}`);
+      throw new PromptError(file, `cannot read: ${(error as Error).message}`, { cause: error });
     }
     let text: string;
     try {

@@ -45,7 +45,7 @@ export async function readTextInput(path: string, what: string): Promise<string>
     bytes = await Deno.readFile(path);
   } catch (error) {
     if (error instanceof UserInputError) throw error;
-    throw new UserInputError(`${what} ${path}: cannot read: ${(error as Error).message}`);
+    throw new UserInputError(`${what} ${path}: cannot read: ${(error as Error).message}`, { cause: error });
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -83,7 +83,9 @@ export async function requestFromInboxFile(path: string): Promise<WorkflowReques
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      throw new UserInputError(`inbox file ${name}: not valid JSON: ${(error as Error).message}`);
+      throw new UserInputError(`inbox file ${name}: not valid JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const r = raw as Record<string, unknown>;
     if (typeof r !== "object" || r === null || typeof r.topic !== "string") {
