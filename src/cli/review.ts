@@ -5,6 +5,7 @@
  * raised a limit. Both refuse a workflow in any other state.
  * @module
  */
+import { z } from "zod";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { UsageError, UserInputError } from "../errors.ts";
 import { formatUsd } from "../pricing/money.ts";
@@ -14,7 +15,7 @@ import { capWait, withMaxTokens } from "../pipeline/cap_holds.ts";
 import { publish } from "../pipeline/loop.ts";
 import { retirementDay } from "../models/retirement.ts";
 import { checkAgentModel } from "../config/agent_model.ts";
-import { BRIEF_FIELDS, type ContentState, type Metadata } from "../pipeline/state.ts";
+import { BRIEF_FIELDS, type BriefField, type ContentState, type Metadata } from "../pipeline/state.ts";
 import { schemaOf } from "../pipeline/tools.ts";
 import { BRIEF_RULES } from "../pipeline/brief_rules.ts";
 import { cannotStartOver, resumeAt, startOver } from "../pipeline/send_back.ts";
@@ -258,6 +259,18 @@ async function readEditedDraft(path: string, state: ContentState): Promise<Set<s
   return edited;
 }
 
+/** brief.json as a person may edit it: known fields only, each passing the brief's rules. */
+const EDITED_BRIEF = z.strictObject(
+  Object.fromEntries(BRIEF_FIELDS.map((f) => [f, BRIEF_RULES[f].optional()])) as Record<
+    BriefField,
+    z.ZodOptional<z.ZodType<string>>
+  >,
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys" ? `${issue.keys[0]}: unknown brief field` : "expected an object",
+  },
+);
+
 /** The brief as the person left it in brief.json; every field must pass the brief's rules. */
 async function readEditedBrief(path: string, current: ContentState["brief"]): Promise<ContentState["brief"]> {
   let text: string;
@@ -273,18 +286,12 @@ async function readEditedBrief(path: string, current: ContentState["brief"]): Pr
   } catch (error) {
     throw new UserInputError(`${path}: not valid JSON: ${(error as Error).message}`, { cause: error });
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new UserInputError(`${path}: expected an object`);
+  const checked = EDITED_BRIEF.safeParse(raw);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new UserInputError(
+      `${path}: ${issue.path.length ? `${String(issue.path[0])}: ` : ""}${issue.message}`,
+    );
   }
-  const brief: ContentState["brief"] = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (!(BRIEF_FIELDS as readonly string[]).includes(key)) {
-      throw new UserInputError(`${path}: ${key}: unknown brief field`);
-    }
-    const field = key as typeof BRIEF_FIELDS[number];
-    const checked = BRIEF_RULES[field].safeParse(value);
-    if (!checked.success) throw new UserInputError(`${path}: ${field}: ${checked.error.issues[0].message}`);
-    brief[field] = checked.data;
-  }
-  return brief;
+  return checked.data;
 }
