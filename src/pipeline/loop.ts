@@ -39,6 +39,8 @@ export interface PipelineDeps extends ClaudeDeps {
   signal?: AbortSignal;
   /** Ends the stage between turns, its state kept: the graceful stop. */
   stopping?: AbortSignal;
+  /** Where a failure that does not stop the stage is told (a transcript line not written): stderr in the CLI. */
+  warn?: (line: string) => void;
 }
 
 export type StageResult =
@@ -322,7 +324,7 @@ async function appendTranscriptSafely(
   try {
     await transcript.append({ ts: deps.now(), ...exchange });
   } catch (error) {
-    console.error(`pressroom: transcript of ${transcript.workflowId}: ${(error as Error).message}`);
+    deps.warn?.(`pressroom: transcript of ${transcript.workflowId}: ${(error as Error).message}`);
   }
 }
 
