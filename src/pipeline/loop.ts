@@ -24,7 +24,7 @@ import { publishArticle, publishedBy, renderArticle, renderDraft } from "../outp
 import { type StuckCause, writeReview } from "../output/review.ts";
 import { capWait, holdReason } from "./cap_holds.ts";
 import { hex } from "../hex.ts";
-import { afterReply, type Answer, ask, stageRun, startProgress } from "./turn.ts";
+import { afterReply, type Answer, ask, type StageRun, stageRun, startProgress } from "./turn.ts";
 
 /** How long a workflow waits after an API error that survived the SDK's retries. */
 export const API_ERROR_BACKOFF_MS = 60_000;
@@ -77,16 +77,39 @@ async function workStage(
     workflow.stage,
     (exchange) => files.add(() => appendTranscriptSafely(deps, transcript, exchange)),
   );
-  const { agentId, state, settings } = run;
-  const mirror = mirrorer(deps, workflowId, state);
   if (workflow.status !== "ready") {
     deps.store.update(workflowId, { status: "ready", reason: null, waitUntil: null });
   }
+  const ended = await takeTurns(deps, workflow, run, files);
+  if (ended) return ended;
+  const missing = AGENTS[run.agentId].missing(run.state);
+  if (missing !== null) {
+    return await stuck(
+      deps,
+      workflow,
+      `${run.agentId}: ${run.settings.maxTurns} turns used and still ${missing}`,
+    );
+  }
+  return await finishStage(deps, workflow, run.state);
+}
+
+/**
+ * Turns until the done rule holds or the turns run out (undefined), or until something else ends the
+ * stage: a stop, a failed call, a reply that stops it (its result).
+ */
+async function takeTurns(
+  deps: PipelineDeps,
+  workflow: Workflow,
+  run: StageRun,
+  files: FileQueue,
+): Promise<StageResult | undefined> {
+  const { agentId, state, settings } = run;
+  const mirror = mirrorer(deps, workflow.id, state);
   let progress = startProgress(run);
   let earlierFiles = Promise.resolve();
 
   for (let turn = 1; turn <= settings.maxTurns; turn++) {
-    if (AGENTS[agentId].missing(state) === null) break;
+    if (AGENTS[agentId].missing(state) === null) return undefined;
     if (deps.stopping?.aborted) return { kind: "interrupted" };
     // The files of the turn before last are on disk by now: a failed write costs at most one more call.
     await earlierFiles;
@@ -96,7 +119,7 @@ async function workStage(
     try {
       answer = await ask(run, turn, progress);
     } catch (error) {
-      deps.store.update(workflowId, { state });
+      deps.store.update(workflow.id, { state });
       files.add(mirror);
       await files.flush();
       return await stopped(deps, workflow, error, state);
@@ -105,15 +128,10 @@ async function workStage(
     files.add(mirror);
     const step = afterReply(run, progress, answer);
     if (step.kind === "stop") return await stuck(deps, workflow, step.reason);
-    if (step.kind === "done") break;
+    if (step.kind === "done") return undefined;
     progress = step.progress;
   }
-
-  const missing = AGENTS[agentId].missing(state);
-  if (missing !== null) {
-    return await stuck(deps, workflow, `${agentId}: ${settings.maxTurns} turns used and still ${missing}`);
-  }
-  return await finishStage(deps, workflow, state);
+  return undefined;
 }
 
 /** Writes the brief and draft files when the state changed them; a turn that changed neither writes nothing. */
