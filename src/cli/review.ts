@@ -15,7 +15,7 @@ import { capWait, withMaxTokens } from "../pipeline/cap_holds.ts";
 import { publish } from "../pipeline/loop.ts";
 import { retirementDay } from "../models/retirement.ts";
 import { checkAgentModel } from "../config/agent_model.ts";
-import { BRIEF_FIELDS, type BriefField, type ContentState, type Metadata } from "../pipeline/state.ts";
+import { BRIEF_FIELDS, type BriefField, type ContentState, type Metadata } from "../content/state.ts";
 import { schemaOf } from "../pipeline/tools.ts";
 import { BRIEF_RULES } from "../pipeline/brief_rules.ts";
 import { cannotStartOver, resumeAt, startOver } from "../pipeline/send_back.ts";

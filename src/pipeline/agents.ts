@@ -7,7 +7,7 @@
  */
 import type { AgentId } from "../config/schema.ts";
 import { BRIEF_RULES } from "./brief_rules.ts";
-import { BRIEF_FIELDS, type BriefField, type ContentState, type Draft } from "./state.ts";
+import { BRIEF_FIELDS, type BriefField, type ContentState, type Draft } from "../content/state.ts";
 import type { ToolName } from "./tools.ts";
 
 /** Where a workflow can be: an agent's stage, or finished. */

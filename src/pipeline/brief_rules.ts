@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { hasControlChars, normalizeNewlines } from "./text.ts";
-import type { BriefField } from "./state.ts";
+import type { BriefField } from "../content/state.ts";
 
 /** Text with line ends normalized, trimmed, `min` to `max` characters, no control characters. */
 export const boundedText = (min: number, max: number) =>

@@ -7,7 +7,7 @@ import type { AgentId } from "../config/schema.ts";
 import { ulid } from "ulid";
 import { dataPaths } from "../output/paths.ts";
 import { mirrorWorkflow } from "../output/workflow_files.ts";
-import type { WorkflowRequest } from "./state.ts";
+import type { WorkflowRequest } from "../content/state.ts";
 import type { Workflow, WorkflowStore } from "./store.ts";
 
 export async function createWorkflow(

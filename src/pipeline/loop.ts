@@ -18,7 +18,7 @@ import { nanoToUsd } from "../pricing/money.ts";
 import { AGENTS, type Stage } from "./agents.ts";
 import type { PromptSet } from "./prompts.ts";
 import type { CapHold, Workflow, WorkflowStore } from "./store.ts";
-import type { ContentState } from "./state.ts";
+import type { ContentState } from "../content/state.ts";
 import { environmentSecrets, mirrorWorkflow, redact, Transcript } from "../output/workflow_files.ts";
 import { publishArticle, publishedBy, renderArticle, renderDraft } from "../output/article.ts";
 import { type StuckCause, writeReview } from "../output/review.ts";

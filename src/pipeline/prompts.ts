@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { UserInputError } from "../errors.ts";
 import { AGENTS } from "./agents.ts";
-import { BRIEF_FIELDS, type ContentState, MAX_REVISION_ROUNDS } from "./state.ts";
+import { BRIEF_FIELDS, type ContentState, MAX_REVISION_ROUNDS } from "../content/state.ts";
 
 export class PromptError extends UserInputError {
   constructor(readonly file: string, problem: string, options?: ErrorOptions) {

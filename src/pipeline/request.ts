@@ -7,7 +7,7 @@
 import { basename } from "node:path";
 import { z } from "zod";
 import { UsageError, UserInputError } from "../errors.ts";
-import type { WorkflowRequest } from "./state.ts";
+import type { WorkflowRequest } from "../content/state.ts";
 import { hasControlChars } from "./text.ts";
 
 /** Larger files are refused: they would only be truncated by the model's context. */

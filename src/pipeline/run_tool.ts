@@ -5,7 +5,7 @@
  * @module
  */
 import type { AgentId } from "../config/schema.ts";
-import type { ContentState } from "./state.ts";
+import type { ContentState } from "../content/state.ts";
 import { AGENTS, ownerOf } from "./agents.ts";
 import { schemaOf, ToolLogicError, type ToolName, TOOLS } from "./tools.ts";
 

@@ -10,7 +10,13 @@ import { boundedText, BRIEF_RULES } from "./brief_rules.ts";
 import type { ToolDefinition } from "../claude/request.ts";
 import { toStrictSchema } from "../claude/strict_schema.ts";
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from "../output/paths.ts";
-import { BRIEF_FIELDS, type ContentState, type Draft, MAX_REVISION_ROUNDS, type Section } from "./state.ts";
+import {
+  BRIEF_FIELDS,
+  type ContentState,
+  type Draft,
+  MAX_REVISION_ROUNDS,
+  type Section,
+} from "../content/state.ts";
 
 /** The state refuses a valid call: unknown section, duplicate, out of order. */
 export class ToolLogicError extends Error {

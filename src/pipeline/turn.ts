@@ -14,7 +14,7 @@ import { AGENTS } from "./agents.ts";
 import type { PipelineDeps } from "./loop.ts";
 import { runTool, type ToolCallResult } from "./run_tool.ts";
 import type { Workflow } from "./store.ts";
-import type { ContentState } from "./state.ts";
+import type { ContentState } from "../content/state.ts";
 import { type Conversation, startConversation, withAssistant, withUser } from "./conversation.ts";
 import { renderVolatile } from "./prompts.ts";
 import {

@@ -7,7 +7,7 @@
  * @module
  */
 import type { AgentId } from "../config/schema.ts";
-import type { ContentState } from "../pipeline/state.ts";
+import type { ContentState } from "../content/state.ts";
 import { TOOL_NAMES, type ToolName } from "../pipeline/tools.ts";
 import { AGENTS } from "../pipeline/agents.ts";
 import type { Rng } from "./rng.ts";

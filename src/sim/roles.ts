@@ -14,7 +14,7 @@
  * @module
  */
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
-import { BRIEF_FIELDS, type BriefField, type ContentState, MAX_REVISION_ROUNDS } from "../pipeline/state.ts";
+import { BRIEF_FIELDS, type BriefField, type ContentState, MAX_REVISION_ROUNDS } from "../content/state.ts";
 import { schemaOf, type ToolName } from "../pipeline/tools.ts";
 import { BRIEF_RULES } from "../pipeline/brief_rules.ts";
 import { type Conversation, knownState } from "./conversation.ts";

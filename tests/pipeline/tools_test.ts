@@ -3,7 +3,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { VALID_BRIEF } from "../helpers.ts";
 import { runTool } from "../../src/pipeline/run_tool.ts";
 import { AGENTS } from "../../src/pipeline/agents.ts";
-import { type ContentState, emptyState } from "../../src/pipeline/state.ts";
+import { type ContentState, emptyState } from "../../src/content/state.ts";
 import { TOOL_DEFINITIONS, TOOL_NAMES } from "../../src/pipeline/tools.ts";
 
 const fresh = (): ContentState => emptyState({ topic: "Lighthouses" });

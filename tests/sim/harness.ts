@@ -18,7 +18,7 @@ import {
   type ContentState,
   emptyState,
   type WorkflowRequest,
-} from "../../src/pipeline/state.ts";
+} from "../../src/content/state.ts";
 import { BRIEF_RULES } from "../../src/pipeline/brief_rules.ts";
 import { ownerOf } from "../../src/pipeline/agents.ts";
 import {
