@@ -3,6 +3,7 @@
  * and `exitCode` tells the CLI how to end: 2 for bad input, 1 for failures.
  * @module
  */
+import { nanoToUsd } from "./pricing/money.ts";
 
 /** Base class: a message fit for one line on stderr, and the exit code. */
 export class PressroomError extends Error {
@@ -16,8 +17,13 @@ export class UserInputError extends PressroomError {
 
 /** A config file field is invalid; `where` is `file: field.path`. */
 export class ConfigError extends UserInputError {
-  constructor(readonly file: string, readonly field: string, readonly problem: string) {
-    super(`${file}: ${field ? `${field}: ` : ""}${problem}`);
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    readonly problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${file}: ${field ? `${field}: ` : ""}${problem}`, options);
     this.name = "ConfigError";
   }
 }
@@ -60,7 +66,7 @@ export interface CapBreach {
  */
 export class CostCapError extends PressroomError {
   constructor(readonly breach: CapBreach) {
-    const usd = (n: number) => `$${(n / 1e9).toFixed(4)}`;
+    const usd = (n: number) => `$${nanoToUsd(n).toFixed(4)}`;
     const resets = breach.resetsAt === null
       ? "it does not reset"
       : `resets ${new Date(breach.resetsAt).toISOString()}`;

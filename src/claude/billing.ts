@@ -14,6 +14,7 @@
  * less, and said so.
  * @module
  */
+import { formatExactUsd } from "../pricing/money.ts";
 
 /** One HTTP attempt that ended in an error instead of a response. */
 export interface FailedAttempt {
@@ -107,17 +108,10 @@ export function overReservationNote(
 ): string | undefined {
   if (costNano <= worstCaseNano) return undefined;
   const output = outputTokens > maxTokens ? `output_tokens ${outputTokens} > max_tokens ${maxTokens}, ` : "";
-  return `usage over the reservation: ${output}${exactUsd(costNano)} > ${
-    exactUsd(worstCaseNano)
+  return `usage over the reservation: ${output}${formatExactUsd(costNano)} > ${
+    formatExactUsd(worstCaseNano)
   } reserved; ` +
     "booked as reported";
-}
-
-/** "$0.029000000": every nano-dollar shown, so that two amounts never look alike. */
-function exactUsd(nano: number): string {
-  const sign = nano < 0 ? "-" : "";
-  const abs = Math.abs(nano);
-  return `${sign}$${Math.floor(abs / 1e9)}.${String(abs % 1e9).padStart(9, "0")}`;
 }
 
 /** "2 connection refused, 1 DNS lookup failed": reasons in the order first met, with counts. */

@@ -11,10 +11,11 @@
  * @module
  */
 import Anthropic, { type Middleware } from "@anthropic-ai/sdk";
-import { type CallUsage, costNano, normalizeUsage, scaleUp } from "../ledger/cost.ts";
+import { type CallUsage, costNano, normalizeUsage, scaleUp } from "../pricing/cost.ts";
 import type { Backend, Ledger, Reservation } from "../ledger/ledger.ts";
 import type { PriceBook, PricedModel } from "../models/price_book.ts";
 import { CostCapError } from "../errors.ts";
+import { redact } from "../output/workflow_files.ts";
 import { buildRequest, prefixBlocks, type PromptSpec } from "./request.ts";
 import { type KnownPrefix, worstCaseNano } from "./estimate.ts";
 import {
@@ -198,7 +199,8 @@ function bookFailure(deps: ClaudeDeps, call: ClaudeCall, booking: Booking, error
         ? "the API answered 2xx but the body could not be read: booked at its worst case"
         : "",
     ].filter(Boolean).join("; "),
-    deps.client.apiKey,
+    // The key never reaches the ledger, even if an error message were to quote it.
+    deps.client.apiKey ? [deps.client.apiKey] : [],
   );
   deps.ledger.settle(reservation, {
     status: "api_error",
@@ -338,9 +340,4 @@ function causes(error: Error): string {
   const messages: string[] = [];
   for (let c = error.cause; c instanceof Error && messages.length < 4; c = c.cause) messages.push(c.message);
   return messages.length ? ` (${messages.join(": ")})` : "";
-}
-
-/** The key never reaches the ledger, even if an error message were to quote it. */
-function redact(text: string, secret: string | null | undefined): string {
-  return secret ? text.replaceAll(secret, "[redacted]") : text;
 }

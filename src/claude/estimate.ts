@@ -18,21 +18,21 @@
  */
 import type Anthropic from "@anthropic-ai/sdk";
 import type { PricedModel } from "../models/price_book.ts";
-import { ratesFor, scaleUp } from "../ledger/cost.ts";
+import { type CacheTtl, ratesFor, scaleUp } from "../pricing/cost.ts";
 import { prefixBlocks } from "./request.ts";
 
 /** Tokens the API adds around the prompt: role markers, the tool-use system prompt. */
 export const REQUEST_OVERHEAD_TOKENS = 1_000;
 /** Tokens the API may add around each block. */
 export const BLOCK_OVERHEAD_TOKENS = 8;
-/** Input tokens one web search may bring back into the context. */
-export const WEB_SEARCH_RESULT_TOKENS = 25_000;
+/** The most input tokens one web search may bring back into the context: what a reservation assumes. */
+export const WEB_SEARCH_WORST_CASE_TOKENS = 25_000;
 
 const encoder = new TextEncoder();
 
 interface Stretch {
   tokens: number;
-  ttl: "5m" | "1h" | null;
+  ttl: CacheTtl | null;
 }
 
 /** The first `blocks` prompt blocks of a request, which the API counted as `tokens` (overhead included). */
@@ -55,7 +55,7 @@ export function promptStretches(
     if (!known || i >= known.blocks) {
       tokens += encoder.encode(JSON.stringify(block)).length + BLOCK_OVERHEAD_TOKENS;
     }
-    const cc = (block as { cache_control?: { ttl?: "5m" | "1h" } | null }).cache_control;
+    const cc = (block as { cache_control?: { ttl?: CacheTtl } | null }).cache_control;
     if (cc) {
       stretches.push({ tokens, ttl: cc.ttl ?? "5m" });
       tokens = 0;
@@ -78,7 +78,7 @@ export function worstCaseNano(
   // With server-side search the model samples again after each search, re-reading the prompt and
   // every result so far: the prompt up to (searches + 1) times, result i up to (searches + 1 - i) times.
   const passes = searches + 1;
-  const searchTokens = WEB_SEARCH_RESULT_TOKENS * searches * (searches + 1) / 2;
+  const searchTokens = WEB_SEARCH_WORST_CASE_TOKENS * searches * (searches + 1) / 2;
   const promptTokens = (stretches.reduce((n, s) => n + s.tokens, 0) + knownTokens) * passes + searchTokens;
   const r = ratesFor(model, promptTokens);
   const highest = (ttl: Stretch["ttl"]) =>

@@ -10,7 +10,7 @@
  * @module
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import type { CacheTtl } from "../ledger/cost.ts";
+import type { CacheTtl } from "../pricing/cost.ts";
 import type { Effort } from "../models/catalog.ts";
 
 type Params = Anthropic.MessageCreateParamsNonStreaming;

@@ -42,6 +42,6 @@ export function parse(command: string, args: string[], options: Options): Parsed
     });
     return { values, positionals };
   } catch (error) {
-    throw new UsageError(`${command}: ${(error as Error).message.split("\n")[0]}`);
+    throw new UsageError(`${command}: ${(error as Error).message.split("\n")[0]}`, { cause: error });
   }
 }

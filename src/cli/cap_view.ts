@@ -7,7 +7,7 @@
  */
 import type { LoadedConfig } from "../config/load.ts";
 import type { Ledger } from "../ledger/ledger.ts";
-import { formatUsd } from "../ledger/money.ts";
+import { formatUsd } from "../pricing/money.ts";
 import { holdReason, holdsAfter, type HoldVerdict, judgeCapHolds, pausesOf } from "../pipeline/cap_holds.ts";
 import { type Pause, type Workflow, WorkflowStore } from "../pipeline/store.ts";
 import { type Io, openExistingLedger } from "./context.ts";

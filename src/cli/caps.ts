@@ -4,7 +4,7 @@
  * paused, judged against the caps in force as `run` and `status` judge them.
  * @module
  */
-import { formatUsd, nanoToUsd, usdToNano } from "../ledger/money.ts";
+import { formatUsd, nanoToUsd, usdToNano } from "../pricing/money.ts";
 import type { CapStatus } from "../ledger/ledger.ts";
 import type { Pause } from "../pipeline/store.ts";
 import type { Parsed } from "./args.ts";

@@ -7,7 +7,7 @@
  */
 import { createClient } from "../claude/client.ts";
 import { UsageError, UserInputError } from "../errors.ts";
-import { formatUsd, usdToNano } from "../ledger/money.ts";
+import { formatUsd, usdToNano } from "../pricing/money.ts";
 import { AGENT_IDS } from "../config/schema.ts";
 import { createWorkflow } from "../pipeline/create_workflow.ts";
 import { type BackendReport, buildReport } from "../report/report.ts";

@@ -23,7 +23,7 @@ import type { OverReservation } from "../ledger/anomalies.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { loadPrompts, PROMPT_FILES } from "../pipeline/prompts.ts";
 import { toolDefinitions } from "../pipeline/tools.ts";
-import { countTokens } from "../sim/tokens.ts";
+import { countTokens } from "../pricing/tokens.ts";
 import { baseUrlFromEnv } from "../claude/base_url.ts";
 import { classifyFailedAttempt } from "../claude/billing.ts";
 

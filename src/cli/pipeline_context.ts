@@ -48,6 +48,7 @@ export async function pipelineContext(
       now: io.now,
       signal: backend.signal,
       stopping: backend.stopping,
+      warn: io.err,
     },
     close: () => ledger.close(),
   };

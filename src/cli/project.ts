@@ -9,7 +9,7 @@
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 import { allCapRules, globMatches } from "../ledger/caps.ts";
-import { formatUsd, nanoToUsd } from "../ledger/money.ts";
+import { formatUsd, nanoToUsd } from "../pricing/money.ts";
 import { project } from "../report/maths.ts";
 import { outputRatio, reprice, tokenizerRatio } from "../report/reprice.ts";
 import { type CallHistory, callHistory, daySpan } from "../report/call_history.ts";

@@ -55,7 +55,7 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   const html = parsed.values.html as string | undefined;
   if (html !== undefined) {
     await writeFileAtomic(resolve(html), renderHtml(data)).catch((error) => {
-      throw new UserInputError(`--html ${html}: cannot write: ${(error as Error).message}`);
+      throw new UserInputError(`--html ${html}: cannot write: ${(error as Error).message}`, { cause: error });
     });
     if (!parsed.values.json) io.out(`wrote ${html}`);
   }

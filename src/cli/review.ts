@@ -5,22 +5,24 @@
  * raised a limit. Both refuse a workflow in any other state.
  * @module
  */
+import { z } from "zod";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { UsageError, UserInputError } from "../errors.ts";
-import { formatUsd } from "../ledger/money.ts";
+import { formatUsd } from "../pricing/money.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { capWait, withMaxTokens } from "../pipeline/cap_holds.ts";
 import { publish } from "../pipeline/loop.ts";
 import { retirementDay } from "../models/retirement.ts";
 import { checkAgentModel } from "../config/agent_model.ts";
-import { BRIEF_FIELDS, type ContentState, type Metadata } from "../pipeline/state.ts";
-import { BRIEF_RULES, schemaOf } from "../pipeline/tools.ts";
+import { BRIEF_FIELDS, type BriefField, type ContentState, type Metadata } from "../content/state.ts";
+import { schemaOf } from "../pipeline/tools.ts";
+import { BRIEF_RULES } from "../pipeline/brief_rules.ts";
 import { cannotStartOver, resumeAt, startOver } from "../pipeline/send_back.ts";
 import { NOT_WRITTEN, renderDraft, renderedText } from "../output/article.ts";
 import { writeFileAtomic } from "../output/atomic.ts";
 import { DraftEditError, readSectionTexts } from "../output/draft_edits.ts";
-import { dataPaths, type WorkflowPaths } from "../output/paths.ts";
+import { dataPaths, slugify, type WorkflowPaths } from "../output/paths.ts";
 import { approvalBlocker, removeReview } from "../output/review.ts";
 import { mirrorWorkflow } from "../output/workflow_files.ts";
 import type { Parsed } from "./args.ts";
@@ -51,9 +53,7 @@ function expect(workflow: Workflow, allowed: Workflow["status"][], command: stri
 /** Metadata for an article the editor flagged before any publisher ran. */
 export function fallbackMetadata(state: ContentState, id: string): Metadata {
   const title = state.draft?.title ?? state.brief.title ?? state.request.topic;
-  const slug =
-    title.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80)
-      .replace(/-+$/, "") || `article-${id.toLowerCase()}`;
+  const slug = slugify(title) || `article-${id.toLowerCase()}`;
   const tags = (state.brief.keywords ?? "article").split(",").map((t) => t.trim()).filter(Boolean).slice(
     0,
     8,
@@ -231,14 +231,14 @@ async function readEditedDraft(path: string, state: ContentState): Promise<Set<s
     text = await Deno.readTextFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return edited;
-    throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`);
+    throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`, { cause: error });
   }
   let texts;
   try {
     texts = readSectionTexts(text, state);
   } catch (error) {
     if (error instanceof DraftEditError) {
-      throw new UserInputError(`${path} line ${error.line}: ${error.problem}`);
+      throw new UserInputError(`${path} line ${error.line}: ${error.problem}`, { cause: error });
     }
     throw error;
   }
@@ -259,6 +259,18 @@ async function readEditedDraft(path: string, state: ContentState): Promise<Set<s
   return edited;
 }
 
+/** brief.json as a person may edit it: known fields only, each passing the brief's rules. */
+const EDITED_BRIEF = z.strictObject(
+  Object.fromEntries(BRIEF_FIELDS.map((f) => [f, BRIEF_RULES[f].optional()])) as Record<
+    BriefField,
+    z.ZodOptional<z.ZodType<string>>
+  >,
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys" ? `${issue.keys[0]}: unknown brief field` : "expected an object",
+  },
+);
+
 /** The brief as the person left it in brief.json; every field must pass the brief's rules. */
 async function readEditedBrief(path: string, current: ContentState["brief"]): Promise<ContentState["brief"]> {
   let text: string;
@@ -266,26 +278,20 @@ async function readEditedBrief(path: string, current: ContentState["brief"]): Pr
     text = await Deno.readTextFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return current;
-    throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`);
+    throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`, { cause: error });
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new UserInputError(`${path}: not valid JSON: ${(error as Error).message}`);
+    throw new UserInputError(`${path}: not valid JSON: ${(error as Error).message}`, { cause: error });
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new UserInputError(`${path}: expected an object`);
+  const checked = EDITED_BRIEF.safeParse(raw);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new UserInputError(
+      `${path}: ${issue.path.length ? `${String(issue.path[0])}: ` : ""}${issue.message}`,
+    );
   }
-  const brief: ContentState["brief"] = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (!(BRIEF_FIELDS as readonly string[]).includes(key)) {
-      throw new UserInputError(`${path}: ${key}: unknown brief field`);
-    }
-    const field = key as typeof BRIEF_FIELDS[number];
-    const checked = BRIEF_RULES[field].safeParse(value);
-    if (!checked.success) throw new UserInputError(`${path}: ${field}: ${checked.error.issues[0].message}`);
-    brief[field] = checked.data;
-  }
-  return brief;
+  return checked.data;
 }

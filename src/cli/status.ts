@@ -3,7 +3,7 @@
  * far and why it waits; with an id, its pinned models and history too.
  * @module
  */
-import { formatUsd, nanoToUsd } from "../ledger/money.ts";
+import { formatUsd, nanoToUsd, usdToNano } from "../pricing/money.ts";
 import type { Workflow } from "../pipeline/store.ts";
 import type { Parsed } from "./args.ts";
 import { table } from "./table.ts";
@@ -70,7 +70,7 @@ export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
       io.out(`${detail.id}  ${detail.topic}`);
       io.out(
         `stage ${detail.stage}, ${detail.status}, ${detail.turns} turns, ${
-          formatUsd(Math.round(detail.costUsd * 1e9))
+          formatUsd(usdToNano(detail.costUsd))
         }`,
       );
       if (detail.reason) io.out(`why: ${detail.reason}`);
@@ -111,7 +111,7 @@ export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
         l.stage,
         l.status,
         String(l.turns),
-        `${formatUsd(Math.round(l.costUsd * 1e9))}${l.simulated ? " sim" : ""}`,
+        `${formatUsd(usdToNano(l.costUsd))}${l.simulated ? " sim" : ""}`,
         l.reason ?? l.publishedPath ?? l.topic.slice(0, 60),
       ]),
     ];

@@ -61,32 +61,26 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     if (!(error instanceof Deno.errors.NotFound) || options.configPath !== undefined) {
-      throw new ConfigError(file, "", `cannot read: ${(error as Error).message}`);
+      throw new ConfigError(file, "", `cannot read: ${(error as Error).message}`, { cause: error });
     }
   }
   const raw = text === null ? {} : parseJson(file, text);
   const config = validate(file, raw);
   const dir = text === null ? cwd : dirname(file);
-  const dataDirInFile = typeof raw === "object" && raw !== null && "dataDir" in raw;
-  const dataDir = options.dataDir !== undefined
-    ? resolve(cwd, options.dataDir)
-    : dataDirInFile
-    ? resolve(dir, config.dataDir)
-    : env.get("STATE_DIRECTORY")
-    ? resolve(env.get("STATE_DIRECTORY")!.split(":")[0])
-    : resolve(dir, config.dataDir);
+  const { dataDir, dataDirFrom } = resolveDataDir({
+    flag: options.dataDir,
+    cwd,
+    configDir: dir,
+    file,
+    configured: config.dataDir,
+    inFile: typeof raw === "object" && raw !== null && "dataDir" in raw,
+    stateDirectory: env.get("STATE_DIRECTORY"),
+  });
   const prices = new PriceBook({
     overrides: config.prices,
     webSearchUsdPerRequest: config.webSearchUsdPerRequest,
   });
   checkAgents(file, config, prices, raw, retirementDay((options.now ?? Date.now)()));
-  const dataDirFrom = options.dataDir !== undefined
-    ? "--data"
-    : dataDirInFile
-    ? `${file}: dataDir`
-    : env.get("STATE_DIRECTORY")
-    ? "$STATE_DIRECTORY"
-    : "the default data folder";
   await checkDataDir(dataDir, dataDirFrom);
   return {
     config,
@@ -96,6 +90,31 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     promptsDir: resolve(dir, config.promptsDir),
     prices,
   };
+}
+
+/**
+ * Where the data folder is, and where that came from: `--data` (against the working folder), else the
+ * file's `dataDir`, else systemd's `$STATE_DIRECTORY` (its first entry), else the default `dataDir`
+ * (both against the config file's folder).
+ */
+function resolveDataDir(from: {
+  flag: string | undefined;
+  cwd: string;
+  configDir: string;
+  file: string;
+  /** The config's `dataDir` (the schema's default when the file leaves it out). */
+  configured: string;
+  inFile: boolean;
+  stateDirectory: string | undefined;
+}): { dataDir: string; dataDirFrom: string } {
+  if (from.flag !== undefined) return { dataDir: resolve(from.cwd, from.flag), dataDirFrom: "--data" };
+  if (from.inFile) {
+    return { dataDir: resolve(from.configDir, from.configured), dataDirFrom: `${from.file}: dataDir` };
+  }
+  if (from.stateDirectory) {
+    return { dataDir: resolve(from.stateDirectory.split(":")[0]), dataDirFrom: "$STATE_DIRECTORY" };
+  }
+  return { dataDir: resolve(from.configDir, from.configured), dataDirFrom: "the default data folder" };
 }
 
 /** The data folder may not exist yet (it is made on first use), but if something is there it must be a folder. */
@@ -113,7 +132,7 @@ function parseJson(file: string, text: string): unknown {
     // Windows editors start UTF-8 files with a byte order mark; it is not part of the JSON.
     return JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (error) {
-    throw new ConfigError(file, "", `not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(file, "", `not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }
 

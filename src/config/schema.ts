@@ -5,8 +5,10 @@
  */
 import { z } from "zod";
 import { Cron } from "croner";
-import { perMTokToNanoPerToken } from "../ledger/money.ts";
+import { perMTokToNanoPerToken } from "../pricing/money.ts";
+import { CACHE_TTLS } from "../pricing/cost.ts";
 import { MIN_THINKING_BUDGET } from "../claude/request.ts";
+import { AGENTS } from "../pipeline/agents.ts";
 
 /** The six agents, in pipeline order. */
 export const AGENT_IDS = ["intake", "planner", "researcher", "writer", "editor", "publisher"] as const;
@@ -59,7 +61,7 @@ const agentSchema = z.strictObject({
     ),
   maxConsecutiveFailures: z.int().min(1).max(50).default(4)
     .describe("turns in a row whose tool calls all failed before the workflow is stuck"),
-  cacheTtl: z.enum(["5m", "1h"]).default("5m"),
+  cacheTtl: z.enum(CACHE_TTLS).default("5m"),
   effort: z.enum(["low", "medium", "high", "xhigh", "max"]).optional()
     .describe("output_config.effort, where the model takes it"),
   thinking: z.union([
@@ -79,15 +81,10 @@ const agentSchema = z.strictObject({
 });
 export type AgentConfig = z.infer<typeof agentSchema>;
 
-/** The field report's steady state: Opus where quality pays, Sonnet for the binary decisions. */
-export const DEFAULT_MODELS: Record<AgentId, string> = {
-  intake: "claude-opus-4-7",
-  planner: "claude-opus-4-7",
-  researcher: "claude-opus-4-7",
-  writer: "claude-opus-4-7",
-  editor: "claude-sonnet-4-6",
-  publisher: "claude-sonnet-4-6",
-};
+/** Each agent's model when the config names none, as its definition says (pipeline/agents.ts). */
+export const DEFAULT_MODELS = Object.fromEntries(
+  AGENT_IDS.map((id) => [id, AGENTS[id].defaultModel]),
+) as Record<AgentId, string>;
 
 const agentsShape = Object.fromEntries(
   AGENT_IDS.map((id) => [id, agentSchema.partial({ model: true }).prefault({})]),

@@ -6,7 +6,7 @@
  */
 import { type Alert, dueAlerts } from "../ledger/alerts.ts";
 import type { Ledger } from "../ledger/ledger.ts";
-import { formatUsd } from "../ledger/money.ts";
+import { formatUsd, nanoToUsd } from "../pricing/money.ts";
 import type { Config } from "../config/schema.ts";
 import type { Log } from "./log.ts";
 
@@ -22,8 +22,8 @@ export function alertJson(a: Alert): Record<string, unknown> {
   return {
     cap: a.cap,
     threshold: a.threshold,
-    spentUsd: a.spentNano / 1e9,
-    limitUsd: a.limitNano / 1e9,
+    spentUsd: nanoToUsd(a.spentNano),
+    limitUsd: nanoToUsd(a.limitNano),
     resetsAt: new Date(a.resetsAt).toISOString(),
     at: new Date(a.ts).toISOString(),
   };

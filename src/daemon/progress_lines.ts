@@ -3,7 +3,7 @@
  * spend against each cap) and a line for each cap hold the caps in force lifted or moved.
  * @module
  */
-import { formatUsd } from "../ledger/money.ts";
+import { formatUsd } from "../pricing/money.ts";
 import { holdReason, type Reconciled } from "../pipeline/cap_holds.ts";
 import type { PipelineDeps } from "../pipeline/loop.ts";
 import type { Log } from "./log.ts";

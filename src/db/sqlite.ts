@@ -51,9 +51,13 @@ export function openDb(path: string, options: OpenOptions = {}): Db {
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, OPEN_RETRY_MS);
           continue;
         }
-        throw new DatabaseError(`${path}: cannot open the database: ${LOCKED_BY_ANOTHER_PROGRAM}`);
+        throw new DatabaseError(`${path}: cannot open the database: ${LOCKED_BY_ANOTHER_PROGRAM}`, {
+          cause: error,
+        });
       }
-      throw new DatabaseError(`${path}: cannot open the database: ${(error as Error).message}`);
+      throw new DatabaseError(`${path}: cannot open the database: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 }
@@ -112,6 +116,7 @@ export function transaction<T>(db: Db, fn: () => T): T {
     if (isDatabaseBusy(error)) {
       throw new DatabaseError(
         `${db.location() ?? "the database"}: nothing was written: ${LOCKED_BY_ANOTHER_PROGRAM}`,
+        { cause: error },
       );
     }
     throw error;

@@ -5,7 +5,7 @@
  */
 import type { CapBreach } from "../errors.ts";
 import type { CapsConfig } from "../config/schema.ts";
-import { usdToNano } from "./money.ts";
+import { usdToNano } from "../pricing/money.ts";
 import type { Period } from "./period.ts";
 
 export interface CapRule {

@@ -12,8 +12,8 @@ import type { CapsConfig } from "../config/schema.ts";
 import { type Db, openDb, transaction } from "../db/sqlite.ts";
 import { type OverReservation, overReservation } from "./anomalies.ts";
 import { allCapRules, capRulesFor, findBreach, type SpendSnapshot, usageOf } from "./caps.ts";
-import type { CallUsage } from "./cost.ts";
-import { nanoToUsd } from "./money.ts";
+import type { CallUsage } from "../pricing/cost.ts";
+import { nanoToUsd } from "../pricing/money.ts";
 import { deadOwners, ownerAlive, OwnerLock, removeOwnerFile } from "./owner.ts";
 import { dayPeriod, type Period } from "./period.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { UnknownModelError } from "../errors.ts";
-import { perMTokToNanoPerToken, usdToNano } from "../ledger/money.ts";
+import { perMTokToNanoPerToken, usdToNano } from "../pricing/money.ts";
 import type { PriceOverride } from "../config/schema.ts";
 import {
   BATCH_DISCOUNT_PERCENT,

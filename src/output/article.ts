@@ -3,7 +3,7 @@
  * under `published/<slug>.md` without ever overwriting a file.
  * @module
  */
-import { BRIEF_FIELDS, type Citation, type ContentState, type Section } from "../pipeline/state.ts";
+import { BRIEF_FIELDS, type Citation, type ContentState, type Section } from "../content/state.ts";
 import { writeFileExclusive } from "./atomic.ts";
 import { OutputStateError } from "./errors.ts";
 import { serializeFrontMatter, splitFrontMatter } from "./front_matter.ts";

@@ -6,6 +6,7 @@
  * @module
  */
 import { basename, dirname } from "node:path";
+import { hex } from "../hex.ts";
 
 const encoder = new TextEncoder();
 
@@ -31,8 +32,7 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
 /** The name of a temporary sibling of `path`: hidden, unique, recognisable (`.name.<random>.tmp`). */
 export function tempSibling(path: string): string {
   const random = crypto.getRandomValues(new Uint8Array(8));
-  const hex = Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${dirname(path)}/.${basename(path)}.${hex}.tmp`;
+  return `${dirname(path)}/.${basename(path)}.${hex(random)}.tmp`;
 }
 
 /** True for the temporary files this module creates (left behind only by a crash mid-write). */

@@ -9,7 +9,7 @@
  * Pure.
  * @module
  */
-import type { ContentState } from "../pipeline/state.ts";
+import type { ContentState } from "../content/state.ts";
 import { draftParts, NOT_WRITTEN, SECTION_MARKER } from "./article.ts";
 import { UserInputError } from "../errors.ts";
 

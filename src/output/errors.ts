@@ -14,7 +14,7 @@ export class UnsafePathError extends PressroomError {
   }
 }
 
-/** A slug that does not match `^[a-z0-9]+(-[a-z0-9]+)*$` or is longer than 80 characters. */
+/** A slug that breaks the rule in paths.ts (`SLUG_PATTERN`, `SLUG_MAX_LENGTH`). */
 export class InvalidSlugError extends PressroomError {
   constructor(readonly slug: string) {
     super(

@@ -152,7 +152,7 @@ export function parseYaml(yaml: string): Record<string, unknown> {
   try {
     data = YAML.parse(yaml, { schema: "core", uniqueKeys: true, maxAliasCount: 0 });
   } catch (error) {
-    throw new FrontMatterError(`invalid front matter YAML: ${(error as Error).message}`);
+    throw new FrontMatterError(`invalid front matter YAML: ${(error as Error).message}`, { cause: error });
   }
   if (!isObject(data)) throw new FrontMatterError("front matter must be a mapping of fields");
   return data;

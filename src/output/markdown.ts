@@ -5,7 +5,7 @@
  */
 
 /** Collapse every run of whitespace (line breaks included) to one space, and trim. */
-export function oneLine(text: string): string {
+export function collapseWhitespace(text: string): string {
   return text.replace(/[\s\u0085\u2028\u2029]+/g, " ").trim();
 }
 
@@ -15,7 +15,7 @@ export function oneLine(text: string): string {
  * end a link text, open a tag or an entity, or close a heading).
  */
 export function escapeInline(text: string): string {
-  return oneLine(text).replace(/[\\`*_[\]()<>#!|~&]/g, (c) => `\\${c}`);
+  return collapseWhitespace(text).replace(/[\\`*_[\]()<>#!|~&]/g, (c) => `\\${c}`);
 }
 
 /**

@@ -32,6 +32,21 @@ export function isSlug(slug: string): boolean {
   return typeof slug === "string" && slug.length <= SLUG_MAX_LENGTH && SLUG_PATTERN.test(slug);
 }
 
+/**
+ * Text as a slug: accents dropped, lowercase words of letters and digits joined by hyphens, cut at a word
+ * boundary to at most `max` characters; "" when nothing is left.
+ */
+export function slugify(text: string, max = SLUG_MAX_LENGTH): string {
+  let slug = text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  if (slug.length > max) {
+    slug = slug.slice(0, max);
+    const hyphen = slug.lastIndexOf("-");
+    slug = (hyphen > 0 ? slug.slice(0, hyphen) : slug).replace(/-+$/, "");
+  }
+  return slug;
+}
+
 /** Throws `InvalidSlugError` unless `slug` is a valid slug; returns it. */
 export function assertSlug(slug: string): string {
   if (!isSlug(slug)) throw new InvalidSlugError(String(slug));

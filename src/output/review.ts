@@ -5,7 +5,7 @@
  * @module
  */
 import { AGENT_IDS } from "../config/schema.ts";
-import type { ContentState } from "../pipeline/state.ts";
+import type { ContentState } from "../content/state.ts";
 import { renderBrief, renderDraft } from "./article.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { serializeYaml } from "./front_matter.ts";

@@ -6,7 +6,7 @@
 import type { AgentId } from "../config/schema.ts";
 import { dataPaths } from "../output/paths.ts";
 import { mirrorWorkflow } from "../output/workflow_files.ts";
-import type { WorkflowRequest } from "./state.ts";
+import type { WorkflowRequest } from "../content/state.ts";
 import { newWorkflowId, type Workflow, type WorkflowStore } from "./store.ts";
 
 export async function createWorkflow(

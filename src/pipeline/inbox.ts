@@ -16,6 +16,7 @@ import { PressroomError } from "../errors.ts";
 import { requestFromInboxFile } from "./request.ts";
 import { createWorkflow } from "./create_workflow.ts";
 import type { WorkflowStore } from "./store.ts";
+import { hex } from "../hex.ts";
 
 /** A writer's name for a file not complete yet: skipped, without a word. */
 const TEMP_NAME = /^\.|\.(tmp|part|partial|crdownload|swp)$|~$/i;
@@ -269,7 +270,7 @@ export async function inboxKey(path: string, name: string): Promise<string> {
 
 async function digest(path: string): Promise<string> {
   const hash = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
-  return Array.from(new Uint8Array(hash).slice(0, 12), (b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(new Uint8Array(hash).slice(0, 12));
 }
 
 /** Moves a file into `dir` under `name`, adding a numeric suffix rather than replacing a file. */

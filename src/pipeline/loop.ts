@@ -14,16 +14,17 @@ import { BadResponseError, type ClaudeDeps, type Exchange } from "../claude/call
 import type { AgentId, Config } from "../config/schema.ts";
 import { ApiUnreachableError, CostCapError } from "../errors.ts";
 import { unreachableReason } from "../claude/billing.ts";
-import { nanoToUsd } from "../ledger/money.ts";
+import { nanoToUsd } from "../pricing/money.ts";
 import { AGENTS, type Stage } from "./agents.ts";
 import type { PromptSet } from "./prompts.ts";
-import type { CapHold, Workflow, WorkflowStore } from "./store.ts";
-import type { ContentState } from "./state.ts";
+import { type CapHold, PUBLISHED, type Workflow, type WorkflowStore } from "./store.ts";
+import type { ContentState } from "../content/state.ts";
 import { environmentSecrets, mirrorWorkflow, redact, Transcript } from "../output/workflow_files.ts";
 import { publishArticle, publishedBy, renderArticle, renderDraft } from "../output/article.ts";
 import { type StuckCause, writeReview } from "../output/review.ts";
 import { capWait, holdReason } from "./cap_holds.ts";
-import { afterReply, type Answer, ask, stageRun, startProgress } from "./turn.ts";
+import { hex } from "../hex.ts";
+import { afterReply, type Answer, ask, type StageRun, stageRun, startProgress } from "./turn.ts";
 
 /** How long a workflow waits after an API error that survived the SDK's retries. */
 export const API_ERROR_BACKOFF_MS = 60_000;
@@ -38,6 +39,8 @@ export interface PipelineDeps extends ClaudeDeps {
   signal?: AbortSignal;
   /** Ends the stage between turns, its state kept: the graceful stop. */
   stopping?: AbortSignal;
+  /** Where a failure that does not stop the stage is told (a transcript line not written): stderr in the CLI. */
+  warn?: (line: string) => void;
 }
 
 export type StageResult =
@@ -74,16 +77,39 @@ async function workStage(
     workflow.stage,
     (exchange) => files.add(() => appendTranscriptSafely(deps, transcript, exchange)),
   );
-  const { agentId, state, settings } = run;
-  const mirror = mirrorer(deps, workflowId, state);
   if (workflow.status !== "ready") {
     deps.store.update(workflowId, { status: "ready", reason: null, waitUntil: null });
   }
+  const ended = await takeTurns(deps, workflow, run, files);
+  if (ended) return ended;
+  const missing = AGENTS[run.agentId].missing(run.state);
+  if (missing !== null) {
+    return await stuck(
+      deps,
+      workflow,
+      `${run.agentId}: ${run.settings.maxTurns} turns used and still ${missing}`,
+    );
+  }
+  return await finishStage(deps, workflow, run.state);
+}
+
+/**
+ * Turns until the done rule holds or the turns run out (undefined), or until something else ends the
+ * stage: a stop, a failed call, a reply that stops it (its result).
+ */
+async function takeTurns(
+  deps: PipelineDeps,
+  workflow: Workflow,
+  run: StageRun,
+  files: FileQueue,
+): Promise<StageResult | undefined> {
+  const { agentId, state, settings } = run;
+  const mirror = mirrorer(deps, workflow.id, state);
   let progress = startProgress(run);
   let earlierFiles = Promise.resolve();
 
   for (let turn = 1; turn <= settings.maxTurns; turn++) {
-    if (AGENTS[agentId].missing(state) === null) break;
+    if (AGENTS[agentId].missing(state) === null) return undefined;
     if (deps.stopping?.aborted) return { kind: "interrupted" };
     // The files of the turn before last are on disk by now: a failed write costs at most one more call.
     await earlierFiles;
@@ -93,7 +119,7 @@ async function workStage(
     try {
       answer = await ask(run, turn, progress);
     } catch (error) {
-      deps.store.update(workflowId, { state });
+      deps.store.update(workflow.id, { state });
       files.add(mirror);
       await files.flush();
       return await stopped(deps, workflow, error, state);
@@ -102,15 +128,10 @@ async function workStage(
     files.add(mirror);
     const step = afterReply(run, progress, answer);
     if (step.kind === "stop") return await stuck(deps, workflow, step.reason);
-    if (step.kind === "done") break;
+    if (step.kind === "done") return undefined;
     progress = step.progress;
   }
-
-  const missing = AGENTS[agentId].missing(state);
-  if (missing !== null) {
-    return await stuck(deps, workflow, `${agentId}: ${settings.maxTurns} turns used and still ${missing}`);
-  }
-  return await finishStage(deps, workflow, state);
+  return undefined;
 }
 
 /** Writes the brief and draft files when the state changed them; a turn that changed neither writes nothing. */
@@ -135,23 +156,30 @@ async function finishStage(
   state: ContentState,
 ): Promise<StageResult> {
   const agentId = workflow.stage as AgentId;
-  const to = AGENTS[agentId].next(state);
+  const end = AGENTS[agentId].end(state);
+  const to: Stage = end.kind === "advance" ? end.to : "done";
   const turns = deps.ledger.callCount(workflow.id, agentId);
   deps.store.event(workflow.id, agentId, "stage_done", JSON.stringify({ turns, to }));
 
-  if (agentId === "editor" && state.decision?.kind === "flagged") {
-    const reason = state.decision.reason;
-    deps.store.update(workflow.id, { state, stage: "editor", status: "flagged", reason });
-    await writeReview(deps.dataDir, workflow.id, { kind: "flagged", reason, state, stage: "editor" });
-    return { kind: "flagged", reason };
+  switch (end.kind) {
+    case "flag": {
+      const reason = end.reason;
+      deps.store.update(workflow.id, { state, stage: agentId, status: "flagged", reason });
+      await writeReview(deps.dataDir, workflow.id, { kind: "flagged", reason, state, stage: agentId });
+      return { kind: "flagged", reason };
+    }
+    case "publish":
+      return await publish(deps, workflow, state);
+    case "advance":
+      deps.store.update(workflow.id, {
+        state,
+        stage: end.to,
+        status: "ready",
+        reason: null,
+        waitUntil: null,
+      });
+      return { kind: "advanced", from: agentId, to: end.to };
   }
-  if (agentId === "editor" && state.decision?.kind === "revisions") {
-    state.revisionRounds++;
-    state.decision = null;
-  }
-  if (agentId === "publisher") return await publish(deps, workflow, state);
-  deps.store.update(workflow.id, { state, stage: to, status: "ready", reason: null, waitUntil: null });
-  return { kind: "advanced", from: agentId, to };
 }
 
 /** Writes the article and marks the workflow published. Also used by `approve`. */
@@ -178,11 +206,11 @@ export async function publish(
   deps.store.update(workflow.id, {
     state,
     stage: "done",
-    status: "published",
+    status: PUBLISHED,
     publishedPath: path,
     reason: null,
   });
-  deps.store.event(workflow.id, "publisher", "published", path);
+  deps.store.event(workflow.id, "publisher", PUBLISHED, path);
   return { kind: "published", path };
 }
 
@@ -302,7 +330,7 @@ async function waitForCap(
 
 async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(new Uint8Array(digest));
 }
 
 async function appendTranscriptSafely(
@@ -314,7 +342,7 @@ async function appendTranscriptSafely(
   try {
     await transcript.append({ ts: deps.now(), ...exchange });
   } catch (error) {
-    console.error(`pressroom: transcript of ${transcript.workflowId}: ${(error as Error).message}`);
+    deps.warn?.(`pressroom: transcript of ${transcript.workflowId}: ${(error as Error).message}`);
   }
 }
 

@@ -10,11 +10,12 @@
 import { join } from "node:path";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { UserInputError } from "../errors.ts";
-import { BRIEF_FIELDS, type ContentState, MAX_REVISION_ROUNDS } from "./state.ts";
+import { AGENTS } from "./agents.ts";
+import { BRIEF_FIELDS, type ContentState, MAX_REVISION_ROUNDS } from "../content/state.ts";
 
 export class PromptError extends UserInputError {
-  constructor(readonly file: string, problem: string) {
-    super(`${file}: ${problem}`);
+  constructor(readonly file: string, problem: string, options?: ErrorOptions) {
+    super(`${file}: ${problem}`, options);
     this.name = "PromptError";
   }
 }
@@ -66,7 +67,7 @@ export const MAX_BLOCK_BYTES = 200_000;
 /** Every block's path relative to the prompts folder. */
 export const PROMPT_FILES = [
   "shared/stable.md",
-  ...AGENT_IDS.flatMap((a) => [`${a}/stable.md`, `${a}/volatile.md`]),
+  ...AGENT_IDS.flatMap((a) => [AGENTS[a].prompts.stable, AGENTS[a].prompts.volatile]),
 ];
 
 async function readBlock(relative: string, userDir: string | undefined): Promise<Block> {
@@ -93,7 +94,7 @@ async function readBlock(relative: string, userDir: string | undefined): Promise
     } catch (error) {
       if (error instanceof PromptError) throw error;
       if (error instanceof Deno.errors.NotFound) continue;
-      throw new PromptError(file, `cannot read: ${(error as Error).message}`);
+      throw new PromptError(file, `cannot read: ${(error as Error).message}`, { cause: error });
     }
     let text: string;
     try {
@@ -134,7 +135,10 @@ export async function loadPrompts(userDir?: string): Promise<PromptSet> {
     agents: Object.fromEntries(
       AGENT_IDS.map((
         a,
-      ) => [a, { stable: byFile.get(`${a}/stable.md`)!, volatile: byFile.get(`${a}/volatile.md`)! }]),
+      ) => [a, {
+        stable: byFile.get(AGENTS[a].prompts.stable)!,
+        volatile: byFile.get(AGENTS[a].prompts.volatile)!,
+      }]),
     ) as PromptSet["agents"],
   };
 }

@@ -151,12 +151,12 @@ export function refusalReason(
   details: Anthropic.RefusalStopDetails | null | undefined,
 ): string {
   const category = details?.category ? ` (category: ${details.category})` : "";
-  const explanation = details?.explanation ? oneLine(details.explanation, MAX_EXPLANATION_CHARS) : "";
+  const explanation = details?.explanation ? statusText(details.explanation, MAX_EXPLANATION_CHARS) : "";
   return `${agentId}: the model refused${category}${explanation ? `: ${explanation}` : ""}`;
 }
 
 /** Text for a status line: control characters and line breaks become spaces, bounded in length. */
-function oneLine(text: string, max: number): string {
+function statusText(text: string, max: number): string {
   const flat = [...text].map((c) => (hasControlChars(c) || /\s/.test(c) ? " " : c)).join("")
     .replace(/ +/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;

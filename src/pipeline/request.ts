@@ -5,8 +5,9 @@
  * @module
  */
 import { basename } from "node:path";
+import { z } from "zod";
 import { UsageError, UserInputError } from "../errors.ts";
-import type { WorkflowRequest } from "./state.ts";
+import type { WorkflowRequest } from "../content/state.ts";
 import { hasControlChars } from "./text.ts";
 
 /** Larger files are refused: they would only be truncated by the model's context. */
@@ -45,7 +46,7 @@ export async function readTextInput(path: string, what: string): Promise<string>
     bytes = await Deno.readFile(path);
   } catch (error) {
     if (error instanceof UserInputError) throw error;
-    throw new UserInputError(`${what} ${path}: cannot read: ${(error as Error).message}`);
+    throw new UserInputError(`${what} ${path}: cannot read: ${(error as Error).message}`, { cause: error });
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -70,6 +71,29 @@ export async function requestFromArgs(
   return request;
 }
 
+const SOURCES_SHAPE = 'sources: expected [{ "name": string, "text": string }]';
+const source = z.object({
+  name: z.string({ error: SOURCES_SHAPE }),
+  text: z.string({ error: SOURCES_SHAPE }),
+}, {
+  error: SOURCES_SHAPE,
+});
+
+/**
+ * A `.json` inbox file's shape; each message names the field. As in pressroom.json, a misspelt field
+ * ("note") is an error, never silently nothing.
+ */
+const INBOX_REQUEST = z.strictObject({
+  topic: z.string({ error: "topic: expected a string" }),
+  notes: z.string({ error: "notes: expected a string" }).optional(),
+  sources: z.array(source, { error: SOURCES_SHAPE }).optional(),
+}, {
+  error: (issue) =>
+    issue.code === "unrecognized_keys"
+      ? `unknown field ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}; known: topic, notes, sources`
+      : "topic: expected a string",
+});
+
 /**
  * An inbox file: `.json` with `{ "topic", "notes"?, "sources"?: [{ "name", "text" }] }`, or a text file
  * (`.md`, `.txt`) whose first line is the topic and the rest the notes; extensions in any case.
@@ -83,36 +107,17 @@ export async function requestFromInboxFile(path: string): Promise<WorkflowReques
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      throw new UserInputError(`inbox file ${name}: not valid JSON: ${(error as Error).message}`);
+      throw new UserInputError(`inbox file ${name}: not valid JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
-    const r = raw as Record<string, unknown>;
-    if (typeof r !== "object" || r === null || typeof r.topic !== "string") {
-      throw new UserInputError(`inbox file ${name}: topic: expected a string`);
-    }
-    // As in pressroom.json, a misspelt field ("note") is an error, never silently nothing.
-    const unknown = Object.keys(r).filter((k) => !["topic", "notes", "sources"].includes(k));
-    if (unknown.length) {
-      throw new UserInputError(
-        `inbox file ${name}: unknown field ${unknown.map((k) => JSON.stringify(k)).join(", ")}; ` +
-          "known: topic, notes, sources",
-      );
-    }
+    const parsed = INBOX_REQUEST.safeParse(raw);
+    if (!parsed.success) throw new UserInputError(`inbox file ${name}: ${parsed.error.issues[0].message}`);
+    const r = parsed.data;
     const request: WorkflowRequest = { topic: checkTopic(r.topic, `inbox file ${name}: topic`) };
-    if (r.notes !== undefined) {
-      if (typeof r.notes !== "string") {
-        throw new UserInputError(`inbox file ${name}: notes: expected a string`);
-      }
-      request.notes = checkUnicode(r.notes, `inbox file ${name}: notes`);
-    }
+    if (r.notes !== undefined) request.notes = checkUnicode(r.notes, `inbox file ${name}: notes`);
     if (r.sources !== undefined) {
-      const ok = Array.isArray(r.sources) &&
-        r.sources.every((s) => typeof s?.name === "string" && typeof s?.text === "string");
-      if (!ok) {
-        throw new UserInputError(
-          `inbox file ${name}: sources: expected [{ "name": string, "text": string }]`,
-        );
-      }
-      request.sources = (r.sources as { name: string; text: string }[]).map(({ name: n, text }, i) => ({
+      request.sources = r.sources.map(({ name: n, text }, i) => ({
         name: checkUnicode(n, `inbox file ${name}: sources[${i}].name`),
         text: checkUnicode(text, `inbox file ${name}: sources[${i}].text`),
       }));

@@ -5,8 +5,9 @@
  * @module
  */
 import type { AgentId } from "../config/schema.ts";
-import type { ContentState } from "./state.ts";
-import { schemaOf, ToolLogicError, type ToolName, TOOLS, toolsOf } from "./tools.ts";
+import type { ContentState } from "../content/state.ts";
+import { AGENTS, ownerOf } from "./agents.ts";
+import { schemaOf, ToolLogicError, type ToolName, TOOLS } from "./tools.ts";
 
 export type ToolOutcome = "ok" | "wrong_tool" | "malformed_args" | "logic_error";
 
@@ -19,7 +20,7 @@ export interface ToolCallResult {
 
 export function runTool(agent: AgentId, state: ContentState, name: string, input: unknown): ToolCallResult {
   const spec = Object.hasOwn(TOOLS, name) ? TOOLS[name as ToolName] : undefined;
-  const yours = toolsOf(agent);
+  const yours = AGENTS[agent].tools;
   const fail = (outcome: ToolOutcome, content: string): ToolCallResult => ({ tool: name, outcome, content });
   if (!spec) {
     return fail(
@@ -27,10 +28,11 @@ export function runTool(agent: AgentId, state: ContentState, name: string, input
       `There is no tool "${name}". Your tools: ${[...yours, "get_brief", "get_draft"].join(", ")}.`,
     );
   }
-  if (spec.owner !== "all" && spec.owner !== agent) {
+  const owner = ownerOf(name as ToolName);
+  if (owner !== undefined && owner !== agent) {
     return fail(
       "wrong_tool",
-      `${name} belongs to the ${spec.owner}; you are the ${agent}. Your tools: ${yours.join(", ")}.`,
+      `${name} belongs to the ${owner}; you are the ${agent}. Your tools: ${yours.join(", ")}.`,
     );
   }
   const parsed = schemaOf(name as ToolName).safeParse(input ?? {});

@@ -10,7 +10,7 @@
  */
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { AGENTS } from "./agents.ts";
-import type { BriefField, ContentState } from "./state.ts";
+import type { BriefField, ContentState } from "../content/state.ts";
 
 /** What the person changed by hand before the retry: kept through a reset. */
 export interface HandEdits {

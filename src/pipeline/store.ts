@@ -10,7 +10,7 @@ import { UserInputError } from "../errors.ts";
 import type { Backend, CallOutput } from "../ledger/ledger.ts";
 import type { Stage } from "./agents.ts";
 import type { ToolCallResult } from "./run_tool.ts";
-import { type ContentState, emptyState, type WorkflowRequest } from "./state.ts";
+import { type ContentState, emptyState, type WorkflowRequest } from "../content/state.ts";
 
 /**
  * A new workflow's id. Monotonic: ids made in the same millisecond still sort in the order they were made,

@@ -1,55 +1,29 @@
 /**
  * The twelve tools: one zod schema and one handler each, offered identically
- * to every agent (so all agents share one cached prefix). The `owner` of a
- * mutation tool is the only agent allowed to call it; the read tools belong to all.
+ * to every agent (so all agents share one cached prefix). Which agent may call
+ * a mutation tool is said in `agents.ts`; the read tools belong to all.
  * @module
  */
 import { z } from "zod";
-import type { AgentId } from "../config/schema.ts";
-import { hasControlChars, normalizeNewlines } from "./text.ts";
+import { invalidBriefFields, unresearched, unwritten } from "./agents.ts";
+import { boundedText, BRIEF_RULES } from "./brief_rules.ts";
 import type { ToolDefinition } from "../claude/request.ts";
 import { toStrictSchema } from "../claude/strict_schema.ts";
+import { SLUG_MAX_LENGTH, SLUG_PATTERN } from "../output/paths.ts";
 import {
   BRIEF_FIELDS,
-  type BriefField,
   type ContentState,
   type Draft,
   MAX_REVISION_ROUNDS,
   type Section,
-} from "./state.ts";
+} from "../content/state.ts";
 
 /** The state refuses a valid call: unknown section, duplicate, out of order. */
 export class ToolLogicError extends Error {
   override name = "ToolLogicError";
 }
 
-const text = (min: number, max: number) =>
-  z.string().transform(normalizeNewlines).pipe(
-    z.string().trim().min(min).max(max).refine((s) => !hasControlChars(s), {
-      message: "contains control characters",
-    }),
-  );
 const sectionId = z.string().regex(/^s[1-9]\d{0,3}$/, "a section id looks like s1, s2, …");
-
-/** Per-field rules for the brief; a value that breaks them fails the tool's schema. */
-export const BRIEF_RULES: Record<BriefField, z.ZodType<string>> = {
-  title: text(3, 150),
-  audience: text(3, 300),
-  angle: text(10, 600),
-  key_points: text(3, 2000).refine((s) => s.split(/\n|;/).filter((p) => p.trim().length >= 3).length >= 2, {
-    message: "give at least two key points, one per line or separated by ;",
-  }),
-  keywords: text(2, 500).refine((s) => {
-    const words = s.split(",").map((w) => w.trim()).filter(Boolean);
-    return words.length >= 1 && words.length <= 12 && words.every((w) => w.length >= 2 && w.length <= 40);
-  }, { message: "1 to 12 comma-separated keywords of 2 to 40 characters" }),
-  tone: text(3, 100),
-  target_words: z.string().trim().regex(/^\d+$/, "a whole number of words").refine(
-    (s) => Number(s) >= 200 && Number(s) <= 5000,
-    { message: "between 200 and 5000 words" },
-  ),
-  sources: text(1, 2000),
-};
 
 const schemas = {
   update_brief_field: z.strictObject({ field: z.enum(BRIEF_FIELDS), value: z.string() }).superRefine(
@@ -66,26 +40,34 @@ const schemas = {
   ),
   get_brief: z.strictObject({}),
   create_draft: z.strictObject({
-    title: text(3, 150),
-    sections: z.array(z.strictObject({ heading: text(2, 120), goal: text(5, 500) })).min(3).max(12),
+    title: boundedText(3, 150),
+    sections: z.array(z.strictObject({ heading: boundedText(2, 120), goal: boundedText(5, 500) })).min(3).max(
+      12,
+    ),
   }),
-  add_section: z.strictObject({ heading: text(2, 120), goal: text(5, 500), after: sectionId.optional() }),
+  add_section: z.strictObject({
+    heading: boundedText(2, 120),
+    goal: boundedText(5, 500),
+    after: sectionId.optional(),
+  }),
   add_citation: z.strictObject({
     section_id: sectionId,
     url: z.url({ protocol: /^https?$/, hostname: z.regexes.domain }).max(2000),
-    title: text(1, 300),
-    quote: text(1, 1000).optional(),
+    title: boundedText(1, 300),
+    quote: boundedText(1, 1000).optional(),
   }),
-  add_research_note: z.strictObject({ section_id: sectionId, note: text(3, 2000) }),
+  add_research_note: z.strictObject({ section_id: sectionId, note: boundedText(3, 2000) }),
   get_draft: z.strictObject({}),
-  update_section: z.strictObject({ section_id: sectionId, markdown: text(1, 20_000) }),
-  request_revision: z.strictObject({ section_id: sectionId, instructions: text(5, 1000) }),
-  flag_for_review: z.strictObject({ reason: text(5, 1000) }),
+  update_section: z.strictObject({ section_id: sectionId, markdown: boundedText(1, 20_000) }),
+  request_revision: z.strictObject({ section_id: sectionId, instructions: boundedText(5, 1000) }),
+  flag_for_review: z.strictObject({ reason: boundedText(5, 1000) }),
   promote_to_published: z.strictObject({}),
   set_metadata: z.strictObject({
-    slug: z.string().max(80).regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "lowercase words joined by hyphens"),
-    description: text(1, 300),
-    tags: z.array(text(1, 40).refine((t) => !/[,\n]/.test(t), { message: "a tag has no commas" })).min(1).max(
+    slug: z.string().max(SLUG_MAX_LENGTH).regex(SLUG_PATTERN, "lowercase words joined by hyphens"),
+    description: boundedText(1, 300),
+    tags: z.array(boundedText(1, 40).refine((t) => !/[,\n]/.test(t), { message: "a tag has no commas" })).min(
+      1,
+    ).max(
       8,
     ),
   }),
@@ -95,7 +77,6 @@ export type ToolName = keyof typeof schemas;
 type Args<T extends ToolName> = z.output<typeof schemas[T]>;
 
 interface ToolSpec<T extends ToolName> {
-  owner: AgentId | "all";
   description: string;
   /** Applies the call to `state` (validating before changing anything) and returns the result text. */
   handle(state: ContentState, args: Args<T>): string;
@@ -120,20 +101,18 @@ const outline = (draft: Draft) => draft.sections.map((s) => `${s.id}: ${s.headin
 
 export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
   update_brief_field: {
-    owner: "intake",
     description: `Set one field of the article brief. Fields: ${BRIEF_FIELDS.join(", ")}. ` +
       "key_points: one per line; keywords: comma-separated; target_words: the number of words as a string, " +
       'from "200" to "5000".',
     handle(state, { field, value }) {
       state.brief[field] = BRIEF_RULES[field].parse(value); // trimmed, line ends normalized
-      const missing = BRIEF_FIELDS.filter((f) => !state.brief[f]);
+      const missing = invalidBriefFields(state);
       return `${field} set. ${
         missing.length ? `Still missing: ${missing.join(", ")}.` : "The brief is complete."
       }`;
     },
   },
   get_brief: {
-    owner: "all",
     description: "Read the brief as it stands, the fields still missing, and the original request.",
     handle(state) {
       const missing = BRIEF_FIELDS.filter((f) => !state.brief[f]);
@@ -141,7 +120,6 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
     },
   },
   create_draft: {
-    owner: "planner",
     description:
       "Create the draft with its title and 3 to 12 sections (heading and goal each). Returns the section ids.",
     handle(state, { title, sections }) {
@@ -160,7 +138,6 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
     },
   },
   add_section: {
-    owner: "planner",
     description:
       "Add a section to the draft, at the end or after the section id given in `after`. Returns its id.",
     handle(state, { heading, goal, after }) {
@@ -181,7 +158,6 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
     },
   },
   add_citation: {
-    owner: "researcher",
     description: "Attach a source (http or https URL, title, optional quote) to a section.",
     handle(state, { section_id, url, title, quote }) {
       const target = section(state.draft, section_id);
@@ -193,7 +169,6 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
     },
   },
   add_research_note: {
-    owner: "researcher",
     description: "Attach a research note (facts, figures, angles to use) to a section.",
     handle(state, { section_id, note }) {
       section(state.draft, section_id).notes.push(note);
@@ -201,7 +176,6 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
     },
   },
   get_draft: {
-    owner: "all",
     description:
       "Read the draft: title, and each section's id, heading, goal, citations, notes, text and open revision.",
     handle(state) {
@@ -211,21 +185,19 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
     },
   },
   update_section: {
-    owner: "writer",
     description:
       "Write (or rewrite) a section's text in Markdown, without its heading. Answers its open revision.",
     handle(state, { section_id, markdown }) {
       const target = section(state.draft, section_id);
       target.markdown = markdown;
       delete target.revision;
-      const left = state.draft!.sections.filter((s) => !s.markdown || s.revision).map((s) => s.id);
+      const left = unwritten(state.draft!);
       return `${section_id} written. ${
         left.length ? `Still to write: ${left.join(", ")}.` : "Every section is written."
       }`;
     },
   },
   request_revision: {
-    owner: "editor",
     description:
       `Send a section back to the writer with instructions (at most ${MAX_REVISION_ROUNDS} rounds per article).`,
     handle(state, { section_id, instructions }) {
@@ -245,7 +217,6 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
     },
   },
   flag_for_review: {
-    owner: "editor",
     description: "Stop the article and put it in the review queue for a person, with the reason.",
     handle(state, { reason }) {
       if (state.decision?.kind === "promoted") throw new ToolLogicError("the article is already promoted");
@@ -254,7 +225,6 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
     },
   },
   promote_to_published: {
-    owner: "editor",
     description: "Approve the article for publishing. Every section must have text and no open revision.",
     handle(state) {
       const draft = state.draft;
@@ -269,8 +239,8 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
     },
   },
   set_metadata: {
-    owner: "publisher",
-    description: "Set the article's slug (lowercase words joined by hyphens, at most 80 characters), " +
+    description:
+      `Set the article's slug (lowercase words joined by hyphens, at most ${SLUG_MAX_LENGTH} characters), ` +
       "description (at most 300 characters) and 1 to 8 tags.",
     handle(state, { slug, description, tags }) {
       state.metadata = { slug, description, tags };
@@ -280,16 +250,11 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
 };
 
 function uncovered(draft: Draft): string {
-  const left = draft.sections.filter((s) => !s.citations.length && !s.notes.length).map((s) => s.id);
+  const left = unresearched(draft);
   return left.length ? `Sections without research: ${left.join(", ")}.` : "Every section has research.";
 }
 
 export const TOOL_NAMES = Object.keys(TOOLS) as ToolName[];
-
-/** The mutation tools an agent may call. */
-export function toolsOf(agent: AgentId): ToolName[] {
-  return TOOL_NAMES.filter((name) => TOOLS[name].owner === agent);
-}
 
 export function schemaOf(name: ToolName): z.ZodType {
   return schemas[name];

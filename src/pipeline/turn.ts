@@ -14,7 +14,7 @@ import { AGENTS } from "./agents.ts";
 import type { PipelineDeps } from "./loop.ts";
 import { runTool, type ToolCallResult } from "./run_tool.ts";
 import type { Workflow } from "./store.ts";
-import type { ContentState } from "./state.ts";
+import type { ContentState } from "../content/state.ts";
 import { type Conversation, startConversation, withAssistant, withUser } from "./conversation.ts";
 import { renderVolatile } from "./prompts.ts";
 import {
@@ -132,7 +132,7 @@ export async function ask(run: StageRun, turn: number, progress: Progress): Prom
     cacheTtl: settings.cacheTtl,
     effort: settings.effort,
     thinking: settings.thinking,
-    webSearchMaxUses: settings.webSearch.enabled && agentId === "researcher"
+    webSearchMaxUses: settings.webSearch.enabled && AGENTS[agentId].webSearch
       ? settings.webSearch.maxUses
       : undefined,
     tools: toolDefinitions({ strict: settings.strict }),

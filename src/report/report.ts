@@ -8,7 +8,7 @@ import type { PriceBook } from "../models/price_book.ts";
 import type { CapsConfig } from "../config/schema.ts";
 import { allCapRules, globMatches } from "../ledger/caps.ts";
 import type { Backend } from "../ledger/ledger.ts";
-import { nanoToUsd } from "../ledger/money.ts";
+import { nanoToUsd } from "../pricing/money.ts";
 import { dayKey } from "../ledger/period.ts";
 import { distribution, ratio, wilson } from "./maths.ts";
 import type { AgentCost, CallRow, Completion, ReportQueries, ToolOutcome } from "./queries.ts";

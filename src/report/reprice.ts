@@ -4,7 +4,7 @@
  * observed output-length ratio when both models have data for the agent.
  * @module
  */
-import { type CallUsage, costNano } from "../ledger/cost.ts";
+import { type CallUsage, costNano } from "../pricing/cost.ts";
 import type { PriceBook } from "../models/price_book.ts";
 import { UnknownModelError } from "../errors.ts";
 

@@ -12,8 +12,7 @@
  * @module
  */
 import { hashString } from "./rng.ts";
-
-export type CacheTtl = "5m" | "1h";
+import type { CacheTtl } from "../pricing/cost.ts";
 
 export const TTL_MS: Record<CacheTtl, number> = { "5m": 5 * 60_000, "1h": 60 * 60_000 };
 /** How far before a breakpoint the API looks for an earlier cached prefix. */

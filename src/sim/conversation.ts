@@ -6,8 +6,8 @@
  * role knows the current state from the conversation alone. Pure.
  * @module
  */
-import { type ContentState, emptyState, type Section, type WorkflowRequest } from "../pipeline/state.ts";
-import type { BriefField } from "../pipeline/state.ts";
+import { type ContentState, emptyState, type Section, type WorkflowRequest } from "../content/state.ts";
+import type { BriefField } from "../content/state.ts";
 import { schemaOf, type ToolName, TOOLS } from "../pipeline/tools.ts";
 
 export interface ToolCall {

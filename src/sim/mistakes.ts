@@ -7,8 +7,9 @@
  * @module
  */
 import type { AgentId } from "../config/schema.ts";
-import type { ContentState } from "../pipeline/state.ts";
-import { TOOL_NAMES, type ToolName, toolsOf } from "../pipeline/tools.ts";
+import type { ContentState } from "../content/state.ts";
+import { TOOL_NAMES, type ToolName } from "../pipeline/tools.ts";
+import { AGENTS } from "../pipeline/agents.ts";
 import type { Rng } from "./rng.ts";
 
 export interface ToolUse {
@@ -62,7 +63,7 @@ function plausibleArgs(name: ToolName): Record<string, unknown> {
  * only names the tools offered).
  */
 export function wrongTool(agent: AgentId, intended: ToolUse, rng: Rng, strict = false): ToolUse {
-  const mine = new Set<string>(toolsOf(agent));
+  const mine = new Set<string>(AGENTS[agent].tools);
   const others = TOOL_NAMES.filter((n) => !mine.has(n) && n !== "get_brief" && n !== "get_draft");
   if (rng.chance(0.3) && !strict) return { name: rng.pick(UNKNOWN_TOOLS), input: intended.input };
   const name = rng.pick(others);

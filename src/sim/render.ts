@@ -7,7 +7,7 @@
  */
 import type { RoleTurn } from "./roles.ts";
 import { createRng, hashString } from "./rng.ts";
-import { countTokens } from "./tokens.ts";
+import { countTokens } from "../pricing/tokens.ts";
 import { contentWords, prose } from "./writing.ts";
 
 // deno-lint-ignore no-explicit-any

@@ -14,13 +14,15 @@
  * @module
  */
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
-import { BRIEF_FIELDS, type BriefField, type ContentState, MAX_REVISION_ROUNDS } from "../pipeline/state.ts";
-import { BRIEF_RULES, schemaOf, type ToolName } from "../pipeline/tools.ts";
+import { BRIEF_FIELDS, type BriefField, type ContentState, MAX_REVISION_ROUNDS } from "../content/state.ts";
+import { schemaOf, type ToolName } from "../pipeline/tools.ts";
+import { BRIEF_RULES } from "../pipeline/brief_rules.ts";
 import { type Conversation, knownState } from "./conversation.ts";
 import { logicError, malformed, type ToolUse, wrongTool } from "./mistakes.ts";
 import { decodableUnderStrict } from "./strict_decoding.ts";
 import { drawOutcome, type ModelProfile, type Outcome } from "./profiles.ts";
 import type { Rng } from "./rng.ts";
+import { slugify } from "../output/paths.ts";
 import {
   capitalize,
   clean,
@@ -30,7 +32,6 @@ import {
   findUrls,
   paragraphs,
   prose,
-  slugify,
   titleCase,
 } from "./writing.ts";
 

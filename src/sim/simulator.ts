@@ -15,7 +15,8 @@
  * @module
  */
 import { PriceBook, type PricedModel } from "../models/price_book.ts";
-import { type CacheTtl, type PrefixBlock, PromptCache } from "./cache.ts";
+import { type PrefixBlock, PromptCache } from "./cache.ts";
+import type { CacheTtl } from "../pricing/cost.ts";
 import { readConversation } from "./conversation.ts";
 import {
   ConnectionResetError,
@@ -34,7 +35,8 @@ import { createRng, hashString } from "./rng.ts";
 import { messageEvents } from "./event_stream.ts";
 import { strictToolSchemas } from "./strict_decoding.ts";
 import { playRole } from "./roles.ts";
-import { blockText, countTokens } from "./tokens.ts";
+import { blockText } from "./tokens.ts";
+import { countTokens } from "../pricing/tokens.ts";
 import { allBlocks, contentBlocks, endsPaused, takesInferenceGeo, validateRequest } from "./validate.ts";
 
 export interface SimulatorOptions {
@@ -63,8 +65,8 @@ export interface Simulator {
 
 /** Tokens of the system prompt the API adds when a request offers tools (auto tool choice). */
 export const TOOL_USE_SYSTEM_TOKENS = 346;
-/** Input tokens one web search brings back per result. */
-export const WEB_SEARCH_RESULT_TOKENS = 800;
+/** Input tokens each simulated search result brings back (three results a search). */
+export const SIM_TOKENS_PER_SEARCH_RESULT = 800;
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -228,7 +230,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const thought = content.find((b: Json) => b.type === "thinking");
     const usage: Json = {
       ...cached,
-      input_tokens: cached.input_tokens + searches * 3 * WEB_SEARCH_RESULT_TOKENS,
+      input_tokens: cached.input_tokens + searches * 3 * SIM_TOKENS_PER_SEARCH_RESULT,
       output_tokens: reply.outputTokens,
       output_tokens_details: thought ? { thinking_tokens: countTokens(thought.thinking, factor) } : null,
       server_tool_use: webSearchTool ? { web_search_requests: searches, web_fetch_requests: 0 } : null,

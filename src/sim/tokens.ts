@@ -1,16 +1,9 @@
 /**
- * Token counting for the simulated model: UTF-8 bytes / 4, times the model's
- * tokenizer factor (Opus 4.7 and later count about 1.35x), rounded up. An
- * approximation of a real tokenizer, close enough for costs and cache minimums. Pure.
+ * Token counting for the simulated model: what a content block or tool definition counts, by the
+ * approximation in pricing/tokens.ts. Pure.
  * @module
  */
-
-const encoder = new TextEncoder();
-
-export function countTokens(text: string, tokenizerFactor = 1): number {
-  if (!text) return 0;
-  return Math.ceil((encoder.encode(text).length / 4) * tokenizerFactor);
-}
+import { countTokens } from "../pricing/tokens.ts";
 
 /** The text a content block or tool definition is counted by (its `cache_control` is not part of it). */
 export function blockText(block: unknown): string {

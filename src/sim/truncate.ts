@@ -6,7 +6,8 @@
  * result are left out. Pure.
  * @module
  */
-import { blockText, countTokens } from "./tokens.ts";
+import { blockText } from "./tokens.ts";
+import { countTokens } from "../pricing/tokens.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;

@@ -37,18 +37,6 @@ export function titleCase(text: string): string {
     .join(" ");
 }
 
-/** Lowercase words joined by hyphens, at most `max` characters; "" when nothing is left. */
-export function slugify(text: string, max = 80): string {
-  let slug = text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
-  if (slug.length > max) {
-    slug = slug.slice(0, max);
-    const hyphen = slug.lastIndexOf("-");
-    slug = (hyphen > 0 ? slug.slice(0, hyphen) : slug).replace(/-+$/, "");
-  }
-  return slug;
-}
-
 /** The distinct meaningful words of a text, lowercased, in order. */
 export function contentWords(text: string): string[] {
   const words = text.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu) ?? [];

@@ -4,7 +4,7 @@
  * error, and what it spent is recorded.
  */
 // deno-lint-ignore-file no-explicit-any
-import { assertEquals, assertRejects } from "../assert.ts";
+import { assertEquals, assertMatch, assertRejects } from "../assert.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { startHarness } from "./harness.ts";
 
@@ -22,6 +22,23 @@ Deno.test("a brief that cannot be written stops the stage one call later; every 
     assertEquals(h.deps.ledger.openReservations(), 0);
     const transcript = await Deno.readTextFile(`${h.dir}/workflows/${id}/transcript.jsonl`);
     assertEquals(transcript.trim().split("\n").length, 2, "the transcript still has every exchange");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a transcript that cannot be written is told through deps.warn, and the workflow goes on", async () => {
+  const h = await startHarness();
+  const warnings: string[] = [];
+  h.deps.warn = (line) => warnings.push(line);
+  try {
+    const id = h.deps.store.create({ topic: "Transcripts that cannot be written" }, DEFAULT_MODELS).id;
+    // A folder where transcript.jsonl goes: every append fails; the transcript is a record, not the truth.
+    await Deno.mkdir(`${h.dir}/workflows/${id}/transcript.jsonl`, { recursive: true });
+    await h.run();
+    assertEquals(h.deps.store.get(id).status, "published");
+    assertEquals(warnings.length > 0, true, "the failure is told");
+    for (const line of warnings) assertMatch(line, new RegExp(`^pressroom: transcript of ${id}: `));
   } finally {
     await h.close();
   }

@@ -18,7 +18,7 @@ import type { PipelineDeps } from "../../src/pipeline/loop.ts";
 import { loadPrompts } from "../../src/pipeline/prompts.ts";
 import { realSleep, runScheduler, type SchedulerEvent } from "../../src/scheduler/scheduler.ts";
 import { type Workflow, WorkflowStore } from "../../src/pipeline/store.ts";
-import type { ContentState } from "../../src/pipeline/state.ts";
+import type { ContentState } from "../../src/content/state.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { createSimulator, type SimulatorOptions } from "../../src/sim/simulator.ts";
 import { RECOVERABLE_QUIRKS } from "../../src/sim/quirks.ts";

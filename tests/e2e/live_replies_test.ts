@@ -8,7 +8,7 @@
 import { assert, assertEquals } from "../assert.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { runStage } from "../../src/pipeline/loop.ts";
-import type { Draft } from "../../src/pipeline/state.ts";
+import type { Draft } from "../../src/content/state.ts";
 import type { Received } from "../fake_api/server.ts";
 import { VALID_BRIEF } from "../helpers.ts";
 import { type Harness, requestAfter, startHarness, toolCalls, toolUse, workflowAt } from "./harness.ts";

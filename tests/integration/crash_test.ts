@@ -6,7 +6,7 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { assert, assertEquals } from "../assert.ts";
-import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
+import { costNano, normalizeUsage } from "../../src/pricing/cost.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { isTempName } from "../../src/output/atomic.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";

@@ -3,7 +3,7 @@
  * and a process killed with SIGKILL while its calls are in flight.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
+import { costNano, normalizeUsage } from "../../src/pricing/cost.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { type FakeApi, greedyReply, startFakeApi } from "../fake_api/server.ts";
 import { caps, openLedger, pressroomArgs, recordedNano, tempDir, TEST_KEY } from "../helpers.ts";

@@ -8,7 +8,7 @@ import { openLedger, runPressroom as pressroom, tempDir, VALID_BRIEF } from "../
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 import { WorkflowStore } from "../../src/pipeline/store.ts";
-import type { ContentState } from "../../src/pipeline/state.ts";
+import type { ContentState } from "../../src/content/state.ts";
 import { renderDraft } from "../../src/output/article.ts";
 import { mirrorWorkflow } from "../../src/output/workflow_files.ts";
 

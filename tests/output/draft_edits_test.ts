@@ -2,7 +2,7 @@
 import { assertEquals, assertThrows } from "../assert.ts";
 import { DraftEditError, readSectionTexts } from "../../src/output/draft_edits.ts";
 import { renderDraft } from "../../src/output/article.ts";
-import { type ContentState, emptyState } from "../../src/pipeline/state.ts";
+import { type ContentState, emptyState } from "../../src/content/state.ts";
 
 function draftState(): ContentState {
   const state = emptyState({ topic: "T" });

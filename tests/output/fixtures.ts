@@ -2,7 +2,7 @@
  * Fixtures for the files-on-disk tests: a content state, ids, and folder walks.
  * @module
  */
-import { type ContentState, emptyState } from "../../src/pipeline/state.ts";
+import { type ContentState, emptyState } from "../../src/content/state.ts";
 
 export const WF = "01JC8Q6Z1X2Y3Z4A5B6C7D8E9F";
 export const WF2 = "01JC8Q6Z1X2Y3Z4A5B6C7D8E9G";

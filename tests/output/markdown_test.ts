@@ -1,7 +1,12 @@
 import { assertEquals } from "../assert.ts";
 import { renderArticle } from "../../src/output/article.ts";
 import { splitFrontMatter } from "../../src/output/front_matter.ts";
-import { closeOpenFences, escapeInline, linkDestination, oneLine } from "../../src/output/markdown.ts";
+import {
+  closeOpenFences,
+  collapseWhitespace,
+  escapeInline,
+  linkDestination,
+} from "../../src/output/markdown.ts";
 import { EXTRA, sampleState } from "./fixtures.ts";
 
 Deno.test("closeOpenFences closes only a fence left open", () => {
@@ -23,7 +28,7 @@ Deno.test("an unclosed fence in one section cannot swallow the next heading", ()
 });
 
 Deno.test("inline text is one literal line; link destinations keep the URL as written", () => {
-  assertEquals(oneLine(" a\n\tb \u2028 c "), "a b c");
+  assertEquals(collapseWhitespace(" a\n\tb \u2028 c "), "a b c");
   assertEquals(
     escapeInline("[x](y) *z* #1 <b> & `c` | ~ !"),
     "\\[x\\]\\(y\\) \\*z\\* \\#1 \\<b\\> \\& \\`c\\` \\| \\~ \\!",

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../assert.ts";
 import { InvalidSlugError, InvalidWorkflowIdError, UnsafePathError } from "../../src/output/errors.ts";
-import { assertSlug, dataPaths, isSlug, isWorkflowId, safeJoin } from "../../src/output/paths.ts";
+import { assertSlug, dataPaths, isSlug, isWorkflowId, safeJoin, slugify } from "../../src/output/paths.ts";
 import { ulid } from "ulid";
 import { HOSTILE_PARTS, WF } from "./fixtures.ts";
 
@@ -68,6 +68,16 @@ Deno.test("slugs are lowercase words joined by hyphens, at most 80 characters", 
     assertThrows(() => assertSlug(slug), InvalidSlugError);
     assertThrows(() => dataPaths("/data").publishedFile(slug), InvalidSlugError);
   }
+});
+
+Deno.test("slugify makes a valid slug of any title, or the empty string", () => {
+  assertEquals(slugify("Résumé tips: 10 ways!"), "resume-tips-10-ways");
+  assertEquals(slugify("  --Hello,   World--  "), "hello-world");
+  assertEquals(slugify("日本語"), "");
+  const long = slugify("word ".repeat(40));
+  assertEquals(long, Array(16).fill("word").join("-"));
+  assert(isSlug(long));
+  assertEquals(slugify("abcdefghij klm", 12), "abcdefghij");
 });
 
 Deno.test("dataPaths lays out the data folder", () => {

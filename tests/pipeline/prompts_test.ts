@@ -1,7 +1,7 @@
 /** Prompt blocks: built-in defaults, user overrides, and errors that name the file. */
 import { assert, assertEquals, assertMatch, assertRejects } from "../assert.ts";
 import { loadPrompts, PROMPT_FILES, PromptError, renderVolatile } from "../../src/pipeline/prompts.ts";
-import { emptyState } from "../../src/pipeline/state.ts";
+import { emptyState } from "../../src/content/state.ts";
 import { tempDir } from "../helpers.ts";
 
 Deno.test("the built-in prompts load, and every volatile block renders from the state", async () => {

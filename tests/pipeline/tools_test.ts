@@ -3,8 +3,8 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { VALID_BRIEF } from "../helpers.ts";
 import { runTool } from "../../src/pipeline/run_tool.ts";
 import { AGENTS } from "../../src/pipeline/agents.ts";
-import { type ContentState, emptyState } from "../../src/pipeline/state.ts";
-import { TOOL_DEFINITIONS, TOOL_NAMES, toolsOf } from "../../src/pipeline/tools.ts";
+import { type ContentState, emptyState } from "../../src/content/state.ts";
+import { TOOL_DEFINITIONS, TOOL_NAMES } from "../../src/pipeline/tools.ts";
 
 const fresh = (): ContentState => emptyState({ topic: "Lighthouses" });
 const brief = VALID_BRIEF;
@@ -29,7 +29,13 @@ Deno.test("all twelve tools are offered with JSON Schemas, identical for every a
   assertEquals(TOOL_NAMES.length, 12);
   assertEquals(TOOL_DEFINITIONS.map((t) => t.name), TOOL_NAMES);
   for (const tool of TOOL_DEFINITIONS) assertEquals(tool.input_schema.type, "object");
-  assertEquals(toolsOf("editor"), ["request_revision", "flag_for_review", "promote_to_published"]);
+  assertEquals(AGENTS.editor.tools, ["request_revision", "flag_for_review", "promote_to_published"]);
+});
+
+Deno.test("each mutation tool belongs to exactly one agent; the read tools to none", () => {
+  const owned = Object.values(AGENTS).flatMap((a) => a.tools);
+  assertEquals(owned.length, new Set(owned).size, "no tool has two owners");
+  assertEquals(TOOL_NAMES.filter((t) => !owned.includes(t)), ["get_brief", "get_draft"]);
 });
 
 Deno.test("every call is classified: ok, wrong_tool, malformed_args, logic_error", () => {
@@ -134,7 +140,8 @@ Deno.test("the done rules and the editor's bounded revision loop", () => {
     runTool("editor", full, "request_revision", { section_id: "s2", instructions: "More detail" }).outcome,
     "ok",
   );
-  assertEquals(AGENTS.editor.next(full), "writer");
+  assertEquals(AGENTS.editor.end(full), { kind: "advance", to: "writer" });
+  assertEquals([full.revisionRounds, full.decision], [1, null], "the round is counted");
   assertMatch(AGENTS.writer.missing(full)!, /s2/);
   full.revisionRounds = 2;
   full.decision = null;
@@ -143,7 +150,11 @@ Deno.test("the done rules and the editor's bounded revision loop", () => {
   assertMatch(refused.content, /2 revision rounds are used up/);
   runTool("writer", full, "update_section", { section_id: "s2", markdown: "Better." });
   assertEquals(runTool("editor", full, "promote_to_published", {}).outcome, "ok");
-  assertEquals(AGENTS.editor.next(full), "publisher");
+  assertEquals(AGENTS.editor.end(full), { kind: "advance", to: "publisher" });
+  assertEquals(AGENTS.editor.end({ ...full, decision: { kind: "flagged", reason: "Unsourced claims" } }), {
+    kind: "flag",
+    reason: "Unsourced claims",
+  });
   assert(AGENTS.publisher.missing(full) !== null);
   runTool("publisher", full, "set_metadata", {
     slug: "how-lighthouses-work",
@@ -151,6 +162,7 @@ Deno.test("the done rules and the editor's bounded revision loop", () => {
     tags: ["sea"],
   });
   assertEquals(AGENTS.publisher.missing(full), null);
+  assertEquals(AGENTS.publisher.end(full), { kind: "publish" });
 });
 
 Deno.test("Windows line ends are text; two sections with one heading are refused", () => {

@@ -14,7 +14,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { callClaude } from "../../src/claude/call_claude.ts";
 import { createClient } from "../../src/claude/client.ts";
 import { AGENT_IDS, configSchema, DEFAULT_MODELS } from "../../src/config/schema.ts";
-import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
+import { costNano, normalizeUsage } from "../../src/pricing/cost.ts";
 import { Ledger } from "../../src/ledger/ledger.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import type { PipelineDeps } from "../../src/pipeline/loop.ts";

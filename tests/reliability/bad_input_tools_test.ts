@@ -16,7 +16,7 @@ import { parseFrontMatter, parseYaml, splitFrontMatter } from "../../src/output/
 import { writeReview } from "../../src/output/review.ts";
 import { mirrorWorkflow } from "../../src/output/workflow_files.ts";
 import { runTool, type ToolOutcome } from "../../src/pipeline/run_tool.ts";
-import { type ContentState, emptyState } from "../../src/pipeline/state.ts";
+import { type ContentState, emptyState } from "../../src/content/state.ts";
 import type { AgentId } from "../../src/config/schema.ts";
 import { big, DATA, LAYOUT, selected } from "./bad_input_harness.ts";
 

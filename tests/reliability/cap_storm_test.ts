@@ -20,8 +20,8 @@ import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
 import type { CapsConfig } from "../../src/config/schema.ts";
-import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
-import { usdToNano } from "../../src/ledger/money.ts";
+import { costNano, normalizeUsage } from "../../src/pricing/cost.ts";
+import { usdToNano } from "../../src/pricing/money.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import {
   errorReply,

@@ -5,7 +5,7 @@
  */
 import { caps, openLedger, tempDir } from "../helpers.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
-import type { CallUsage } from "../../src/ledger/cost.ts";
+import type { CallUsage } from "../../src/pricing/cost.ts";
 
 /** A call's usage: zero but for `u`. */
 export const usage = (u: Partial<CallUsage>): CallUsage => ({

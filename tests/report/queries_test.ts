@@ -3,7 +3,7 @@ import { assertEquals, assertThrows } from "../assert.ts";
 import { caps, openLedger, tempDir } from "../helpers.ts";
 import { CostCapError } from "../../src/errors.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
-import type { CallUsage } from "../../src/ledger/cost.ts";
+import type { CallUsage } from "../../src/pricing/cost.ts";
 import type { Backend, Ledger } from "../../src/ledger/ledger.ts";
 import { PUBLISHED, WorkflowStore } from "../../src/pipeline/store.ts";
 import { ReportQueries } from "../../src/report/queries.ts";

@@ -18,9 +18,10 @@ import {
   type ContentState,
   emptyState,
   type WorkflowRequest,
-} from "../../src/pipeline/state.ts";
+} from "../../src/content/state.ts";
+import { BRIEF_RULES } from "../../src/pipeline/brief_rules.ts";
+import { ownerOf } from "../../src/pipeline/agents.ts";
 import {
-  BRIEF_RULES,
   schemaOf,
   TOOL_DEFINITIONS,
   ToolLogicError,
@@ -54,8 +55,8 @@ export function classify(
 ): { outcome: Outcome; text: string } {
   if (!(name in TOOLS)) return { outcome: "wrong_tool", text: `there is no tool ${name}` };
   const tool = name as ToolName;
-  const owner = TOOLS[tool].owner;
-  if (owner !== "all" && owner !== agent) {
+  const owner = ownerOf(tool);
+  if (owner !== undefined && owner !== agent) {
     return { outcome: "wrong_tool", text: `${name} is the ${owner}'s tool` };
   }
   const parsed = schemaOf(tool).safeParse(input);

@@ -12,7 +12,8 @@ import { type QuirkKind, type QuirkOption, REFUSAL_CATEGORIES } from "../../src/
 import { BLANK_TEXT } from "../../src/sim/reply.ts";
 import { LONG_WRITER_FACTOR } from "../../src/sim/roles.ts";
 import { createSimulator, type SimulatorOptions } from "../../src/sim/simulator.ts";
-import { blockText, countTokens } from "../../src/sim/tokens.ts";
+import { blockText } from "../../src/sim/tokens.ts";
+import { countTokens } from "../../src/pricing/tokens.ts";
 import { cutContent, outputTokensOf } from "../../src/sim/truncate.ts";
 import { countWords } from "../../src/sim/writing.ts";
 import { afterReads, SHARED_STABLE, stateFor } from "./harness.ts";

@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { AGENT_IDS, type AgentId } from "../../src/config/schema.ts";
-import { emptyState, type WorkflowRequest } from "../../src/pipeline/state.ts";
+import { emptyState, type WorkflowRequest } from "../../src/content/state.ts";
 import { schemaOf } from "../../src/pipeline/tools.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { type ModelProfile, PROFILES } from "../../src/sim/profiles.ts";

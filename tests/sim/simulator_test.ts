@@ -9,7 +9,7 @@ import { assert, assertEquals, assertMatch, assertRejects } from "../assert.ts";
 import { buildRequest } from "../../src/claude/request.ts";
 import { worstCaseNano } from "../../src/claude/estimate.ts";
 import { AGENT_IDS } from "../../src/config/schema.ts";
-import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
+import { costNano, normalizeUsage } from "../../src/pricing/cost.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { TOOL_DEFINITIONS } from "../../src/pipeline/tools.ts";
 import { PROFILES } from "../../src/sim/profiles.ts";

@@ -1,6 +1,7 @@
 /** Token counting: UTF-8 bytes / 4 times the tokenizer factor, rounded up. */
 import { assertEquals } from "../assert.ts";
-import { blockText, blockTokens, countTokens } from "../../src/sim/tokens.ts";
+import { blockText, blockTokens } from "../../src/sim/tokens.ts";
+import { countTokens } from "../../src/pricing/tokens.ts";
 
 Deno.test("tokens: bytes / 4, rounded up, times the model's tokenizer factor", () => {
   assertEquals(countTokens(""), 0);

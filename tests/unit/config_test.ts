@@ -62,9 +62,14 @@ Deno.test("data folder: --data, then the file's dataDir, then $STATE_DIRECTORY, 
     `${parent}/elsewhere`,
     "relative to the config file",
   );
+  assertEquals((await loadConfig({ cwd: dir, env })).dataDirFrom, `${dir}/pressroom.json: dataDir`);
   assertEquals((await loadConfig({ cwd: dir, env, dataDir: "d" })).dataDir, `${dir}/d`);
+  assertEquals((await loadConfig({ cwd: dir, env, dataDir: "d" })).dataDirFrom, "--data");
   const bare = await tempDir();
   assertEquals((await loadConfig({ cwd: bare, env })).dataDir, "/var/lib/pressroom");
+  assertEquals((await loadConfig({ cwd: bare, env })).dataDirFrom, "$STATE_DIRECTORY");
+  const plain = await loadConfig({ cwd: bare, env: noEnv });
+  assertEquals([plain.dataDir, plain.dataDirFrom], [`${bare}/pressroom-data`, "the default data folder"]);
 });
 
 Deno.test("each bad config gets one line naming the file, the field and the problem", async () => {
@@ -111,11 +116,12 @@ Deno.test("each bad config gets one line naming the file, the field and the prob
 
 Deno.test("a --config file that does not exist is an error, not silent defaults", async () => {
   const dir = await tempDir();
-  await assertRejects(
+  const error = await assertRejects(
     () => loadConfig({ cwd: dir, env: noEnv, configPath: "missing.json" }),
     ConfigError,
     "missing.json",
   );
+  assertEquals(error.cause instanceof Deno.errors.NotFound, true, "the cause is kept");
 });
 
 Deno.test("a configured model gets its price from config", async () => {

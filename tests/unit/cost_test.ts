@@ -4,10 +4,10 @@
  * US-only inference (`usage.inference_geo`) is priced at 1.1 × on the models that bill it.
  */
 import { assertEquals, assertThrows } from "../assert.ts";
-import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
+import { costNano, normalizeUsage } from "../../src/pricing/cost.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { UnknownModelError } from "../../src/errors.ts";
-import { usdToNano } from "../../src/ledger/money.ts";
+import { usdToNano } from "../../src/pricing/money.ts";
 
 const book = new PriceBook();
 const cost = (model: string, usage: object, ttl: "5m" | "1h" = "5m") =>

@@ -16,8 +16,8 @@ import { applyPlan, planImport } from "../../src/models/price_import.ts";
 import { priceList } from "../../src/models/price_list.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { MODELS } from "../../src/models/catalog.ts";
-import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
-import { usdToNano } from "../../src/ledger/money.ts";
+import { costNano, normalizeUsage } from "../../src/pricing/cost.ts";
+import { usdToNano } from "../../src/pricing/money.ts";
 import { planLines } from "../../src/cli/prices.ts";
 
 const FIXTURE = new URL("../fixtures/litellm/small.json", import.meta.url);

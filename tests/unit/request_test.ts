@@ -3,7 +3,7 @@ import { assert, assertEquals, assertThrows } from "../assert.ts";
 import { buildRequest, countBreakpoints } from "../../src/claude/request.ts";
 import { promptStretches, REQUEST_OVERHEAD_TOKENS, worstCaseNano } from "../../src/claude/estimate.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
-import { costNano, normalizeUsage } from "../../src/ledger/cost.ts";
+import { costNano, normalizeUsage } from "../../src/pricing/cost.ts";
 import { MODELS } from "../../src/models/catalog.ts";
 import { createRng, type Rng } from "../../src/sim/rng.ts";
 

@@ -3,7 +3,7 @@
 import { assertEquals } from "../assert.ts";
 import { strictProblems, toStrictSchema } from "../../src/claude/strict_schema.ts";
 import { runTool } from "../../src/pipeline/run_tool.ts";
-import { emptyState } from "../../src/pipeline/state.ts";
+import { emptyState } from "../../src/content/state.ts";
 import { STRICT_TOOL_DEFINITIONS, TOOL_DEFINITIONS, toolDefinitions } from "../../src/pipeline/tools.ts";
 
 const byName = (defs: typeof TOOL_DEFINITIONS, name: string) => defs.find((t) => t.name === name)!;

@@ -23,6 +23,13 @@ export function formatUsd(nano: number): string {
   return `$${usd.toFixed(digits)}`;
 }
 
+/** "$0.029000000": every nano-dollar shown, so that two amounts never look alike. */
+export function formatExactUsd(nano: number): string {
+  const sign = nano < 0 ? "-" : "";
+  const abs = Math.abs(nano);
+  return `${sign}$${Math.floor(abs / NANO_PER_USD)}.${String(abs % NANO_PER_USD).padStart(9, "0")}`;
+}
+
 /**
  * A price in USD per million tokens as nano-USD per token (×1000). Returns
  * undefined when the price is not a whole number of nano-USD per token, that is

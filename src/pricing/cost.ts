@@ -11,7 +11,9 @@
  */
 import type { NanoRates, PricedModel } from "../models/price_book.ts";
 
-export type CacheTtl = "5m" | "1h";
+/** The prompt cache lifetimes a breakpoint may ask for. */
+export const CACHE_TTLS = ["5m", "1h"] as const;
+export type CacheTtl = typeof CACHE_TTLS[number];
 
 /** The fields of the API's `usage` we read; any of them may be null or missing. */
 export interface ApiUsage {
