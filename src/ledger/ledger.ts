@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { ulid } from "ulid";
+import { ulid } from "../ids.ts";
 import { type CapBreach, CostCapError } from "../errors.ts";
 import type { CapsConfig } from "../config/schema.ts";
 import { type Db, openDb, transaction } from "../db/sqlite.ts";

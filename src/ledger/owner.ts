@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { ulid } from "ulid";
+import { ulid } from "../ids.ts";
 
 /** Owner ids are ULIDs; nothing else is ever joined into a lock path. */
 const OWNER_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;

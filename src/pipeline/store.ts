@@ -3,7 +3,7 @@
  * saves, status changes, events and classified tool calls.
  * @module
  */
-import { monotonicFactory } from "ulid";
+import { monotonicUlid } from "../ids.ts";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { type Db, statement, transaction } from "../db/sqlite.ts";
 import { UserInputError } from "../errors.ts";
@@ -16,7 +16,7 @@ import { type ContentState, emptyState, type WorkflowRequest } from "../content/
  * A new workflow's id. Monotonic: ids made in the same millisecond still sort in the order they were made,
  * so every list ordered by creation (status, doctor, models) shows workflows in the order they came.
  */
-export const newWorkflowId: (now: number) => string = monotonicFactory();
+export const newWorkflowId: (now: number) => string = monotonicUlid();
 
 export type WorkflowStatus = "ready" | "waiting" | "stuck" | "flagged" | "published";
 

@@ -3,7 +3,7 @@ import { assert, assertEquals, assertThrows } from "../assert.ts";
 import { CostCapError } from "../../src/errors.ts";
 import { caps, openLedger, recordedNano, tempDir } from "../helpers.ts";
 import type { ReserveRequest } from "../../src/ledger/ledger.ts";
-import { ulid } from "ulid";
+import { ulid } from "../../src/ids.ts";
 import { MIGRATIONS } from "../../src/db/migrations.ts";
 
 const request = (overrides: Partial<ReserveRequest> = {}): ReserveRequest => ({

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertThrows } from "../assert.ts";
 import { InvalidSlugError, InvalidWorkflowIdError, UnsafePathError } from "../../src/output/errors.ts";
 import { assertSlug, dataPaths, isSlug, isWorkflowId, safeJoin, slugify } from "../../src/output/paths.ts";
-import { ulid } from "ulid";
+import { ulid } from "../../src/ids.ts";
 import { HOSTILE_PARTS, WF } from "./fixtures.ts";
 
 Deno.test("safeJoin refuses hostile parts with UnsafePathError", () => {

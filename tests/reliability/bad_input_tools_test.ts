@@ -7,7 +7,7 @@
  * One case alone: `PRESSROOM_CASE='tool case 12:' deno test -P=tests tests/reliability/bad_input_tools_test.ts`.
  * @module
  */
-import { ulid } from "ulid";
+import { ulid } from "../../src/ids.ts";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { filesUnder, tempDir, VALID_BRIEF } from "../helpers.ts";
 import { isTempName } from "../../src/output/atomic.ts";
