@@ -166,3 +166,40 @@ export function jsonLineReader(child: Deno.ChildProcess) {
     }
   };
 }
+
+/**
+ * Root ignores file modes, so a read-only folder needs a read-only mount: a bind mount remounted
+ * read-only in a private mount namespace (`unshare -m`), which ends with the command it runs.
+ */
+export function readOnly(dir: string): string[] {
+  return [
+    "unshare",
+    "-m",
+    "--",
+    "sh",
+    "-c",
+    'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && shift && exec "$@"',
+    "sh",
+    dir,
+  ];
+}
+
+/**
+ * Why no folder can be mounted read-only here (a test that needs one is then ignored, and says so), or null.
+ * Probed once per test file that asks, not by every file that imports these helpers.
+ */
+export async function readOnlyMountProblem(): Promise<string | null> {
+  try {
+    const dir = await tempDir();
+    const probe = await new Deno.Command(readOnly(dir)[0], {
+      args: [...readOnly(dir).slice(1), "sh", "-c", `! touch "${dir}/probe" 2>/dev/null`],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (probe.success) return null;
+    const said = new TextDecoder().decode(probe.stderr).trim().split("\n")[0];
+    return `\`unshare -m\` and a read-only bind mount failed: ${said || "no reason given"}`;
+  } catch (error) {
+    return `\`unshare\` cannot run: ${(error as Error).message}`;
+  }
+}

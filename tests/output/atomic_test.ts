@@ -8,6 +8,7 @@ import {
   writeFileExclusive,
 } from "../../src/output/atomic.ts";
 import { listTree, tempDir, tempFilesIn } from "./fixtures.ts";
+import { readOnly, readOnlyMountProblem } from "../helpers.ts";
 
 Deno.test("writeFileAtomic writes a new file and replaces an old one", async () => {
   const dir = await tempDir();
@@ -77,24 +78,36 @@ async function readOnlyFoldersBind(): Promise<boolean> {
   }
 }
 
+// Folder modes stop an ordinary user; root ignores them, so as root the write runs in a read-only mount.
 const modesBind = await readOnlyFoldersBind();
-if (!modesBind) {
+const mountProblem = modesBind ? null : await readOnlyMountProblem();
+if (mountProblem) {
   console.warn(
-    `atomic_test: skipping the read-only folder test: folder modes do not stop this user (root ignores them)`,
+    `atomic_test: skipping the read-only folder test: root ignores folder modes, and ${mountProblem}`,
   );
 }
 
 Deno.test({
   name: "writing into a read-only folder fails, the old file stays, no temporary file",
-  ignore: !modesBind,
+  ignore: mountProblem !== null,
   fn: async () => {
     const dir = await tempDir();
     await writeFileAtomic(`${dir}/a.txt`, "old");
-    await Deno.chmod(dir, 0o555);
-    try {
-      await assertRejects(() => writeFileAtomic(`${dir}/a.txt`, "new"), Error);
-    } finally {
-      await Deno.chmod(dir, 0o755);
+    if (modesBind) {
+      await Deno.chmod(dir, 0o555);
+      try {
+        await assertRejects(() => writeFileAtomic(`${dir}/a.txt`, "new"), Error);
+      } finally {
+        await Deno.chmod(dir, 0o755);
+      }
+    } else {
+      const [command, ...args] = readOnly(dir);
+      const driver = new URL("./atomic_driver.ts", import.meta.url).pathname;
+      const { stdout } = await new Deno.Command(command, {
+        args: [...args, Deno.execPath(), "run", "-A", driver, `${dir}/a.txt`],
+        stderr: "inherit",
+      }).output();
+      assertEquals(new TextDecoder().decode(stdout).trim(), "refused: EROFS");
     }
     assertEquals(await Deno.readTextFile(`${dir}/a.txt`), "old");
     assertEquals(await listTree(dir), ["a.txt"]);

@@ -6,7 +6,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { assertEquals, assertMatch } from "../assert.ts";
-import { tempDir } from "../helpers.ts";
+import { readOnly, readOnlyMountProblem, tempDir } from "../helpers.ts";
 import {
   assertHarmless,
   assertNoTempFiles,
@@ -92,39 +92,7 @@ Deno.test("the ledger locked by another program: one line and exit 1 after the b
   }
 });
 
-/**
- * Root ignores file modes, so a read-only folder needs a read-only mount: a bind mount remounted
- * read-only in a private mount namespace (`unshare -m`), which ends with the command it runs.
- */
-function readOnly(dir: string): string[] {
-  return [
-    "unshare",
-    "-m",
-    "--",
-    "sh",
-    "-c",
-    'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && shift && exec "$@"',
-    "sh",
-    dir,
-  ];
-}
-
-/** Why no folder can be mounted read-only here (the test is then ignored, and says so), or null. */
-const noReadOnlyMount = await (async (): Promise<string | null> => {
-  try {
-    const dir = await tempDir();
-    const probe = await new Deno.Command(readOnly(dir)[0], {
-      args: [...readOnly(dir).slice(1), "sh", "-c", `! touch "${dir}/probe" 2>/dev/null`],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (probe.success) return null;
-    const said = new TextDecoder().decode(probe.stderr).trim().split("\n")[0];
-    return `\`unshare -m\` and a read-only bind mount failed: ${said || "no reason given"}`;
-  } catch (error) {
-    return `\`unshare\` cannot run: ${(error as Error).message}`;
-  }
-})();
+const noReadOnlyMount = await readOnlyMountProblem();
 if (noReadOnlyMount) {
   console.warn(`bad_input_machine_test: skipping the read-only data folder test: ${noReadOnlyMount}`);
 }
