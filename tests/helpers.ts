@@ -4,7 +4,9 @@
  * @module
  */
 import type { CapsConfig } from "../src/config/schema.ts";
-import { Ledger } from "../src/ledger/ledger.ts";
+import type { Ledger, LedgerOptions } from "../src/ledger/ledger.ts";
+import type { Db } from "../src/db/sqlite.ts";
+import { openHandle, Storage } from "../src/db/storage.ts";
 import { PriceBook } from "../src/models/price_book.ts";
 import { createClient } from "../src/claude/client.ts";
 import type { ClaudeCall, ClaudeDeps } from "../src/claude/call_claude.ts";
@@ -52,8 +54,29 @@ export async function makeSocket(path: string): Promise<boolean> {
   }
 }
 
+/** The SQLite handle under each ledger opened here, for rawDb. */
+const handles = new WeakMap<Ledger, Db>();
+
+/** Opens the storage as the program does (Storage.open), keeping its handle for the tests' SQL checks. */
+export function openStorage(options: LedgerOptions): Storage {
+  const db = openHandle(options);
+  const storage = Storage.on(db, options);
+  handles.set(storage.ledger, db);
+  return storage;
+}
+
 export function openLedger(dataDir: string, capsConfig = caps(), now?: () => number): Ledger {
-  return Ledger.open({ dataDir, caps: capsConfig, now });
+  return openStorage({ dataDir, caps: capsConfig, now }).ledger;
+}
+
+/**
+ * The SQLite handle under a ledger opened here (the same connection, so inside its transactions too):
+ * tests check rows with SQL, where program code reaches them only through the stores' methods.
+ */
+export function rawDb(ledger: Ledger): Db {
+  const db = handles.get(ledger);
+  if (!db) throw new Error("rawDb: that ledger was not opened by tests/helpers.ts");
+  return db;
 }
 
 export function deps(ledger: Ledger, baseURL: string, maxRetries = 2): ClaudeDeps {
@@ -90,7 +113,7 @@ export async function* filesUnder(dir: string): AsyncGenerator<[string, Uint8Arr
 
 /** SUM of cost_nano_usd over the ledger, straight from SQL. */
 export function recordedNano(ledger: Ledger, where = "1 = 1"): number {
-  return (ledger.db.prepare(`SELECT COALESCE(SUM(cost_nano_usd), 0) AS n FROM ai_call_log WHERE ${where}`)
+  return (rawDb(ledger).prepare(`SELECT COALESCE(SUM(cost_nano_usd), 0) AS n FROM ai_call_log WHERE ${where}`)
     .get() as {
       n: number;
     }).n;

@@ -10,7 +10,7 @@ import type { Ledger } from "../ledger/ledger.ts";
 import { formatUsd } from "../pricing/money.ts";
 import { holdReason, holdsAfter, type HoldVerdict, judgeCapHolds, pausesOf } from "../pipeline/cap_holds.ts";
 import { type Pause, type Workflow, WorkflowStore } from "../pipeline/store.ts";
-import { type Io, openExistingLedger } from "./context.ts";
+import { type Io, openExistingStorage } from "./context.ts";
 
 export interface CapView {
   ledger: Ledger;
@@ -24,9 +24,10 @@ export interface CapView {
 
 /** The ledger and workflows, with every hold on the real API judged against `loaded`'s caps. */
 export function openCapView(loaded: LoadedConfig, io: Io): CapView {
-  const ledger = openExistingLedger(loaded, io);
+  const storage = openExistingStorage(loaded, io);
+  const { ledger } = storage;
   try {
-    const store = new WorkflowStore(ledger.db, io.now);
+    const store = storage.workflows(io.now);
     const judged = judgeCapHolds(
       { ledger, store, maxTokensOf: (agent) => loaded.config.agents[agent].maxTokens },
       "anthropic",
@@ -37,10 +38,10 @@ export function openCapView(loaded: LoadedConfig, io: Io): CapView {
       store,
       verdicts: new Map(judged.map((j) => [j.hold.workflowId, j.verdict])),
       pauses: pausesOf(holdsAfter(judged)),
-      close: () => ledger.close(),
+      close: () => storage.close(),
     };
   } catch (error) {
-    ledger.close();
+    storage.close();
     throw error;
   }
 }

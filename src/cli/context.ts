@@ -1,11 +1,12 @@
 /**
- * What most commands need: the loaded config and, on demand, the ledger.
+ * What most commands need: the loaded config and, on demand, the storage (ledger, workflows, reports).
  * @module
  */
 import { join } from "node:path";
 import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { NoLedgerError } from "../errors.ts";
-import { Ledger, LEDGER_FILE } from "../ledger/ledger.ts";
+import { LEDGER_FILE } from "../ledger/ledger.ts";
+import { Storage } from "../db/storage.ts";
 import type { Parsed } from "./args.ts";
 
 /** Where a command writes; tests pass string sinks. */
@@ -47,9 +48,9 @@ export function configFrom(parsed: Parsed, io: Io): Promise<LoadedConfig> {
   });
 }
 
-/** Opens the ledger, making the data folder and the ledger when they are not there: for commands that start work. */
-export function openLedger(loaded: LoadedConfig, io: Io): Ledger {
-  return Ledger.open({ dataDir: loaded.dataDir, caps: loaded.config.caps, now: io.now });
+/** Opens the storage, making the data folder and the ledger when they are not there: for commands that start work. */
+export function openStorage(loaded: LoadedConfig, io: Io): Storage {
+  return Storage.open({ dataDir: loaded.dataDir, caps: loaded.config.caps, now: io.now });
 }
 
 /**
@@ -58,10 +59,10 @@ export function openLedger(loaded: LoadedConfig, io: Io): Ledger {
  * `run` opens it: migrated to this program's schema, and what dead processes reserved settled, so that
  * what the command shows is what `run` will see.
  */
-export function openExistingLedger(loaded: LoadedConfig, io: Io): Ledger {
+export function openExistingStorage(loaded: LoadedConfig, io: Io): Storage {
   const path = join(loaded.dataDir, LEDGER_FILE);
   if (!exists(path)) throw new NoLedgerError(loaded.dataDirFrom, path, exists(loaded.dataDir));
-  return openLedger(loaded, io);
+  return openStorage(loaded, io);
 }
 
 /** Whether something is at `path`; a path that cannot be read is left for the open to explain. */

@@ -11,7 +11,6 @@ import { formatUsd, usdToNano } from "../pricing/money.ts";
 import { AGENT_IDS } from "../config/schema.ts";
 import { createWorkflow } from "../pipeline/create_workflow.ts";
 import { type BackendReport, buildReport } from "../report/report.ts";
-import { ReportQueries } from "../report/queries.ts";
 import { createSimulator } from "../sim/simulator.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, type Io } from "./context.ts";
@@ -83,7 +82,7 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
     io.out(result.left.text);
     printSummary(
       io,
-      buildReport(new ReportQueries(deps.ledger.db), {
+      buildReport(context.reports, {
         since,
         prices: loaded.prices,
         caps: loaded.config.caps,

@@ -9,7 +9,7 @@
 import { AGENT_IDS } from "../config/schema.ts";
 import { NoLedgerError, PressroomError } from "../errors.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openExistingLedger } from "./context.ts";
+import { configFrom, type Io, openExistingStorage } from "./context.ts";
 import {
   type PinnedRetirement,
   pinnedRetirements,
@@ -18,7 +18,6 @@ import {
   retirementOf,
   retirementText,
 } from "../models/retirement.ts";
-import { WorkflowStore } from "../pipeline/store.ts";
 import type { OverReservation } from "../ledger/anomalies.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { loadPrompts, PROMPT_FILES } from "../pipeline/prompts.ts";
@@ -77,7 +76,8 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
   await checkPrompts(loaded, say);
 
   try {
-    const ledger = openExistingLedger(loaded, io);
+    const storage = openExistingStorage(loaded, io);
+    const { ledger } = storage;
     try {
       say(
         "ok",
@@ -85,10 +85,10 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
       );
       const over = ledger.overReservation();
       if (over.latest) say("warn", overReservationLine(over));
-      const pinned = new WorkflowStore(ledger.db, io.now).pinned();
+      const pinned = storage.workflows(io.now).pinned();
       reportPinned(pinnedRetirements(pinned, (m) => loaded.prices.lookup(m), today), say);
     } finally {
-      ledger.close();
+      storage.close();
     }
   } catch (error) {
     noLedger = error instanceof NoLedgerError;

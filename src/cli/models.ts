@@ -7,7 +7,7 @@
  */
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openExistingLedger } from "./context.ts";
+import { configFrom, type Io, openExistingStorage } from "./context.ts";
 import { table } from "./table.ts";
 import {
   pinnedRetirements,
@@ -15,7 +15,6 @@ import {
   type PinnedWorkflow,
   retirementDay,
 } from "../models/retirement.ts";
-import { WorkflowStore } from "../pipeline/store.ts";
 
 export const modelsOptions = { json: { type: "boolean" } } as const;
 
@@ -49,16 +48,16 @@ export function swapHistory(
 
 export async function modelsCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
-  const ledger = openExistingLedger(loaded, io);
+  const storage = openExistingStorage(loaded, io);
   let history: { id: string; createdTs: number; models: Record<AgentId, string> }[];
   // The workflows not published yet: in flight.
   let inFlight: PinnedWorkflow[];
   try {
-    const store = new WorkflowStore(ledger.db, io.now);
+    const store = storage.workflows(io.now);
     history = store.pinHistory();
     inFlight = store.pinned();
   } finally {
-    ledger.close();
+    storage.close();
   }
   const current = Object.fromEntries(AGENT_IDS.map((a) => [a, loaded.config.agents[a].model]));
   const pinned = Object.fromEntries(AGENT_IDS.map((a) => {

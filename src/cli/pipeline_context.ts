@@ -10,11 +10,13 @@ import type { AgentId } from "../config/schema.ts";
 import type { Backend } from "../ledger/ledger.ts";
 import type { PipelineDeps } from "../pipeline/loop.ts";
 import { loadPrompts } from "../pipeline/prompts.ts";
-import { WorkflowStore } from "../pipeline/store.ts";
-import { type Io, openLedger } from "./context.ts";
+import type { ReportQueries } from "../report/queries.ts";
+import { type Io, openStorage } from "./context.ts";
 
 export interface PipelineContext {
   deps: PipelineDeps;
+  /** The report queries on the same ledger, for the demo's summary. */
+  reports: ReportQueries;
   close(): void;
 }
 
@@ -33,12 +35,11 @@ export async function pipelineContext(
 ): Promise<PipelineContext> {
   const prompts = await loadPrompts(loaded.promptsDir);
   const client = backend.client ?? clientFromEnv(io.env);
-  const ledger = openLedger(loaded, io);
-  const store = new WorkflowStore(ledger.db, io.now);
+  const storage = openStorage(loaded, io);
   return {
     deps: {
-      ledger,
-      store,
+      ledger: storage.ledger,
+      store: storage.workflows(io.now),
       prices: loaded.prices,
       client,
       backend: backend.kind,
@@ -50,6 +51,7 @@ export async function pipelineContext(
       stopping: backend.stopping,
       warn: io.err,
     },
-    close: () => ledger.close(),
+    reports: storage.reports,
+    close: () => storage.close(),
   };
 }

@@ -13,10 +13,9 @@ import { formatUsd, nanoToUsd } from "../pricing/money.ts";
 import { project } from "../report/maths.ts";
 import { outputRatio, reprice, tokenizerRatio } from "../report/reprice.ts";
 import { type CallHistory, callHistory, daySpan } from "../report/call_history.ts";
-import { ReportQueries } from "../report/queries.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openExistingLedger } from "./context.ts";
+import { configFrom, type Io, openExistingStorage } from "./context.ts";
 
 export const projectOptions = {
   agent: { type: "string" },
@@ -36,15 +35,15 @@ export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
   loaded.prices.require(args.model, "project: --model");
   const now = io.now();
-  const ledger = openExistingLedger(loaded, io);
+  const storage = openExistingStorage(loaded, io);
   let history: CallHistory;
   try {
-    history = callHistory(new ReportQueries(ledger.db), {
+    history = callHistory(storage.reports, {
       since: now - args.days * 86_400_000,
       agent: args.agent,
     });
   } finally {
-    ledger.close();
+    storage.close();
   }
   const swap = projectSwap(history, loaded, { ...args, now });
   if (parsed.values.json) io.out(JSON.stringify(swapJson(swap, args), null, 2));

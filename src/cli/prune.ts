@@ -6,10 +6,9 @@
  */
 import { UsageError } from "../errors.ts";
 import { finishedBefore, removeTranscripts, transcriptsOf, type WorkflowAge } from "../output/prune.ts";
-import { WorkflowStore } from "../pipeline/store.ts";
 import { parseSince } from "../report/maths.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openExistingLedger } from "./context.ts";
+import { configFrom, type Io, openExistingStorage } from "./context.ts";
 
 export const pruneOptions = { "older-than": { type: "string" }, "dry-run": { type: "boolean" } } as const;
 
@@ -21,12 +20,12 @@ export async function pruneCommand(parsed: Parsed, io: Io): Promise<number> {
   }
   const cutoff = parseSince(olderThan, io.now(), "--older-than");
   const loaded = await configFrom(parsed, io);
-  const ledger = openExistingLedger(loaded, io);
+  const storage = openExistingStorage(loaded, io);
   let workflows: WorkflowAge[];
   try {
-    workflows = new WorkflowStore(ledger.db, io.now).statuses();
+    workflows = storage.workflows(io.now).statuses();
   } finally {
-    ledger.close();
+    storage.close();
   }
   const transcripts = await transcriptsOf(loaded.dataDir, finishedBefore(workflows, cutoff));
   const before = new Date(cutoff).toISOString();

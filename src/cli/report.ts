@@ -11,9 +11,8 @@ import { writeFileAtomic } from "../output/atomic.ts";
 import { renderHtml } from "../report/html.ts";
 import { parseSince, sinceLabel } from "../report/maths.ts";
 import { type BackendReport, buildReport } from "../report/report.ts";
-import { ReportQueries } from "../report/queries.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openExistingLedger } from "./context.ts";
+import { configFrom, type Io, openExistingStorage } from "./context.ts";
 import { table } from "./table.ts";
 
 export const reportOptions = {
@@ -34,17 +33,17 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   const sinceText = (parsed.values.since as string | undefined) ?? "7d";
   const since = parseSince(sinceText, io.now());
   const loaded = await configFrom(parsed, io);
-  const ledger = openExistingLedger(loaded, io);
+  const storage = openExistingStorage(loaded, io);
   let reports: BackendReport[];
   try {
-    reports = buildReport(new ReportQueries(ledger.db), {
+    reports = buildReport(storage.reports, {
       since,
       agent,
       prices: loaded.prices,
       caps: loaded.config.caps,
     });
   } finally {
-    ledger.close();
+    storage.close();
   }
   const data = {
     since: new Date(since).toISOString(),

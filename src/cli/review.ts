@@ -26,8 +26,8 @@ import { dataPaths, slugify, type WorkflowPaths } from "../output/paths.ts";
 import { approvalBlocker, removeReview } from "../output/review.ts";
 import { mirrorWorkflow } from "../output/workflow_files.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openExistingLedger } from "./context.ts";
-import { type Workflow, WorkflowStore } from "../pipeline/store.ts";
+import { configFrom, type Io, openExistingStorage } from "./context.ts";
+import type { Workflow } from "../pipeline/store.ts";
 
 export const retryOptions = {
   stage: { type: "string" },
@@ -65,9 +65,10 @@ export function fallbackMetadata(state: ContentState, id: string): Metadata {
 export async function approveCommand(parsed: Parsed, io: Io): Promise<number> {
   const id = oneId(parsed, "approve");
   const loaded = await configFrom(parsed, io);
-  const ledger = openExistingLedger(loaded, io);
+  const storage = openExistingStorage(loaded, io);
+  const { ledger } = storage;
   try {
-    const store = new WorkflowStore(ledger.db, io.now);
+    const store = storage.workflows(io.now);
     const workflow = store.get(id);
     expect(workflow, ["flagged", "stuck"], "approve");
     const state = workflow.state;
@@ -89,7 +90,7 @@ export async function approveCommand(parsed: Parsed, io: Io): Promise<number> {
     if (result.kind === "published") io.out(`${id}  published: ${result.path}`);
     return 0;
   } finally {
-    ledger.close();
+    storage.close();
   }
 }
 
@@ -106,9 +107,10 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
   }
   const loaded = await configFrom(parsed, io);
   const pins = modelPins((parsed.values.model as string[] | undefined) ?? [], loaded, io.now());
-  const ledger = openExistingLedger(loaded, io);
+  const storage = openExistingStorage(loaded, io);
+  const { ledger } = storage;
   try {
-    const store = new WorkflowStore(ledger.db, io.now);
+    const store = storage.workflows(io.now);
     const workflow = store.get(id);
     expect(workflow, ["stuck", "flagged", "waiting"], "retry");
     if (!pins.some(([agent]) => agent === ledger.lastRefusal(id)?.agentId)) {
@@ -151,7 +153,7 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
     io.out(`${id}  back to ${stage}`);
     return 0;
   } finally {
-    ledger.close();
+    storage.close();
   }
 }
 

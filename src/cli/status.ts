@@ -7,7 +7,6 @@ import { formatUsd, nanoToUsd, usdToNano } from "../pricing/money.ts";
 import type { Workflow } from "../pipeline/store.ts";
 import type { Parsed } from "./args.ts";
 import { table } from "./table.ts";
-import { firedThisPeriod } from "../ledger/alerts.ts";
 import { alertJson, alertText } from "../daemon/alert_delivery.ts";
 import { configFrom, type Io } from "./context.ts";
 import { asJudged, type CapView, countedNote, openCapView, pauseJson, pauseText } from "./cap_view.ts";
@@ -87,7 +86,7 @@ export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
     }
     const lines = store.list().map((w) => line(view, w));
     const paused = view.pauses;
-    const alerts = firedThisPeriod(ledger);
+    const alerts = ledger.firedThisPeriod();
     if (parsed.values.json) {
       io.out(
         JSON.stringify(

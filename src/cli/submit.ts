@@ -5,10 +5,9 @@
  */
 import { UsageError } from "../errors.ts";
 import { requestFromArgs } from "../pipeline/request.ts";
-import { WorkflowStore } from "../pipeline/store.ts";
 import { createWorkflow } from "../pipeline/create_workflow.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openLedger } from "./context.ts";
+import { configFrom, type Io, openStorage } from "./context.ts";
 import { currentModels } from "./pipeline_context.ts";
 
 export const submitOptions = {
@@ -27,14 +26,14 @@ export async function submitCommand(parsed: Parsed, io: Io): Promise<number> {
     parsed.values.notes as string | undefined,
     (parsed.values.source as string[] | undefined) ?? [],
   );
-  const ledger = openLedger(loaded, io);
+  const storage = openStorage(loaded, io);
   try {
-    const store = new WorkflowStore(ledger.db, io.now);
+    const store = storage.workflows(io.now);
     const workflow = await createWorkflow(store, loaded.dataDir, request, currentModels(loaded));
     if (parsed.values.json) io.out(JSON.stringify({ id: workflow.id, models: workflow.models }));
     else io.out(`${workflow.id}  submitted: ${request.topic}`);
   } finally {
-    ledger.close();
+    storage.close();
   }
   return 0;
 }

@@ -4,7 +4,7 @@
  * The daemon sends them one after another, never holding up the scheduler.
  * @module
  */
-import { type Alert, dueAlerts } from "../ledger/alerts.ts";
+import type { Alert } from "../ledger/alerts.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { formatUsd, nanoToUsd } from "../pricing/money.ts";
 import type { Config } from "../config/schema.ts";
@@ -87,7 +87,7 @@ export interface AlertSender {
 export function alertSender(options: AlertSenderOptions): AlertSender {
   const sendDue = () => {
     const config = options.config();
-    return deliver(dueAlerts(options.ledger, config.thresholds, options.now()), config, options.log);
+    return deliver(options.ledger.dueAlerts(config.thresholds, options.now()), config, options.log);
   };
   let queued = Promise.resolve();
   return {

@@ -4,8 +4,8 @@
  * the same transaction that decides it fired, so two processes never both send it.
  * @module
  */
-import { transaction } from "../db/sqlite.ts";
-import type { Ledger } from "./ledger.ts";
+import { type Db, transaction } from "../db/sqlite.ts";
+import type { CapStatus } from "./ledger.ts";
 
 export interface Alert {
   cap: string;
@@ -28,15 +28,23 @@ export function crossed(spentNano: number, limitNano: number, thresholds: number
   return thresholds.filter((t) => spentNano * 100 >= limitNano * t);
 }
 
-/** Alerts due now that no process has sent in this period; each is recorded as it is returned. */
-export function dueAlerts(ledger: Ledger, thresholds: Record<string, number[]>, now: number): Alert[] {
+/**
+ * Alerts due now that no process has sent in this period; each is recorded as it is returned.
+ * `capStatus` is read inside the transaction. Callers use Ledger.dueAlerts.
+ */
+export function dueAlerts(
+  db: Db,
+  capStatus: () => CapStatus[],
+  thresholds: Record<string, number[]>,
+  now: number,
+): Alert[] {
   const due: Alert[] = [];
-  const insert = ledger.db.prepare(
+  const insert = db.prepare(
     `INSERT OR IGNORE INTO alert_fired (cap, threshold, period_start, ts, spent_nano_usd, limit_nano_usd)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  transaction(ledger.db, () => {
-    for (const cap of ledger.capStatus()) {
+  transaction(db, () => {
+    for (const cap of capStatus()) {
       if (cap.resetsAt === null || cap.limitNano === 0) continue;
       const periodStart = cap.resetsAt - 1; // one key per period: its end identifies it
       for (const threshold of crossed(cap.spentNano, cap.limitNano, thresholdsOf(thresholds, cap.cap))) {
@@ -57,12 +65,12 @@ export function dueAlerts(ledger: Ledger, thresholds: Record<string, number[]>, 
   return due;
 }
 
-/** Alerts fired in the current period of each cap, for `status`. */
-export function firedThisPeriod(ledger: Ledger): Alert[] {
+/** Alerts fired in the current period of each cap, for `status`. Callers use Ledger.firedThisPeriod. */
+export function firedThisPeriod(db: Db, capStatus: CapStatus[]): Alert[] {
   const ends = new Map(
-    ledger.capStatus().filter((c) => c.resetsAt !== null).map((c) => [c.cap, c.resetsAt! - 1]),
+    capStatus.filter((c) => c.resetsAt !== null).map((c) => [c.cap, c.resetsAt! - 1]),
   );
-  const rows = ledger.db.prepare("SELECT * FROM alert_fired ORDER BY ts").all() as {
+  const rows = db.prepare("SELECT * FROM alert_fired ORDER BY ts").all() as {
     cap: string;
     threshold: number;
     period_start: number;

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { ulid } from "../ids.ts";
 import { type CapBreach, CostCapError } from "../errors.ts";
 import type { CapsConfig } from "../config/schema.ts";
-import { type Db, openDb, transaction } from "../db/sqlite.ts";
+import { type Db, transaction } from "../db/sqlite.ts";
+import { type Alert, dueAlerts, firedThisPeriod } from "./alerts.ts";
 import { type OverReservation, overReservation } from "./anomalies.ts";
 import { allCapRules, capRulesFor, findBreach, type SpendSnapshot, usageOf } from "./caps.ts";
 import type { CallUsage } from "../pricing/cost.ts";
@@ -88,7 +89,8 @@ export interface LedgerOptions {
 }
 
 export class Ledger {
-  readonly db: Db;
+  /** The SQLite handle: private, so that callers reach the ledger only through its methods. */
+  readonly #db: Db;
   readonly owner: OwnerLock;
   readonly #locksDir: string;
   readonly #now: () => number;
@@ -96,7 +98,7 @@ export class Ledger {
   #stmts: ReturnType<typeof prepare>;
 
   private constructor(db: Db, options: LedgerOptions, locksDir: string) {
-    this.db = db;
+    this.#db = db;
     this.#locksDir = locksDir;
     this.#now = options.now ?? Date.now;
     this.#caps = options.caps;
@@ -104,10 +106,11 @@ export class Ledger {
     this.owner = OwnerLock.acquire(locksDir);
   }
 
-  /** Opens (creating and migrating) the ledger and settles what dead processes left open. */
-  static open(options: LedgerOptions): Ledger {
-    Deno.mkdirSync(options.dataDir, { recursive: true });
-    const db = openDb(join(options.dataDir, LEDGER_FILE), { busyTimeoutMs: options.busyTimeoutMs });
+  /**
+   * The ledger on an open (created and migrated) handle, having settled what dead processes left open.
+   * Storage.open (src/db/storage.ts) opens the handle; closing the ledger closes it.
+   */
+  static on(db: Db, options: LedgerOptions): Ledger {
     const ledger = new Ledger(db, options, join(options.dataDir, "locks"));
     ledger.recoverOrphans();
     return ledger;
@@ -115,7 +118,7 @@ export class Ledger {
 
   close(): void {
     this.owner.release();
-    this.db.close();
+    this.#db.close();
   }
 
   /** Caps change on config reload; reservations already made keep theirs. */
@@ -162,7 +165,7 @@ export class Ledger {
 
   /** In one transaction: `write` if `nano` more fits under every cap on the call, else a recorded refusal. */
   #hold(call: ReserveRequest, ts: number, nano: number, write: () => void): void {
-    const breach = transaction(this.db, (): CapBreach | undefined => {
+    const breach = transaction(this.#db, (): CapBreach | undefined => {
       const breach = this.#breach(call, ts, nano);
       if (!breach) {
         write();
@@ -215,14 +218,14 @@ export class Ledger {
    */
   settle(reservation: Reservation, outcome: CallOutcome, alsoWrite?: () => void): void {
     try {
-      transaction(this.db, () => {
+      transaction(this.#db, () => {
         this.#writeRow(reservation, outcome);
         alsoWrite?.();
       });
     } catch (error) {
       if (!alsoWrite) throw error;
       // The spend must be recorded whatever happened to the rest.
-      transaction(this.db, () => this.#writeRow(reservation, outcome));
+      transaction(this.#db, () => this.#writeRow(reservation, outcome));
       throw error;
     }
   }
@@ -277,7 +280,7 @@ export class Ledger {
     const owners = this.#stmts.owners.all(this.owner.id) as { owner: string }[];
     for (const { owner } of owners) {
       if (ownerAlive(this.#locksDir, owner)) continue;
-      settled += transaction(this.db, () => {
+      settled += transaction(this.#db, () => {
         const rows = this.#stmts.ofOwner.all(owner) as unknown as ReservationRow[];
         for (const row of rows) {
           this.#writeRow(fromRow(row), {
@@ -322,7 +325,7 @@ export class Ledger {
 
   /** Copies the WAL into the database without waiting for readers; cheap when there is little to copy. */
   checkpoint(): void {
-    this.db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    this.#db.exec("PRAGMA wal_checkpoint(PASSIVE)");
   }
 
   /** What a workflow has cost so far (its settled calls) on one backend, or on all, in nano-USD. */
@@ -398,9 +401,19 @@ export class Ledger {
     return (this.#stmts.schemaVersion.get() as { user_version: number }).user_version;
   }
 
+  /** Alerts due now that no process has sent in this period, each recorded as it is returned (see alerts.ts). */
+  dueAlerts(thresholds: Record<string, number[]>, now: number): Alert[] {
+    return dueAlerts(this.#db, () => this.capStatus(), thresholds, now);
+  }
+
+  /** Alerts fired in the current period of each cap, for `status`. */
+  firedThisPeriod(): Alert[] {
+    return firedThisPeriod(this.#db, this.capStatus());
+  }
+
   /** The rows booked above their reservation (see anomalies.ts): since a time, on one backend, if given. */
   overReservation(options: { since?: number; backend?: Backend } = {}): OverReservation {
-    return overReservation(this.db, options);
+    return overReservation(this.#db, options);
   }
 
   #snapshot(day: Period, workflowId: string, backend: Backend): SpendSnapshot {

@@ -109,7 +109,12 @@ const fromRow = (r: Row): Workflow => ({
 });
 
 export class WorkflowStore {
-  constructor(readonly db: Db, readonly now: () => number = Date.now) {}
+  /** The SQLite handle: private, so that callers reach workflows only through these methods. */
+  readonly #db: Db;
+
+  constructor(db: Db, readonly now: () => number = Date.now) {
+    this.#db = db;
+  }
 
   /**
    * A new workflow at intake, with each agent's model pinned from `models`. `id`, if given, must be a
@@ -123,9 +128,9 @@ export class WorkflowStore {
     const now = this.now();
     const id = options.id ?? newWorkflowId(now);
     const pinned = Object.fromEntries(AGENT_IDS.map((a) => [a, models[a]])) as Record<AgentId, string>;
-    transaction(this.db, () => {
+    transaction(this.#db, () => {
       statement(
-        this.db,
+        this.#db,
         `INSERT INTO workflow (id, topic, created_ts, updated_ts, stage, status, models, state, inbox_file)
          VALUES (?, ?, ?, ?, 'intake', 'ready', ?, ?, ?)`,
       ).run(
@@ -144,24 +149,24 @@ export class WorkflowStore {
 
   /** The workflow made from this inbox file, if one was. */
   fromInbox(inboxFile: string): string | undefined {
-    const row = statement(this.db, "SELECT id FROM workflow WHERE inbox_file = ?").get(inboxFile) as
+    const row = statement(this.#db, "SELECT id FROM workflow WHERE inbox_file = ?").get(inboxFile) as
       | { id: string }
       | undefined;
     return row?.id;
   }
 
   forgetInboxFile(id: string): void {
-    statement(this.db, "UPDATE workflow SET inbox_file = NULL WHERE id = ?").run(id);
+    statement(this.#db, "UPDATE workflow SET inbox_file = NULL WHERE id = ?").run(id);
   }
 
   get(id: string): Workflow {
-    const row = statement(this.db, "SELECT * FROM workflow WHERE id = ?").get(id) as Row | undefined;
+    const row = statement(this.#db, "SELECT * FROM workflow WHERE id = ?").get(id) as Row | undefined;
     if (!row) throw new UnknownWorkflowError(id);
     return fromRow(row);
   }
 
   list(): Workflow[] {
-    return (statement(this.db, "SELECT * FROM workflow ORDER BY created_ts, id").all() as unknown as Row[])
+    return (statement(this.#db, "SELECT * FROM workflow ORDER BY created_ts, id").all() as unknown as Row[])
       .map(
         fromRow,
       );
@@ -173,7 +178,7 @@ export class WorkflowStore {
    */
   ready(now = this.now()): { id: string; stage: AgentId; model: string }[] {
     return statement(
-      this.db,
+      this.#db,
       `SELECT id, stage, json_extract(models, '$.' || stage) AS model FROM workflow WHERE stage != 'done'
          AND (status = 'ready' OR (status = 'waiting' AND wait_until IS NOT NULL AND wait_until <= ?))
        ORDER BY updated_ts, id`,
@@ -201,7 +206,7 @@ export class WorkflowStore {
       values.push(JSON.stringify(patch.state));
     }
     const write = () => {
-      const result = statement(this.db, `UPDATE workflow SET ${sets.join(", ")} WHERE id = ?`).run(
+      const result = statement(this.#db, `UPDATE workflow SET ${sets.join(", ")} WHERE id = ?`).run(
         ...values,
         id,
       );
@@ -209,9 +214,9 @@ export class WorkflowStore {
     };
     // A workflow that no longer waits is held by no cap. (A state save, every turn, is one statement.)
     if (patch.status === undefined || patch.status === "waiting") return write();
-    transaction(this.db, () => {
+    transaction(this.#db, () => {
       write();
-      statement(this.db, "DELETE FROM cap_hold WHERE workflow_instance_id = ?").run(id);
+      statement(this.#db, "DELETE FROM cap_hold WHERE workflow_instance_id = ?").run(id);
     });
   }
 
@@ -220,10 +225,10 @@ export class WorkflowStore {
    * (`old -> new`) in its history. Returns the model it was pinned to; nothing changes when it is the same.
    */
   repin(id: string, agent: AgentId, model: string): string {
-    return transaction(this.db, () => {
+    return transaction(this.#db, () => {
       const old = this.get(id).models[agent];
       if (old === model) return old;
-      statement(this.db, "UPDATE workflow SET models = json_set(models, ?, ?), updated_ts = ? WHERE id = ?")
+      statement(this.#db, "UPDATE workflow SET models = json_set(models, ?, ?), updated_ts = ? WHERE id = ?")
         .run(
           `$.${agent}`,
           model,
@@ -243,7 +248,7 @@ export class WorkflowStore {
     id: string,
     to: { stage: AgentId; state: ContentState; pins: [AgentId, string][]; detail: string },
   ): void {
-    transaction(this.db, () => {
+    transaction(this.#db, () => {
       for (const [agent, model] of to.pins) this.repin(id, agent, model);
       this.update(id, { state: to.state, stage: to.stage, status: "ready", reason: null, waitUntil: null });
       this.event(id, to.stage, "retried", to.detail);
@@ -253,7 +258,7 @@ export class WorkflowStore {
   /** What happened to a workflow, in order. */
   events(id: string): { ts: number; stage: string | null; kind: string; detail: string | null }[] {
     return statement(
-      this.db,
+      this.#db,
       "SELECT ts, stage, kind, detail FROM workflow_event WHERE workflow_instance_id = ? ORDER BY id",
     ).all(id) as { ts: number; stage: string | null; kind: string; detail: string | null }[];
   }
@@ -264,7 +269,7 @@ export class WorkflowStore {
 
   #event(id: string, stage: Stage | null, kind: string, detail: string | null, ts: number): void {
     statement(
-      this.db,
+      this.#db,
       "INSERT INTO workflow_event (workflow_instance_id, ts, stage, kind, detail) VALUES (?, ?, ?, ?, ?)",
     )
       .run(id, ts, stage, kind, detail);
@@ -276,7 +281,7 @@ export class WorkflowStore {
    * Compare-and-set on the old owner, so two processes cannot both win.
    */
   claim(id: string, owner: string, until: number, isAlive: (owner: string) => boolean): boolean {
-    const row = statement(this.db, "SELECT lease_owner, lease_until FROM workflow WHERE id = ?").get(id) as
+    const row = statement(this.#db, "SELECT lease_owner, lease_until FROM workflow WHERE id = ?").get(id) as
       | { lease_owner: string | null; lease_until: number | null }
       | undefined;
     if (!row) return false;
@@ -284,14 +289,14 @@ export class WorkflowStore {
       (row.lease_until ?? 0) > this.now() && isAlive(row.lease_owner);
     if (held) return false;
     const result = statement(
-      this.db,
+      this.#db,
       "UPDATE workflow SET lease_owner = ?, lease_until = ? WHERE id = ? AND lease_owner IS ?",
     ).run(owner, until, id, row.lease_owner);
     return result.changes === 1;
   }
 
   renew(id: string, owner: string, until: number): void {
-    statement(this.db, "UPDATE workflow SET lease_until = ? WHERE id = ? AND lease_owner = ?").run(
+    statement(this.#db, "UPDATE workflow SET lease_until = ? WHERE id = ? AND lease_owner = ?").run(
       until,
       id,
       owner,
@@ -300,7 +305,7 @@ export class WorkflowStore {
 
   release(id: string, owner: string): void {
     statement(
-      this.db,
+      this.#db,
       "UPDATE workflow SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
     )
       .run(id, owner);
@@ -311,7 +316,7 @@ export class WorkflowStore {
    * if given, the hold that keeps the refused call, and a `waiting` event.
    */
   holdForCap(hold: CapHold, reason: string, state?: ContentState): void {
-    transaction(this.db, () => {
+    transaction(this.#db, () => {
       this.update(hold.workflowId, {
         status: "waiting",
         reason,
@@ -319,7 +324,7 @@ export class WorkflowStore {
         ...(state ? { state } : {}),
       });
       statement(
-        this.db,
+        this.#db,
         `INSERT OR REPLACE INTO cap_hold (workflow_instance_id, agent_id, model, backend, cap, request_nano_usd,
            max_tokens, output_nano_per_token, in_flight, until, ts)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -343,7 +348,7 @@ export class WorkflowStore {
   /** The cap holds on one backend's workflows, oldest first. */
   holds(backend: Backend): CapHold[] {
     return (statement(
-      this.db,
+      this.#db,
       `SELECT workflow_instance_id, agent_id, model, backend, cap, request_nano_usd, max_tokens,
          output_nano_per_token, in_flight, until
        FROM cap_hold WHERE backend = ? ORDER BY ts, workflow_instance_id`,
@@ -377,7 +382,7 @@ export class WorkflowStore {
    * whether it lifted.
    */
   liftHold(hold: CapHold, why: string): boolean {
-    return transaction(this.db, () => {
+    return transaction(this.#db, () => {
       if (!this.#stillHeld(hold)) return false;
       this.update(hold.workflowId, { status: "ready", reason: null, waitUntil: null });
       this.event(hold.workflowId, hold.agent, "resumed", why);
@@ -387,7 +392,7 @@ export class WorkflowStore {
 
   /** Replaces a hold that is still as it was read by `next`; says whether it did. */
   moveHold(hold: CapHold, next: CapHold, reason: string): boolean {
-    return transaction(this.db, () => {
+    return transaction(this.#db, () => {
       if (!this.#stillHeld(hold)) return false;
       this.holdForCap(next, reason);
       return true;
@@ -396,7 +401,7 @@ export class WorkflowStore {
 
   #stillHeld(hold: CapHold): boolean {
     return statement(
-      this.db,
+      this.#db,
       `SELECT 1 FROM cap_hold h JOIN workflow w ON w.id = h.workflow_instance_id
        WHERE h.workflow_instance_id = ? AND h.cap = ? AND h.until = ? AND h.in_flight = ?
          AND h.request_nano_usd = ? AND w.status = 'waiting'`,
@@ -409,7 +414,7 @@ export class WorkflowStore {
    */
   waitsAfter(now: number): { agent: AgentId; model: string; until: number; holdBackend: Backend | null }[] {
     return (statement(
-      this.db,
+      this.#db,
       `SELECT w.stage AS agent, json_extract(w.models, '$.' || w.stage) AS model, w.wait_until AS until,
          h.backend AS holdBackend
        FROM workflow w LEFT JOIN cap_hold h ON h.workflow_instance_id = w.id
@@ -420,7 +425,7 @@ export class WorkflowStore {
   /** Waiting workflows and when their waits end: no states. */
   waiting(): { id: string; waitUntil: number | null }[] {
     return (statement(
-      this.db,
+      this.#db,
       "SELECT id, wait_until FROM workflow WHERE status = 'waiting' ORDER BY wait_until, id",
     ).all() as { id: string; wait_until: number | null }[]).map((r) => ({
       id: r.id,
@@ -431,7 +436,7 @@ export class WorkflowStore {
   /** Workflows not published yet, oldest first, with their stage and pinned models (no state: it can be large). */
   pinned(): { id: string; stage: Stage; models: Record<AgentId, string> }[] {
     return (statement(
-      this.db,
+      this.#db,
       "SELECT id, stage, models FROM workflow WHERE status != 'published' ORDER BY created_ts, id",
     ).all() as { id: string; stage: Stage; models: string }[]).map((r) => ({
       id: r.id,
@@ -442,7 +447,7 @@ export class WorkflowStore {
 
   /** Every workflow's status and when it last changed (a published one: when it was published); no states. */
   statuses(): { id: string; status: WorkflowStatus; updatedTs: number }[] {
-    return (statement(this.db, "SELECT id, status, updated_ts FROM workflow ORDER BY created_ts, id")
+    return (statement(this.#db, "SELECT id, status, updated_ts FROM workflow ORDER BY created_ts, id")
       .all() as {
         id: string;
         status: WorkflowStatus;
@@ -452,7 +457,7 @@ export class WorkflowStore {
 
   /** Every workflow's pinned models, in creation order (no state: it can be large): the history of swaps. */
   pinHistory(): { id: string; createdTs: number; models: Record<AgentId, string> }[] {
-    return (statement(this.db, "SELECT id, created_ts, models FROM workflow ORDER BY created_ts, id")
+    return (statement(this.#db, "SELECT id, created_ts, models FROM workflow ORDER BY created_ts, id")
       .all() as {
         id: string;
         created_ts: number;
@@ -463,7 +468,7 @@ export class WorkflowStore {
   /** Unfinished workflows by stage and status, for the live progress line. */
   countByStage(): { stage: Stage; status: WorkflowStatus; n: number }[] {
     return statement(
-      this.db,
+      this.#db,
       "SELECT stage, status, COUNT(*) AS n FROM workflow WHERE status != 'published' GROUP BY stage, status",
     ).all() as { stage: Stage; status: WorkflowStatus; n: number }[];
   }
@@ -477,7 +482,7 @@ export class WorkflowStore {
       flagged: 0,
       published: 0,
     };
-    const rows = statement(this.db, "SELECT status, COUNT(*) AS n FROM workflow GROUP BY status").all() as {
+    const rows = statement(this.#db, "SELECT status, COUNT(*) AS n FROM workflow GROUP BY status").all() as {
       status: WorkflowStatus;
       n: number;
     }[];
@@ -490,12 +495,12 @@ export class WorkflowStore {
     results: ToolCallResult[],
   ): void {
     const insert = statement(
-      this.db,
+      this.#db,
       `INSERT INTO tool_call (call_id, workflow_instance_id, agent_id, model, turn, tool, outcome, message, ts)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const now = this.now();
-    transaction(this.db, () => {
+    transaction(this.#db, () => {
       for (const r of results) {
         insert.run(
           call.callId,

@@ -9,7 +9,8 @@
  * @module
  */
 import { join } from "node:path";
-import { Ledger } from "../../src/ledger/ledger.ts";
+import type { Ledger } from "../../src/ledger/ledger.ts";
+import { openStorage, rawDb } from "../helpers.ts";
 import type { BenchRow } from "./table.ts";
 
 const DAY_MS = 86_400_000;
@@ -166,8 +167,8 @@ function benchOne(rows: number, samples: number): Result {
   const dbPath = join(dataDir, "pressroom.db");
   let ledger: Ledger | undefined;
   try {
-    ledger = Ledger.open({ dataDir, caps: CAPS });
-    const db = ledger.db;
+    ledger = openStorage({ dataDir, caps: CAPS }).ledger;
+    const db = rawDb(ledger);
     const now = Date.now();
     const start = now - SPAN_MS;
 

@@ -11,11 +11,10 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import type { BenchRow } from "./table.ts";
-import { pressroomArgs } from "../helpers.ts";
+import { openStorage, pressroomArgs, rawDb } from "../helpers.ts";
 import { idealMakespan, poolBound, stagesFromCalls, type StageWork } from "./ideal_schedule.ts";
 import { createClient } from "../../src/claude/client.ts";
 import { AGENT_IDS, configSchema } from "../../src/config/schema.ts";
-import { Ledger } from "../../src/ledger/ledger.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import type { PipelineDeps } from "../../src/pipeline/loop.ts";
 import { loadPrompts } from "../../src/pipeline/prompts.ts";
@@ -72,10 +71,10 @@ async function runPipeline(options: {
   const config = configSchema.parse(
     options.config ?? { caps: { dailyUsd: 1e6, perModelDailyUsd: {}, perWorkflowUsd: 1e3 } },
   );
-  const ledger = Ledger.open({ dataDir: dir, caps: config.caps });
+  const ledger = openStorage({ dataDir: dir, caps: config.caps }).ledger;
   const deps: PipelineDeps = {
     ledger,
-    store: new WorkflowStore(ledger.db),
+    store: new WorkflowStore(rawDb(ledger)),
     prices,
     client: createClient({ apiKey: "simulated", baseURL: "http://sim.invalid", fetch, maxRetries: 0 }),
     backend: "sim",
@@ -94,16 +93,16 @@ async function runPipeline(options: {
   const started = performance.now();
   await runScheduler({ deps, once: true, stopping: new AbortController().signal, sleep: realSleep });
   const wallMs = performance.now() - started;
-  const calls = ledger.db.prepare("SELECT agent_id, COUNT(*) AS n FROM ai_call_log GROUP BY agent_id")
+  const calls = rawDb(ledger).prepare("SELECT agent_id, COUNT(*) AS n FROM ai_call_log GROUP BY agent_id")
     .all() as any[];
-  const report = buildReport(new ReportQueries(ledger.db), { since, prices, caps: config.caps })[0];
-  const tokens = ledger.db.prepare(
+  const report = buildReport(new ReportQueries(rawDb(ledger)), { since, prices, caps: config.caps })[0];
+  const tokens = rawDb(ledger).prepare(
     `SELECT SUM(cache_write_tokens) AS written,
             SUM(input_tokens + cache_read_tokens + cache_write_tokens) AS prompt FROM ai_call_log`,
   ).get() as { written: number; prompt: number };
   const published = deps.store.list().filter((w) => w.status === "published").length;
   const stages = stagesFromCalls(
-    ledger.db.prepare(
+    rawDb(ledger).prepare(
       "SELECT workflow_instance_id AS workflow, agent_id AS agent FROM ai_call_log ORDER BY workflow, ts, turn",
     ).all() as unknown as { workflow: string; agent: string }[],
   );

@@ -7,6 +7,7 @@
 import { assert, assertEquals } from "../assert.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { startHarness } from "./harness.ts";
+import { rawDb } from "../helpers.ts";
 
 Deno.test("the pipeline rides out every kind of API fault and records each one", async () => {
   const faults: Record<number, any> = {
@@ -31,7 +32,7 @@ Deno.test("the pipeline rides out every kind of API fault and records each one",
       now += 61_000;
     }
     assertEquals(ids.map((id) => h.deps.store.get(id).status), ["published", "published"]);
-    const rows = h.deps.ledger.db.prepare(
+    const rows = rawDb(h.deps.ledger).prepare(
       "SELECT status, attempts, error, cost_nano_usd, reserved_nano_usd FROM ai_call_log",
     )
       .all() as any[];

@@ -7,6 +7,7 @@
 import { assertEquals, assertMatch, assertRejects } from "../assert.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { startHarness } from "./harness.ts";
+import { rawDb } from "../helpers.ts";
 
 Deno.test("a brief that cannot be written stops the stage one call later; every call is recorded", async () => {
   const h = await startHarness();
@@ -17,7 +18,7 @@ Deno.test("a brief that cannot be written stops the stage one call later; every 
     await assertRejects(() => h.run(), Error, "brief.json");
     // The first turn's write failed while the second call was in flight; there is no third.
     assertEquals(h.api.requests.length, 2);
-    const rows = (h.deps.ledger.db.prepare("SELECT COUNT(*) AS n FROM ai_call_log").get() as any).n;
+    const rows = (rawDb(h.deps.ledger).prepare("SELECT COUNT(*) AS n FROM ai_call_log").get() as any).n;
     assertEquals(rows, 2);
     assertEquals(h.deps.ledger.openReservations(), 0);
     const transcript = await Deno.readTextFile(`${h.dir}/workflows/${id}/transcript.jsonl`);

@@ -13,17 +13,16 @@ import {
   configSchema,
   DEFAULT_MODELS,
 } from "../../src/config/schema.ts";
-import { Ledger } from "../../src/ledger/ledger.ts";
 import type { PipelineDeps } from "../../src/pipeline/loop.ts";
 import { loadPrompts } from "../../src/pipeline/prompts.ts";
 import { realSleep, runScheduler, type SchedulerEvent } from "../../src/scheduler/scheduler.ts";
-import { type Workflow, WorkflowStore } from "../../src/pipeline/store.ts";
+import type { Workflow } from "../../src/pipeline/store.ts";
 import type { ContentState } from "../../src/content/state.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { createSimulator, type SimulatorOptions } from "../../src/sim/simulator.ts";
 import { RECOVERABLE_QUIRKS } from "../../src/sim/quirks.ts";
 import { type FakeApi, okReply, type Received, type Reply, startFakeApi } from "../fake_api/server.ts";
-import { tempDir, TEST_KEY } from "../helpers.ts";
+import { openStorage, rawDb, tempDir, TEST_KEY } from "../helpers.ts";
 
 /**
  * A turn a test plays instead of the simulator: tool calls, plain text (which ends the turn), or a
@@ -130,11 +129,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     agents,
     run: { onceWaitSeconds: 0, ...raw.run },
   });
-  const ledger = Ledger.open({ dataDir: dir, caps: config.caps, now });
+  const storage = openStorage({ dataDir: dir, caps: config.caps, now });
+  const ledger = storage.ledger;
   const events: SchedulerEvent[] = [];
   const deps: PipelineDeps = {
     ledger,
-    store: new WorkflowStore(ledger.db, now),
+    store: storage.workflows(now),
     prices,
     client: createClient({ apiKey: TEST_KEY, baseURL: api.url, maxRetries: 2 }),
     backend: "sim",
@@ -171,7 +171,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
 /** Every tool call the store recorded, as [agent, tool, outcome]. */
 export function toolCalls(deps: PipelineDeps, workflowId: string): [string, string, string][] {
-  return (deps.ledger.db.prepare(
+  return (rawDb(deps.ledger).prepare(
     "SELECT agent_id, tool, outcome FROM tool_call WHERE workflow_instance_id = ? ORDER BY id",
   ).all(workflowId) as any[]).map((r) => [r.agent_id, r.tool, r.outcome]);
 }

@@ -7,6 +7,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { type AgentId, configSchema, DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { parseFrontMatter } from "../../src/output/front_matter.ts";
 import { type Script, startHarness, toolCalls } from "./harness.ts";
+import { rawDb } from "../helpers.ts";
 
 const promote: Script = (agent) =>
   agent === "editor" ? { calls: [{ name: "promote_to_published", input: {} }] } : undefined;
@@ -48,10 +49,10 @@ Deno.test("a daily cap hit mid-workflow: the workflow waits with its state, and 
     assertEquals(waiting.waitUntil, Date.parse("2026-11-25T00:00:00Z"));
     assert(first.some((e) => e.result.kind === "waiting"));
     const spent =
-      (h.deps.ledger.db.prepare("SELECT SUM(cost_nano_usd) AS n FROM ai_call_log").get() as any).n;
+      (rawDb(h.deps.ledger).prepare("SELECT SUM(cost_nano_usd) AS n FROM ai_call_log").get() as any).n;
     assert(spent <= 400_000_000, `recorded ${spent} nano over the cap`);
     assert(Object.keys(waiting.state.brief).length === 8, "the work done before the cap is kept");
-    const refusals = h.deps.ledger.db.prepare("SELECT COUNT(*) AS n FROM cap_refusal").get() as any;
+    const refusals = rawDb(h.deps.ledger).prepare("SELECT COUNT(*) AS n FROM cap_refusal").get() as any;
     assertEquals(refusals.n, 1);
 
     // Nothing is ready until the cap resets; then it goes on, a day's cap at a time.
@@ -68,7 +69,7 @@ Deno.test("a daily cap hit mid-workflow: the workflow waits with its state, and 
         new Date(now).toISOString()
       }`,
     );
-    const perDay = h.deps.ledger.db.prepare(
+    const perDay = rawDb(h.deps.ledger).prepare(
       "SELECT DATE(ts/1000,'unixepoch') AS day, SUM(cost_nano_usd) AS n FROM ai_call_log GROUP BY day",
     ).all() as any[];
     assert(perDay.length >= 2, "the work spanned days");
@@ -154,7 +155,7 @@ Deno.test("models are pinned when a workflow is created: a config change reaches
     const after = h.deps.store.create({ topic: "New assignment" }, swapped);
     await h.run();
     const writerModels = (id: string) =>
-      new Set((h.deps.ledger.db.prepare(
+      new Set((rawDb(h.deps.ledger).prepare(
         "SELECT DISTINCT model FROM ai_call_log WHERE workflow_instance_id = ? AND agent_id = 'writer'",
       ).all(id) as any[]).map((r) => r.model));
     assertEquals(writerModels(before.id), new Set(["claude-opus-4-7"]));

@@ -10,7 +10,7 @@ import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { runStage } from "../../src/pipeline/loop.ts";
 import type { Draft } from "../../src/content/state.ts";
 import type { Received } from "../fake_api/server.ts";
-import { VALID_BRIEF } from "../helpers.ts";
+import { rawDb, VALID_BRIEF } from "../helpers.ts";
 import { type Harness, requestAfter, startHarness, toolCalls, toolUse, workflowAt } from "./harness.ts";
 
 /** A draft of one section, cited and not written yet: the writer's whole job is s1. */
@@ -31,7 +31,7 @@ function draft(cited: boolean): Draft {
 
 /** The ledger rows of a workflow as [stop_reason, tool_calls_made, tool_calls_succeeded, turn]. */
 function rows(h: Harness, workflowId: string): [string, number, number, number][] {
-  return (h.deps.ledger.db.prepare(
+  return (rawDb(h.deps.ledger).prepare(
     "SELECT stop_reason, tool_calls_made, tool_calls_succeeded, turn FROM ai_call_log " +
       "WHERE workflow_instance_id = ? ORDER BY id",
   ).all(workflowId) as any[]).map((r) => [r.stop_reason, r.tool_calls_made, r.tool_calls_succeeded, r.turn]);
@@ -93,7 +93,7 @@ Deno.test("a tool call cut off at max_tokens is retried with max_tokens doubled,
     // Both calls are in the ledger; the cut-off reply's call counts as made by no one.
     assertEquals(rows(h, wf.id), [["max_tokens", 0, 0, 1], ["tool_use", 1, 1, 2]]);
     assertEquals(toolCalls(h.deps, wf.id), [["writer", "update_section", "ok"]]);
-    const reserved = (h.deps.ledger.db.prepare(
+    const reserved = (rawDb(h.deps.ledger).prepare(
       "SELECT reserved_nano_usd AS n FROM ai_call_log WHERE workflow_instance_id = ? ORDER BY id",
     ).all(wf.id) as any[]).map((r) => r.n);
     const perOutputToken = h.deps.prices.require(wf.models.writer, "test").rates.output;

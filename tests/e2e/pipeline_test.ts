@@ -6,16 +6,17 @@
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { parseFrontMatter } from "../../src/output/front_matter.ts";
-import { filesUnder, TEST_KEY } from "../helpers.ts";
+import { filesUnder, rawDb, TEST_KEY } from "../helpers.ts";
 import { type Script, startHarness, toolCalls } from "./harness.ts";
 
 const promote: Script = (agent) =>
   agent === "editor" ? { calls: [{ name: "promote_to_published", input: {} }] } : undefined;
 
 function ledgerRows(deps: any, workflowId: string): any[] {
-  return deps.ledger.db.prepare("SELECT * FROM ai_call_log WHERE workflow_instance_id = ? ORDER BY id").all(
-    workflowId,
-  );
+  return rawDb(deps.ledger).prepare("SELECT * FROM ai_call_log WHERE workflow_instance_id = ? ORDER BY id")
+    .all(
+      workflowId,
+    );
 }
 
 Deno.test("a request goes through all six agents to a published article, every call in the ledger", async () => {
@@ -43,7 +44,7 @@ Deno.test("a request goes through all six agents to a published article, every c
       );
       const calls = toolCalls(h.deps, wf.id).length;
       assert(calls > 0);
-      const judged = h.deps.ledger.db.prepare(
+      const judged = rawDb(h.deps.ledger).prepare(
         "SELECT COUNT(*) AS made, SUM(outcome = 'ok') AS ok FROM tool_call WHERE call_id = ?",
       ).get(row.id) as any;
       assertEquals(
@@ -144,7 +145,7 @@ Deno.test("every failure kind is classified and answered; a text-only turn gets 
       "malformed_args",
     );
     assertEquals(outcome("planner", "add_section"), "logic_error");
-    const nudges = h.deps.ledger.db.prepare(
+    const nudges = rawDb(h.deps.ledger).prepare(
       "SELECT stage, detail FROM workflow_event WHERE workflow_instance_id = ? AND kind = 'nudge'",
     ).all(wf.id) as any[];
     assertEquals(nudges[0].stage, "intake");
@@ -160,7 +161,7 @@ Deno.test("every failure kind is classified and answered; a text-only turn gets 
     );
     assert(errorResult, "the wrong-tool error came back as is_error");
 
-    const stages = (h.deps.ledger.db.prepare(
+    const stages = (rawDb(h.deps.ledger).prepare(
       "SELECT stage FROM workflow_event WHERE workflow_instance_id = ? AND kind = 'stage_done' ORDER BY id",
     ).all(wf.id) as any[]).map((e) => e.stage);
     assertEquals(stages, [

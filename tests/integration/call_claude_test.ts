@@ -23,6 +23,7 @@ import {
   deps,
   filesUnder,
   openLedger,
+  rawDb,
   recordedNano,
   runPressroom,
   simpleCall,
@@ -31,7 +32,9 @@ import {
 } from "../helpers.ts";
 
 function rows(ledger: ReturnType<typeof openLedger>) {
-  return ledger.db.prepare("SELECT * FROM ai_call_log ORDER BY id").all().map((r) => ({ ...r })) as Record<
+  return rawDb(ledger).prepare("SELECT * FROM ai_call_log ORDER BY id").all().map((r) => ({
+    ...r,
+  })) as Record<
     string,
     unknown
   >[];
@@ -599,9 +602,12 @@ Deno.test("usage over the reservation is booked as reported, noted on the row, a
       costNano: 125_500_000,
       reservedNano: worst,
     };
-    assertEquals(overReservation(ledger.db), { count: 2, latest: latestCall });
-    assertEquals(overReservation(ledger.db, { since: fits.ts as number }), { count: 1, latest: latestCall });
-    assertEquals(overReservation(ledger.db, { since: (last.ts as number) + 1 }), { count: 0 });
+    assertEquals(overReservation(rawDb(ledger)), { count: 2, latest: latestCall });
+    assertEquals(overReservation(rawDb(ledger), { since: fits.ts as number }), {
+      count: 1,
+      latest: latestCall,
+    });
+    assertEquals(overReservation(rawDb(ledger), { since: (last.ts as number) + 1 }), { count: 0 });
   } finally {
     ledger.close();
     await api.close();

@@ -15,6 +15,7 @@ import {
   caps,
   openLedger,
   pressroomArgs,
+  rawDb,
   recordedNano,
   runPressroom,
   tempDir,
@@ -64,7 +65,8 @@ Deno.test(`run killed with SIGKILL ${KILLS} times at random moments loses nothin
       assertEquals(ledger.openReservations(), 0, `${label}: reservations left open`);
       const spent = recordedNano(ledger);
       assert(spent >= billed(), `${label}: recorded ${spent} < billed ${billed()}`);
-      const workflows = ledger.db.prepare("SELECT id, status, published_path FROM workflow").all() as any[];
+      const workflows = rawDb(ledger).prepare("SELECT id, status, published_path FROM workflow")
+        .all() as any[];
       const inboxLeft = [...Deno.readDirSync(`${data}/inbox`)].filter((e) => e.isFile).length;
       assertEquals(
         workflows.length + inboxLeft,

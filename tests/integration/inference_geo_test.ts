@@ -7,7 +7,7 @@
 import { assert, assertEquals } from "../assert.ts";
 import { callClaude } from "../../src/claude/call_claude.ts";
 import { okReply, type Received, startFakeApi } from "../fake_api/server.ts";
-import { deps, openLedger, simpleCall, tempDir, TEST_KEY } from "../helpers.ts";
+import { deps, openLedger, rawDb, simpleCall, tempDir, TEST_KEY } from "../helpers.ts";
 
 interface Row {
   model: string;
@@ -18,7 +18,7 @@ interface Row {
 }
 
 function rows(ledger: ReturnType<typeof openLedger>): Row[] {
-  return ledger.db.prepare(
+  return rawDb(ledger).prepare(
     `SELECT model, cost_nano_usd AS cost, reserved_nano_usd AS reserved, error, inference_geo AS geo
      FROM ai_call_log ORDER BY id`,
   ).all().map((r) => ({ ...r })) as unknown as Row[];

@@ -1,7 +1,7 @@
 /** The SQLite ledger on a real file: reservations, settlement, refusals, orphans, append-only rows. */
 import { assert, assertEquals, assertThrows } from "../assert.ts";
 import { CostCapError } from "../../src/errors.ts";
-import { caps, openLedger, recordedNano, tempDir } from "../helpers.ts";
+import { caps, openLedger, openStorage, rawDb, recordedNano, tempDir } from "../helpers.ts";
 import type { ReserveRequest } from "../../src/ledger/ledger.ts";
 import { ulid } from "../../src/ids.ts";
 import { MIGRATIONS } from "../../src/db/migrations.ts";
@@ -59,7 +59,7 @@ Deno.test("a refusal names the cap, the amounts and the reset, and is recorded",
     error.message,
     'cost cap perModelDailyUsd["claude-opus-*"] would be exceeded: spent $0.2500 + reserved $0.0000 + this call up to $0.3000 > limit $0.5000; resets 2026-11-25T00:00:00.000Z',
   );
-  const refusals = ledger.db.prepare("SELECT cap, request_nano_usd FROM cap_refusal").all();
+  const refusals = rawDb(ledger).prepare("SELECT cap, request_nano_usd FROM cap_refusal").all();
   assertEquals(refusals.map((r) => ({ ...r })), [{
     cap: 'perModelDailyUsd["claude-opus-*"]',
     request_nano_usd: 300_000_000,
@@ -90,12 +90,12 @@ Deno.test("ledger rows are append-only, and the field report's cap query works u
   const ledger = openLedger(await tempDir(), caps(), () => now);
   ledger.settle(ledger.reserve(request()), { ...noUsage, costNano: 123_456_789 });
   ledger.settle(ledger.reserve(request({ model: "claude-sonnet-4-6" })), { ...noUsage, costNano: 1_000 });
-  const total = ledger.db.prepare(
+  const total = rawDb(ledger).prepare(
     `SELECT COALESCE(SUM(usd_cost),0) as total FROM ai_call_log WHERE model LIKE ? AND DATE(ts/1000,'unixepoch') = ?`,
   ).get("claude-opus-4-7%", "2026-05-14") as { total: number };
   assertEquals(total.total, 0.123456789);
-  assertThrows(() => ledger.db.exec("UPDATE ai_call_log SET usd_cost = 0"), Error, "append-only");
-  assertThrows(() => ledger.db.exec("DELETE FROM ai_call_log"), Error, "append-only");
+  assertThrows(() => rawDb(ledger).exec("UPDATE ai_call_log SET usd_cost = 0"), Error, "append-only");
+  assertThrows(() => rawDb(ledger).exec("DELETE FROM ai_call_log"), Error, "append-only");
   ledger.close();
 });
 
@@ -104,14 +104,14 @@ Deno.test("reservations of a dead process are settled at their worst case at the
   const first = openLedger(dir);
   first.reserve(request());
   const ghost = ulid(); // an owner whose process is gone: no lock file holds it
-  first.db.prepare(
+  rawDb(first).prepare(
     `INSERT INTO reservation (id, owner, agent_id, workflow_instance_id, model, ts, cost_nano_usd, turn, backend)
      VALUES (?, ?, 'researcher', 'wf-9', 'claude-sonnet-4-6', ?, 77000000, 3, 'anthropic')`,
   ).run(ulid(), ghost, Date.now());
   const second = openLedger(dir);
   // The live first process keeps its reservation; the ghost's became an orphaned row.
   assertEquals(second.openReservations(), 1);
-  const rows = second.db.prepare("SELECT agent_id, status, cost_nano_usd, turn FROM ai_call_log").all();
+  const rows = rawDb(second).prepare("SELECT agent_id, status, cost_nano_usd, turn FROM ai_call_log").all();
   assertEquals(rows.map((r) => ({ ...r })), [{
     agent_id: "researcher",
     status: "orphaned",
@@ -144,8 +144,7 @@ Deno.test("a database from a newer Pressroom is refused, not clobbered", async (
 
 Deno.test("a ledger locked by another program: a clear error, nothing reserved, nothing lost", async () => {
   const dir = await tempDir();
-  const { Ledger } = await import("../../src/ledger/ledger.ts");
-  const ledger = Ledger.open({ dataDir: dir, caps: caps(), busyTimeoutMs: 100 });
+  const ledger = openStorage({ dataDir: dir, caps: caps(), busyTimeoutMs: 100 }).ledger;
   ledger.settle(ledger.reserve(request()), { ...noUsage, costNano: 5 });
   const { DatabaseSync } = await import("node:sqlite");
   const other = new DatabaseSync(`${dir}/pressroom.db`);
@@ -165,8 +164,9 @@ Deno.test("a ledger locked by another program: a clear error, nothing reserved, 
 
 Deno.test("what a response changed is saved with its row or not at all, and the row is never lost", async () => {
   const ledger = openLedger(await tempDir(), caps({ dailyUsd: 1, perModelDailyUsd: {} }));
-  ledger.db.exec("CREATE TABLE note (text TEXT NOT NULL)");
-  const insert = (text: string | null) => () => ledger.db.prepare("INSERT INTO note VALUES (?)").run(text);
+  rawDb(ledger).exec("CREATE TABLE note (text TEXT NOT NULL)");
+  const insert = (text: string | null) => () =>
+    rawDb(ledger).prepare("INSERT INTO note VALUES (?)").run(text);
   ledger.settle(ledger.reserve(request()), { ...noUsage, costNano: 7 }, insert("saved with its row"));
   // The extra write fails half-way (its second insert breaks NOT NULL): none of it stays, the row does.
   const failing = () => {
@@ -178,7 +178,9 @@ Deno.test("what a response changed is saved with its row or not at all, and the 
     Error,
     "NOT NULL",
   );
-  assertEquals(ledger.db.prepare("SELECT text FROM note").all().map((r) => r.text), ["saved with its row"]);
+  assertEquals(rawDb(ledger).prepare("SELECT text FROM note").all().map((r) => r.text), [
+    "saved with its row",
+  ]);
   assertEquals(recordedNano(ledger), 12);
   assertEquals(ledger.openReservations(), 0);
   ledger.close();
@@ -208,7 +210,7 @@ Deno.test("caps count each backend's own spend: the simulated model's dollars ne
       950_000_000,
       50_000_000,
     ]);
-    const refusals = ledger.db.prepare("SELECT backend FROM cap_refusal").all().map((r) => r.backend);
+    const refusals = rawDb(ledger).prepare("SELECT backend FROM cap_refusal").all().map((r) => r.backend);
     assertEquals(refusals, ["sim"]);
   } finally {
     ledger.close();
@@ -250,8 +252,8 @@ Deno.test("a ledger from before backends were apart migrates: spend per backend,
     assertEquals(ledger.capStatus()[0].spentNano, 300_000_000);
     assertEquals(ledger.capStatus({ backend: "sim" })[0].spentNano, 400_000_000);
     assertEquals(ledger.workflowSpentNano("wf-sim", "sim"), 400_000_000);
-    assertEquals(ledger.db.prepare("SELECT backend FROM cap_refusal").get()?.backend, "sim");
-    const states = ledger.db.prepare("SELECT id, status, wait_until FROM workflow ORDER BY id").all()
+    assertEquals(rawDb(ledger).prepare("SELECT backend FROM cap_refusal").get()?.backend, "sim");
+    const states = rawDb(ledger).prepare("SELECT id, status, wait_until FROM workflow ORDER BY id").all()
       .map((r) => [r.id, r.status, r.wait_until]);
     assertEquals(states, [["wf-api", "waiting", now + 60_000], ["wf-capped", "ready", null]]);
   } finally {

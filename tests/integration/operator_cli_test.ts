@@ -9,7 +9,7 @@
 import { assert, assertEquals } from "../assert.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { WorkflowStore } from "../../src/pipeline/store.ts";
-import { openLedger, runPressroom, tempDir, TEST_KEY } from "../helpers.ts";
+import { openLedger, rawDb, runPressroom, tempDir, TEST_KEY } from "../helpers.ts";
 
 const isoDay = (offsetDays: number) =>
   new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
@@ -43,7 +43,7 @@ Deno.test("doctor and models name workflows in flight pinned to a retired or ret
     JSON.stringify({ prices: { "gateway-soon": { input: 1, output: 2, retires: soon } } }),
   );
   const ledger = openLedger(`${cwd}/pressroom-data`);
-  const store = new WorkflowStore(ledger.db);
+  const store = new WorkflowStore(rawDb(ledger));
   const old = { ...DEFAULT_MODELS, editor: "claude-sonnet-4-5", publisher: "claude-sonnet-4-5" };
   const stuckOnOld = store.create({ topic: "a" }, old).id;
   const pastEditor = store.create({ topic: "b" }, old).id;

@@ -6,7 +6,7 @@ import { assert, assertEquals } from "../assert.ts";
 import { costNano, normalizeUsage } from "../../src/pricing/cost.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { type FakeApi, greedyReply, startFakeApi } from "../fake_api/server.ts";
-import { caps, openLedger, pressroomArgs, recordedNano, tempDir, TEST_KEY } from "../helpers.ts";
+import { caps, openLedger, pressroomArgs, rawDb, recordedNano, tempDir, TEST_KEY } from "../helpers.ts";
 
 const prices = new PriceBook();
 
@@ -82,7 +82,7 @@ Deno.test("a process killed with calls in flight: after restart nothing is open 
     const ledger = openLedger(dir); // the restart
     try {
       assertEquals(ledger.openReservations(), 0);
-      const statuses = ledger.db.prepare(
+      const statuses = rawDb(ledger).prepare(
         "SELECT status, COUNT(*) AS n FROM ai_call_log GROUP BY status ORDER BY status",
       )
         .all().map((r) => [r.status, r.n]);

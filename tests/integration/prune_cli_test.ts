@@ -3,7 +3,7 @@
  * go; a dry run removes nothing; the ledger, briefs, drafts, articles and review files stay.
  */
 import { assertEquals, assertMatch } from "../assert.ts";
-import { caps, filesUnder, openLedger, runPressroom as pressroom, tempDir } from "../helpers.ts";
+import { caps, filesUnder, openLedger, rawDb, runPressroom as pressroom, tempDir } from "../helpers.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { type WorkflowStatus, WorkflowStore } from "../../src/pipeline/store.ts";
 import { mirrorWorkflow, Transcript } from "../../src/output/workflow_files.ts";
@@ -22,7 +22,7 @@ async function leave(data: string, topic: string, status: WorkflowStatus, ts: nu
   let now = ts;
   const ledger = openLedger(data, caps(), () => now);
   try {
-    const store = new WorkflowStore(ledger.db, () => now);
+    const store = new WorkflowStore(rawDb(ledger), () => now);
     const id = store.create({ topic }, DEFAULT_MODELS).id;
     now = ts + 60_000;
     store.update(id, { stage: status === "published" ? "done" : "editor", status });
@@ -60,7 +60,7 @@ async function files(data: string): Promise<Record<string, string>> {
 function statuses(data: string): string[] {
   const ledger = openLedger(data);
   try {
-    return new WorkflowStore(ledger.db).statuses().map((w) => `${w.id} ${w.status}`);
+    return new WorkflowStore(rawDb(ledger)).statuses().map((w) => `${w.id} ${w.status}`);
   } finally {
     ledger.close();
   }

@@ -4,7 +4,7 @@
  * hand edit to draft.md is taken or refused with its line.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { openLedger, runPressroom as pressroom, tempDir, VALID_BRIEF } from "../helpers.ts";
+import { openLedger, rawDb, runPressroom as pressroom, tempDir, VALID_BRIEF } from "../helpers.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 import { WorkflowStore } from "../../src/pipeline/store.ts";
@@ -28,7 +28,7 @@ async function submit(cwd: string, topic: string): Promise<string> {
 function leave(cwd: string, id: string, change: (store: WorkflowStore, state: ContentState) => void): void {
   const ledger = openLedger(`${cwd}/pressroom-data`);
   try {
-    const store = new WorkflowStore(ledger.db);
+    const store = new WorkflowStore(rawDb(ledger));
     change(store, store.get(id).state);
   } finally {
     ledger.close();

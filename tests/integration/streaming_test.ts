@@ -10,7 +10,7 @@ import { callClaude, STREAM_ABOVE_MAX_TOKENS } from "../../src/claude/call_claud
 import { createClient } from "../../src/claude/client.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
-import { caps, openLedger, simpleCall, tempDir, TEST_KEY } from "../helpers.ts";
+import { caps, openLedger, rawDb, simpleCall, tempDir, TEST_KEY } from "../helpers.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { startHarness } from "../e2e/harness.ts";
 
@@ -33,7 +33,7 @@ async function callOn(maxTokens: number, faults?: "malformed_body") {
   const call = simpleCall({ agentId: "intake", maxTokens, model: "claude-opus-4-7" });
   try {
     const result = await callClaude(deps, call).catch((error) => error as Error);
-    const row = ledger.db.prepare(
+    const row = rawDb(ledger).prepare(
       "SELECT status, cost_nano_usd AS cost, reserved_nano_usd AS reserved, output_tokens, error FROM ai_call_log",
     ).get() as any;
     return { result, row: { ...row }, sent };
@@ -112,7 +112,7 @@ Deno.test("a stream the caller aborts is an aborted call, booked at its worst ca
         ),
       Anthropic.APIUserAbortError,
     );
-    const row = ledger.db.prepare(
+    const row = rawDb(ledger).prepare(
       "SELECT status, cost_nano_usd AS cost, reserved_nano_usd AS reserved FROM ai_call_log",
     )
       .get() as any;

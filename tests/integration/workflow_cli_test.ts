@@ -4,7 +4,7 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { caps, openLedger, runPressroom, tempDir } from "../helpers.ts";
+import { caps, openLedger, rawDb, runPressroom, tempDir } from "../helpers.ts";
 import { dayPeriod } from "../../src/ledger/period.ts";
 import { holdReason } from "../../src/pipeline/cap_holds.ts";
 import { WorkflowStore } from "../../src/pipeline/store.ts";
@@ -245,7 +245,7 @@ Deno.test("status and caps say which agent a cap paused while that cap, as confi
       inFlight: false,
       until,
     };
-    new WorkflowStore(ledger.db).holdForCap(hold, holdReason(hold));
+    new WorkflowStore(rawDb(ledger)).holdForCap(hold, holdReason(hold));
   } finally {
     ledger.close();
   }

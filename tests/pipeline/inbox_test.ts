@@ -14,7 +14,7 @@ import { requestFromArgs } from "../../src/pipeline/request.ts";
 import { WorkflowStore } from "../../src/pipeline/store.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { UserInputError } from "../../src/errors.ts";
-import { makeSocket, openLedger, tempDir } from "../helpers.ts";
+import { makeSocket, openLedger, rawDb, tempDir } from "../helpers.ts";
 
 const POLL_MS = 5_000;
 
@@ -42,7 +42,7 @@ Deno.test("inbox files become workflows; bad ones move to rejected/ with the rea
     await Deno.writeTextFile(`${dir}/inbox/b.md`, "# Composting basics\nUse https://example.org/compost\n");
     await Deno.writeTextFile(`${dir}/inbox/c.json`, `{"topic": 42}`);
     await Deno.writeTextFile(`${dir}/inbox/.partial.json`, "{");
-    const store = new WorkflowStore(ledger.db);
+    const store = new WorkflowStore(rawDb(ledger));
     const result = await takeAll(dir, store);
     assertEquals(result.created.map((c) => c.file), ["a.json", "b.md"]);
     assertEquals(result.rejected, [{
@@ -99,7 +99,7 @@ Deno.test("a crash between creating a workflow and moving its file does not make
   try {
     await Deno.mkdir(`${dir}/inbox`);
     await Deno.writeTextFile(`${dir}/inbox/a.txt`, "Bees in winter");
-    const store = new WorkflowStore(ledger.db);
+    const store = new WorkflowStore(rawDb(ledger));
     // As if the process died right after creating the workflow: the row exists, the file did not move.
     const made = store.create(
       { topic: "Bees in winter" },
@@ -179,7 +179,7 @@ Deno.test("a .json and a .md written in two parts 3 s apart are taken once compl
   const ledger = openLedger(dir);
   try {
     await Deno.mkdir(`${dir}/inbox`);
-    const store = new WorkflowStore(ledger.db);
+    const store = new WorkflowStore(rawDb(ledger));
     const watch = newInboxWatch();
     const t0 = Date.now();
     const look = (at: number) =>
@@ -232,7 +232,7 @@ Deno.test("folders, links, FIFOs and other extensions go to rejected/ with the r
     await Deno.writeTextFile(`${inbox}/.hidden.json`, "{");
     await Deno.writeTextFile(`${inbox}/half.md.part`, "Half");
     assertEquals(await makeSocket(`${inbox}/sock.json`), true, "python3 makes a socket");
-    const store = new WorkflowStore(ledger.db);
+    const store = new WorkflowStore(rawDb(ledger));
     const watch = newInboxWatch();
     const first = await takeAll(dir, store, watch);
     assertEquals(first.created.map((c) => c.file), ["LOUD.MD", "UPPER.JSON"]);
@@ -272,7 +272,7 @@ Deno.test("a file the folder keeps from being taken in is left and reported once
     await Deno.mkdir(`${dir}/inbox`);
     await Deno.writeTextFile(`${dir}/inbox/a.txt`, "Bees in winter");
     await Deno.writeTextFile(`${dir}/workflows`, "a file where the workflows folder goes");
-    const store = new WorkflowStore(ledger.db);
+    const store = new WorkflowStore(rawDb(ledger));
     const watch = newInboxWatch();
     const first = await takeAll(dir, store, watch);
     assertEquals(first.left.map((l) => l.file), ["a.txt"]);
@@ -290,7 +290,7 @@ Deno.test("run --once's look: waits, on the injected clock, for a file still bei
   const ledger = openLedger(dir);
   try {
     await Deno.mkdir(`${dir}/inbox`);
-    const store = new WorkflowStore(ledger.db);
+    const store = new WorkflowStore(rawDb(ledger));
     const t0 = Date.now();
     let now = t0 + 1_000;
     const slept: number[] = [];

@@ -1,6 +1,6 @@
 /** The workflow store's reads that leave the state out: pins in creation order, and the workflows in flight. */
 import { assertEquals } from "../assert.ts";
-import { openLedger, tempDir } from "../helpers.ts";
+import { openLedger, rawDb, tempDir } from "../helpers.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { WorkflowStore } from "../../src/pipeline/store.ts";
 
@@ -9,7 +9,7 @@ Deno.test("pinHistory: every workflow's pinned models in creation order, publish
   const clock = () => now;
   const ledger = openLedger(await tempDir(), undefined, clock);
   try {
-    const store = new WorkflowStore(ledger.db, clock);
+    const store = new WorkflowStore(rawDb(ledger), clock);
     assertEquals(store.pinHistory(), []);
     const first = store.create({ topic: "first" }, DEFAULT_MODELS);
     now += 1000;

@@ -15,7 +15,6 @@ import { callClaude } from "../../src/claude/call_claude.ts";
 import { createClient } from "../../src/claude/client.ts";
 import { AGENT_IDS, configSchema, DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { costNano, normalizeUsage } from "../../src/pricing/cost.ts";
-import { Ledger } from "../../src/ledger/ledger.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import type { PipelineDeps } from "../../src/pipeline/loop.ts";
 import { loadPrompts } from "../../src/pipeline/prompts.ts";
@@ -25,7 +24,16 @@ import type { Fault, FaultKind } from "../../src/sim/faults.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 import { createSimulator, type Simulator } from "../../src/sim/simulator.ts";
 import { RECOVERABLE_QUIRKS } from "../../src/sim/quirks.ts";
-import { caps, dropRequest, runPressroom, simpleCall, tempDir, TEST_KEY } from "../helpers.ts";
+import {
+  caps,
+  dropRequest,
+  openStorage,
+  rawDb,
+  runPressroom,
+  simpleCall,
+  tempDir,
+  TEST_KEY,
+} from "../helpers.ts";
 
 /** Short, so that a request that never answers costs a fraction of a second per attempt. */
 const CLIENT_TIMEOUT_MS = 500;
@@ -117,10 +125,10 @@ Deno.test("the scheduler rides out every API fault over real HTTP: recorded, wai
     // The test moves the clock itself: --once must not sleep through a workflow's wait in real time.
     run: { maxConcurrent: 64, onceWaitSeconds: 0 },
   });
-  const ledger = Ledger.open({ dataDir: dir, caps: config.caps, now: () => now });
+  const ledger = openStorage({ dataDir: dir, caps: config.caps, now: () => now }).ledger;
   const deps: PipelineDeps = {
     ledger,
-    store: new WorkflowStore(ledger.db, () => now),
+    store: new WorkflowStore(rawDb(ledger), () => now),
     prices,
     client: createClient({
       apiKey: TEST_KEY,
@@ -176,7 +184,7 @@ Deno.test("the scheduler rides out every API fault over real HTTP: recorded, wai
     assertEquals(events.filter((e) => e.result.kind === "waiting").length, failing.length);
 
     const rowsOf = (id: string) =>
-      deps.ledger.db.prepare(
+      rawDb(deps.ledger).prepare(
         `SELECT agent_id, status, attempts, error, request_id, cost_nano_usd AS cost,
                 reserved_nano_usd AS reserved, input_tokens, output_tokens, cache_read_tokens
          FROM ai_call_log WHERE workflow_instance_id = ? ORDER BY ts, id`,
@@ -279,7 +287,7 @@ Deno.test("callClaude prices a usage that lacks optional fields and books one th
         ][i] as Fault | undefined,
     },
   });
-  const ledger = Ledger.open({ dataDir: await tempDir(), caps: caps() });
+  const ledger = openStorage({ dataDir: await tempDir(), caps: caps() }).ledger;
   try {
     const deps = {
       ledger,
@@ -290,7 +298,7 @@ Deno.test("callClaude prices a usage that lacks optional fields and books one th
     const call = simpleCall({ stable: ["Shared rules. ".repeat(600), "You are the writer."] });
     const nulls = await callClaude(deps, call);
     const noOutput = await callClaude(deps, call);
-    const rows = ledger.db.prepare(
+    const rows = rawDb(ledger).prepare(
       "SELECT cost_nano_usd AS cost, reserved_nano_usd AS reserved, cache_write_tokens, error FROM ai_call_log ORDER BY ts, id",
     ).all() as any[];
     // Null cache counts are none; the counts that are there are priced exactly.

@@ -246,7 +246,7 @@ Deno.test("cap storm: two processes, rounds of concurrent calls, random faults: 
   }
   const stormMs = Math.round(performance.now() - started);
 
-  // Read the file as the drivers left it. Ledger.open would settle what they left open as orphans
+  // Read the file as the drivers left it. Storage.open would settle what they left open as orphans
   // and so hide the very leak this test looks for.
   const db = new DatabaseSync(join(dir, "pressroom.db"), { readOnly: true });
   try {

@@ -3,7 +3,7 @@
  * the real API and one simulated call. The figures are in report_cli_test.ts.
  * @module
  */
-import { caps, openLedger, tempDir } from "../helpers.ts";
+import { caps, openLedger, rawDb, tempDir } from "../helpers.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import type { CallUsage } from "../../src/pricing/cost.ts";
 
@@ -24,7 +24,7 @@ export async function fixture(): Promise<string> {
   const now = Date.now();
   let tick = 0;
   const ledger = openLedger(`${cwd}/pressroom-data`, caps({ perWorkflowUsd: 10 }), () => now + tick++);
-  const db = ledger.db;
+  const db = rawDb(ledger);
   const workflow = (id: string, models: Record<string, string>) => {
     db.prepare(
       `INSERT INTO workflow (id, topic, created_ts, updated_ts, stage, status, models, state)

@@ -1,6 +1,6 @@
 /** The rows `report` and `project` read, each query on its own, against a ledger built call by call. */
 import { assertEquals, assertThrows } from "../assert.ts";
-import { caps, openLedger, tempDir } from "../helpers.ts";
+import { caps, openLedger, rawDb, tempDir } from "../helpers.ts";
 import { CostCapError } from "../../src/errors.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import type { CallUsage } from "../../src/pricing/cost.ts";
@@ -41,7 +41,7 @@ async function setup(): Promise<Setup> {
     caps({ dailyUsd: 1, perModelDailyUsd: {}, perWorkflowUsd: 10 }),
     clock,
   );
-  const store = new WorkflowStore(ledger.db, clock);
+  const store = new WorkflowStore(rawDb(ledger), clock);
   const a = store.create({ topic: "a" }, DEFAULT_MODELS).id;
   now++;
   const b = store.create({ topic: "b" }, DEFAULT_MODELS).id;
@@ -101,7 +101,13 @@ async function setup(): Promise<Setup> {
   );
   now = T0 + 3 * HOUR;
   store.event(a, "publisher", PUBLISHED, "published/a.md");
-  return { queries: new ReportQueries(ledger.db), a, b, times: { writerCall, failedCall, refusal }, ledger };
+  return {
+    queries: new ReportQueries(rawDb(ledger)),
+    a,
+    b,
+    times: { writerCall, failedCall, refusal },
+    ledger,
+  };
 }
 
 Deno.test("report queries: backends, completions and what each agent cost in them, by backend and window", async () => {

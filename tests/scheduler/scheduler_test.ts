@@ -6,9 +6,8 @@
 import { assert, assertEquals, assertRejects } from "../assert.ts";
 import { createClient } from "../../src/claude/client.ts";
 import { ApiUnreachableError } from "../../src/errors.ts";
-import { TEST_KEY } from "../helpers.ts";
+import { openStorage, rawDb, TEST_KEY } from "../helpers.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
-import { Ledger } from "../../src/ledger/ledger.ts";
 import { WorkflowStore } from "../../src/pipeline/store.ts";
 import { runScheduler, type SchedulerEvent } from "../../src/scheduler/scheduler.ts";
 import { pausesOf } from "../../src/pipeline/cap_holds.ts";
@@ -147,10 +146,10 @@ Deno.test("pools and the global limit bound how many stages run at once", async 
 
 Deno.test("two schedulers on one data folder never work the same stage, and publish each article once", async () => {
   const h = await startHarness({ script: promote });
-  const other = Ledger.open({ dataDir: h.dir, caps: h.deps.config.caps });
+  const other = openStorage({ dataDir: h.dir, caps: h.deps.config.caps }).ledger;
   try {
     for (let i = 0; i < 4; i++) h.deps.store.create({ topic: `Shared ${i}` }, DEFAULT_MODELS);
-    const second = { ...h.deps, ledger: other, store: new WorkflowStore(other.db) };
+    const second = { ...h.deps, ledger: other, store: new WorkflowStore(rawDb(other)) };
     const mine: SchedulerEvent[] = [];
     const theirs: SchedulerEvent[] = [];
     const once = (deps: typeof h.deps, into: SchedulerEvent[]) =>
@@ -164,7 +163,7 @@ Deno.test("two schedulers on one data folder never work the same stage, and publ
     await Promise.all([once(h.deps, mine), once(second, theirs)]);
     // Anything left ready (a stage the other one held when this one looked) is drained by one more pass.
     await h.run();
-    const stageDone = h.deps.ledger.db.prepare(
+    const stageDone = rawDb(h.deps.ledger).prepare(
       "SELECT workflow_instance_id AS w, stage, COUNT(*) AS n FROM workflow_event WHERE kind = 'stage_done' GROUP BY w, stage",
     ).all() as any[];
     for (const s of stageDone) assertEquals(s.n, 1, `${s.w} ${s.stage} ran ${s.n} times`);
@@ -304,7 +303,7 @@ Deno.test("an API that cannot be reached: run backs off (10 s, then 20 s) claimi
       `cannot reach the API at ${closed} (connection refused): nothing was sent, and the work stays where it was`,
     );
     // One call per back-off (none claimed while it lasts), each booked at $0; never stuck nor waiting.
-    const failed = h.deps.ledger.db.prepare(
+    const failed = rawDb(h.deps.ledger).prepare(
       "SELECT COUNT(*) AS n, SUM(cost_nano_usd) AS nano FROM ai_call_log WHERE status = 'api_error'",
     ).get() as { n: number; nano: number };
     assertEquals([failed.n, failed.nano], [2, 0]);

@@ -1,0 +1,50 @@
+/**
+ * The one place the SQLite handle is opened, and everything that runs SQL on it built over it: the
+ * ledger, the workflow store and the report queries. The handle stays private to them, so the
+ * pipeline, scheduler and commands reach storage only through their methods, and a second backend
+ * would change this file and those classes, not their callers.
+ * @module
+ */
+import { join } from "node:path";
+import { type Db, openDb } from "./sqlite.ts";
+import { Ledger, LEDGER_FILE, type LedgerOptions } from "../ledger/ledger.ts";
+import { WorkflowStore } from "../pipeline/store.ts";
+import { ReportQueries } from "../report/queries.ts";
+
+/** Opens (creating and migrating) the ledger file in the data folder, making the folder if need be. */
+export function openHandle(options: Pick<LedgerOptions, "dataDir" | "busyTimeoutMs">): Db {
+  Deno.mkdirSync(options.dataDir, { recursive: true });
+  return openDb(join(options.dataDir, LEDGER_FILE), { busyTimeoutMs: options.busyTimeoutMs });
+}
+
+export class Storage {
+  readonly ledger: Ledger;
+  readonly reports: ReportQueries;
+  readonly #db: Db;
+
+  private constructor(db: Db, options: LedgerOptions) {
+    this.#db = db;
+    this.ledger = Ledger.on(db, options);
+    this.reports = new ReportQueries(db);
+  }
+
+  /** Opens the data folder's ledger file and settles what dead processes left open. */
+  static open(options: LedgerOptions): Storage {
+    return Storage.on(openHandle(options), options);
+  }
+
+  /** The storage over a handle from openHandle: for tests, which keep the handle for their SQL checks. */
+  static on(db: Db, options: LedgerOptions): Storage {
+    return new Storage(db, options);
+  }
+
+  /** The workflows, with `now` as the store's clock. */
+  workflows(now: () => number = Date.now): WorkflowStore {
+    return new WorkflowStore(this.#db, now);
+  }
+
+  /** Releases this process's owner lock and closes the handle. */
+  close(): void {
+    this.ledger.close();
+  }
+}
