@@ -29,7 +29,11 @@ Deno.test("a brief that cannot be written stops the stage one call later; every 
 });
 
 Deno.test("a transcript that cannot be written is told through deps.warn, and the workflow goes on", async () => {
-  const h = await startHarness();
+  // The editor promotes (a simulated editor may flag the draft): the subject is the transcript, not the edit.
+  const h = await startHarness({
+    script: (agent) =>
+      agent === "editor" ? { calls: [{ name: "promote_to_published", input: {} }] } : undefined,
+  });
   const warnings: string[] = [];
   h.deps.warn = (line) => warnings.push(line);
   try {
