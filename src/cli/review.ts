@@ -221,6 +221,16 @@ function refuseIfCapStillStops(ledger: Ledger, loaded: LoadedConfig, id: string,
   );
 }
 
+/** A file a person may have edited (brief.json, draft.md): its text, or undefined when it is not there. */
+async function readHandEdited(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /**
  * Section texts a person edited in draft.md replace the stored ones; each must pass update_section's
  * rules, and an emptied section is unwritten again. Any other change to the file is refused with its
@@ -228,13 +238,8 @@ function refuseIfCapStillStops(ledger: Ledger, loaded: LoadedConfig, id: string,
  */
 async function readEditedDraft(path: string, state: ContentState): Promise<Set<string>> {
   const edited = new Set<string>();
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return edited;
-    throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`, { cause: error });
-  }
+  const text = await readHandEdited(path);
+  if (text === undefined) return edited;
   let texts;
   try {
     texts = readSectionTexts(text, state);
@@ -275,13 +280,8 @@ const EDITED_BRIEF = z.strictObject(
 
 /** The brief as the person left it in brief.json; every field must pass the brief's rules. */
 async function readEditedBrief(path: string, current: ContentState["brief"]): Promise<ContentState["brief"]> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return current;
-    throw new UserInputError(`${path}: cannot read: ${(error as Error).message}`, { cause: error });
-  }
+  const text = await readHandEdited(path);
+  if (text === undefined) return current;
   let raw: unknown;
   try {
     raw = JSON.parse(text);

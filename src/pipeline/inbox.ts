@@ -16,7 +16,7 @@ import { PressroomError } from "../errors.ts";
 import { requestFromInboxFile } from "./request.ts";
 import { createWorkflow } from "./create_workflow.ts";
 import type { WorkflowStore } from "./store.ts";
-import { hex } from "../hex.ts";
+import { sha256Hex } from "../hex.ts";
 
 /** A writer's name for a file not complete yet: skipped, without a word. */
 const TEMP_NAME = /^\.|\.(tmp|part|partial|crdownload|swp)$|~$/i;
@@ -265,12 +265,7 @@ function statOf(info: Deno.FileInfo): Omit<Seen, "since"> {
 
 /** An inbox file's identity: its name and a hash of its content. */
 export async function inboxKey(path: string, name: string): Promise<string> {
-  return `${name}@${await digest(path)}`;
-}
-
-async function digest(path: string): Promise<string> {
-  const hash = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
-  return hex(new Uint8Array(hash).slice(0, 12));
+  return `${name}@${await sha256Hex(await Deno.readFile(path), 12)}`;
 }
 
 /** Moves a file into `dir` under `name`, adding a numeric suffix rather than replacing a file. */

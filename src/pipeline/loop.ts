@@ -23,7 +23,7 @@ import { environmentSecrets, mirrorWorkflow, redact, Transcript } from "../outpu
 import { publishArticle, publishedBy, renderArticle, renderDraft } from "../output/article.ts";
 import { type StuckCause, writeReview } from "../output/review.ts";
 import { capWait, holdReason } from "./cap_holds.ts";
-import { hex } from "../hex.ts";
+import { sha256Hex } from "../hex.ts";
 import { afterReply, type Answer, ask, type StageRun, stageRun, startProgress } from "./turn.ts";
 
 /** How long a workflow waits after an API error that survived the SDK's retries. */
@@ -294,7 +294,7 @@ async function waitForCap(
     // A whole cap period that moved the stage no further would repeat forever: stop instead. A second
     // refusal in the same period (the cap was raised, and not enough) is no such stall.
     const { lastCapWait: _, ...content } = state;
-    const fingerprint = await sha256(JSON.stringify(content));
+    const fingerprint = await sha256Hex(JSON.stringify(content));
     const last = state.lastCapWait;
     if (
       last?.stage === workflow.stage && last.fingerprint === fingerprint && last.until !== undefined &&
@@ -326,11 +326,6 @@ async function waitForCap(
   const reason = holdReason(hold);
   deps.store.holdForCap(hold, reason, state);
   return { kind: "waiting", reason, until: wait.until, ...(wait.inFlight ? {} : { cap }) };
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return hex(new Uint8Array(digest));
 }
 
 async function appendTranscriptSafely(
