@@ -29,7 +29,7 @@ export function openCapView(loaded: LoadedConfig, io: Io): CapView {
   try {
     const store = storage.workflows(io.now);
     const judged = judgeCapHolds(
-      { ledger, store, maxTokensOf: (agent) => loaded.config.agents[agent].maxTokens },
+      { ledger, store, settingsOf: (agent) => loaded.config.agents[agent] },
       "anthropic",
       io.now(),
     );

@@ -8,9 +8,10 @@
  * judging is pure; `judgeCapHolds` reads the ledger, `reconcileCapHolds` writes the verdicts.
  * @module
  */
-import type { AgentId } from "../config/schema.ts";
+import type { AgentConfig, AgentId } from "../config/schema.ts";
 import type { CapBreach } from "../errors.ts";
 import type { Backend, CallOutput, Ledger } from "../ledger/ledger.ts";
+import { resumedMaxTokens } from "./replies.ts";
 import type { CapHold, Pause, WorkflowStore } from "./store.ts";
 
 /** How long a workflow waits when only other calls' reservations kept it under a cap. */
@@ -99,8 +100,19 @@ export function pausesOf(holds: CapHold[]): Pause[] {
 export interface JudgeDeps {
   ledger: Ledger;
   store: WorkflowStore;
-  /** The agent's `maxTokens` as configured now. */
-  maxTokensOf: (agent: AgentId) => number;
+  /** The agent's output settings as configured now. */
+  settingsOf: (agent: AgentId) => Pick<AgentConfig, "maxTokens" | "maxTokensCeiling">;
+}
+
+/**
+ * The max_tokens a held call goes out with once its stage resumes: the agent's maxTokens as configured
+ * now, or more where the stage had already raised it for a cut-off tool call (as the loop resumes it).
+ * Judging the call at the configured maxTokens alone would lift a hold that the raised call, sent again,
+ * is refused under at once: refused, held, lifted, over and over.
+ */
+function resumedMaxTokensOf(deps: JudgeDeps, hold: CapHold): number {
+  const { maxTokens, maxTokensCeiling } = deps.settingsOf(hold.agent);
+  return resumedMaxTokens(deps.store.events(hold.workflowId), hold.agent, maxTokens, maxTokensCeiling);
 }
 
 export interface Judged {
@@ -111,7 +123,7 @@ export interface Judged {
 /** Every hold of `backend` judged against the ledger's caps in force. Reads only. */
 export function judgeCapHolds(deps: JudgeDeps, backend: Backend, now: number): Judged[] {
   return deps.store.holds(backend).map((hold) => {
-    const nano = withMaxTokens(hold.requestNano, hold.output, deps.maxTokensOf(hold.agent));
+    const nano = withMaxTokens(hold.requestNano, hold.output, resumedMaxTokensOf(deps, hold));
     return { hold, verdict: judgeHold(hold, deps.ledger.wouldRefuse(hold, nano), now) };
   });
 }

@@ -56,7 +56,7 @@ export interface CapHold {
   cap: string;
   /** The refused call's worst case. */
   requestNano: number;
-  /** Its `max_tokens` and output price: judged again with the agent's maxTokens as configured now. */
+  /** Its `max_tokens` and output price: judged again at the max_tokens its stage would resume with. */
   output: CallOutput;
   /** Only other calls' open reservations stood in the way. */
   inFlight: boolean;

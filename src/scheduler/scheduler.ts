@@ -150,7 +150,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
   const judgeDeps: JudgeDeps = {
     ledger: deps.ledger,
     store: deps.store,
-    maxTokensOf: (agent) => deps.config.agents[agent].maxTokens,
+    settingsOf: (agent) => deps.config.agents[agent],
   };
 
   const start = (workflowId: string, agent: AgentId) => {
