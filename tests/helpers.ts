@@ -139,14 +139,23 @@ export const VALID_BRIEF = {
   sources: "the request's notes",
 };
 
+/** How long one command of a test may run: a loop that never ends fails the test instead of hanging the suite. */
+export const COMMAND_TIMEOUT_MS = 180_000;
+
 /** Runs the program as a user does, with the binary's permission set and only the given environment. */
 export async function runPressroom(cwd: string, args: string[], env: Record<string, string> = {}) {
+  const timeout = AbortSignal.timeout(COMMAND_TIMEOUT_MS);
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: pressroomArgs(args),
     cwd,
     env,
     clearEnv: true,
+    signal: timeout,
   }).output();
+  // Stopped by the bound (run exits 0 on the SIGTERM it gets): the test fails here, saying so.
+  if (timeout.aborted) {
+    throw new Error(`pressroom ${args.join(" ")} was still running after ${COMMAND_TIMEOUT_MS / 1000} s`);
+  }
   return { code, out: new TextDecoder().decode(stdout), err: new TextDecoder().decode(stderr) };
 }
 
