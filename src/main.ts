@@ -3,6 +3,6 @@
  * @module
  */
 import { main } from "./cli/main.ts";
-import { denoIo } from "./cli/context.ts";
+import { denoIo } from "./cli/io.ts";
 
 Deno.exit(await main(Deno.args, { ...denoIo, exit: (code) => Deno.exit(code) }));

@@ -10,7 +10,8 @@ import type { Ledger } from "../ledger/ledger.ts";
 import { formatUsd } from "../pricing/money.ts";
 import { holdReason, holdsAfter, type HoldVerdict, judgeCapHolds, pausesOf } from "../pipeline/cap_holds.ts";
 import { type Pause, type Workflow, WorkflowStore } from "../pipeline/store.ts";
-import { type Io, openExistingStorage } from "./context.ts";
+import { openExistingStorage } from "./context.ts";
+import type { Io } from "./io.ts";
 
 export interface CapView {
   ledger: Ledger;

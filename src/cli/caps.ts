@@ -9,7 +9,8 @@ import type { CapStatus } from "../ledger/ledger.ts";
 import type { Pause } from "../pipeline/store.ts";
 import type { Parsed } from "./args.ts";
 import { table } from "./table.ts";
-import { configFrom, type Io } from "./context.ts";
+import { configFrom } from "./context.ts";
+import type { Io } from "./io.ts";
 import { countedNote, openCapView, pauseJson, pauseText } from "./cap_view.ts";
 
 export const capsOptions = { json: { type: "boolean" } } as const;

@@ -8,36 +8,7 @@ import { NoLedgerError } from "../errors.ts";
 import { LEDGER_FILE } from "../ledger/ledger.ts";
 import { Storage } from "../db/storage.ts";
 import type { Parsed } from "./args.ts";
-
-/** Where a command writes; tests pass string sinks. */
-export interface Io {
-  out(line: string): void;
-  err(line: string): void;
-  /** Redraws the live progress line (empty clears it); absent when stderr is not a terminal. */
-  progress?(line: string): void;
-  /** Whether stdout is a terminal: text logs there, JSON lines elsewhere. */
-  terminal?: boolean;
-  env: { get(name: string): string | undefined };
-  now: () => number;
-  /**
-   * Ends the process at once with `code`: a second signal to `run`. Only src/main.ts gives it (with
-   * Deno.exit); without it, a second signal cuts calls in flight short instead.
-   */
-  exit?: (code: number) => never;
-}
-
-const encoder = new TextEncoder();
-
-export const denoIo: Io = {
-  out: (line) => console.log(line),
-  err: (line) => console.error(line),
-  progress: Deno.stderr.isTerminal()
-    ? (line) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}`))
-    : undefined,
-  terminal: Deno.stdout.isTerminal(),
-  env: Deno.env,
-  now: Date.now,
-};
+import type { Io } from "./io.ts";
 
 export function configFrom(parsed: Parsed, io: Io): Promise<LoadedConfig> {
   return loadConfig({

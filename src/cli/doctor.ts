@@ -9,7 +9,8 @@
 import { AGENT_IDS } from "../config/schema.ts";
 import { NoLedgerError, PressroomError } from "../errors.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openExistingStorage } from "./context.ts";
+import { configFrom, openExistingStorage } from "./context.ts";
+import type { Io } from "./io.ts";
 import {
   type PinnedRetirement,
   pinnedRetirements,

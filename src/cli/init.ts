@@ -9,7 +9,8 @@ import { configJsonSchema, configSchema } from "../config/schema.ts";
 import { DEFAULT_CONFIG_FILE } from "../config/load.ts";
 import { loadPrompts, PROMPT_FILES } from "../pipeline/prompts.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io } from "./context.ts";
+import { configFrom } from "./context.ts";
+import type { Io } from "./io.ts";
 import { dataPaths } from "../output/paths.ts";
 import { UserInputError } from "../errors.ts";
 

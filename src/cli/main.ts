@@ -5,7 +5,7 @@
 import { PressroomError, UsageError } from "../errors.ts";
 import { isDatabaseBusy, LOCKED_BY_ANOTHER_PROGRAM } from "../db/sqlite.ts";
 import { findCommand, type Options, parse, type Parsed } from "./args.ts";
-import { denoIo, type Io } from "./context.ts";
+import { denoIo, type Io } from "./io.ts";
 import { MIGRATIONS } from "../db/migrations.ts";
 import { VERSION } from "../version.ts";
 

@@ -7,7 +7,8 @@
  */
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openExistingStorage } from "./context.ts";
+import { configFrom, openExistingStorage } from "./context.ts";
+import type { Io } from "./io.ts";
 import { table } from "./table.ts";
 import {
   pinnedRetirements,

@@ -11,7 +11,8 @@ import type { Backend } from "../ledger/ledger.ts";
 import type { PipelineDeps } from "../pipeline/loop.ts";
 import { loadPrompts } from "../pipeline/prompts.ts";
 import type { ReportQueries } from "../report/queries.ts";
-import { type Io, openStorage } from "./context.ts";
+import { openStorage } from "./context.ts";
+import type { Io } from "./io.ts";
 
 export interface PipelineContext {
   deps: PipelineDeps;

@@ -23,11 +23,13 @@ import { BATCH_DISCOUNT_PERCENT, WEB_SEARCH_USD_PER_REQUEST } from "../models/ca
 import { formatPerMTok, nanoToPerMTok } from "../models/decimal.ts";
 import { parseLiteLlm, PRICE_FIELDS, type PriceField } from "../models/litellm.ts";
 import { readPriceFile } from "../models/price_file.ts";
-import { type NanoRates, PriceBook } from "../models/price_book.ts";
+import { PriceBook } from "../models/price_book.ts";
+import type { NanoRates } from "../pricing/cost.ts";
 import { applyPlan, type ImportPlan, planImport } from "../models/price_import.ts";
 import { priceList, type PriceListEntry } from "../models/price_list.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io } from "./context.ts";
+import { configFrom } from "./context.ts";
+import type { Io } from "./io.ts";
 import { table } from "./table.ts";
 
 export const pricesOptions = {

@@ -15,7 +15,8 @@ import { outputRatio, reprice, tokenizerRatio } from "../report/reprice.ts";
 import { type CallHistory, callHistory, daySpan } from "../report/call_history.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openExistingStorage } from "./context.ts";
+import { configFrom, openExistingStorage } from "./context.ts";
+import type { Io } from "./io.ts";
 
 export const projectOptions = {
   agent: { type: "string" },

@@ -8,7 +8,8 @@ import { UsageError } from "../errors.ts";
 import { finishedBefore, removeTranscripts, transcriptsOf, type WorkflowAge } from "../output/prune.ts";
 import { parseSince } from "../report/maths.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openExistingStorage } from "./context.ts";
+import { configFrom, openExistingStorage } from "./context.ts";
+import type { Io } from "./io.ts";
 
 export const pruneOptions = { "older-than": { type: "string" }, "dry-run": { type: "boolean" } } as const;
 

@@ -26,7 +26,8 @@ import { dataPaths, slugify, type WorkflowPaths } from "../output/paths.ts";
 import { approvalBlocker, removeReview } from "../output/review.ts";
 import { mirrorWorkflow } from "../output/workflow_files.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openExistingStorage } from "./context.ts";
+import { configFrom, openExistingStorage } from "./context.ts";
+import type { Io } from "./io.ts";
 import type { Workflow } from "../pipeline/store.ts";
 
 export const retryOptions = {

@@ -15,7 +15,8 @@
 import { runDaemon } from "../daemon/daemon.ts";
 import { createLog, parseLogFormat } from "../daemon/log.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io } from "./context.ts";
+import { configFrom } from "./context.ts";
+import type { Io } from "./io.ts";
 import { currentModels, pipelineContext } from "./pipeline_context.ts";
 
 export const runOptions = {

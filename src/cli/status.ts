@@ -8,7 +8,8 @@ import type { Workflow } from "../pipeline/store.ts";
 import type { Parsed } from "./args.ts";
 import { table } from "./table.ts";
 import { alertJson, alertText } from "../daemon/alert_delivery.ts";
-import { configFrom, type Io } from "./context.ts";
+import { configFrom } from "./context.ts";
+import type { Io } from "./io.ts";
 import { asJudged, type CapView, countedNote, openCapView, pauseJson, pauseText } from "./cap_view.ts";
 
 export const statusOptions = { json: { type: "boolean" } } as const;

@@ -7,7 +7,8 @@ import { UsageError } from "../errors.ts";
 import { requestFromArgs } from "../pipeline/request.ts";
 import { createWorkflow } from "../pipeline/create_workflow.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io, openStorage } from "./context.ts";
+import { configFrom, openStorage } from "./context.ts";
+import type { Io } from "./io.ts";
 import { currentModels } from "./pipeline_context.ts";
 
 export const submitOptions = {

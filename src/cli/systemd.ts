@@ -20,7 +20,8 @@ import {
 } from "../deploy/systemd.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import type { Parsed } from "./args.ts";
-import { configFrom, type Io } from "./context.ts";
+import { configFrom } from "./context.ts";
+import type { Io } from "./io.ts";
 
 export const systemdOptions = { timer: { type: "boolean" }, exec: { type: "string" } } as const;
 

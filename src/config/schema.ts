@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { Cron } from "croner";
+import { isUtc } from "../ledger/period.ts";
 import { perMTokToNanoPerToken } from "../pricing/money.ts";
 import { CACHE_TTLS } from "../pricing/cost.ts";
 import { MIN_THINKING_BUDGET } from "../claude/request.ts";
@@ -24,6 +25,7 @@ const cronExpression = z.string().refine((expr) => {
 }, { message: "not a valid cron expression" });
 
 const timezone = z.string().refine((tz) => {
+  if (isUtc(tz)) return true;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: tz });
     return true;

@@ -14,11 +14,24 @@ export interface Period {
 }
 
 const memo = new Map<string, Period>();
+const DAY_MS = 86_400_000;
+
+/**
+ * UTC, the default, needs no time-zone data: loading ICU's zones costs a short command about 20 ms and
+ * 11 MiB, more than the rest of `status` or `caps`.
+ */
+export function isUtc(timezone: string): boolean {
+  return timezone === "UTC" || timezone === "Etc/UTC";
+}
 
 /** The day containing `now` in `timezone`. */
 export function dayPeriod(now: number, timezone: string): Period {
   const hit = memo.get(timezone);
   if (hit && hit.start <= now && now < hit.end) return hit;
+  if (isUtc(timezone)) {
+    const start = Math.floor(now / DAY_MS) * DAY_MS;
+    return { start, end: start + DAY_MS };
+  }
   const midnight = new Cron("0 0 0 * * *", { timezone, paused: true });
   const end = midnight.nextRun(new Date(now))!.getTime();
   // The last midnight at or before `now`: walk forward from a point more than a day back.
@@ -34,6 +47,7 @@ export function dayPeriod(now: number, timezone: string): Period {
 
 /** YYYY-MM-DD of `now` in `timezone`. */
 export function dayKey(now: number, timezone: string): string {
+  if (isUtc(timezone)) return new Date(now).toISOString().slice(0, 10);
   return new Intl.DateTimeFormat("en-CA", {
     timeZone: timezone,
     year: "numeric",

@@ -7,6 +7,7 @@
 import { UnknownModelError } from "../errors.ts";
 import { perMTokToNanoPerToken, usdToNano } from "../pricing/money.ts";
 import type { PriceOverride } from "../config/schema.ts";
+import type { ModelRates, NanoRates } from "../pricing/cost.ts";
 import {
   BATCH_DISCOUNT_PERCENT,
   CACHE_MULTIPLIERS,
@@ -19,20 +20,12 @@ import {
   WEB_SEARCH_USD_PER_REQUEST,
 } from "./catalog.ts";
 
-/** Per-token rates in nano-USD. */
-export type NanoRates = { [K in keyof TokenPrices]: number };
-
-export interface PricedModel {
+export interface PricedModel extends ModelRates {
   /** The id as asked for (the ledger records what was requested). */
   id: string;
   /** The catalog's canonical id, or the configured id. */
   canonicalId: string;
   family: Family | undefined;
-  rates: NanoRates;
-  /** Rates for a whole request whose prompt exceeds the threshold (Haiku 5.5). */
-  longContext: { thresholdTokens: number; rates: NanoRates } | undefined;
-  webSearchNano: number;
-  batchDiscountPercent: number;
   minCacheTokens: number;
   retires: string | undefined;
   /** What the catalog says replaces a retiring model; undefined for a model only the config knows. */
@@ -42,11 +35,6 @@ export interface PricedModel {
   tokenizerFactor: number;
   /** The highest `max_tokens` the model takes; undefined for a config-only model that does not say. */
   maxOutputTokens: number | undefined;
-  /**
-   * Percent of the token cost billed when `usage.inference_geo` names a residency geo ("us"): 110 where
-   * the premium applies, 100 where it does not. A model only the config knows takes 110: never undercount.
-   */
-  dataResidencyPercent: number;
   source: string;
 }
 

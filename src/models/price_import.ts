@@ -13,7 +13,8 @@ import type { PriceOverride } from "../config/schema.ts";
 import { nanoToPerMTok } from "./decimal.ts";
 import type { ImportedModel, PriceField } from "./litellm.ts";
 import { PRICE_FIELDS } from "./litellm.ts";
-import type { NanoRates, PriceBook } from "./price_book.ts";
+import type { PriceBook } from "./price_book.ts";
+import type { NanoRates } from "../pricing/cost.ts";
 
 export interface FieldChange {
   field: PriceField;

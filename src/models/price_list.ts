@@ -7,7 +7,8 @@
  */
 import type { PriceOverride } from "../config/schema.ts";
 import { type ModelInfo, MODELS } from "./catalog.ts";
-import { type NanoRates, PriceBook } from "./price_book.ts";
+import { PriceBook } from "./price_book.ts";
+import type { NanoRates } from "../pricing/cost.ts";
 
 export interface PriceListEntry {
   /** The id as a call names it: a built-in model's canonical id, or a config key. */

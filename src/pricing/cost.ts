@@ -9,7 +9,28 @@
  * The token part is multiplied once, in integers, and rounded up: never undercount.
  * @module
  */
-import type { NanoRates, PricedModel } from "../models/price_book.ts";
+/** Per-token rates in nano-USD, one per kind of token the API bills. */
+export interface NanoRates {
+  input: number;
+  output: number;
+  cacheWrite5m: number;
+  cacheWrite1h: number;
+  cacheRead: number;
+}
+
+/** What pricing a call needs to know of a model; the price book's `PricedModel` carries it. */
+export interface ModelRates {
+  rates: NanoRates;
+  /** Rates for a whole request whose prompt exceeds the threshold (Haiku 5.5). */
+  longContext: { thresholdTokens: number; rates: NanoRates } | undefined;
+  webSearchNano: number;
+  batchDiscountPercent: number;
+  /**
+   * Percent of the token cost billed when `usage.inference_geo` names a residency geo ("us"): 110 where
+   * the premium applies, 100 where it does not. A model only the config knows takes 110: never undercount.
+   */
+  dataResidencyPercent: number;
+}
 
 /** The prompt cache lifetimes a breakpoint may ask for. */
 export const CACHE_TTLS = ["5m", "1h"] as const;
@@ -98,7 +119,7 @@ export function scaleUp(n: number, numerator: number, denominator: number): numb
 }
 
 /** The rates that apply to a request with this many prompt tokens (cached or not). */
-export function ratesFor(model: PricedModel, promptTokens: number): NanoRates {
+export function ratesFor(model: ModelRates, promptTokens: number): NanoRates {
   const band = model.longContext;
   return band && promptTokens > band.thresholdTokens ? band.rates : model.rates;
 }
@@ -107,7 +128,7 @@ export function ratesFor(model: PricedModel, promptTokens: number): NanoRates {
  * The exact cost in nano-USD. The data-residency premium and the batch discount multiply the token part
  * together (each a percentage), rounded up once: never undercount.
  */
-export function costNano(usage: CallUsage, model: PricedModel): number {
+export function costNano(usage: CallUsage, model: ModelRates): number {
   const prompt = usage.inputTokens + usage.cacheReadTokens + usage.cacheWrite5mTokens +
     usage.cacheWrite1hTokens;
   const r = ratesFor(model, prompt);

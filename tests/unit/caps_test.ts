@@ -1,7 +1,7 @@
 /** Cap arithmetic and cap periods, without a database. */
 import { assert, assertEquals } from "../assert.ts";
 import { capRulesFor, findBreach, globMatches, type SpendSnapshot } from "../../src/ledger/caps.ts";
-import { dayPeriod } from "../../src/ledger/period.ts";
+import { dayKey, dayPeriod } from "../../src/ledger/period.ts";
 import { caps } from "../helpers.ts";
 
 const day = dayPeriod(Date.parse("2026-11-24T12:00:00Z"), "UTC");
@@ -82,6 +82,24 @@ Deno.test("days follow the configured time zone, DST days included", () => {
     Date.parse("2026-11-24T00:00:00Z"),
     "midnight belongs to the day it starts",
   );
+});
+
+Deno.test("a UTC day, worked out without time-zone data, is the day the zone rules give (Etc/GMT)", () => {
+  // Instants around midnights, a leap day and a year's end, one millisecond either side.
+  const edges = [
+    "2026-11-24T00:00:00Z",
+    "2028-02-29T00:00:00Z",
+    "2027-01-01T00:00:00Z",
+    "2026-06-15T13:37:00Z",
+  ];
+  for (const iso of edges) {
+    for (const delta of [-1, 0, 1]) {
+      const t = Date.parse(iso) + delta;
+      assertEquals(dayPeriod(t, "UTC"), dayPeriod(t, "Etc/GMT"), `${iso} ${delta} ms`);
+      assertEquals(dayKey(t, "UTC"), dayKey(t, "Etc/GMT"), `${iso} ${delta} ms`);
+    }
+  }
+  assertEquals(dayKey(Date.parse("2027-01-01T00:00:00Z") - 1, "UTC"), "2026-12-31");
 });
 
 Deno.test("a cap the spend alone would break is named before one that only calls in flight fill", () => {
