@@ -1,6 +1,6 @@
 /**
  * `deno task bench`: every benchmark of Pressroom in one table, with the
- * machine it ran on. Sections: ledger, orchestration, throughput, cache, memory, startup.
+ * machine it ran on. Sections: ledger, orchestration, throughput, cache, memory, startup, calibration.
  *
  *   deno run -P=tests tests/bench/main.ts [--rows 0,1000000,10000000] [--samples 2000]
  *     [--workflows 200] [--latency 100] [--only ledger,startup]
@@ -10,9 +10,18 @@ import { parseArgs } from "node:util";
 import { ledgerBench, machineLine } from "./ledger_bench.ts";
 import { cacheBench, memoryBench, orchestrationBench, throughputBench } from "./pipeline_bench.ts";
 import { startupBench } from "./startup_bench.ts";
+import { calibrationBench } from "./calibration_bench.ts";
 import { type BenchRow, markdownTable } from "./table.ts";
 
-const SECTIONS = ["ledger", "orchestration", "throughput", "cache", "memory", "startup"] as const;
+const SECTIONS = [
+  "ledger",
+  "orchestration",
+  "throughput",
+  "cache",
+  "memory",
+  "startup",
+  "calibration",
+] as const;
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -52,6 +61,7 @@ if (only.has("throughput")) rows.push(...await throughputBench({ workflows, late
 if (only.has("cache")) rows.push(...await cacheBench());
 if (only.has("memory")) rows.push(...await memoryBench());
 if (only.has("startup")) rows.push(...await startupBench());
+if (only.has("calibration")) rows.push(...await calibrationBench());
 // Last: its multi-gigabyte fill leaves the kernel writing back for a while, which would slow the fsyncs
 // of the pipeline benchmarks. It still comes first in the table.
 if (only.has("ledger")) rows.unshift(...ledgerBench({ rows: integers("rows", values.rows), samples }));

@@ -78,8 +78,14 @@ Deno.test("the live API's odd replies go into the transcript as they came, and e
     },
   });
   try {
-    const published = h.deps.store.create({ topic: "How lighthouses work" }, DEFAULT_MODELS).id;
-    refused = h.deps.store.create({ topic: "Why tides differ" }, DEFAULT_MODELS).id;
+    // Fixed ids: the simulator seeds each request from its workflow id, and with every writer turn cut short
+    // some ids leave the writer stuck on its failure limit. These two publish and get refused, every run.
+    const published = h.deps.store.create({ topic: "How lighthouses work" }, DEFAULT_MODELS, {
+      id: "01KB0000000000000000000001",
+    }).id;
+    refused = h.deps.store.create({ topic: "Why tides differ" }, DEFAULT_MODELS, {
+      id: "01KB0000000000000000000002",
+    }).id;
     await h.run();
     assertEquals(h.deps.store.get(published).status, "published");
     assertEquals(h.deps.store.get(refused).status, "stuck");

@@ -1,0 +1,139 @@
+/**
+ * The reference workload: the demo's five topics, 60 workflows, a fixed seed and fixed workflow ids, on the
+ * simulated model. Its figures, under the field report's three model mixes, are what the simulated profiles
+ * are calibrated to (src/sim/profiles.ts), and the cost bench runs the same work.
+ * @module
+ */
+import { AGENT_IDS, type AgentId } from "../src/config/schema.ts";
+import { DEMO_REQUESTS } from "../src/cli/demo.ts";
+import { type PipelineRun, runPipeline } from "./sim_pipeline.ts";
+
+export const REFERENCE_WORKFLOWS = 60;
+export const REFERENCE_SEED = 7;
+export const SONNET = "claude-sonnet-4-6";
+export const OPUS = "claude-opus-4-7";
+
+/** The field report's three stacks: all Sonnet 4.6, all Opus 4.7, and its steady state. */
+export const MIXES: Record<"sonnet" | "opus" | "steady", Record<AgentId, string>> = {
+  sonnet: Object.fromEntries(AGENT_IDS.map((a) => [a, SONNET])) as Record<AgentId, string>,
+  opus: Object.fromEntries(AGENT_IDS.map((a) => [a, OPUS])) as Record<AgentId, string>,
+  steady: {
+    intake: OPUS,
+    planner: OPUS,
+    researcher: OPUS,
+    writer: OPUS,
+    editor: SONNET,
+    publisher: SONNET,
+  },
+};
+export type Mix = keyof typeof MIXES;
+
+/** The field report's figures (../shared/seed/), each beside the sentence it comes from. */
+export const FIELD_REPORT = {
+  sonnet: {
+    // "The Sonnet 4.6 baseline across 41 workflow completions … Average total per completion: $0.061."
+    costPerCompletionUsd: 0.061,
+    // "Writer went from $0.0248 to $0.0894 per call".
+    writerCostPerCallUsd: 0.0248,
+    // "a retry on Sonnet 4.6 costs roughly $0.014 (one researcher-class call)".
+    researcherCostPerCallUsd: 0.014,
+    // "81.3% on first attempt … wrong tool selected (6%), malformed args (9%), … logically incorrect (3.7%)".
+    toolAccuracy: 0.813,
+    failures: { wrong_tool: 0.06, malformed_args: 0.09, logic_error: 0.037 },
+    // "Sonnet 4.6 accuracy: 96.1%" (the editor).
+    editorAccuracy: 0.961,
+    // "Sonnet 4.6 required an average of 11.3 turns to complete an 8-turn loop".
+    intakeTurnsPerCompletion: 11.3,
+  },
+  opus: {
+    // "Opus 4.7 on the same workload profile … Average total per completion: $0.243."
+    costPerCompletionUsd: 0.243,
+    writerCostPerCallUsd: 0.0894,
+    // "A retry on Opus 4.7 costs roughly $0.052."
+    researcherCostPerCallUsd: 0.052,
+    // "93.7% first-attempt accuracy … (down to 0.8%). Malformed args dropped to 3.1% … dropped to 2.4%."
+    toolAccuracy: 0.937,
+    failures: { wrong_tool: 0.008, malformed_args: 0.031, logic_error: 0.024 },
+    // "Opus 4.7: 96.4%."
+    editorAccuracy: 0.964,
+    // "Opus 4.7 completes the same loop in 8.4 turns on average."
+    intakeTurnsPerCompletion: 8.4,
+  },
+  steady: {
+    // "The final steady-state cost per completion: $0.187."
+    costPerCompletionUsd: 0.187,
+  },
+  // "1,400 extra output tokens that Opus produces before it's done" (per writer call).
+  writerExtraOutputTokensOpus: 1400,
+  // "My data shows it prevents an average of 2.1 retries per completion."
+  retriesPreventedByOpus: 2.1,
+} as const;
+
+/** The band each figure must land in, relative to the field report's. */
+export const BAND = 0.1;
+
+/** What the reference workload measures, per figure, to set beside the field report's. */
+export interface ReferenceFigures {
+  costPerCompletionUsd: number;
+  writerCostPerCallUsd: number;
+  /** "A retry costs roughly one researcher-class call". */
+  researcherCostPerCallUsd: number;
+  /** First-attempt tool accuracy over every tool call, and the share of each failure kind. */
+  toolAccuracy: number;
+  failures: { wrong_tool: number; malformed_args: number; logic_error: number };
+  editorAccuracy: number;
+  intakeTurnsPerCompletion: number;
+  retriesPerCompletion: number;
+  writerOutputTokensPerCall: number;
+  stableHitRate: number;
+  completions: number;
+}
+
+/** The reference workload under `mix`; `run` adds to or overrides the pipeline's options. */
+export async function referenceRun(
+  mix: Record<AgentId, string>,
+  run: Partial<PipelineRun> & { config?: Record<string, unknown> } = {},
+): Promise<ReferenceFigures> {
+  const { config = {}, ...rest } = run;
+  const agents = (config.agents ?? {}) as Record<string, object>;
+  const r = await runPipeline({
+    workflows: REFERENCE_WORKFLOWS,
+    seed: REFERENCE_SEED,
+    topics: DEMO_REQUESTS.map((d) => d.topic),
+    fixedIds: true,
+    ...rest,
+    config: {
+      caps: { dailyUsd: 1e6, perModelDailyUsd: {}, perWorkflowUsd: 1e3 },
+      ...config,
+      agents: Object.fromEntries(AGENT_IDS.map((a) => [a, { model: mix[a], ...agents[a] }])),
+    },
+  });
+  const rows = r.report.agents;
+  const of = (agent: string) => rows.filter((x) => x.agent === agent);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const toolCalls = sum(rows.map((x) => x.toolCalls));
+  const perCall = (agent: string) =>
+    sum(of(agent).map((x) => x.costUsd)) / sum(of(agent).map((x) => x.calls));
+  const failure = (kind: keyof ReferenceFigures["failures"]) =>
+    sum(rows.map((x) => x.failures[kind])) / toolCalls;
+  const editor = of("editor");
+  const writer = of("writer");
+  return {
+    completions: r.report.completions.count,
+    costPerCompletionUsd: r.report.completions.meanUsd,
+    writerCostPerCallUsd: perCall("writer"),
+    researcherCostPerCallUsd: perCall("researcher"),
+    toolAccuracy: sum(rows.map((x) => x.toolAccuracy * x.toolCalls)) / toolCalls,
+    failures: {
+      wrong_tool: failure("wrong_tool"),
+      malformed_args: failure("malformed_args"),
+      logic_error: failure("logic_error"),
+    },
+    editorAccuracy: sum(editor.map((x) => x.toolAccuracy * x.toolCalls)) /
+      sum(editor.map((x) => x.toolCalls)),
+    intakeTurnsPerCompletion: of("intake")[0]?.turnsPerCompletion.mean ?? 0,
+    retriesPerCompletion: sum(rows.map((x) => x.retriesPerCompletion)),
+    writerOutputTokensPerCall: sum(writer.map((x) => x.outputTokens)) / sum(writer.map((x) => x.calls)),
+    stableHitRate: r.report.cache.stableHitRate,
+  };
+}
