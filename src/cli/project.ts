@@ -6,6 +6,7 @@
  * pool size would make it fit.
  * @module
  */
+import { DAY_MS } from "../ledger/period.ts";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { UsageError } from "../errors.ts";
 import { allCapRules, globMatches } from "../ledger/caps.ts";
@@ -40,7 +41,7 @@ export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
   let history: CallHistory;
   try {
     history = callHistory(storage.reports, {
-      since: now - args.days * 86_400_000,
+      since: now - args.days * DAY_MS,
       agent: args.agent,
     });
   } finally {

@@ -14,7 +14,8 @@ export interface Period {
 }
 
 const memo = new Map<string, Period>();
-const DAY_MS = 86_400_000;
+/** Milliseconds in a UTC day (a zone's day may be 23 or 25 hours: see dayPeriod). */
+export const DAY_MS = 86_400_000;
 
 /**
  * UTC, the default, needs no time-zone data: loading ICU's zones costs a short command about 20 ms and

@@ -4,6 +4,7 @@
  * day the API starts refusing it.
  * @module
  */
+import { DAY_MS } from "../ledger/period.ts";
 import { AGENT_IDS, type AgentId, DEFAULT_MODELS } from "../config/schema.ts";
 import type { PricedModel } from "./price_book.ts";
 
@@ -38,7 +39,7 @@ export function retirementOf(
 ): Retirement | undefined {
   const retires = priced.retires;
   if (retires === undefined) return undefined;
-  const days = Math.round((Date.parse(retires) - Date.parse(today)) / 86_400_000);
+  const days = Math.round((Date.parse(retires) - Date.parse(today)) / DAY_MS);
   if (days > RETIREMENT_WARNING_DAYS) return undefined;
   return {
     kind: isRetired(retires, today) ? "retired" : "retiring",

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Backend } from "../ledger/ledger.ts";
-import { dayKey } from "../ledger/period.ts";
+import { DAY_MS, dayKey } from "../ledger/period.ts";
 import type { HistoryRow, ReportQueries } from "./queries.ts";
 
 export interface CallHistory {
@@ -40,6 +40,6 @@ export function daySpan(
 ): { days: number; from: string; to: string } {
   const from = dayKey(firstTs, timezone);
   const to = dayKey(now, timezone);
-  const days = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
+  const days = Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS) + 1;
   return { days: Math.min(Math.max(1, days), maxDays), from, to };
 }
