@@ -9,6 +9,7 @@
 import { type ContentState, emptyState, type Section, type WorkflowRequest } from "../content/state.ts";
 import type { BriefField } from "../content/state.ts";
 import { schemaOf, type ToolName, TOOLS } from "../pipeline/tools.ts";
+import { promptState } from "./prompt_state.ts";
 
 export interface ToolCall {
   id: string;
@@ -109,22 +110,32 @@ export function readConversation(messages: readonly { role?: string; content?: u
       }
     }
   });
-  const lastRead = <T>(name: string, valid: (v: T) => boolean): Read<T> | undefined => {
+  // What the stage's first message shows counts as a read made before any call.
+  const first = messages[0]?.role === "user" ? blocksOf(messages[0].content) : [];
+  const shown = promptState(first.map((b) => (b.type === "text" ? b.text ?? "" : "")).join("\n"));
+  const fromPrompt = <T>(name: string, value: T | undefined): Read<T> | undefined =>
+    value === undefined ? undefined : { call: { id: "prompt", name, input: {}, message: 0 }, value };
+  const lastRead = <T>(name: string, valid: (v: T) => boolean, shownValue?: T): Read<T> | undefined => {
     for (let i = calls.length - 1; i >= 0; i--) {
       const call = calls[i];
       if (call.name !== name || !succeeded(call)) continue;
       const value = parse<T>(call.result!.text);
       if (value !== undefined && valid(value)) return { call, value };
     }
-    return undefined;
+    return fromPrompt(name, shownValue);
   };
   return {
     calls,
     brief: lastRead<BriefResult>(
       "get_brief",
       (v) => !!v && typeof v.brief === "object" && Array.isArray(v.missing),
+      shown.brief,
     ),
-    draft: lastRead<DraftResult>("get_draft", (v) => !!v && ("draft" in v || Array.isArray(v.sections))),
+    draft: lastRead<DraftResult>(
+      "get_draft",
+      (v) => !!v && ("draft" in v || Array.isArray(v.sections)),
+      shown.draft,
+    ),
     endedWithText: lastAssistantHadCalls === false,
     webSearches,
   };

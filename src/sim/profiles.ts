@@ -13,7 +13,8 @@
  * stage, are rare (about 1 in 1,000 calls, a few per cent of workflows).
  * @module
  */
-import type { Family } from "../models/catalog.ts";
+import type { AgentId } from "../config/schema.ts";
+import type { Family, ModelInfo } from "../models/catalog.ts";
 import type { PriceBook } from "../models/price_book.ts";
 import type { QuirkRates } from "./quirks.ts";
 
@@ -24,6 +25,8 @@ export interface ModelProfile {
   family: Family;
   /** Chance that one mutation tool call fails, by kind; the rest succeed. */
   failures: { wrong_tool: number; malformed: number; logic: number };
+  /** Multiplies every failure rate of one role's calls; a role not named fails at `failures`. */
+  roleFailureScale: Partial<Record<AgentId, number>>;
   latency: { baseMs: number; perOutputTokenMs: number };
   /** Chance of ending a turn with text only while work remains (the pipeline then nudges). */
   textOnlyRate: number;
@@ -33,6 +36,8 @@ export interface ModelProfile {
   writerPlanWords: number;
   /** Words of preamble before other tool calls. */
   preambleWords: number;
+  /** Words of the editor's written review before its decision call. */
+  reviewWords: number;
   /** The editor's decision: revise (while rounds remain) and flag rates; otherwise it promotes. */
   editor: { reviseRate: number; flagRate: number };
   /** Chance the researcher uses web search on a turn, when the request offers it. */
@@ -44,13 +49,15 @@ export interface ModelProfile {
 export const PROFILES: Record<Family, ModelProfile> = {
   sonnet: {
     family: "sonnet",
-    failures: { wrong_tool: 0.06, malformed: 0.09, logic: 0.04 },
+    failures: { wrong_tool: 0.065, malformed: 0.058, logic: 0.07 },
+    roleFailureScale: { intake: 1.15, editor: 0.2 },
     latency: { baseMs: 800, perOutputTokenMs: 14 },
     textOnlyRate: 0.04,
     verbosity: 1,
-    writerPlanWords: 40,
+    writerPlanWords: 230,
     preambleWords: 12,
-    editor: { reviseRate: 0.3, flagRate: 0.03 },
+    reviewWords: 150,
+    editor: { reviseRate: 0.1, flagRate: 0.03 },
     webSearchRate: 0.5,
     quirks: {
       empty_reply: 0.02,
@@ -64,19 +71,21 @@ export const PROFILES: Record<Family, ModelProfile> = {
   },
   opus: {
     family: "opus",
-    failures: { wrong_tool: 0.01, malformed: 0.03, logic: 0.02 },
+    failures: { wrong_tool: 0.008, malformed: 0.035, logic: 0.075 },
+    roleFailureScale: { intake: 0.3, writer: 0.6 },
     latency: { baseMs: 1400, perOutputTokenMs: 25 },
-    textOnlyRate: 0.02,
+    textOnlyRate: 0.01,
     verbosity: 1.3,
     writerPlanWords: 580,
     preambleWords: 30,
-    editor: { reviseRate: 0.25, flagRate: 0.02 },
+    reviewWords: 600,
+    editor: { reviseRate: 0.05, flagRate: 0.02 },
     webSearchRate: 0.6,
     quirks: {
       empty_reply: 0.015,
       whitespace_reply: 0.01,
       pause_turn: 0.05,
-      long_turn: 0.03,
+      long_turn: 0.02,
       refusal: 0.0004,
       context_window_exceeded: 0.0003,
       us_inference: 0.03,
@@ -85,11 +94,13 @@ export const PROFILES: Record<Family, ModelProfile> = {
   haiku: {
     family: "haiku",
     failures: { wrong_tool: 0.08, malformed: 0.11, logic: 0.05 },
+    roleFailureScale: {},
     latency: { baseMs: 400, perOutputTokenMs: 7 },
     textOnlyRate: 0.06,
     verbosity: 0.85,
     writerPlanWords: 20,
     preambleWords: 8,
+    reviewWords: 100,
     editor: { reviseRate: 0.35, flagRate: 0.05 },
     webSearchRate: 0.4,
     quirks: {
@@ -104,14 +115,39 @@ export const PROFILES: Record<Family, ModelProfile> = {
   },
 };
 
+/** Tokens a model's tokenizer counts for what Sonnet 4.6's counts as 1.0: on prose, and on tool definitions. */
+export interface Tokenizer {
+  prose: number;
+  tools: number;
+}
+
+/**
+ * The newer tokenizer (Opus 4.7 on), as the field report measured it: "added roughly 8–10% to input token
+ * counts on my prose-heavy prompts"; "the tool definitions serialize to more tokens with the new tokenizer
+ * (roughly 12% more on my 12-tool surface)". The catalog's tokenizerFactor (1.35, Anthropic's upper bound)
+ * stays what estimates and cap holds use, so that an estimate never counts fewer tokens than are billed.
+ */
+export const NEW_TOKENIZER: Tokenizer = { prose: 1.09, tools: 1.12 };
+const OLD_TOKENIZER: Tokenizer = { prose: 1, tools: 1 };
+
+/** How the simulated model counts a model's tokens: any model the catalog gives a larger count uses the new tokenizer. */
+export function simTokenizer(model: Pick<ModelInfo, "tokenizerFactor">): Tokenizer {
+  return model.tokenizerFactor > 1 ? NEW_TOKENIZER : OLD_TOKENIZER;
+}
+
 /** The profile of a model's family; a configured model of no known family plays Sonnet. */
 export function profileFor(model: string, prices: PriceBook): ModelProfile {
   return PROFILES[prices.lookup(model)?.family ?? "sonnet"];
 }
 
-/** Draws how one mutation attempt goes, from one uniform number in [0, 1). */
-export function drawOutcome(profile: ModelProfile, u: number): Outcome {
-  const { wrong_tool, malformed, logic } = profile.failures;
+/** Draws how one mutation attempt by `agent` goes, from one uniform number in [0, 1). */
+export function drawOutcome(profile: ModelProfile, u: number, agent?: AgentId): Outcome {
+  const scale = (agent && profile.roleFailureScale[agent]) ?? 1;
+  const [wrong_tool, malformed, logic] = [
+    profile.failures.wrong_tool,
+    profile.failures.malformed,
+    profile.failures.logic,
+  ].map((rate) => rate * scale);
   if (u < wrong_tool) return "wrong_tool";
   if (u < wrong_tool + malformed) return "malformed";
   if (u < wrong_tool + malformed + logic) return "logic";
