@@ -25,7 +25,8 @@ function parse(text: string): unknown {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === "object" && !Array.isArray(v);
 
 /** The request as PLACEHOLDERS.request renders it (`Topic:`, `Notes:`, `Source file "name":`). */
 function requestOf(text: string): WorkflowRequest | undefined {
@@ -49,7 +50,9 @@ function sectionOf(id: string, heading: string, goal: string): Section {
 export function promptState(text: string): PromptState {
   const blocks = [...text.matchAll(JSON_BLOCK)].map((m) => parse(m[1])).filter(isObject);
   const out: PromptState = {};
-  const brief = blocks.find((b) => Object.keys(b).every((k) => (BRIEF_FIELDS as readonly string[]).includes(k)));
+  const brief = blocks.find((b) =>
+    Object.keys(b).every((k) => (BRIEF_FIELDS as readonly string[]).includes(k))
+  );
   if (brief) {
     const request = requestOf(text) ?? { topic: String(brief.title ?? "") };
     const missing = BRIEF_FIELDS.filter((f) => !brief[f]);
@@ -59,7 +62,11 @@ export function promptState(text: string): PromptState {
   const round = Number(text.match(/revision round (\d+) of/)?.[1] ?? 1);
   const outline = [...text.matchAll(OUTLINE_LINE)].map((m) => sectionOf(m[1], m[2], m[3]));
   if (draft) {
-    out.draft = { title: draft.title as string, sections: draft.sections as Section[], revision_rounds: round - 1 };
+    out.draft = {
+      title: draft.title as string,
+      sections: draft.sections as Section[],
+      revision_rounds: round - 1,
+    };
   } else if (outline.length) {
     const title = text.match(/^Title: (.+)$/m)?.[1] ?? String(brief?.title ?? "");
     out.draft = { title, sections: outline, revision_rounds: 0 };

@@ -152,7 +152,11 @@ export function playRole(input: RoleInput): RoleTurn {
 }
 
 /** One mutation call as the model makes it: the intended one, or a mistake drawn from the profile. */
-function attempt(intended: ToolUse, state: ContentState, input: RoleInput): { call: ToolUse; outcome: Outcome } {
+function attempt(
+  intended: ToolUse,
+  state: ContentState,
+  input: RoleInput,
+): { call: ToolUse; outcome: Outcome } {
   const { rng, profile } = input;
   const agent = input.agent as AgentId;
   let outcome = drawOutcome(profile, rng.next(), agent);
@@ -393,7 +397,10 @@ function planWriter(state: ContentState, input: RoleInput): Plan {
     const words = input.long && i === 0
       ? Math.round(target * profile.verbosity * LONG_WRITER_FACTOR)
       : Math.max(40, Math.round((target / draft.sections.length) * profile.verbosity));
-    return { name: "update_section", input: { section_id: section.id, markdown: sectionText(section, words, topicsOf(section), rng) } };
+    return {
+      name: "update_section",
+      input: { section_id: section.id, markdown: sectionText(section, words, topicsOf(section), rng) },
+    };
   });
   const preamble = `Writing ${open.map((s) => s.id).join(", ")}. ` +
     prose(rng, profile.writerPlanWords, topicsOf(open[0]), "plan").join(" ");
