@@ -59,7 +59,7 @@ function modelsOf(config: { agents: Record<AgentId, { model: string }> }): Recor
 }
 
 /** Workflow i's id when ids are fixed: one millisecond apart from a fixed instant, zero random part. */
-function fixedId(i: number): string {
+export function fixedId(i: number): string {
   return ulid(Date.UTC(2026, 0, 1) + i).slice(0, 10) + "0".repeat(16);
 }
 

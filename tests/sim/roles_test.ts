@@ -116,7 +116,7 @@ Deno.test("roles: the writer writes about target_words, answers open revisions; 
 
 Deno.test("roles: the editor decides once per stage; never asks for a third round", async () => {
   const decisions: Record<string, number> = {};
-  for (let seed = 1; seed <= 60; seed++) {
+  for (let seed = 1; seed <= 120; seed++) {
     const state = stateFor("editor");
     state.revisionRounds = seed % 3;
     const result = await runStage(simClient(createSimulator({ seed })), {
@@ -130,8 +130,8 @@ Deno.test("roles: the editor decides once per stage; never asks for a third roun
     decisions[kind] = (decisions[kind] ?? 0) + 1;
     if (state.revisionRounds >= 2) assert(kind !== "revisions");
   }
-  assert((decisions.promoted ?? 0) > 30, JSON.stringify(decisions));
-  assert((decisions.revisions ?? 0) > 3, JSON.stringify(decisions));
+  assert((decisions.promoted ?? 0) > 100, JSON.stringify(decisions));
+  assert((decisions.revisions ?? 0) >= 1, JSON.stringify(decisions));
 });
 
 Deno.test("roles: the publisher derives valid metadata from the brief", async () => {
