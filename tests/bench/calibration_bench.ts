@@ -25,5 +25,7 @@ function row(check: Check): BenchRow {
 }
 
 export async function calibrationBench(): Promise<BenchRow[]> {
-  return calibrationChecks(await referenceMixes()).map(row);
+  const [segmented, oneBlock] = await costRuns(ROWS.slice(0, 2));
+  const hits = stableHitChecks({ segmented: segmented.stableHitRate, oneBlock: oneBlock.stableHitRate });
+  return [...calibrationChecks(await referenceMixes()), ...hits].map(row);
 }
