@@ -32,8 +32,12 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 function requestOf(text: string): WorkflowRequest | undefined {
   const topic = text.match(/^Topic: (.+)$/m)?.[1];
   if (!topic) return undefined;
-  const notes = text.match(/^Notes:\n([\s\S]*?)(?=\n\nSource file "|\n\n# |$)/m)?.[1];
-  const sources = [...text.matchAll(/^Source file "([^"\n]+)":\n([\s\S]*?)(?=\n\nSource file "|\n\n# |$)/gm)]
+  // Each part runs to the next part, the next heading, or the end of the text.
+  const end = String.raw`(?=\n\nSource file "|\n\n# |$)`;
+  const notes = text.match(new RegExp(String.raw`(?:^|\n)Notes:\n([\s\S]*?)` + end))?.[1];
+  const sources = [
+    ...text.matchAll(new RegExp(String.raw`(?:^|\n)Source file "([^"\n]+)":\n([\s\S]*?)` + end, "g")),
+  ]
     .map((m) => ({ name: m[1], text: m[2] }));
   return { topic, ...(notes ? { notes } : {}), ...(sources.length ? { sources } : {}) };
 }

@@ -99,6 +99,14 @@ function prefixOf(body: Json, tokenizer: Tokenizer): PrefixBlock[] {
   return blocks;
 }
 
+/** The system prompt's text, a string or text blocks. */
+function systemText(system: Json): string {
+  if (typeof system === "string") return system;
+  return Array.isArray(system)
+    ? system.map((b: Json) => (b?.type === "text" ? String(b.text ?? "") : "")).join("\n")
+    : "";
+}
+
 /** The last message's server tool call still waiting for its result, when the request continues a paused turn. */
 function pausedCall(messages: Json[]): Continuation | undefined {
   if (!endsPaused(messages)) return undefined;
@@ -207,7 +215,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     });
     const turn = playRole({
       agent,
-      conversation: readConversation(messages),
+      conversation: readConversation(messages, systemText(body.system)),
       profile,
       rng: createRng(requestHash),
       // A turn that pauses, or continues after a pause, is one that searched.

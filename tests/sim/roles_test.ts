@@ -10,7 +10,10 @@ import { emptyState, type WorkflowRequest } from "../../src/content/state.ts";
 import { schemaOf } from "../../src/pipeline/tools.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { type ModelProfile, PROFILES } from "../../src/sim/profiles.ts";
-import { draftWords } from "../../src/sim/roles.ts";
+import { draftWords, playRole } from "../../src/sim/roles.ts";
+import { readConversation } from "../../src/sim/conversation.ts";
+import { createRng } from "../../src/sim/rng.ts";
+import { loadPrompts, renderVolatile } from "../../src/pipeline/prompts.ts";
 import {
   addOutcomes,
   ALL_SONNET,
@@ -237,4 +240,38 @@ Deno.test("roles: a stage restarted on a finished state reads it and ends at onc
     assertEquals(run.turns, 2, `${agent}: one read turn, one closing turn`);
     assertEquals(run.outcomes.ok, 0);
   }
+});
+
+Deno.test("roles: a role acts on the state its prompt shows, without reading it first; the writer and researcher work every open section in one turn", async () => {
+  const prompts = await loadPrompts(undefined);
+  const rng = createRng(5);
+  const turnOf = (agent: AgentId, state: ReturnType<typeof stateFor>) =>
+    playRole({
+      agent,
+      conversation: readConversation([{ role: "user", content: renderVolatile(prompts, agent, state) }]),
+      profile: PERFECT,
+      rng,
+    });
+  const writer = stateFor("writer");
+  const open = writer.draft!.sections.map((s) => s.id);
+  const written = turnOf("writer", writer);
+  assertEquals(
+    written.calls.map((c) => [c.name, c.input.section_id]),
+    open.map((id) => ["update_section", id]),
+  );
+  assertEquals(written.outcomes, open.map(() => "ok"));
+  const researcher = stateFor("researcher");
+  researcher.draft!.sections.forEach((s) => (s.notes = []));
+  const researched = turnOf("researcher", researcher);
+  assertEquals(researched.calls.map((c) => c.input.section_id), open);
+  const intake = turnOf("intake", emptyState(REQUEST));
+  assertEquals(intake.calls.map((c) => [c.name, c.input.field]), [["update_brief_field", "title"]]);
+  // A prompt that shows nothing of the workflow: the role reads it first.
+  const bare = playRole({
+    agent: "writer",
+    conversation: readConversation([{ role: "user", content: "Write the article." }]),
+    profile: PERFECT,
+    rng,
+  });
+  assertEquals(bare.calls.map((c) => c.name), ["get_brief", "get_draft"]);
 });
