@@ -1,15 +1,17 @@
 /**
  * The six roles the simulated model plays, by the tool contract. Each stage
- * starts by reading the state (get_brief, and get_draft where the role needs
- * the draft), then makes one mutation call per turn toward the agent's done
- * rule, and ends the turn with text when its work looks done. A profile decides
+ * acts on the state its prompt shows (prompt_state.ts), reading it with
+ * get_brief and get_draft only where the prompt does not show it, then makes
+ * its mutation calls toward the agent's done rule: one a turn, except the
+ * writer and the researcher, which work every open section in one turn (a call
+ * each), and ends the turn with text when its work looks done. A profile decides
  * how often a mutation call goes wrong (wrong tool, malformed, logic), how often
  * a turn ends early with text only, and how long the writer's output is. After
  * an error result the next turn draws afresh. What a turn says depends on the
  * conversation and the Rng only, never on max_tokens: like a model, a role
  * writes what the task takes and the API cuts it where max_tokens runs out. A
  * long turn (the long_turn quirk) overshoots: the writer writes the whole article
- * into one section, the others think aloud at length before their call. Pure;
+ * into its first section, the others think aloud at length before their call. Pure;
  * randomness from the Rng given.
  * @module
  */
@@ -89,10 +91,8 @@ export const LONG_PREAMBLE_WORDS = 1500;
 export const LONG_WRITER_FACTOR = 1.5;
 
 interface Plan {
-  /** The correct next call, or undefined when the work is done. */
-  call?: ToolUse;
-  /** Calls made beside it in the same turn (the writer writes every open section at once). */
-  alongside?: ToolUse[];
+  /** The correct next calls, made in one turn (the writer writes every open section at once); none when done. */
+  calls?: ToolUse[];
   /** Said when done (or when there is nothing this role can do). */
   done: string;
   /** Text before the call. */
@@ -124,7 +124,7 @@ export function playRole(input: RoleInput): RoleTurn {
   }
   const state = knownState(conversation);
   const plan = PLANNERS[agent](state, input);
-  if (!plan.call) return { text: plan.done, calls: [], searches: [] };
+  if (!plan.calls?.length) return { text: plan.done, calls: [], searches: [] };
   if (rng.chance(profile.textOnlyRate)) {
     return {
       text: rng.pick([
@@ -136,13 +136,13 @@ export function playRole(input: RoleInput): RoleTurn {
       searches: [],
     };
   }
-  const topics = contentWords(JSON.stringify(plan.call.input)).slice(0, 4);
+  const topics = contentWords(JSON.stringify(plan.calls[0].input)).slice(0, 4);
   let preamble = plan.preamble ??
-    `Calling ${plan.call.name}. ` + prose(rng, profile.preambleWords, topics, "note").join(" ");
+    `Calling ${plan.calls[0].name}. ` + prose(rng, profile.preambleWords, topics, "note").join(" ");
   if (input.long && agent !== "writer") {
     preamble += " " + prose(rng, LONG_PREAMBLE_WORDS, topics, "plan").join(" ");
   }
-  const made = [plan.call, ...plan.alongside ?? []].map((intended) => attempt(intended, state, input));
+  const made = plan.calls.map((intended) => attempt(intended, state, input));
   return {
     text: preamble,
     calls: made.map((m) => m.call),
@@ -261,7 +261,7 @@ function planIntake(state: ContentState, { rng }: RoleInput): Plan {
   const field = BRIEF_FIELDS.find((f) => !state.brief[f]);
   if (!field) return { done: "The brief is complete: all eight fields are set." };
   return {
-    call: { name: "update_brief_field", input: { field, value: briefValue(field, state, rng) } },
+    calls: [{ name: "update_brief_field", input: { field, value: briefValue(field, state, rng) } }],
     done: "",
     preamble: `Next I'll set the ${field.replace("_", " ")} from the request.`,
   };
@@ -303,7 +303,7 @@ function planPlanner(state: ContentState): Plan {
       done: `The draft is planned: ${state.draft.sections.map((s) => `${s.id} ${s.heading}`).join("; ")}.`,
     };
   }
-  return { call: { name: "create_draft", input: draftPlan(state) }, done: "" };
+  return { calls: [{ name: "create_draft", input: draftPlan(state) }], done: "" };
 }
 
 // ---- researcher ----
@@ -344,8 +344,7 @@ function planResearcher(state: ContentState, input: RoleInput): Plan {
     })
   );
   return {
-    call: calls[0],
-    alongside: calls.slice(1),
+    calls,
     done: "",
     preamble: `Researching ${open.map((s) => s.id).join(", ")}.`,
     searches,
@@ -404,7 +403,7 @@ function planWriter(state: ContentState, input: RoleInput): Plan {
   });
   const preamble = `Writing ${open.map((s) => s.id).join(", ")}. ` +
     prose(rng, profile.writerPlanWords, topicsOf(open[0]), "plan").join(" ");
-  return { call: calls[0], alongside: calls.slice(1), done: "", preamble };
+  return { calls, done: "", preamble };
 }
 
 /** A section's Markdown: about `words` words, answering its open revision and using its research. */
@@ -439,7 +438,7 @@ const REVISIONS = [
 
 function planEditor(state: ContentState, input: RoleInput): Plan {
   const plan = decideEdit(state, input);
-  if (!plan.call || !state.draft) return plan;
+  if (!plan.calls || !state.draft) return plan;
   // The editor writes its review before the decision call, at the length its model reviews at.
   const headings = state.draft.sections.map((s) => s.heading.toLowerCase());
   return { ...plan, preamble: prose(input.rng, input.profile.reviewWords, headings, "review").join(" ") };
@@ -455,7 +454,10 @@ function decideEdit(state: ContentState, { rng, profile }: RoleInput): Plan {
     return { done: said[state.decision.kind] };
   }
   const draft = state.draft;
-  const flag = (reason: string): Plan => ({ call: { name: "flag_for_review", input: { reason } }, done: "" });
+  const flag = (reason: string): Plan => ({
+    calls: [{ name: "flag_for_review", input: { reason } }],
+    done: "",
+  });
   if (!draft) return flag("There is no draft to review.");
   const unwritten = draft.sections.filter((s) => !s.markdown).map((s) => s.id);
   if (unwritten.length) return flag(`Sections without text: ${unwritten.join(", ")}.`);
@@ -469,11 +471,11 @@ function decideEdit(state: ContentState, { rng, profile }: RoleInput): Plan {
   if (state.revisionRounds < MAX_REVISION_ROUNDS && u < profile.editor.flagRate + profile.editor.reviseRate) {
     const s = rng.pick(draft.sections);
     return {
-      call: { name: "request_revision", input: { section_id: s.id, instructions: rng.pick(REVISIONS) } },
+      calls: [{ name: "request_revision", input: { section_id: s.id, instructions: rng.pick(REVISIONS) } }],
       done: "",
     };
   }
-  return { call: { name: "promote_to_published", input: {} }, done: "" };
+  return { calls: [{ name: "promote_to_published", input: {} }], done: "" };
 }
 
 // ---- publisher ----
@@ -492,5 +494,5 @@ export function metadataFor(state: ContentState): { slug: string; description: s
 
 function planPublisher(state: ContentState): Plan {
   if (state.metadata) return { done: `Metadata set: the article goes out as ${state.metadata.slug}.` };
-  return { call: { name: "set_metadata", input: { ...metadataFor(state) } }, done: "" };
+  return { calls: [{ name: "set_metadata", input: { ...metadataFor(state) } }], done: "" };
 }

@@ -7,7 +7,8 @@
  * @module
  */
 import type { BenchRow } from "./table.ts";
-import { calibrationChecks, type Check, referenceMixes } from "../reference_workload.ts";
+import { calibrationChecks, type Check, referenceMixes, stableHitChecks } from "../reference_workload.ts";
+import { costRuns, ROWS } from "./cost_bench.ts";
 
 function row(check: Check): BenchRow {
   const { expected, measured, tolerance, digits } = check;
