@@ -105,7 +105,10 @@ export async function runPipeline(options: PipelineRun): Promise<RunResult> {
     ...(options.day ? { latencyScale: 1, sleep: (ms: number) => timers.sleep(ms) } : {}),
   });
   let simMs = 0;
-  let ledger: Ledger;
+  const config = configSchema.parse(
+    options.config ?? { caps: { dailyUsd: 1e6, perModelDailyUsd: {}, perWorkflowUsd: 1e3 } },
+  );
+  const ledger = openStorage({ dataDir: dir, caps: config.caps, now }).ledger;
   const fetch: typeof globalThis.fetch = async (input, init) => {
     let request = new Request(input as RequestInfo, init);
     const refused = options.gate?.(ledger, now());
@@ -125,10 +128,6 @@ export async function runPipeline(options: PipelineRun): Promise<RunResult> {
     simMs += performance.now() - started;
     return new Response(text, { status: response.status, headers: response.headers });
   };
-  const config = configSchema.parse(
-    options.config ?? { caps: { dailyUsd: 1e6, perModelDailyUsd: {}, perWorkflowUsd: 1e3 } },
-  );
-  ledger = openStorage({ dataDir: dir, caps: config.caps, now }).ledger;
   const deps: PipelineDeps = {
     ledger,
     store: new WorkflowStore(rawDb(ledger), now),

@@ -10,6 +10,7 @@
 import { DEMO_REQUESTS } from "../../src/cli/demo.ts";
 import { type Day, type PipelineRun, runPipeline, type RunResult } from "../sim_pipeline.ts";
 import { FIELD_REPORT, REFERENCE_SEED, REFERENCE_WORKFLOWS } from "../reference_workload.ts";
+import { renderTable } from "./table.ts";
 import { oneBlockLayout, REPORT_DAILY_CAP_USD, reportCapGate, segmentedLayout } from "./report_stack.ts";
 
 /** The report's "six simultaneous workflow instances", ten times a working day: 08:00 to 20:00, 80 minutes apart. */
@@ -149,8 +150,5 @@ export function costTable(runs: CostFigures[]): string {
     "—",
     "$2.50 a day / $20",
   ]);
-  const all = [head, ...cells];
-  const widths = head.map((_, i) => Math.max(...all.map((c) => c[i].length)));
-  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(" | ")} |`;
-  return [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...cells.map(line)].join("\n");
+  return renderTable([head, ...cells]);
 }
