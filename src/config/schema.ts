@@ -48,13 +48,15 @@ const modelGlob = z.string().regex(
 /** `maxTokensCeiling` when the config leaves it out (the loader fits it to the model: see load.ts). */
 export const DEFAULT_MAX_TOKENS_CEILING = 16_384;
 
+const maxTokensField = z.int().min(1).max(128_000)
+  .describe("max_tokens of each call; at most the model's maximum output");
+
 const agentSchema = z.strictObject({
   model: z.string().min(1),
   schedule: cronExpression.default("* * * * *"),
   pool: z.int().min(1).max(64).default(2),
   maxTurns: z.int().min(1).max(200).default(16),
-  maxTokens: z.int().min(1).max(128_000).default(2048)
-    .describe("max_tokens of each call; at most the model's maximum output"),
+  maxTokens: maxTokensField.default(2048),
   maxTokensCeiling: z.int().min(1).max(128_000).default(DEFAULT_MAX_TOKENS_CEILING)
     .describe(
       "the highest max_tokens a turn cut off inside a tool call is retried with (doubling from maxTokens); " +
@@ -89,7 +91,11 @@ export const DEFAULT_MODELS = Object.fromEntries(
 ) as Record<AgentId, string>;
 
 const agentsShape = Object.fromEntries(
-  AGENT_IDS.map((id) => [id, agentSchema.partial({ model: true }).prefault({})]),
+  AGENT_IDS.map((id) => [
+    id,
+    agentSchema.extend({ maxTokens: maxTokensField.default(AGENTS[id].defaultMaxTokens) })
+      .partial({ model: true }).prefault({}),
+  ]),
 ) as Record<AgentId, z.ZodPrefault<ReturnType<typeof agentSchema.partial<{ model: true }>>>>;
 
 const priceSchema = z.strictObject({

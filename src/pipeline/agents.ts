@@ -33,6 +33,11 @@ export interface AgentSpec {
   defaultModel: string;
   /** Whether the agent is offered server-side web search when the config enables it. */
   webSearch: boolean;
+  /**
+   * `maxTokens` when the config gives none: room for what one turn writes. The writer writes every open
+   * section in one turn (a 1,000-word article is about 1,400 tokens, and Opus 4.7 plans aloud before it).
+   */
+  defaultMaxTokens: number;
 }
 
 const list = (ids: string[]) => ids.join(", ");
@@ -65,6 +70,7 @@ export const AGENTS: Record<AgentId, AgentSpec> = {
     prompts: promptsOf("intake"),
     defaultModel: "claude-opus-4-7",
     webSearch: false,
+    defaultMaxTokens: 2048,
   },
   planner: {
     id: "planner",
@@ -74,6 +80,7 @@ export const AGENTS: Record<AgentId, AgentSpec> = {
     prompts: promptsOf("planner"),
     defaultModel: "claude-opus-4-7",
     webSearch: false,
+    defaultMaxTokens: 2048,
   },
   researcher: {
     id: "researcher",
@@ -87,6 +94,7 @@ export const AGENTS: Record<AgentId, AgentSpec> = {
     prompts: promptsOf("researcher"),
     defaultModel: "claude-opus-4-7",
     webSearch: true,
+    defaultMaxTokens: 2048,
   },
   writer: {
     id: "writer",
@@ -100,6 +108,7 @@ export const AGENTS: Record<AgentId, AgentSpec> = {
     prompts: promptsOf("writer"),
     defaultModel: "claude-opus-4-7",
     webSearch: false,
+    defaultMaxTokens: 8192,
   },
   editor: {
     id: "editor",
@@ -119,6 +128,7 @@ export const AGENTS: Record<AgentId, AgentSpec> = {
     prompts: promptsOf("editor"),
     defaultModel: "claude-sonnet-4-6",
     webSearch: false,
+    defaultMaxTokens: 2048,
   },
   publisher: {
     id: "publisher",
@@ -128,6 +138,7 @@ export const AGENTS: Record<AgentId, AgentSpec> = {
     prompts: promptsOf("publisher"),
     defaultModel: "claude-sonnet-4-6",
     webSearch: false,
+    defaultMaxTokens: 2048,
   },
 };
 

@@ -9,6 +9,7 @@
 import { type ContentState, emptyState, type Section, type WorkflowRequest } from "../content/state.ts";
 import type { BriefField } from "../content/state.ts";
 import { schemaOf, type ToolName, TOOLS } from "../pipeline/tools.ts";
+import { promptState } from "./prompt_state.ts";
 
 export interface ToolCall {
   id: string;
@@ -40,8 +41,6 @@ export interface Conversation {
   calls: ToolCall[];
   brief?: Read<BriefResult>;
   draft?: Read<DraftResult>;
-  /** The last assistant message ended the turn with text only (so what follows is a nudge). */
-  endedWithText: boolean;
   /** Server-side web searches made so far in this conversation. */
   webSearches: number;
 }
@@ -85,22 +84,26 @@ function parse<T>(text: string): T | undefined {
   }
 }
 
-export function readConversation(messages: readonly { role?: string; content?: unknown }[]): Conversation {
+/**
+ * The conversation as a model reads it; `system` is the request's system text, where a layout may put the
+ * workflow's context instead of the first message.
+ */
+export function readConversation(
+  messages: readonly { role?: string; content?: unknown }[],
+  system = "",
+): Conversation {
   const calls: ToolCall[] = [];
   const byId = new Map<string, ToolCall>();
   let webSearches = 0;
-  let lastAssistantHadCalls: boolean | undefined;
   messages.forEach((message, index) => {
     const blocks = blocksOf(message.content);
     if (message.role === "assistant") {
-      lastAssistantHadCalls = false;
       for (const b of blocks) {
         if (b.type === "server_tool_use" && b.name === "web_search") webSearches++;
         if (b.type !== "tool_use" || typeof b.id !== "string" || typeof b.name !== "string") continue;
         const call: ToolCall = { id: b.id, name: b.name, input: b.input, message: index };
         calls.push(call);
         byId.set(call.id, call);
-        lastAssistantHadCalls = true;
       }
     } else {
       for (const b of blocks) {
@@ -109,23 +112,34 @@ export function readConversation(messages: readonly { role?: string; content?: u
       }
     }
   });
-  const lastRead = <T>(name: string, valid: (v: T) => boolean): Read<T> | undefined => {
+  // What the stage's first message shows counts as a read made before any call.
+  const first = messages[0]?.role === "user" ? blocksOf(messages[0].content) : [];
+  const shown = promptState(
+    [system, ...first.map((b) => (b.type === "text" ? b.text ?? "" : ""))].join("\n"),
+  );
+  const fromPrompt = <T>(name: string, value: T | undefined): Read<T> | undefined =>
+    value === undefined ? undefined : { call: { id: "prompt", name, input: {}, message: 0 }, value };
+  const lastRead = <T>(name: string, valid: (v: T) => boolean, shownValue?: T): Read<T> | undefined => {
     for (let i = calls.length - 1; i >= 0; i--) {
       const call = calls[i];
       if (call.name !== name || !succeeded(call)) continue;
       const value = parse<T>(call.result!.text);
       if (value !== undefined && valid(value)) return { call, value };
     }
-    return undefined;
+    return fromPrompt(name, shownValue);
   };
   return {
     calls,
     brief: lastRead<BriefResult>(
       "get_brief",
       (v) => !!v && typeof v.brief === "object" && Array.isArray(v.missing),
+      shown.brief,
     ),
-    draft: lastRead<DraftResult>("get_draft", (v) => !!v && ("draft" in v || Array.isArray(v.sections))),
-    endedWithText: lastAssistantHadCalls === false,
+    draft: lastRead<DraftResult>(
+      "get_draft",
+      (v) => !!v && ("draft" in v || Array.isArray(v.sections)),
+      shown.draft,
+    ),
     webSearches,
   };
 }

@@ -1,20 +1,28 @@
 /**
  * The six roles the simulated model plays, by the tool contract. Each stage
- * starts by reading the state (get_brief, and get_draft where the role needs
- * the draft), then makes one mutation call per turn toward the agent's done
- * rule, and ends the turn with text when its work looks done. A profile decides
+ * acts on the state its prompt shows (prompt_state.ts), reading it with
+ * get_brief and get_draft only where the prompt does not show it, then makes
+ * its mutation calls toward the agent's done rule: one a turn, except the
+ * writer and the researcher, which work every open section in one turn (a call
+ * each), and ends the turn with text when its work looks done. A profile decides
  * how often a mutation call goes wrong (wrong tool, malformed, logic), how often
  * a turn ends early with text only, and how long the writer's output is. After
  * an error result the next turn draws afresh. What a turn says depends on the
  * conversation and the Rng only, never on max_tokens: like a model, a role
  * writes what the task takes and the API cuts it where max_tokens runs out. A
  * long turn (the long_turn quirk) overshoots: the writer writes the whole article
- * into one section, the others think aloud at length before their call. Pure;
+ * into its first section, the others think aloud at length before their call. Pure;
  * randomness from the Rng given.
  * @module
  */
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
-import { BRIEF_FIELDS, type BriefField, type ContentState, MAX_REVISION_ROUNDS } from "../content/state.ts";
+import {
+  BRIEF_FIELDS,
+  type BriefField,
+  type ContentState,
+  MAX_REVISION_ROUNDS,
+  type Section,
+} from "../content/state.ts";
 import { schemaOf, type ToolName } from "../pipeline/tools.ts";
 import { BRIEF_RULES } from "../pipeline/brief_rules.ts";
 import { type Conversation, knownState } from "./conversation.ts";
@@ -62,8 +70,8 @@ export interface RoleTurn {
   text?: string;
   calls: ToolUse[];
   searches: WebSearch[];
-  /** How the turn's mutation call was meant to go; absent when it made none. */
-  outcome?: Outcome;
+  /** How each of the turn's mutation calls was meant to go, in the order of `calls`; absent when it made none. */
+  outcomes?: Outcome[];
 }
 
 const READS: Record<AgentId, ToolName[]> = {
@@ -83,8 +91,8 @@ export const LONG_PREAMBLE_WORDS = 1500;
 export const LONG_WRITER_FACTOR = 1.5;
 
 interface Plan {
-  /** The correct next call, or undefined when the work is done. */
-  call?: ToolUse;
+  /** The correct next calls, made in one turn (the writer writes every open section at once); none when done. */
+  calls?: ToolUse[];
   /** Said when done (or when there is nothing this role can do). */
   done: string;
   /** Text before the call. */
@@ -105,7 +113,7 @@ export function playRole(input: RoleInput): RoleTurn {
   }
   const reads = READS[agent];
   const missingRead = reads.some((r) => !(r === "get_brief" ? conversation.brief : conversation.draft));
-  if (missingRead || conversation.endedWithText) {
+  if (missingRead) {
     return {
       text: `Let me read ${
         reads.map((r) => (r === "get_brief" ? "the brief" : "the draft")).join(" and ")
@@ -116,7 +124,7 @@ export function playRole(input: RoleInput): RoleTurn {
   }
   const state = knownState(conversation);
   const plan = PLANNERS[agent](state, input);
-  if (!plan.call) return { text: plan.done, calls: [], searches: [] };
+  if (!plan.calls?.length) return { text: plan.done, calls: [], searches: [] };
   if (rng.chance(profile.textOnlyRate)) {
     return {
       text: rng.pick([
@@ -128,27 +136,44 @@ export function playRole(input: RoleInput): RoleTurn {
       searches: [],
     };
   }
-  const topics = contentWords(JSON.stringify(plan.call.input)).slice(0, 4);
+  const topics = contentWords(JSON.stringify(plan.calls[0].input)).slice(0, 4);
   let preamble = plan.preamble ??
-    `Calling ${plan.call.name}. ` + prose(rng, profile.preambleWords, topics, "note").join(" ");
+    `Calling ${plan.calls[0].name}. ` + prose(rng, profile.preambleWords, topics, "note").join(" ");
   if (input.long && agent !== "writer") {
     preamble += " " + prose(rng, LONG_PREAMBLE_WORDS, topics, "plan").join(" ");
   }
-  let outcome = drawOutcome(profile, rng.next());
-  let call = plan.call;
-  const strict = input.strictTools?.has(plan.call.name) ?? false;
-  if (outcome === "wrong_tool") call = wrongTool(agent, plan.call, rng, strict);
+  const made = plan.calls.map((intended) => attempt(intended, state, input));
+  return {
+    text: preamble,
+    calls: made.map((m) => m.call),
+    searches: plan.searches ?? [],
+    outcomes: made.map((m) => m.outcome),
+  };
+}
+
+/** One mutation call as the model makes it: the intended one, or a mistake drawn from the profile. */
+function attempt(
+  intended: ToolUse,
+  state: ContentState,
+  input: RoleInput,
+): { call: ToolUse; outcome: Outcome } {
+  const { rng, profile } = input;
+  const agent = input.agent as AgentId;
+  let outcome = drawOutcome(profile, rng.next(), agent);
+  let call = intended;
+  const strict = input.strictTools?.has(intended.name) ?? false;
+  if (outcome === "wrong_tool") call = wrongTool(agent, intended, rng, strict);
   if (outcome === "logic") {
-    const mistaken = logicError(plan.call, state, rng);
+    const mistaken = logicError(intended, state, rng);
     if (mistaken) call = mistaken;
     else outcome = "malformed"; // this agent's tools have no state rule to break
   }
   if (outcome === "malformed") {
-    const schema = input.strictTools?.get(plan.call.name);
-    call = malformed(plan.call, rng, (args) => !strict || decodableUnderStrict(schema, args));
-    if (call === plan.call) outcome = "ok"; // strict decoding left no mistake to make
+    const schema = input.strictTools?.get(intended.name);
+    call = malformed(intended, rng, (args) => !strict || decodableUnderStrict(schema, args));
+    if (call === intended) outcome = "ok"; // strict decoding left no mistake to make
   }
-  return { text: preamble, calls: [call], searches: plan.searches ?? [], outcome };
+  return { call, outcome };
 }
 
 const PLANNERS: Record<AgentId, (state: ContentState, input: RoleInput) => Plan> = {
@@ -236,7 +261,7 @@ function planIntake(state: ContentState, { rng }: RoleInput): Plan {
   const field = BRIEF_FIELDS.find((f) => !state.brief[f]);
   if (!field) return { done: "The brief is complete: all eight fields are set." };
   return {
-    call: { name: "update_brief_field", input: { field, value: briefValue(field, state, rng) } },
+    calls: [{ name: "update_brief_field", input: { field, value: briefValue(field, state, rng) } }],
     done: "",
     preamble: `Next I'll set the ${field.replace("_", " ")} from the request.`,
   };
@@ -278,7 +303,7 @@ function planPlanner(state: ContentState): Plan {
       done: `The draft is planned: ${state.draft.sections.map((s) => `${s.id} ${s.heading}`).join("; ")}.`,
     };
   }
-  return { call: { name: "create_draft", input: draftPlan(state) }, done: "" };
+  return { calls: [{ name: "create_draft", input: draftPlan(state) }], done: "" };
 }
 
 // ---- researcher ----
@@ -290,52 +315,64 @@ function planResearcher(state: ContentState, input: RoleInput): Plan {
   const { rng, profile, webSearch } = input;
   const draft = state.draft;
   if (!draft) return { done: "There is no draft yet, so there is nothing to research." };
-  const index = draft.sections.findIndex((s) => !s.citations.length && !s.notes.length);
-  if (index < 0) return { done: "Every section has research." };
-  const section = draft.sections[index];
-  const topicWords = contentWords(`${section.heading} ${state.brief.keywords ?? ""}`).slice(0, 5);
+  const open = draft.sections.filter((s) => !s.citations.length && !s.notes.length);
+  if (!open.length) return { done: "Every section has research." };
   const given = findUrls([
     state.request.notes ?? "",
     state.brief.sources ?? "",
     ...(state.request.sources ?? []).map((s) => s.text),
   ].join("\n")).filter(citable);
+  // One search a turn, for the first section still without research.
   const searches: WebSearch[] = [];
   if (webSearch && webSearch.maxUses > 0 && (rng.chance(profile.webSearchRate) || webSearch.force)) {
-    const slug = slugify(`${section.heading}`, 50) || section.id;
-    const query = clip(`${section.heading} ${state.request.topic ?? ""}`, 200);
+    const slug = slugify(`${open[0].heading}`, 50) || open[0].id;
+    const query = clip(`${open[0].heading} ${state.request.topic ?? ""}`, 200);
     searches.push({
       query,
       results: [1, 2, 3].map((n) => ({
         url: `https://example.org/search/${slug}-${n}`,
-        title: `${section.heading} (result ${n})`,
+        title: `${open[0].heading} (result ${n})`,
       })),
     });
   }
-  const candidates = searches.length ? searches[0].results.map((r) => r.url) : given;
+  // One turn researches every open section, each a call of its own, as the prompt asks.
+  const calls = open.map((section, i) =>
+    researchCall(section, draft.sections.indexOf(section), {
+      candidates: i === 0 && searches.length ? searches[0].results : given.map((url) => ({ url, title: "" })),
+      keywords: state.brief.keywords ?? "",
+      rng,
+    })
+  );
+  return {
+    calls,
+    done: "",
+    preamble: `Researching ${open.map((s) => s.id).join(", ")}.`,
+    searches,
+  };
+}
+
+/** A citation from the candidates (or an address of its own), or now and then a research note instead. */
+function researchCall(
+  section: Section,
+  index: number,
+  { candidates, keywords, rng }: { candidates: WebSearch["results"]; keywords: string; rng: Rng },
+): ToolUse {
+  const topicWords = contentWords(`${section.heading} ${keywords}`).slice(0, 5);
   const cite = candidates.length ? rng.chance(0.75) : rng.chance(0.5);
-  const preamble = `Researching ${section.id} (${section.heading}).`;
   if (!cite) {
     const note = clip(`For "${section.heading}": ${prose(rng, 30, topicWords).join(" ")}`, 2000);
-    return {
-      call: { name: "add_research_note", input: { section_id: section.id, note } },
-      done: "",
-      preamble,
-      searches,
-    };
+    return { name: "add_research_note", input: { section_id: section.id, note } };
   }
-  const url = candidates.length
+  const found = candidates.length
     ? candidates[(index + rng.int(0, candidates.length - 1)) % candidates.length]
-    : `https://example.org/${slugify(section.heading, 60) || section.id}`;
+    : undefined;
   const args: Record<string, unknown> = {
     section_id: section.id,
-    url,
-    title: clip(
-      searches[0]?.results.find((r) => r.url === url)?.title ?? `${section.heading}: background`,
-      300,
-    ),
+    url: found?.url ?? `https://example.org/${slugify(section.heading, 60) || section.id}`,
+    title: clip(found?.title || `${section.heading}: background`, 300),
   };
   if (rng.chance(0.5)) args.quote = clip(prose(rng, 15, topicWords)[0], 1000);
-  return { call: { name: "add_citation", input: args }, done: "", preamble, searches };
+  return { name: "add_citation", input: args };
 }
 
 // ---- writer ----
@@ -344,17 +381,33 @@ function planWriter(state: ContentState, input: RoleInput): Plan {
   const { rng, profile } = input;
   const draft = state.draft;
   if (!draft) return { done: "There is no draft yet, so there is nothing to write." };
-  const section = draft.sections.find((s) => !s.markdown || s.revision);
-  if (!section) return { done: "Every section is written and no revision is open." };
+  const open = draft.sections.filter((s) => !s.markdown || s.revision);
+  if (!open.length) return { done: "Every section is written and no revision is open." };
   const target = Number(state.brief.target_words) || 1000;
   const keywords = (state.brief.keywords ?? "").split(",").map((k) => k.trim()).filter(Boolean);
-  const topics = [section.heading.toLowerCase(), ...keywords, ...contentWords(section.goal).slice(0, 3)];
-  // Written for the task, not for max_tokens: a section too long for it is cut by the API.
-  const words = input.long
-    ? Math.round(target * profile.verbosity * LONG_WRITER_FACTOR)
-    : Math.max(40, Math.round((target / draft.sections.length) * profile.verbosity));
-  const preamble = `Writing ${section.id} (${section.heading}). ` +
-    prose(rng, profile.writerPlanWords, topics, "plan").join(" ");
+  const topicsOf = (section: Section) => [
+    section.heading.toLowerCase(),
+    ...keywords,
+    ...contentWords(section.goal).slice(0, 3),
+  ];
+  // One turn writes every open section, as the prompt asks, each an update_section call of its own.
+  const calls = open.map((section, i) => {
+    // Written for the task, not for max_tokens: a turn too long for it is cut by the API.
+    const words = input.long && i === 0
+      ? Math.round(target * profile.verbosity * LONG_WRITER_FACTOR)
+      : Math.max(40, Math.round((target / draft.sections.length) * profile.verbosity));
+    return {
+      name: "update_section",
+      input: { section_id: section.id, markdown: sectionText(section, words, topicsOf(section), rng) },
+    };
+  });
+  const preamble = `Writing ${open.map((s) => s.id).join(", ")}. ` +
+    prose(rng, profile.writerPlanWords, topicsOf(open[0]), "plan").join(" ");
+  return { calls, done: "", preamble };
+}
+
+/** A section's Markdown: about `words` words, answering its open revision and using its research. */
+function sectionText(section: Section, words: number, topics: string[], rng: Rng): string {
   const sentences = prose(rng, words, topics);
   if (section.revision) {
     sentences.unshift(`This version answers the editor's note: ${clip(section.revision, 200)}`);
@@ -366,12 +419,7 @@ function planWriter(state: ContentState, input: RoleInput): Plan {
   if (citation) {
     sentences.splice(2, 0, `As [${clip(citation.title, 80)}](${citation.url}) puts it, the details matter.`);
   }
-  const markdown = clip(paragraphs(rng, sentences), 20_000);
-  return {
-    call: { name: "update_section", input: { section_id: section.id, markdown } },
-    done: "",
-    preamble,
-  };
+  return clip(paragraphs(rng, sentences), 20_000);
 }
 
 /** Words of the section texts, for tests and reports. */
@@ -388,7 +436,15 @@ const REVISIONS = [
   "Use the research notes here; a claim needs its source.",
 ];
 
-function planEditor(state: ContentState, { rng, profile }: RoleInput): Plan {
+function planEditor(state: ContentState, input: RoleInput): Plan {
+  const plan = decideEdit(state, input);
+  if (!plan.calls || !state.draft) return plan;
+  // The editor writes its review before the decision call, at the length its model reviews at.
+  const headings = state.draft.sections.map((s) => s.heading.toLowerCase());
+  return { ...plan, preamble: prose(input.rng, input.profile.reviewWords, headings, "review").join(" ") };
+}
+
+function decideEdit(state: ContentState, { rng, profile }: RoleInput): Plan {
   if (state.decision) {
     const said = {
       promoted: "Promoted for publishing.",
@@ -398,7 +454,10 @@ function planEditor(state: ContentState, { rng, profile }: RoleInput): Plan {
     return { done: said[state.decision.kind] };
   }
   const draft = state.draft;
-  const flag = (reason: string): Plan => ({ call: { name: "flag_for_review", input: { reason } }, done: "" });
+  const flag = (reason: string): Plan => ({
+    calls: [{ name: "flag_for_review", input: { reason } }],
+    done: "",
+  });
   if (!draft) return flag("There is no draft to review.");
   const unwritten = draft.sections.filter((s) => !s.markdown).map((s) => s.id);
   if (unwritten.length) return flag(`Sections without text: ${unwritten.join(", ")}.`);
@@ -412,11 +471,11 @@ function planEditor(state: ContentState, { rng, profile }: RoleInput): Plan {
   if (state.revisionRounds < MAX_REVISION_ROUNDS && u < profile.editor.flagRate + profile.editor.reviseRate) {
     const s = rng.pick(draft.sections);
     return {
-      call: { name: "request_revision", input: { section_id: s.id, instructions: rng.pick(REVISIONS) } },
+      calls: [{ name: "request_revision", input: { section_id: s.id, instructions: rng.pick(REVISIONS) } }],
       done: "",
     };
   }
-  return { call: { name: "promote_to_published", input: {} }, done: "" };
+  return { calls: [{ name: "promote_to_published", input: {} }], done: "" };
 }
 
 // ---- publisher ----
@@ -435,5 +494,5 @@ export function metadataFor(state: ContentState): { slug: string; description: s
 
 function planPublisher(state: ContentState): Plan {
   if (state.metadata) return { done: `Metadata set: the article goes out as ${state.metadata.slug}.` };
-  return { call: { name: "set_metadata", input: { ...metadataFor(state) } }, done: "" };
+  return { calls: [{ name: "set_metadata", input: { ...metadataFor(state) } }], done: "" };
 }

@@ -27,7 +27,7 @@ import {
   partialUsage,
   pickFault,
 } from "./faults.ts";
-import { PROFILES } from "./profiles.ts";
+import { PROFILES, simTokenizer, type Tokenizer } from "./profiles.ts";
 import { drawQuirks, type QuirkOption } from "./quirks.ts";
 import { renderTurn, thinkingBlock } from "./render.ts";
 import { type Continuation, shapeReply } from "./reply.ts";
@@ -72,7 +72,7 @@ export const SIM_TOKENS_PER_SEARCH_RESULT = 800;
 type Json = any;
 
 /** The prompt as cache.ts sees it, with the API's tool-use system prompt in front when tools are offered. */
-function prefixOf(body: Json, factor: number): PrefixBlock[] {
+function prefixOf(body: Json, tokenizer: Tokenizer): PrefixBlock[] {
   const keyOf = (block: Json) => {
     if (!block || typeof block !== "object") return JSON.stringify(block);
     const { cache_control: _, ...rest } = block;
@@ -93,9 +93,18 @@ function prefixOf(body: Json, factor: number): PrefixBlock[] {
       key = JSON.stringify([body.tool_choice ?? null, body.thinking ?? null, body.output_config ?? null]) +
         key;
     }
+    const factor = i < toolCount ? tokenizer.tools : tokenizer.prose;
     blocks.push({ key, tokens: countTokens(blockText(block), factor), breakpoint: ttlOf(block) });
   });
   return blocks;
+}
+
+/** The system prompt's text, a string or text blocks. */
+function systemText(system: Json): string {
+  if (typeof system === "string") return system;
+  return Array.isArray(system)
+    ? system.map((b: Json) => (b?.type === "text" ? String(b.text ?? "") : "")).join("\n")
+    : "";
 }
 
 /** The last message's server tool call still waiting for its result, when the request continues a paused turn. */
@@ -169,8 +178,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     if (refused) return fail(refused.status, refused.type, refused.message);
     // Not the API's rule but the simulator's limit: it answers whole messages only.
     const priced = prices.lookup(body.model) as PricedModel;
-    const factor = priced.tokenizerFactor;
-    const prefix = prefixOf(body, factor);
+    const tokenizer = simTokenizer(priced);
+    const factor = tokenizer.prose;
+    const prefix = prefixOf(body, tokenizer);
     if (path.endsWith("/count_tokens")) {
       return Response.json({ input_tokens: prefix.reduce((n, b) => n + b.tokens, 0) }, {
         headers: { "request-id": requestId, "x-simulated": "true" },
@@ -205,7 +215,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     });
     const turn = playRole({
       agent,
-      conversation: readConversation(messages),
+      conversation: readConversation(messages, systemText(body.system)),
       profile,
       rng: createRng(requestHash),
       // A turn that pauses, or continues after a pause, is one that searched.

@@ -84,7 +84,16 @@ const NOTE_SENTENCES = [
   "Nothing about {t} needs to change before this call.",
 ];
 
-const POOLS = { article: SENTENCES, plan: PLAN_SENTENCES, note: NOTE_SENTENCES };
+const REVIEW_SENTENCES = [
+  "The section on {t} answers its goal, though the point about {k} could be sharper.",
+  "I checked the claims about {k} against the research, and they hold.",
+  "The transition into {t} is abrupt; the reader needs one more sentence about {k}.",
+  "The tone stays close to the brief throughout the part on {t}.",
+  "One example about {k} would make {t} land with a newcomer.",
+  "Nothing in {t} repeats earlier sections, which keeps the piece moving.",
+];
+
+const POOLS = { article: SENTENCES, plan: PLAN_SENTENCES, note: NOTE_SENTENCES, review: REVIEW_SENTENCES };
 
 /** Sentences about `topics` (heading words, keywords) until about `words` words are written. */
 export function prose(

@@ -1,6 +1,8 @@
 /**
  * `deno task bench`: every benchmark of Pressroom in one table, with the
- * machine it ran on. Sections: ledger, orchestration, throughput, cache, memory, startup, calibration.
+ * machine it ran on. Sections: ledger, orchestration, throughput, cache, memory, startup, calibration, and
+ * cost (cost_bench.ts), which prints its own table after the others: one row per way of running the
+ * reference workload, side by side.
  *
  *   deno run -P=tests tests/bench/main.ts [--rows 0,1000000,10000000] [--samples 2000]
  *     [--workflows 200] [--latency 100] [--only ledger,startup]
@@ -11,6 +13,7 @@ import { ledgerBench, machineLine } from "./ledger_bench.ts";
 import { cacheBench, memoryBench, orchestrationBench, throughputBench } from "./pipeline_bench.ts";
 import { startupBench } from "./startup_bench.ts";
 import { calibrationBench } from "./calibration_bench.ts";
+import { costRuns, costTable } from "./cost_bench.ts";
 import { type BenchRow, markdownTable } from "./table.ts";
 
 const SECTIONS = [
@@ -21,6 +24,7 @@ const SECTIONS = [
   "memory",
   "startup",
   "calibration",
+  "cost",
 ] as const;
 
 const { values } = parseArgs({
@@ -62,6 +66,7 @@ if (only.has("cache")) rows.push(...await cacheBench());
 if (only.has("memory")) rows.push(...await memoryBench());
 if (only.has("startup")) rows.push(...await startupBench());
 if (only.has("calibration")) rows.push(...await calibrationBench());
+const cost = only.has("cost") ? costTable(await costRuns()) : undefined;
 // Last: its multi-gigabyte fill leaves the kernel writing back for a while, which would slow the fsyncs
 // of the pipeline benchmarks. It still comes first in the table.
 if (only.has("ledger")) rows.unshift(...ledgerBench({ rows: integers("rows", values.rows), samples }));
@@ -71,4 +76,12 @@ console.log(
   `run: ${new Date().toISOString().slice(0, 10)}, ${((performance.now() - started) / 1000).toFixed(0)} s`,
 );
 console.log("");
-console.log(markdownTable(rows));
+if (rows.length) console.log(markdownTable(rows));
+if (cost) {
+  console.log("");
+  console.log(
+    "cost: the reference workload over a simulated day (60 workflows, seed 7, the steady-state mix)",
+  );
+  console.log("");
+  console.log(cost);
+}

@@ -14,12 +14,16 @@ export interface BenchRow {
 }
 
 export function markdownTable(rows: BenchRow[]): string {
-  const cells = [
+  return renderTable([
     ["benchmark", "figure", "target", "measured", "met"],
     ...rows.map((
       r,
     ) => [r.benchmark, r.figure, r.target, r.measured, r.met === undefined ? "" : r.met ? "yes" : "no"]),
-  ];
+  ]);
+}
+
+/** A header row and its rows as a Markdown table, each column as wide as its widest cell. */
+export function renderTable(cells: string[][]): string {
   const widths = cells[0].map((_, i) => Math.max(...cells.map((c) => c[i].length)));
   const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(" | ")} |`;
   return [line(cells[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...cells.slice(1).map(line)]

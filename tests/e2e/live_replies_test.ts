@@ -64,6 +64,8 @@ const WRITTEN = "A Fresnel lens bends light from one lamp into a beam seen for m
 Deno.test("a tool call cut off at max_tokens is retried with max_tokens doubled, then applied; the stage finishes", async () => {
   let cutAt: number | undefined;
   const h = await startHarness({
+    // A writer max_tokens below its default (8192), so that the doubled retry is at 4096.
+    config: { agents: { writer: { maxTokens: 2048 } } },
     script: (agent, request, n) => {
       if (agent !== "writer") return undefined;
       if (request.body.max_tokens === 2048) {
@@ -106,7 +108,8 @@ Deno.test("a tool call cut off at max_tokens is retried with max_tokens doubled,
 
 Deno.test("a tool call still cut off at maxTokensCeiling stops the stage, naming the field to raise", async () => {
   const h = await startHarness({
-    config: { agents: { writer: { maxTokensCeiling: 4096 } } },
+    // A writer max_tokens below its default (8192): the first call at 2048, the one retry at the ceiling.
+    config: { agents: { writer: { maxTokens: 2048, maxTokensCeiling: 4096 } } },
     script: (agent, request) =>
       agent === "writer"
         ? {

@@ -62,7 +62,8 @@ Deno.test("the live API's odd replies go into the transcript as they came, and e
   let refused: string | undefined;
   const h = await startHarness({
     script: promote,
-    config: { agents: { researcher: { webSearch: { enabled: true } } } },
+    // A writer max_tokens below its default (8192), which a long turn overshoots.
+    config: { agents: { researcher: { webSearch: { enabled: true } }, writer: { maxTokens: 2048 } } },
     sim: {
       quirks: {
         script: (_i, agent, { workflowId }) => {

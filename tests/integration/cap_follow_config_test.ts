@@ -107,12 +107,14 @@ async function stoppedBy(s: Setup, cap: string, limitUsd: number) {
 }
 
 Deno.test("a raised dailyUsd lifts the pause at the next run --once: all 12 done, the cap never passed", async () => {
+  // $0.50: above any one call's worst case (the writer's, about $0.36 at its default max_tokens, 8192), so
+  // that a workflow that reaches the writer waits for the cap like the others instead of being stuck.
   const s = await setup(12, (config) => {
     allOpus(config);
-    config.caps.dailyUsd = 0.3;
+    config.caps.dailyUsd = 0.5;
   });
   try {
-    await stoppedBy(s, "dailyUsd", 0.3);
+    await stoppedBy(s, "dailyUsd", 0.5);
     await s.edit((config) => config.caps.dailyUsd = 1000);
     // Before any run: status and caps already judge the waits against the raised cap.
     const status = await statusJson(s);
@@ -148,12 +150,13 @@ Deno.test("a raised dailyUsd lifts the pause at the next run --once: all 12 done
 Deno.test("a raised per-model cap lifts the pause when the service restarts; new submissions go on too", async () => {
   const s = await setup(12, (config) => {
     allOpus(config);
-    config.caps.perModelDailyUsd = { "claude-opus-*": 0.15 };
+    // Above any one call's worst case, as for dailyUsd above.
+    config.caps.perModelDailyUsd = { "claude-opus-*": 0.5 };
     config.run = { pollSeconds: 0.2 };
   });
   const cap = 'perModelDailyUsd["claude-opus-*"]';
   try {
-    await stoppedBy(s, cap, 0.15);
+    await stoppedBy(s, cap, 0.5);
     await s.edit((config) => config.caps.perModelDailyUsd = { "claude-opus-*": 50 });
     assertEquals((await s.pressroom(["submit", "Topic 13: after the raise"])).code, 0);
     // What systemd does after the edit: start `run` again; it works until stopped.

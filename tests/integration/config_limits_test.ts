@@ -21,9 +21,9 @@ const CASES: Case[] = [
   {
     name: "a thinking budget above the default maxTokens (the issue's config)",
     config: {
-      agents: { writer: { model: "claude-opus-4-6", thinking: { type: "enabled", budgetTokens: 4000 } } },
+      agents: { writer: { model: "claude-opus-4-6", thinking: { type: "enabled", budgetTokens: 10_000 } } },
     },
-    err: "agents.writer.thinking.budgetTokens: must be below agents.writer.maxTokens (2048)",
+    err: "agents.writer.thinking.budgetTokens: must be below agents.writer.maxTokens (8192)",
   },
   {
     name: "a thinking budget equal to maxTokens",

@@ -214,7 +214,8 @@ Deno.test("run --once with a key works the pipeline over HTTP (the simulated mod
 
 Deno.test("status and caps say which agent a cap paused while that cap, as configured now, still refuses", async () => {
   const cwd = await tempDir();
-  const config = (caps: { dailyUsd: number }, writer: { maxTokens?: number } = {}) =>
+  // The writer as the run that left the hold had it: maxTokens 2,048 (its default is 8,192).
+  const config = (caps: { dailyUsd: number }, writer: { maxTokens: number } = { maxTokens: 2048 }) =>
     Deno.writeTextFile(
       `${cwd}/pressroom.json`,
       JSON.stringify({ caps: { ...caps, perWorkflowUsd: 5 }, agents: { writer } }),

@@ -12,6 +12,7 @@ import { WorkflowStore } from "../../src/pipeline/store.ts";
 import { runScheduler, type SchedulerEvent } from "../../src/scheduler/scheduler.ts";
 import { pausesOf } from "../../src/pipeline/cap_holds.ts";
 import { startHarness } from "../e2e/harness.ts";
+import { fixedId } from "../sim_pipeline.ts";
 
 const promote = (agent: string) =>
   agent === "editor" ? { calls: [{ name: "promote_to_published", input: {} }] } : undefined;
@@ -187,16 +188,17 @@ Deno.test("an agent a cap refused pauses, says so, and takes work again after th
     script: promoteAndPublish,
     now: clock.now,
     // Every day's calls must move the stage on: no long turns (whose retries at a higher max_tokens take
-    // most of a day's cap; live_replies_test covers them), and a writer max_tokens that fits the simulated
-    // Opus writer's sections.
+    // most of a day's cap; live_replies_test covers them); the writer's default max_tokens (8192) fits the
+    // simulated Opus writer's sections. The writer's first turn (up to ~$0.32 reserved) fits in the first
+    // day after the earlier stages (~$0.07), its second (~$0.35 reserved) does not fit after the first's
+    // spend, and fits alone in the next day.
     sim: { quirks: { rates: { long_turn: 0, refusal: 0, context_window_exceeded: 0 } } },
-    config: {
-      caps: { dailyUsd: 0.4, perModelDailyUsd: {}, perWorkflowUsd: 5 },
-      agents: { writer: { maxTokens: 4096 } },
-    },
+    config: { caps: { dailyUsd: 0.45, perModelDailyUsd: {}, perWorkflowUsd: 5 } },
   });
   try {
-    const wf = h.deps.store.create({ topic: "Pauses" }, DEFAULT_MODELS);
+    // A fixed id: the simulator seeds each request from its workflow's id, and where the cap falls depends
+    // on what each turn costs.
+    const wf = h.deps.store.create({ topic: "Pauses" }, DEFAULT_MODELS, { id: fixedId(0) });
     await h.run();
     const pauses = pausesOf(h.deps.store.holds(h.deps.backend));
     assertEquals(pauses.length, 1);
@@ -247,17 +249,21 @@ Deno.test("run --once waits for a retry after an API error due within run.onceWa
 Deno.test("a per-model cap pauses an agent on that model only: its workflows on another model go on", async () => {
   const h = await startHarness({
     script: promote,
-    config: { caps: { dailyUsd: 50, perModelDailyUsd: { "claude-opus-*": 0.3 }, perWorkflowUsd: 5 } },
+    // Under $0.35 on Opus: the writer's call (up to ~$0.32 reserved at its default max_tokens, 8192) fits
+    // the cap alone, but not after the earlier stages' spend (~$0.07).
+    config: { caps: { dailyUsd: 50, perModelDailyUsd: { "claude-opus-*": 0.35 }, perWorkflowUsd: 5 } },
   });
   const all = (model: string) =>
     Object.fromEntries(Object.keys(DEFAULT_MODELS).map((a) => [a, model])) as typeof DEFAULT_MODELS;
   try {
-    const opus = h.deps.store.create({ topic: "On Opus" }, all("claude-opus-4-7"));
+    // Fixed ids: the simulator seeds each request from its workflow's id, and where the cap falls depends on
+    // what each turn costs.
+    const opus = h.deps.store.create({ topic: "On Opus" }, all("claude-opus-4-7"), { id: fixedId(0) });
     await h.run();
     // Some agent of the Opus workflow (which one depends on the simulated spend) is paused on Opus.
     const [pause, ...more] = pausesOf(h.deps.store.holds(h.deps.backend));
     assertEquals([pause?.model, more], ["claude-opus-4-7", []]);
-    const sonnet = h.deps.store.create({ topic: "On Sonnet" }, all("claude-sonnet-4-6"));
+    const sonnet = h.deps.store.create({ topic: "On Sonnet" }, all("claude-sonnet-4-6"), { id: fixedId(1) });
     await h.run();
     // Through the paused agent too, on Sonnet.
     assert(["published", "flagged"].includes(h.deps.store.get(sonnet.id).status));

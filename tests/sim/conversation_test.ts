@@ -32,7 +32,6 @@ Deno.test("conversation: pairs tool_use with tool_result, success = !is_error", 
     ["b", { text: "no section s99", isError: true }],
   ]);
   assertEquals(mutationsSince(c).map((x) => x.id), ["a"]);
-  assertEquals(c.endedWithText, false);
 });
 
 Deno.test("conversation: the last reads parse as tools.ts returns them, and later mutations are replayed", () => {
@@ -56,7 +55,7 @@ Deno.test("conversation: the last reads parse as tools.ts returns them, and late
   assertEquals(known.request, state.request);
 });
 
-Deno.test("conversation: a failed mutation is not replayed; a text-only turn marks the conversation for a re-read", () => {
+Deno.test("conversation: a failed mutation is not replayed, and a nudge after a text-only turn changes nothing", () => {
   const state = stateFor("editor");
   const messages = afterReads("editor", state);
   messages.push(
@@ -73,5 +72,4 @@ Deno.test("conversation: a failed mutation is not replayed; a text-only turn mar
   );
   const c = readConversation(messages);
   assertEquals(knownState(c).decision, null);
-  assertEquals(c.endedWithText, true);
 });

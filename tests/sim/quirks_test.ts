@@ -7,7 +7,7 @@
 // deno-lint-ignore-file no-explicit-any
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { TOOL_DEFINITIONS } from "../../src/pipeline/tools.ts";
-import { PROFILES } from "../../src/sim/profiles.ts";
+import { NEW_TOKENIZER, PROFILES } from "../../src/sim/profiles.ts";
 import { type QuirkKind, type QuirkOption, REFUSAL_CATEGORIES } from "../../src/sim/quirks.ts";
 import { BLANK_TEXT } from "../../src/sim/reply.ts";
 import { LONG_WRITER_FACTOR } from "../../src/sim/roles.ts";
@@ -24,7 +24,15 @@ const OPUS = "claude-opus-4-7";
 /** The request of a stage that has just read the state, as Pressroom lays it out. */
 function stageBody(agent: "writer" | "researcher", extra: Record<string, unknown> = {}): any {
   const state = stateFor(agent);
-  if (agent === "researcher") state.draft!.sections.forEach((s) => (s.notes = []));
+  // One section left to do, so that the turn makes one call (a role works every open section at once).
+  const [first, ...rest] = state.draft!.sections;
+  if (agent === "researcher") {
+    first.notes = [];
+    first.citations = [];
+    rest.forEach((s) => (s.notes = ["Researched already."]));
+  } else {
+    rest.forEach((s) => (s.markdown = "Written already."));
+  }
   const tools: any[] = [...TOOL_DEFINITIONS];
   if (agent === "researcher") tools.push({ type: "web_search_20250305", name: "web_search", max_uses: 2 });
   return {
@@ -196,9 +204,9 @@ Deno.test("quirks: thinking comes first and counts toward max_tokens; a budget b
   const full = (await send(sim, stageBody("writer", adaptive), "writer")).body;
   assertEquals(types(full.content), ["thinking", "text", "tool_use"]);
   assertMatch(full.content[0].signature, /^sim_sig_/);
-  const thinkingTokens = countTokens(full.content[0].thinking, 1.35);
+  const thinkingTokens = countTokens(full.content[0].thinking, NEW_TOKENIZER.prose);
   assertEquals(full.usage.output_tokens_details, { thinking_tokens: thinkingTokens });
-  assertEquals(full.usage.output_tokens, outputTokensOf(full.content, 1.35));
+  assertEquals(full.usage.output_tokens, outputTokensOf(full.content, NEW_TOKENIZER.prose));
 
   const inThinking =
     (await send(sim, stageBody("writer", { ...adaptive, max_tokens: thinkingTokens - 5 }), "writer"))

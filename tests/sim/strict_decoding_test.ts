@@ -44,13 +44,14 @@ function attempts(strict?: Map<string, unknown>) {
     const agent = roles[i % roles.length];
     const state = stateFor(agent);
     const turn = play(agent, afterReads(agent, state), PROFILES.sonnet, rng, strict);
-    if (!turn.outcome) continue;
-    const call = turn.calls[0];
-    if (strict && (!strict.has(call.name) || !decodableUnderStrict(strict.get(call.name), call.input))) {
-      undecodable.push(`${agent}: ${call.name} ${JSON.stringify(call.input).slice(0, 120)}`);
+    if (!turn.outcomes) continue;
+    for (const call of turn.calls) {
+      if (strict && (!strict.has(call.name) || !decodableUnderStrict(strict.get(call.name), call.input))) {
+        undecodable.push(`${agent}: ${call.name} ${JSON.stringify(call.input).slice(0, 120)}`);
+      }
+      counts[classify(agent, call.name, call.input, state).outcome]++;
+      made++;
     }
-    counts[classify(agent, call.name, call.input, state).outcome]++;
-    made++;
   }
   return { counts, undecodable };
 }

@@ -231,8 +231,10 @@ const agents = (writer: Record<string, unknown>, extra: Record<string, unknown> 
 Deno.test("a thinking budget not below maxTokens is refused at load, naming the field and the limit", async () => {
   // The issue's config: every call would get a 400 (budget_tokens must be below max_tokens).
   assertEquals(
-    await rejection(agents({ model: "claude-opus-4-6", thinking: { type: "enabled", budgetTokens: 4000 } })),
-    "pressroom.json: agents.writer.thinking.budgetTokens: must be below agents.writer.maxTokens (2048)",
+    await rejection(
+      agents({ model: "claude-opus-4-6", thinking: { type: "enabled", budgetTokens: 10_000 } }),
+    ),
+    "pressroom.json: agents.writer.thinking.budgetTokens: must be below agents.writer.maxTokens (8192)",
   );
   assertEquals(
     await rejection(
@@ -253,12 +255,12 @@ Deno.test("a thinking budget not below maxTokens is refused at load, naming the 
 Deno.test("a thinking budget just below maxTokens loads; adaptive thinking has no budget to check", async () => {
   const dir = await withConfig(JSON.stringify({
     agents: {
-      writer: { model: "claude-opus-4-6", thinking: { type: "enabled", budgetTokens: 2047 } },
+      writer: { model: "claude-opus-4-6", thinking: { type: "enabled", budgetTokens: 8191 } },
       editor: { maxTokens: 1024, thinking: { type: "adaptive" } },
     },
   }));
   const { config } = await loadConfig({ cwd: dir, env: noEnv });
-  assertEquals(config.agents.writer.thinking, { type: "enabled", budgetTokens: 2047 });
+  assertEquals(config.agents.writer.thinking, { type: "enabled", budgetTokens: 8191 });
   assertEquals(config.agents.editor.thinking, { type: "adaptive" });
 });
 

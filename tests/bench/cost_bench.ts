@@ -1,0 +1,154 @@
+/**
+ * The `cost` section: the reference workload (tests/reference_workload.ts) spread over a simulated day on a
+ * fake clock, run side by side under the field report's stack as it describes itself (tests/bench/report_stack.ts)
+ * and under Pressroom's defaults, with the report's own figures beside them. Every row runs the same profiles,
+ * topics, seed and arrivals with the report's steady-state model mix (Pressroom's default assignment); only
+ * the request layout and the cap mechanism differ. The issues that build a cost lever (Message Batches,
+ * TTL choice, canaries) add their rows to ROWS.
+ * @module
+ */
+import { DEMO_REQUESTS } from "../../src/cli/demo.ts";
+import { type Day, type PipelineRun, runPipeline, type RunResult } from "../sim_pipeline.ts";
+import { FIELD_REPORT, REFERENCE_SEED, REFERENCE_WORKFLOWS } from "../reference_workload.ts";
+import { renderTable } from "./table.ts";
+import { oneBlockLayout, REPORT_DAILY_CAP_USD, reportCapGate, segmentedLayout } from "./report_stack.ts";
+
+/** The report's "six simultaneous workflow instances", ten times a working day: 08:00 to 20:00, 80 minutes apart. */
+export const REFERENCE_DAY: Day = {
+  start: Date.UTC(2026, 4, 4),
+  arrivalsMs: Array.from(
+    { length: REFERENCE_WORKFLOWS },
+    (_, i) => (8 * 60 + Math.floor(i / 6) * 80) * 60_000,
+  ),
+};
+
+/** Caps no row reaches, for the rows whose caps are not Pressroom's. */
+const NO_CAPS = { caps: { dailyUsd: 1e6, perModelDailyUsd: {}, perWorkflowUsd: 1e3 } };
+
+export interface CostRow {
+  name: string;
+  run: Partial<PipelineRun>;
+  /** The daily cap the row runs under, USD, to show that it held. */
+  capUsd: number;
+}
+
+export const ROWS: CostRow[] = [
+  {
+    name: "1. the report's stack: one cached stable block (5m), volatile block, SUM check",
+    run: { transform: segmentedLayout, gate: reportCapGate(), config: NO_CAPS },
+    capUsd: REPORT_DAILY_CAP_USD,
+  },
+  {
+    name: "   the same before segmentation (volatile inside the cached block)",
+    run: { transform: oneBlockLayout, gate: reportCapGate(), config: NO_CAPS },
+    capUsd: REPORT_DAILY_CAP_USD,
+  },
+  // Pressroom's defaults: the config as `init` writes it ($20 a day, Opus $12, $1 a workflow).
+  { name: "2. Pressroom's defaults", run: { config: {} }, capUsd: 20 },
+];
+
+export interface CostFigures {
+  name: string;
+  completions: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  callsPerCompletion: number;
+  retriesPerCompletion: number;
+  stableHitRate: number;
+  toolAccuracy: number;
+  lastCompletionMs?: number;
+  maxDaySpendUsd: number;
+  capUsd: number;
+}
+
+function figures(name: string, r: RunResult, capUsd: number): CostFigures {
+  const { completions, agents, cache } = r.report;
+  const toolCalls = agents.reduce((n, a) => n + a.toolCalls, 0);
+  return {
+    name,
+    completions: completions.count,
+    mean: completions.meanUsd,
+    p50: completions.p50Usd,
+    p90: completions.p90Usd,
+    callsPerCompletion: r.calls / Math.max(1, completions.count),
+    retriesPerCompletion: agents.reduce((n, a) => n + a.retriesPerCompletion, 0),
+    stableHitRate: cache.stableHitRate,
+    toolAccuracy: agents.reduce((n, a) => n + a.toolAccuracy * a.toolCalls, 0) / Math.max(1, toolCalls),
+    lastCompletionMs: r.lastCompletionMs,
+    maxDaySpendUsd: r.maxDaySpendUsd,
+    capUsd,
+  };
+}
+
+/** Each row of ROWS over the reference day. */
+export async function costRuns(rows: CostRow[] = ROWS): Promise<CostFigures[]> {
+  const out: CostFigures[] = [];
+  for (const row of rows) {
+    const r = await runPipeline({
+      workflows: REFERENCE_WORKFLOWS,
+      seed: REFERENCE_SEED,
+      topics: DEMO_REQUESTS.map((d) => d.topic),
+      fixedIds: true,
+      day: REFERENCE_DAY,
+      ...row.run,
+    });
+    out.push(figures(row.name, r, row.capUsd));
+  }
+  return out;
+}
+
+const usd = (n: number) => `$${n.toFixed(4)}`;
+const pct = (n: number) => `${(n * 100).toFixed(1)} %`;
+const hm = (ms?: number) =>
+  ms === undefined
+    ? "—"
+    : `${Math.floor(ms / 3_600_000)}:${String(Math.floor(ms / 60_000) % 60).padStart(2, "0")}`;
+
+/** The section as a Markdown table, the field report's own figures last. */
+export function costTable(runs: CostFigures[]): string {
+  const head = [
+    "run",
+    "completions",
+    "cost/completion mean",
+    "p50",
+    "p90",
+    "× row 1",
+    "calls/completion",
+    "retries/completion",
+    "stable-block hit",
+    "tool accuracy",
+    "last completion (sim)",
+    "top day / cap",
+  ];
+  const base = runs[0]?.mean ?? 1;
+  const cells = runs.map((f) => [
+    f.name,
+    String(f.completions),
+    usd(f.mean),
+    usd(f.p50),
+    usd(f.p90),
+    (f.mean / base).toFixed(2),
+    f.callsPerCompletion.toFixed(1),
+    f.retriesPerCompletion.toFixed(1),
+    pct(f.stableHitRate),
+    pct(f.toolAccuracy),
+    hm(f.lastCompletionMs),
+    `$${f.maxDaySpendUsd.toFixed(2)} / $${f.capUsd}`,
+  ]);
+  cells.push([
+    "field report, as published (steady state)",
+    "38–41 a week",
+    usd(FIELD_REPORT.steady.costPerCompletionUsd),
+    "—",
+    "—",
+    "—",
+    "—",
+    "—",
+    `${pct(FIELD_REPORT.stableHitSegmented)} (${pct(FIELD_REPORT.stableHitOneBlock)} one block)`,
+    "—",
+    "—",
+    "$2.50 a day / $20",
+  ]);
+  return renderTable([head, ...cells]);
+}
