@@ -78,6 +78,8 @@ export interface PipelineRun {
   /** Run the workflows through a simulated day instead of draining them at once. */
   day?: Day;
   gate?: Gate;
+  /** Looks at the ledger when the run is over, before it is closed. */
+  inspect?: (ledger: Ledger) => void;
 }
 
 /** The models each new workflow pins: the config's, agent by agent. */
@@ -169,6 +171,7 @@ export async function runPipeline(options: PipelineRun): Promise<RunResult> {
       "SELECT workflow_instance_id AS workflow, agent_id AS agent FROM ai_call_log ORDER BY workflow, ts, turn",
     ).all() as unknown as { workflow: string; agent: string }[],
   );
+  options.inspect?.(ledger);
   ledger.close();
   await Deno.remove(dir, { recursive: true });
   return {

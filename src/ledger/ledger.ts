@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { ulid } from "../ids.ts";
 import { type CapBreach, CostCapError } from "../errors.ts";
 import type { CapsConfig } from "../config/schema.ts";
+import { BatchRequests } from "./batch_requests.ts";
 import { type Db, transaction } from "../db/sqlite.ts";
 import { type Alert, dueAlerts, firedThisPeriod } from "./alerts.ts";
 import { type OverReservation, overReservation } from "./anomalies.ts";
@@ -96,6 +97,8 @@ export class Ledger {
   readonly #now: () => number;
   #caps: CapsConfig;
   #stmts: ReturnType<typeof prepare>;
+  /** Turns sent through Message Batches, recorded with their reservations. */
+  readonly batches: BatchRequests;
 
   private constructor(db: Db, options: LedgerOptions, locksDir: string) {
     this.#db = db;
@@ -103,6 +106,7 @@ export class Ledger {
     this.#now = options.now ?? Date.now;
     this.#caps = options.caps;
     this.#stmts = prepare(db);
+    this.batches = new BatchRequests(db, this.#now);
     this.owner = OwnerLock.acquire(locksDir);
   }
 
@@ -121,6 +125,12 @@ export class Ledger {
     this.#db.close();
   }
 
+  /** An open reservation by id (a batch request's, collected by a later process); undefined once settled. */
+  reservation(id: string): Reservation | undefined {
+    const row = this.#stmts.reservationById.get(id) as ReservationRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
   /** Caps change on config reload; reservations already made keep theirs. */
   setCaps(caps: CapsConfig): void {
     this.#caps = caps;
@@ -130,10 +140,11 @@ export class Ledger {
    * Reserves the call's worst case if it fits under every cap that applies, or
    * records the refusal and throws CostCapError. Check and write are one transaction.
    */
-  reserve(request: ReserveRequest): Reservation {
+  reserve(request: ReserveRequest, alsoWrite?: (reservation: Reservation) => void): Reservation {
     const ts = this.#now();
     const id = ulid(ts);
-    this.#hold(request, ts, request.worstCaseNano, () =>
+    const reservation = { ...request, id, ts, reservedNano: request.worstCaseNano };
+    this.#hold(request, ts, request.worstCaseNano, () => {
       this.#stmts.reserve.run(
         id,
         this.owner.id,
@@ -144,8 +155,11 @@ export class Ledger {
         request.worstCaseNano,
         request.turn ?? null,
         request.backend,
-      ));
-    return { ...request, id, ts, reservedNano: request.worstCaseNano };
+      );
+      // What must exist exactly when the reservation does (a batch request's record), in its transaction.
+      alsoWrite?.(reservation);
+    });
+    return reservation;
   }
 
   /**
@@ -273,7 +287,8 @@ export class Ledger {
   /**
    * Settles at their worst case the reservations of processes that died with
    * calls in flight: the ledger may overcount a crash, never undercount.
-   * Returns how many rows it wrote.
+   * A reservation of a request in a Message Batch is adopted instead, as its
+   * result can still be fetched and settled. Returns how many rows it wrote.
    */
   recoverOrphans(): number {
     let settled = 0;
@@ -281,6 +296,7 @@ export class Ledger {
     for (const { owner } of owners) {
       if (ownerAlive(this.#locksDir, owner)) continue;
       settled += transaction(this.#db, () => {
+        this.#stmts.adoptBatched.run(this.owner.id, owner);
         const rows = this.#stmts.ofOwner.all(owner) as unknown as ReservationRow[];
         for (const row of rows) {
           this.#writeRow(fromRow(row), {
@@ -522,6 +538,11 @@ function prepare(db: Db) {
     ),
     owners: db.prepare("SELECT DISTINCT owner FROM reservation WHERE owner != ?"),
     ofOwner: db.prepare("SELECT * FROM reservation WHERE owner = ?"),
+    reservationById: db.prepare("SELECT * FROM reservation WHERE id = ?"),
+    adoptBatched: db.prepare(
+      `UPDATE reservation SET owner = ? WHERE owner = ?
+         AND id IN (SELECT reservation_id FROM batch_request WHERE state != 'settled')`,
+    ),
     countReservations: db.prepare("SELECT COUNT(*) AS n FROM reservation"),
     countCalls: db.prepare("SELECT COUNT(*) AS n FROM ai_call_log"),
     schemaVersion: db.prepare("PRAGMA user_version"),
