@@ -21,6 +21,11 @@ export interface BatchPlan {
   errorRate?: number;
   /** Chance that a request reads the prompt cache (default 1); a miss still writes it. */
   cacheRate?: number;
+  /**
+   * How the n-th batch created (0-based) ends instead of being answered: canceled (as by someone in the
+   * Console), expired, or every request errored (refused as invalid, or overloaded); undefined to answer it.
+   */
+  endAs?: (batchIndex: number) => "canceled" | "expired" | "invalid" | "overloaded" | undefined;
 }
 
 /** One request answered inside a batch: what `/v1/messages` answered, and whether it read the cache. */
@@ -43,6 +48,7 @@ type Result =
 
 interface Batch {
   id: string;
+  index: number;
   createdAt: number;
   cancelAt?: number;
   endedAt?: number;
@@ -127,6 +133,7 @@ export class SimBatches {
     }
     const created = this.now();
     const batch: Batch = {
+      index: this.#batches.length,
       id: `msgbatch_sim_${
         hashString(`${created}:${this.#batches.length}`).toString(36)
       }${this.#batches.length}`,
@@ -158,18 +165,31 @@ export class SimBatches {
     const now = this.now();
     const processingMs = this.plan.processingMs ?? 0;
     const endsAt = batch.createdAt + processingMs;
-    let outcome: "answer" | "canceled" | "expired";
-    if (batch.cancelAt !== undefined && batch.cancelAt < endsAt) outcome = "canceled";
+    let outcome: "answer" | "canceled" | "expired" | "invalid" | "overloaded";
+    const scripted = this.plan.endAs?.(batch.index);
+    if (scripted && now >= endsAt) outcome = scripted;
+    else if (batch.cancelAt !== undefined && batch.cancelAt < endsAt) outcome = "canceled";
     else if (processingMs >= BATCH_EXPIRY_MS && now >= batch.createdAt + BATCH_EXPIRY_MS) outcome = "expired";
     else if (now >= endsAt && processingMs < BATCH_EXPIRY_MS) outcome = "answer";
     else return;
-    batch.endedAt = outcome === "expired" ? batch.createdAt + BATCH_EXPIRY_MS : Math.max(now, endsAt);
-    if (outcome === "canceled") batch.endedAt = batch.cancelAt!;
+    batch.endedAt = scripted
+      ? now
+      : outcome === "expired"
+      ? batch.createdAt + BATCH_EXPIRY_MS
+      : outcome === "canceled"
+      ? batch.cancelAt!
+      : Math.max(now, endsAt);
     const results: Batch["results"] = [];
     for (const r of batch.requests) {
       results.push({
         custom_id: r.custom_id,
-        result: outcome === "answer" ? await this.#answer(r) : { type: outcome },
+        result: outcome === "answer"
+          ? await this.#answer(r)
+          : outcome === "invalid"
+          ? errored("invalid_request_error", "messages: the request was refused (simulated)")
+          : outcome === "overloaded"
+          ? errored("overloaded_error", "Overloaded")
+          : { type: outcome },
       });
     }
     batch.results = results;

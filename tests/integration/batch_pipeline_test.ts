@@ -2,12 +2,13 @@
  * Agents with `batch` on send their turns through Message Batches: the real SDK against the simulated
  * model's batch API, through the scheduler as `run --once` drives it.
  */
-import { assert, assertEquals } from "../assert.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { rawDb } from "../helpers.ts";
 import { runPipeline } from "../sim_pipeline.ts";
 import { DEMO_REQUESTS } from "../../src/cli/demo.ts";
 import { PriceBook } from "../../src/models/price_book.ts";
 import { costNano } from "../../src/pricing/cost.ts";
+import type { BatchPlan } from "../../src/sim/batches.ts";
 
 const CAPS = { dailyUsd: 1e6, perModelDailyUsd: {}, perWorkflowUsd: 1e3 };
 
@@ -56,4 +57,50 @@ Deno.test("batch agents' turns go through Message Batches at half price; the wor
     },
   });
   assert(r.published >= 2, `${r.published} published`);
+});
+
+/** One workflow with the writer batched, under a batch plan; what the ledger and the workflow show after. */
+async function writerThroughBatches(batches: BatchPlan) {
+  let rows: { status: string; cost_nano_usd: number; error: string | null }[] = [];
+  let open = -1;
+  const r = await runPipeline({
+    workflows: 1,
+    seed: 7,
+    topics: [DEMO_REQUESTS[0].topic],
+    fixedIds: true,
+    batches,
+    config: { caps: CAPS, agents: { writer: { batch: true } }, run: { batchPollSeconds: 1 } },
+    inspect: (ledger) => {
+      const db = rawDb(ledger);
+      rows = db.prepare(
+        "SELECT status, cost_nano_usd, error FROM ai_call_log WHERE agent_id = 'writer' ORDER BY id",
+      )
+        .all() as typeof rows;
+      open = (db.prepare("SELECT COUNT(*) AS n FROM reservation").get() as { n: number }).n;
+    },
+  });
+  return { r, rows, open };
+}
+
+Deno.test("an expired and a canceled batch are not billed: $0 rows that say so, the turn sent again, the workflow publishes", async () => {
+  const ends = ["expired", "canceled"] as const;
+  const { r, rows, open } = await writerThroughBatches({ endAs: (i) => ends[i] });
+  assertEquals(rows.slice(0, 2).map((x) => [x.status, x.cost_nano_usd, x.error]), [
+    ["api_error", 0, "batch request expired: not billed"],
+    ["api_error", 0, "batch request canceled: not billed"],
+  ]);
+  assert(rows.slice(2).some((x) => x.status === "ok" && x.cost_nano_usd > 0));
+  assertEquals([r.published, open], [1, 0]);
+});
+
+Deno.test("a batch request refused as invalid stops the stage as a 400 would; an overloaded one is sent again", async () => {
+  const refused = await writerThroughBatches({ endAs: () => "invalid" });
+  assertEquals(refused.rows.map((x) => [x.status, x.cost_nano_usd]), [["api_error", 0]]);
+  assertMatch(refused.rows[0].error ?? "", /invalid_request_error/);
+  assertEquals([refused.r.published, refused.open], [0, 0]);
+  assertEquals(refused.r.report.completions.count, 0);
+
+  const overloaded = await writerThroughBatches({ endAs: (i) => (i === 0 ? "overloaded" : undefined) });
+  assertEquals(overloaded.rows[0].error, "batch request errored (overloaded_error): Overloaded; not billed");
+  assertEquals([overloaded.r.published, overloaded.open], [1, 0]);
 });
