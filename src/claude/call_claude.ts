@@ -170,7 +170,13 @@ export function releaseBatched(
   why: string,
   alsoWrite?: () => void,
 ): void {
-  const outcome = { status: "api_error" as const, costNano: 0, attempts: 1, error: why.slice(0, 500) };
+  const outcome = {
+    status: "api_error" as const,
+    costNano: 0,
+    attempts: 1,
+    error: why.slice(0, 500),
+    batch: true,
+  };
   deps.ledger.settle(reservation, outcome, alsoWrite);
 }
 

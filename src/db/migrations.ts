@@ -264,6 +264,8 @@ export const MIGRATIONS: readonly string[] = [
     polled_ts INTEGER
   );
   CREATE INDEX batch_request_open ON batch_request (state, batch_id) WHERE state != 'settled';
+  -- 1 for a call sent in a Message Batch (billed at batch prices when its usage says so).
+  ALTER TABLE ai_call_log ADD COLUMN batch INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX batch_request_workflow ON batch_request (workflow_instance_id, state);
   `,
 ];

@@ -68,6 +68,8 @@ export interface CallOutcome {
   error?: string;
   toolCallsMade?: number;
   toolCallsSucceeded?: number;
+  /** Sent in a Message Batch (a result with usage says so itself). */
+  batch?: boolean;
 }
 
 /** One cap as `pressroom caps` shows it: the spend of one backend (the real API unless asked). */
@@ -277,6 +279,7 @@ export class Ledger {
       full.attempts ?? null,
       full.error ?? null,
       u?.inferenceGeo?.slice(0, 40) ?? null,
+      u?.batch || full.batch ? 1 : 0,
     );
     if (o.costNano > 0) {
       s.addBucket.run(r.backend, Math.floor(r.ts / BUCKET_MS), r.model, o.costNano);
@@ -502,8 +505,8 @@ function prepare(db: Db) {
       `INSERT INTO ai_call_log (id, agent_id, workflow_instance_id, model, input_tokens, output_tokens,
          cache_read_tokens, cache_write_tokens, usd_cost, tool_calls_made, tool_calls_succeeded, ts,
          cost_nano_usd, reserved_nano_usd, cache_write_5m_tokens, cache_write_1h_tokens, web_search_requests,
-         stop_reason, status, request_id, latency_ms, turn, backend, attempts, error, inference_geo)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         stop_reason, status, request_id, latency_ms, turn, backend, attempts, error, inference_geo, batch)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     addBucket: db.prepare(
       `INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls) VALUES (?, ?, ?, ?, 1)

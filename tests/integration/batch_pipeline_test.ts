@@ -57,6 +57,16 @@ Deno.test("batch agents' turns go through Message Batches at half price; the wor
     },
   });
   assert(r.published >= 2, `${r.published} published`);
+  // The report: the share of each agent's calls in batches, and what batch prices saved (half the cost
+  // at standard prices: as much as was paid, with no web searches).
+  for (const a of r.report.agents) {
+    const batched = ["writer", "editor"].includes(a.agent);
+    assertEquals([a.agent, a.batch.share], [a.agent, batched ? 1 : 0]);
+    assert(
+      Math.abs(a.batch.savedUsd - (batched ? a.costUsd : 0)) < 1e-6,
+      `${a.agent} ${JSON.stringify(a.batch)}`,
+    );
+  }
 });
 
 /** One workflow with the writer batched, under a batch plan; what the ledger and the workflow show after. */
