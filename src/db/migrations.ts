@@ -254,9 +254,10 @@ export const MIGRATIONS: readonly string[] = [
     -- the request as sent (no key), and the stage's progress it continues from (pipeline/turn.ts)
     params TEXT NOT NULL,
     progress TEXT NOT NULL,
-    -- pending: recorded, not yet in a batch the API acknowledged; sent: in batch_id; ended: result
-    -- collected; settled: its ledger row written (or its reservation released)
-    state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'ended', 'settled')),
+    -- pending: recorded, not yet in a batch the API acknowledged; doubt: pending when its process died,
+    -- so perhaps in a batch whose id was never recorded; sent: in batch_id; ended: result collected;
+    -- settled: its ledger row written (or its reservation released)
+    state TEXT NOT NULL CHECK (state IN ('pending', 'doubt', 'sent', 'ended', 'settled')),
     batch_id TEXT,
     result TEXT,
     ts INTEGER NOT NULL,

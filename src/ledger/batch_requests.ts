@@ -7,7 +7,7 @@
  */
 import { type Db, statement } from "../db/sqlite.ts";
 
-export type BatchRequestState = "pending" | "sent" | "ended" | "settled";
+export type BatchRequestState = "pending" | "doubt" | "sent" | "ended" | "settled";
 
 /** A batch request as recorded before its batch is created. */
 export interface NewBatchRequest {
@@ -103,11 +103,33 @@ export class BatchRequests {
     return this.#rows("state = 'pending'");
   }
 
-  /** The batch the API created for these requests. */
+  /** Requests a dead process recorded and may have sent in a batch whose id it never recorded. */
+  inDoubt(): BatchRequest[] {
+    return this.#rows("state = 'doubt'");
+  }
+
+  /** Requests in doubt that no batch turned out to hold: sent with the next batch. */
+  undoubt(customIds: string[]): void {
+    const back = statement(
+      this.#db,
+      "UPDATE batch_request SET state = 'pending' WHERE custom_id = ? AND state = 'doubt'",
+    );
+    for (const id of customIds) back.run(id);
+  }
+
+  /** Every batch id our requests are known to be in. */
+  knownBatchIds(): Set<string> {
+    const rows = statement(this.#db, "SELECT DISTINCT batch_id FROM batch_request WHERE batch_id IS NOT NULL")
+      .all() as { batch_id: string }[];
+    return new Set(rows.map((r) => r.batch_id));
+  }
+
+  /** The batch the API created for these requests (or that held requests in doubt). */
   markSent(batchId: string, customIds: string[]): void {
     const sent = statement(
       this.#db,
-      "UPDATE batch_request SET state = 'sent', batch_id = ?, sent_ts = ? WHERE custom_id = ? AND state = 'pending'",
+      `UPDATE batch_request SET state = 'sent', batch_id = ?, sent_ts = ?
+       WHERE custom_id = ? AND state IN ('pending', 'doubt')`,
     );
     for (const id of customIds) sent.run(batchId, this.now(), id);
   }
@@ -148,7 +170,7 @@ export class BatchRequests {
 
   /** The workflow's request still in a batch (or about to be), if any. */
   open(workflowId: string): BatchRequest | undefined {
-    return this.#rows("state IN ('pending', 'sent') AND workflow_instance_id = ?", workflowId)[0];
+    return this.#rows("state IN ('pending', 'doubt', 'sent') AND workflow_instance_id = ?", workflowId)[0];
   }
 
   /** Our requests in a batch, whatever their state. */

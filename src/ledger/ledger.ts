@@ -299,6 +299,8 @@ export class Ledger {
     for (const { owner } of owners) {
       if (ownerAlive(this.#locksDir, owner)) continue;
       settled += transaction(this.#db, () => {
+        // A request it recorded and had not seen acknowledged may be in a batch all the same.
+        this.#stmts.doubtPending.run(owner);
         this.#stmts.adoptBatched.run(this.owner.id, owner);
         const rows = this.#stmts.ofOwner.all(owner) as unknown as ReservationRow[];
         for (const row of rows) {
@@ -542,6 +544,10 @@ function prepare(db: Db) {
     owners: db.prepare("SELECT DISTINCT owner FROM reservation WHERE owner != ?"),
     ofOwner: db.prepare("SELECT * FROM reservation WHERE owner = ?"),
     reservationById: db.prepare("SELECT * FROM reservation WHERE id = ?"),
+    doubtPending: db.prepare(
+      `UPDATE batch_request SET state = 'doubt' WHERE state = 'pending'
+         AND reservation_id IN (SELECT id FROM reservation WHERE owner = ?)`,
+    ),
     adoptBatched: db.prepare(
       `UPDATE reservation SET owner = ? WHERE owner = ?
          AND id IN (SELECT reservation_id FROM batch_request WHERE state != 'settled')`,

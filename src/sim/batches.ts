@@ -83,7 +83,7 @@ export class SimBatches {
     const [, id, action] = path.replace(/^\/v1\/messages\/batches/, "").split("/");
     if (!id) {
       if (request.method === "POST") return this.#create(request);
-      if (request.method === "GET") return this.#list(url, request);
+      if (request.method === "GET") return await this.#list(url, request);
     } else {
       const batch = this.#batches.find((b) => b.id === id);
       if (!batch) return apiError(404, "not_found_error", `No batch found with id ${id}.`);
@@ -144,7 +144,9 @@ export class SimBatches {
     return Response.json(this.#view(batch, new URL(request.url)));
   }
 
-  #list(url: URL, request: Request): Response {
+  async #list(url: URL, request: Request): Promise<Response> {
+    // A batch whose time has come shows as ended in the list too.
+    for (const batch of this.#batches) await this.#settle(batch);
     const limit = Math.min(1000, Math.max(1, Number(url.searchParams.get("limit") ?? 20) || 20));
     const after = url.searchParams.get("after_id");
     const newestFirst = [...this.#batches].reverse();
