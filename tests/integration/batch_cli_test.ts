@@ -8,6 +8,7 @@ import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { runPressroom, tempDir } from "../helpers.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
+import { DatabaseSync } from "node:sqlite";
 
 const KEY = "sk-ant-test-batches-0123456789";
 const HOUR = 3_600_000;
@@ -61,6 +62,52 @@ Deno.test("run --once carries workflows to publication through batches: each run
     // No reservation is left open once everything is collected.
     const caps = JSON.parse((await pressroom(["caps", "--json"])).out);
     assert(caps.caps.every((c: any) => c.reservedUsd === 0), JSON.stringify(caps.caps));
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("batch turned off while a batch is open: its result is still collected, and a turn sent again goes synchronously", async () => {
+  const clock = { ms: Date.now() };
+  const sim = createSimulator({
+    seed: 5,
+    quirks: false,
+    now: () => clock.ms,
+    batches: { processingMs: HOUR, endAs: (i) => (i === 0 ? "canceled" : undefined) },
+  });
+  const server = serveSimulator(sim);
+  const cwd = await tempDir();
+  const pressroom = (args: string[]) =>
+    runPressroom(cwd, args, { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url });
+  const editConfig = async (change: (config: any) => void) => {
+    const config = JSON.parse(await Deno.readTextFile(`${cwd}/pressroom.json`));
+    change(config);
+    await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify(config, null, 2));
+  };
+  try {
+    assertEquals((await pressroom(["init"])).code, 0);
+    await editConfig((c) => {
+      c.agents.writer.batch = true;
+      c.run.onceWaitSeconds = 0;
+    });
+    assertEquals((await pressroom(["submit", "Keeping bees on a city roof"])).code, 0);
+    assertEquals((await pressroom(["run", "--once"])).code, 0);
+    await editConfig((c) => (c.agents.writer.batch = false));
+    clock.ms += HOUR + 60_000;
+    const second = await pressroom(["run", "--once"]);
+    assertEquals(second.code, 0, second.err);
+    const status = JSON.parse((await pressroom(["status", "--json"])).out);
+    assertEquals(status.workflows.map((w: any) => w.status), ["published"]);
+    // The canceled request: a $0 row from the batch; the writer's turn again: a synchronous call.
+    const db = new DatabaseSync(`${cwd}/pressroom-data/pressroom.db`, { readOnly: true });
+    const rows = db.prepare(
+      "SELECT status, cost_nano_usd > 0 AS paid, batch FROM ai_call_log WHERE agent_id = 'writer' ORDER BY id",
+    )
+      .all().map((r) => ({ ...r }));
+    db.close();
+    assertEquals(rows[0], { status: "api_error", paid: 0, batch: 1 });
+    assertEquals(rows.slice(1).map((r) => r.batch), rows.slice(1).map(() => 0));
+    assert(rows.slice(1).some((r) => r.status === "ok" && r.paid === 1));
   } finally {
     await server.close();
   }

@@ -114,3 +114,33 @@ Deno.test("a batch request refused as invalid stops the stage as a 400 would; an
   assertEquals(overloaded.rows[0].error, "batch request errored (overloaded_error): Overloaded; not billed");
   assertEquals([overloaded.r.published, overloaded.open], [1, 0]);
 });
+
+Deno.test("a cap that only part of a pass fits: the turns it fits go into the batch, the others wait under the cap", async () => {
+  const capNano = 450_000_000;
+  let batched = 0;
+  let refused = 0;
+  let spentAndHeld = 0;
+  await runPipeline({
+    workflows: 3,
+    seed: 7,
+    topics: DEMO_REQUESTS.map((d) => d.topic),
+    fixedIds: true,
+    config: {
+      caps: { dailyUsd: capNano / 1e9, perModelDailyUsd: {}, perWorkflowUsd: 5 },
+      agents: { writer: { batch: true } },
+      run: { batchPollSeconds: 1, onceWaitSeconds: 0 },
+    },
+    inspect: (ledger) => {
+      const db = rawDb(ledger);
+      const one = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      batched = one("SELECT COUNT(DISTINCT workflow_instance_id) AS n FROM batch_request");
+      refused = one("SELECT COUNT(*) AS n FROM cap_refusal WHERE agent_id = 'writer' AND cap = 'dailyUsd'");
+      spentAndHeld = one(
+        "SELECT (SELECT COALESCE(SUM(cost_nano_usd), 0) FROM ai_call_log) + (SELECT COALESCE(SUM(cost_nano_usd), 0) FROM reservation) AS n",
+      );
+    },
+  });
+  assert(batched >= 1 && batched < 3, `${batched} workflows' writer turns batched`);
+  assert(refused >= 1, "a writer turn the cap did not fit was refused");
+  assert(spentAndHeld <= capNano, `${spentAndHeld} nano recorded and held against a cap of ${capNano}`);
+});
