@@ -259,7 +259,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       inference_geo: inferenceGeo(body, quirks.usInference, takesInferenceGeo(priced)),
     };
     const delay = (profile.latency.baseMs + profile.latency.perOutputTokenMs * reply.outputTokens) * scale;
-    if (delay > 0) await Promise.race([sleep(delay), hang(request.signal)]);
+    // Inside a batch the batch's own processing time stands for the model's.
+    if (delay > 0 && !batch) await Promise.race([sleep(delay), hang(request.signal)]);
 
     const message: Json = {
       id: `msg_sim_${requestHash.toString(36)}${index.toString(36)}`,
