@@ -123,6 +123,8 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
   const awake = new Set<AgentId>(AGENT_IDS);
   const nextWake = new Map<AgentId, number>();
   let stages = 0;
+  /** Stages that have ended so far: a pass that saw one end while it awaited looks again. */
+  let stagesEnded = 0;
   let lastHousekeeping = Number.NEGATIVE_INFINITY;
   let fatal: unknown;
   let wake = new AbortController();
@@ -186,6 +188,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
         else fatal ??= error;
       },
     ).finally(() => {
+      stagesEnded++;
       busy[agent]--;
       running.delete(workflowId);
       deps.store.release(workflowId, owner);
@@ -213,6 +216,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
       fatal ??= error;
       break;
     }
+    const endedBefore = stagesEnded;
     const collected = await batchCall(() => batches.collect({ force: forcePoll }));
     forcePoll = false;
     for (const workflow of collected ?? []) awake.add(deps.store.get(workflow).stage as AgentId);
@@ -245,6 +249,9 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
     }
     // Each agent's recorded batch turns go out together once none of its stages can add more.
     if (!backingOff) await batchCall(() => batches.send((agent) => busy[agent as AgentId] > 0));
+    // A stage that ended while this pass awaited the batch calls woke a pass that is already past its
+    // claims: look again now, rather than sleep on (or, --once, stop with) work it left ready or recorded.
+    if (stagesEnded !== endedBefore) continue;
     // An agent with nothing left to claim sleeps until its next cron time or a handoff (while backing off,
     // its work is still there).
     for (const agent of awake) {

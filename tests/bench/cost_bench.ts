@@ -96,16 +96,19 @@ function figures(name: string, r: RunResult, capUsd: number): CostFigures {
   };
 }
 
-/** Each row of ROWS over the reference day. */
-export async function costRuns(rows: CostRow[] = ROWS): Promise<CostFigures[]> {
+/** Each row of ROWS over the reference day; `workflows` keeps to that many of its first arrivals. */
+export async function costRuns(
+  rows: CostRow[] = ROWS,
+  { workflows = REFERENCE_WORKFLOWS }: { workflows?: number } = {},
+): Promise<CostFigures[]> {
   const out: CostFigures[] = [];
   for (const row of rows) {
     const r = await runPipeline({
-      workflows: REFERENCE_WORKFLOWS,
+      workflows,
       seed: REFERENCE_SEED,
       topics: DEMO_REQUESTS.map((d) => d.topic),
       fixedIds: true,
-      day: REFERENCE_DAY,
+      day: { ...REFERENCE_DAY, arrivalsMs: REFERENCE_DAY.arrivalsMs.slice(0, workflows) },
       ...row.run,
     });
     out.push(figures(row.name, r, row.capUsd));
