@@ -89,3 +89,56 @@ Deno.test(`run killed with SIGKILL ${KILLS} times while batches are open: no req
     await server.close();
   }
 });
+
+Deno.test("SIGTERM leaves open batches open and recorded; the next run --once collects them", async () => {
+  const clock = { ms: Date.now() };
+  const sim = createSimulator({
+    seed: 6,
+    quirks: false,
+    now: () => clock.ms,
+    batches: { processingMs: HOUR },
+  });
+  const server = serveSimulator(sim);
+  const cwd = await tempDir();
+  const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url };
+  try {
+    assertEquals((await runPressroom(cwd, ["init"], env)).code, 0);
+    const config = JSON.parse(await Deno.readTextFile(`${cwd}/pressroom.json`));
+    config.agents.intake.batch = true;
+    config.run.batchPollSeconds = 1;
+    config.run.onceWaitSeconds = 0;
+    await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify(config, null, 2));
+    assertEquals((await runPressroom(cwd, ["submit", "Rain gardens"], env)).code, 0);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: pressroomArgs(["run"]),
+      cwd,
+      env,
+      clearEnv: true,
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    // Wait until the intake's first turn is in a batch the API acknowledged.
+    for (let i = 0; i < 100; i++) {
+      const status = JSON.parse((await runPressroom(cwd, ["status", "--json"], env)).out);
+      if (status.workflows[0]?.batch?.id) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill("SIGTERM");
+    assertEquals((await child.status).code, 0);
+    const status = JSON.parse((await runPressroom(cwd, ["status", "--json"], env)).out);
+    const batch = status.workflows[0].batch;
+    assert(batch?.id, `still in its batch: ${JSON.stringify(status.workflows[0])}`);
+    // Not canceled: the API still has it in progress.
+    const seen = await (await fetch(`${server.url}/v1/messages/batches/${batch.id}`, {
+      headers: { "x-api-key": KEY, "anthropic-version": "2023-06-01" },
+    })).json();
+    assertEquals(seen.processing_status, "in_progress");
+    clock.ms += HOUR + 60_000;
+    const once = await runPressroom(cwd, ["run", "--once"], env);
+    assertEquals(once.code, 0, once.err);
+    const after = JSON.parse((await runPressroom(cwd, ["status", "--json"], env)).out).workflows[0];
+    assert(after.batch === null || after.batch.id !== batch.id, "the batch was collected");
+  } finally {
+    await server.close();
+  }
+});
