@@ -326,3 +326,30 @@ Deno.test("a dead process's reservation of a request in a Message Batch is adopt
   assertEquals(second.capStatus()[0].reservedNano, 50_000_000);
   second.close();
 });
+
+Deno.test("a batch request counts on the cap day it was recorded and sent, whenever its result is booked", async () => {
+  const clock = { ms: Date.UTC(2026, 11, 7, 23, 50) };
+  const ledger = openLedger(await tempDir(), caps({ dailyUsd: 1, perModelDailyUsd: {} }), () => clock.ms);
+  const reservation = ledger.reserve(request({ workflowId: "wf-b" }), (r) =>
+    ledger.batches.record({
+      customId: `writer_wf-b_${r.id}`,
+      reservationId: r.id,
+      workflowId: "wf-b",
+      agentId: "writer",
+      model: "claude-opus-4-7",
+      turn: 1,
+      params: {},
+      progress: {},
+    }));
+  clock.ms += 40 * 60_000; // the batch ends after midnight
+  ledger.settle(reservation, { status: "ok", costNano: 120_000_000, batch: true });
+  assertEquals(ledger.capStatus()[0].spentNano, 0, "nothing on the new day");
+  const row = rawDb(ledger).prepare("SELECT ts, batch FROM ai_call_log").get() as {
+    ts: number;
+    batch: number;
+  };
+  assertEquals([row.ts, row.batch], [Date.UTC(2026, 11, 7, 23, 50), 1]);
+  clock.ms -= 40 * 60_000;
+  assertEquals(ledger.capStatus()[0].spentNano, 120_000_000, "the day it was sent");
+  ledger.close();
+});
