@@ -17,6 +17,7 @@ import { buildReport } from "../src/report/report.ts";
 import { ReportQueries } from "../src/report/queries.ts";
 import { realSleep, runScheduler } from "../src/scheduler/scheduler.ts";
 import { createSimulator } from "../src/sim/simulator.ts";
+import type { BatchPlan } from "../src/sim/batches.ts";
 import { ulid } from "../src/ids.ts";
 import type { Ledger } from "../src/ledger/ledger.ts";
 import { DAY_MS } from "../src/ledger/period.ts";
@@ -78,6 +79,10 @@ export interface PipelineRun {
   /** Run the workflows through a simulated day instead of draining them at once. */
   day?: Day;
   gate?: Gate;
+  /** How the simulated model's Message Batches behave. */
+  batches?: BatchPlan;
+  /** Looks at the ledger when the run is over, before it is closed. */
+  inspect?: (ledger: Ledger) => void;
 }
 
 /** The models each new workflow pins: the config's, agent by agent. */
@@ -102,6 +107,7 @@ export async function runPipeline(options: PipelineRun): Promise<RunResult> {
     seed: options.seed ?? 2,
     prices,
     now,
+    batches: options.batches,
     ...(options.day ? { latencyScale: 1, sleep: (ms: number) => timers.sleep(ms) } : {}),
   });
   let simMs = 0;
@@ -169,6 +175,7 @@ export async function runPipeline(options: PipelineRun): Promise<RunResult> {
       "SELECT workflow_instance_id AS workflow, agent_id AS agent FROM ai_call_log ORDER BY workflow, ts, turn",
     ).all() as unknown as { workflow: string; agent: string }[],
   );
+  options.inspect?.(ledger);
   ledger.close();
   await Deno.remove(dir, { recursive: true });
   return {

@@ -123,21 +123,87 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
   return await bookAnswer(deps, call, { ...booking(), priced }, sent);
 }
 
+/** A turn recorded for a Message Batch: its request as it will be sent, and its reservation. */
+export interface BatchedCall {
+  params: Params;
+  reservation: Reservation;
+}
+
+/**
+ * Reserves a call that goes into a Message Batch, at its worst case at batch prices, and records it with
+ * `record` in the reservation's transaction, before any batch is created (claude/batches.ts sends it).
+ */
+export function reserveBatched(
+  deps: ClaudeDeps,
+  call: ClaudeCall,
+  record: (params: Params, reservation: Reservation) => void,
+): BatchedCall {
+  const priced = deps.prices.require(call.model, `agent ${call.agentId}`);
+  const params = buildRequest(call);
+  const reservation = reserve(deps, call, params, priced, (r) => record(params, r), { batch: true });
+  return { params, reservation };
+}
+
+/**
+ * Books a batch request's answer as callClaude books a synchronous one (its usage says `service_tier`
+ * "batch", which prices it at batch rates), with its tool calls and what `persist` writes.
+ */
+export async function bookBatched(
+  deps: ClaudeDeps,
+  call: ClaudeCall,
+  { params, reservation }: BatchedCall,
+  message: Anthropic.Message,
+): Promise<ClaudeResult> {
+  const priced = deps.prices.require(call.model, `agent ${call.agentId}`);
+  const attempts = new Attempts(deps.ledger, reservation);
+  attempts.count = 1;
+  return await bookAnswer(deps, call, { params, reservation, attempts, latencyMs: 0, priced }, {
+    message,
+    requestId: null,
+  });
+}
+
+/** A batch request that was not billed (canceled, expired, errored): a $0 row that says why. */
+export function releaseBatched(
+  deps: ClaudeDeps,
+  reservation: Reservation,
+  why: string,
+  alsoWrite?: () => void,
+): void {
+  const outcome = {
+    status: "api_error" as const,
+    costNano: 0,
+    attempts: 1,
+    error: why.slice(0, 500),
+    batch: true,
+  };
+  deps.ledger.settle(reservation, outcome, alsoWrite);
+}
+
 /** Reserves the call's worst case under every cap, or throws CostCapError with nothing sent. */
-function reserve(deps: ClaudeDeps, call: ClaudeCall, params: Params, priced: PricedModel): Reservation {
+function reserve(
+  deps: ClaudeDeps,
+  call: ClaudeCall,
+  params: Params,
+  priced: PricedModel,
+  alsoWrite?: (reservation: Reservation) => void,
+  { batch = false } = {},
+): Reservation {
+  const worst = worstCaseNano(params, priced, call.knownPrefix);
+  const percent = batch ? 100 - priced.batchDiscountPercent : 100;
   return deps.ledger.reserve({
     agentId: call.agentId,
     workflowId: call.workflowId,
     model: call.model,
     turn: call.turn,
     backend: deps.backend,
-    worstCaseNano: worstCaseNano(params, priced, call.knownPrefix),
+    worstCaseNano: scaleUp(worst, percent, 100),
     // The output part as the worst case reserved it: with the data-residency premium where it may apply.
     output: {
       maxTokens: params.max_tokens,
-      nanoPerToken: scaleUp(priced.rates.output, priced.dataResidencyPercent, 100),
+      nanoPerToken: scaleUp(scaleUp(priced.rates.output, priced.dataResidencyPercent, 100), percent, 100),
     },
-  });
+  }, alsoWrite);
 }
 
 /** The HTTP attempts of one call, seen by SDK middleware: how many, and which may have been billed. */

@@ -1,5 +1,5 @@
 /**
- * `pressroom demo [--workflows N] [--seed S]`: the whole pipeline offline, on
+ * `pressroom demo [--workflows N] [--seed S] [--batch]`: the whole pipeline offline, on
  * the simulated model through the real SDK (its `fetch` option), no API key,
  * no network. Ends with cost per completion, tool accuracy per agent and
  * model, and cache hit rate. Everything it records is marked `sim`.
@@ -14,6 +14,7 @@ import { type BackendReport, buildReport } from "../report/report.ts";
 import { createSimulator } from "../sim/simulator.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom } from "./context.ts";
+import type { LoadedConfig } from "../config/load.ts";
 import type { Io } from "./io.ts";
 import { currentModels, pipelineContext } from "./pipeline_context.ts";
 import { drainReady } from "../daemon/daemon.ts";
@@ -24,6 +25,7 @@ import { table } from "./table.ts";
 export const demoOptions = {
   workflows: { type: "string" },
   seed: { type: "string" },
+  batch: { type: "boolean" },
   log: { type: "string" },
 } as const;
 
@@ -53,7 +55,9 @@ function positiveInt(value: string | undefined, fallback: number, flag: string, 
 export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
   const count = positiveInt(parsed.values.workflows as string | undefined, 3, "--workflows", 200);
   const seed = positiveInt(parsed.values.seed as string | undefined, 1, "--seed", 2 ** 31);
-  const loaded = await configFrom(parsed, io);
+  const configured = await configFrom(parsed, io);
+  const batch = parsed.values.batch === true;
+  const loaded = batch ? withBatches(configured) : configured;
   const sim = createSimulator({ seed, prices: loaded.prices, now: io.now });
   // The key is never sent anywhere: the simulator answers in process.
   const client = createClient({
@@ -76,7 +80,11 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
       const request = DEMO_REQUESTS[i % DEMO_REQUESTS.length];
       await createWorkflow(deps.store, loaded.dataDir, request, currentModels(loaded));
     }
-    io.out(`demo: ${count} workflows on the simulated model (seed ${seed}), data in ${loaded.dataDir}`);
+    io.out(
+      `demo: ${count} workflows on the simulated model (seed ${seed})${
+        batch ? ", every agent's turns through Message Batches" : ""
+      }, data in ${loaded.dataDir}`,
+    );
     const log = createLog(io, parseLogFormat(parsed.values.log as string | undefined, true), false);
     const result = await drainReady(deps, (event) => log.stage(event));
     for (const p of result.paused) io.out(pausedText(p));
@@ -93,6 +101,20 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
   } finally {
     context.close();
   }
+}
+
+/**
+ * The config with every agent sending its turns through Message Batches, polled every second: the
+ * simulated batches end at once, so the demo still takes seconds.
+ */
+function withBatches(loaded: LoadedConfig): LoadedConfig {
+  const agents = Object.fromEntries(
+    Object.entries(loaded.config.agents).map(([id, agent]) => [id, { ...agent, batch: true }]),
+  ) as LoadedConfig["config"]["agents"];
+  return {
+    ...loaded,
+    config: { ...loaded.config, agents, run: { ...loaded.config.run, batchPollSeconds: 1 } },
+  };
 }
 
 function printSummary(io: Io, reports: BackendReport[]): void {
@@ -126,5 +148,14 @@ function printSummary(io: Io, reports: BackendReport[]): void {
     `cache hit rate: ${pct(s.cache.tokenHitRate)} of prompt tokens read from cache; ` +
       `the stable blocks were read on ${pct(s.cache.stableHitRate)} of ${s.cache.calls} calls`,
   );
+  const batched = s.agents.filter((a) => a.batch.share > 0);
+  if (batched.length) {
+    io.out(
+      `Message Batches: ${
+        pct(batched.reduce((n, a) => n + a.batch.share * a.calls, 0) / s.cache.calls)
+      } of calls, ` +
+        `${usd(batched.reduce((n, a) => n + a.batch.savedUsd, 0))} saved against standard prices`,
+    );
+  }
   io.out("More: pressroom report (add --html FILE for charts)");
 }

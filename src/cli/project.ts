@@ -77,6 +77,8 @@ interface Swap {
   projection: ReturnType<typeof project>;
   /** The agent's pool size now. */
   pool: number;
+  /** Priced at Message Batches prices (`agents.<agent>.batch`). */
+  batch: boolean;
 }
 
 /** Pure: what moving `agent` to `model` would have cost over `history`, per cap day. */
@@ -91,7 +93,8 @@ function projectSwap(
   const mine = rows.filter((r) => r.agent_id === agent);
   const others: Record<string, number> = {};
   for (const r of rows) if (r.agent_id !== agent) others[r.model] = (others[r.model] ?? 0) + r.cost;
-  const options = { prices: loaded.prices, to: model, meanOutput };
+  // An agent that batches is priced at batch prices on the new model too.
+  const options = { prices: loaded.prices, to: model, meanOutput, batch: loaded.config.agents[agent].batch };
   const { pool } = loaded.config.agents[agent];
   const projection = project({
     days: span.days,
@@ -112,14 +115,26 @@ function projectSwap(
     tokenizer: tokenizerRatio(loaded.prices, m, model),
     output: outputRatio(options, m),
   }));
-  return { span, simulated: history.backend === "sim", calls: mine.length, ratios, projection, pool };
+  return {
+    span,
+    simulated: history.backend === "sim",
+    calls: mine.length,
+    ratios,
+    projection,
+    pool,
+    batch: options.batch,
+  };
 }
 
-function swapJson({ span, simulated, calls, ratios, projection }: Swap, { agent, model, days }: ProjectArgs) {
+function swapJson(
+  { span, simulated, calls, ratios, projection, batch }: Swap,
+  { agent, model, days }: ProjectArgs,
+) {
   return {
     agent,
     model,
     days,
+    batch,
     span: { days: span.days, from: span.from, to: span.to },
     simulated,
     calls,
@@ -140,7 +155,7 @@ function swapJson({ span, simulated, calls, ratios, projection }: Swap, { agent,
 }
 
 function swapText(
-  { span, simulated, calls, ratios, projection, pool }: Swap,
+  { span, simulated, calls, ratios, projection, pool, batch }: Swap,
   { agent, model, days }: ProjectArgs,
   timezone: string,
 ): string[] {
@@ -161,7 +176,7 @@ function swapText(
   lines.push(
     `${agent}: ${formatUsd(projection.agentDailyNowNano)}/day now, ${
       formatUsd(projection.agentDailyNano)
-    }/day on ${model}`,
+    }/day on ${model}${batch ? " (at Message Batches prices: the agent batches)" : ""}`,
     `pipeline: ${formatUsd(projection.dailyNano)}/day projected`,
   );
   for (const c of projection.caps) {

@@ -137,6 +137,13 @@ function printBackend(io: Io, r: BackendReport, { since, agent, timezone }: Prin
     ]),
   ];
   for (const line of table(rows, ["l", "l"])) io.out(line);
+  for (const a of r.agents.filter((a) => a.batch.share > 0)) {
+    io.out(
+      `  Message Batches: ${a.agent} on ${a.model}: ${pct(a.batch.share)} of calls, ${
+        usd(a.batch.savedUsd)
+      } saved against standard prices`,
+    );
+  }
   io.out("");
   io.out(
     `cache (n=${r.cache.calls} calls): stable blocks read on ${pct(r.cache.stableHitRate)} of calls, ` +

@@ -27,12 +27,41 @@ interface Line {
   waitUntil: string | null;
   publishedPath: string | null;
   models: Record<string, string>;
+  /** The Message Batch its turn waits in: null id while not yet sent. */
+  batch: { id: string | null; sentAt: string | null; requests: number } | null;
+}
+
+/** The batch a workflow's turn waits in, and the words `status` says of it. */
+function batchOf(
+  view: CapView,
+  w: Workflow,
+  now: number,
+): { batch: Line["batch"]; said: string } | undefined {
+  const open = view.ledger.batches.open(w.id);
+  if (!open) return undefined;
+  const requests = open.batchId
+    ? view.ledger.batches.inBatch(open.batchId).filter((r) => r.state === "sent").length
+    : view.ledger.batches.pending().length;
+  const said = open.batchId && open.sentTs !== null
+    ? `batch ${open.batchId}, sent ${
+      Math.round((now - open.sentTs) / 60_000)
+    } min ago, ${requests} requests of ours`
+    : `recorded ${Math.round((now - open.ts) / 60_000)} min ago, sent at the next pass of run`;
+  return {
+    batch: {
+      id: open.batchId,
+      sentAt: open.sentTs === null ? null : new Date(open.sentTs).toISOString(),
+      requests,
+    },
+    said,
+  };
 }
 
 /** A workflow as `run` will see it: a cap hold the caps in force lift or move is shown so. */
 function line(view: CapView, w: Workflow): Line {
   const spend = view.ledger.workflowSpend(w.id);
   const { status, reason, waitUntil } = asJudged(w, view.verdicts.get(w.id));
+  const batch = batchOf(view, w, Date.now());
   return {
     id: w.id,
     topic: w.topic,
@@ -41,10 +70,11 @@ function line(view: CapView, w: Workflow): Line {
     turns: view.ledger.callCount(w.id),
     costUsd: nanoToUsd(spend.totalNano),
     simulated: spend.simulatedNano > 0,
-    reason,
+    reason: batch ? `${reason}; ${batch.said}` : reason,
     waitUntil: waitUntil === null ? null : new Date(waitUntil).toISOString(),
     publishedPath: w.publishedPath,
     models: w.models,
+    batch: batch?.batch ?? null,
   };
 }
 

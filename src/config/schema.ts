@@ -74,6 +74,9 @@ const agentSchema = z.strictObject({
     // half needs maxTokens, so the loader checks it.
     z.strictObject({ type: z.literal("enabled"), budgetTokens: z.int().min(MIN_THINKING_BUDGET) }),
   ]).optional().describe("extended thinking, where the model takes it; budgetTokens below maxTokens"),
+  batch: z.boolean().default(false).describe(
+    "send the agent's turns through Message Batches, at half price: each turn waits for its batch",
+  ),
   strict: z.boolean().default(false).describe(
     "offer the tools with strict: true (names, types, required fields and enums guaranteed); agents on " +
       "strict share their own cached tools prefix",
@@ -146,6 +149,9 @@ export const configSchema = z.strictObject({
       .describe("how long a claim on a workflow lasts without renewal (a dead process's claims end at once)"),
     pollSeconds: z.number().min(0.1).max(3600).default(5).describe(
       "how often `run` looks at the inbox and the config",
+    ),
+    batchPollSeconds: z.number().min(1).max(3600).default(60).describe(
+      "how often open Message Batches are polled (agents with `batch` on)",
     ),
     onceWaitSeconds: z.number().min(0).max(3600).default(120).describe(
       "how long `run --once`, with nothing else to do, waits for waits that end within it " +

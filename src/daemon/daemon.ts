@@ -12,6 +12,7 @@ import type { Pause } from "../pipeline/store.ts";
 import type { PipelineDeps } from "../pipeline/loop.ts";
 import { realSleep, runScheduler, type SchedulerEvent } from "../scheduler/scheduler.ts";
 import { alertSender } from "./alert_delivery.ts";
+import { environmentSecrets, redact } from "../output/workflow_files.ts";
 import { configReloader } from "./config_reload.ts";
 import { assertDataDir } from "./data_dir_watchdog.ts";
 import { inboxTaker } from "./inbox_taker.ts";
@@ -101,6 +102,13 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
           why: error.why,
           until: new Date(until).toISOString(),
         }),
+      onBatchError: (error) =>
+        log.note(
+          "batch",
+          `a Message Batches call failed, tried again later: ${
+            redact(error instanceof Error ? error.message : String(error), environmentSecrets())
+          }`,
+        ),
       onEvent: (event) => {
         log.stage(event);
         log.progress(progressLine(deps));
@@ -121,6 +129,13 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     if (once) {
       const left = leftAfterDrain(deps.store, deps.backend, summary.paused);
       log.note("left", left.text, left.fields);
+      if (summary.inBatches) {
+        log.note(
+          "batches",
+          `${summary.inBatches} requests wait in open Message Batches; the next run --once collects them`,
+          { requests: summary.inBatches },
+        );
+      }
     }
     await alerts.flush();
     if (stop.stopping.aborted) log.note("stopped", "stopped; everything in flight is recorded");

@@ -1,6 +1,7 @@
 /**
  * What a drain leaves behind, in one line: the last line of `run --once` (and of `demo`). Waiting
- * workflows are told apart by why they wait (a cap, and until when; a retry after an API error),
+ * workflows are told apart by why they wait (a cap, and until when; a retry after an API error; a
+ * Message Batch),
  * ready ones left over by the agents a cap paused.
  * @module
  */
@@ -28,6 +29,8 @@ export interface LeftSummary {
     inFlight: number;
     /** Waiting workflows that retry after an API error (or another short wait), and the first retry. */
     retries: { workflows: number; first: string | null };
+    /** Waiting for their turn's Message Batch to end: a wait with no end of its own. */
+    batched: number;
   };
 }
 
@@ -40,6 +43,7 @@ export function leftSummary(input: LeftInput): LeftSummary {
   const byCap = new Map<string, { cap: string; until: number; workflows: number }>();
   let retries = 0;
   let inFlight = 0;
+  let batched = 0;
   let firstRetry: number | null = null;
   for (const w of input.waiting) {
     const hold = held.get(w.id);
@@ -54,6 +58,10 @@ export function leftSummary(input: LeftInput): LeftSummary {
       byCap.set(key, entry);
       continue;
     }
+    if (w.waitUntil === null) {
+      batched++;
+      continue;
+    }
     retries++;
     if (w.waitUntil !== null && (firstRetry === null || w.waitUntil < firstRetry)) firstRetry = w.waitUntil;
   }
@@ -64,6 +72,7 @@ export function leftSummary(input: LeftInput): LeftSummary {
     ...(retries
       ? [`${retries} waiting to retry${firstRetry === null ? "" : ` from ${iso(firstRetry)}`}`]
       : []),
+    ...(batched ? [`${batched} waiting in Message Batches`] : []),
   ];
   if (counts.ready) {
     const paused = input.pauses.map((p) => `${p.agent} on ${p.model}`).join(", ");
@@ -85,6 +94,7 @@ export function leftSummary(input: LeftInput): LeftSummary {
       caps: caps.map((c) => ({ cap: c.cap, until: iso(c.until), workflows: c.workflows })),
       inFlight,
       retries: { workflows: retries, first: firstRetry === null ? null : iso(firstRetry) },
+      batched,
     },
   };
 }

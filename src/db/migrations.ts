@@ -239,4 +239,34 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE workflow SET status = 'ready', reason = NULL, wait_until = NULL
     WHERE status = 'waiting' AND (reason LIKE 'waiting for cap %' OR reason LIKE 'waiting for calls in flight%');
   `,
+  // 6: Message Batches.
+  `
+  -- A turn sent through a Message Batch: recorded with its reservation before the batch is created (so a
+  -- process killed at any moment leaves what the next one needs to collect it), its batch id as soon as
+  -- the API returns it, its result once the batch ended, and settled by the stage like a synchronous reply.
+  CREATE TABLE batch_request (
+    custom_id TEXT PRIMARY KEY,
+    reservation_id TEXT NOT NULL UNIQUE,
+    workflow_instance_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    turn INTEGER NOT NULL,
+    -- the request as sent (no key), and the stage's progress it continues from (pipeline/turn.ts)
+    params TEXT NOT NULL,
+    progress TEXT NOT NULL,
+    -- pending: recorded, not yet in a batch the API acknowledged; doubt: pending when its process died,
+    -- so perhaps in a batch whose id was never recorded; sent: in batch_id; ended: result collected;
+    -- settled: its ledger row written (or its reservation released)
+    state TEXT NOT NULL CHECK (state IN ('pending', 'doubt', 'sent', 'ended', 'settled')),
+    batch_id TEXT,
+    result TEXT,
+    ts INTEGER NOT NULL,
+    sent_ts INTEGER,
+    polled_ts INTEGER
+  );
+  CREATE INDEX batch_request_open ON batch_request (state, batch_id) WHERE state != 'settled';
+  -- 1 for a call sent in a Message Batch (billed at batch prices when its usage says so).
+  ALTER TABLE ai_call_log ADD COLUMN batch INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX batch_request_workflow ON batch_request (workflow_instance_id, state);
+  `,
 ];

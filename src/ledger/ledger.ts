@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { ulid } from "../ids.ts";
 import { type CapBreach, CostCapError } from "../errors.ts";
 import type { CapsConfig } from "../config/schema.ts";
+import { BatchRequests } from "./batch_requests.ts";
 import { type Db, transaction } from "../db/sqlite.ts";
 import { type Alert, dueAlerts, firedThisPeriod } from "./alerts.ts";
 import { type OverReservation, overReservation } from "./anomalies.ts";
@@ -67,6 +68,8 @@ export interface CallOutcome {
   error?: string;
   toolCallsMade?: number;
   toolCallsSucceeded?: number;
+  /** Sent in a Message Batch (a result with usage says so itself). */
+  batch?: boolean;
 }
 
 /** One cap as `pressroom caps` shows it: the spend of one backend (the real API unless asked). */
@@ -96,6 +99,8 @@ export class Ledger {
   readonly #now: () => number;
   #caps: CapsConfig;
   #stmts: ReturnType<typeof prepare>;
+  /** Turns sent through Message Batches, recorded with their reservations. */
+  readonly batches: BatchRequests;
 
   private constructor(db: Db, options: LedgerOptions, locksDir: string) {
     this.#db = db;
@@ -103,6 +108,7 @@ export class Ledger {
     this.#now = options.now ?? Date.now;
     this.#caps = options.caps;
     this.#stmts = prepare(db);
+    this.batches = new BatchRequests(db, this.#now);
     this.owner = OwnerLock.acquire(locksDir);
   }
 
@@ -121,6 +127,12 @@ export class Ledger {
     this.#db.close();
   }
 
+  /** An open reservation by id (a batch request's, collected by a later process); undefined once settled. */
+  reservation(id: string): Reservation | undefined {
+    const row = this.#stmts.reservationById.get(id) as ReservationRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
   /** Caps change on config reload; reservations already made keep theirs. */
   setCaps(caps: CapsConfig): void {
     this.#caps = caps;
@@ -130,10 +142,11 @@ export class Ledger {
    * Reserves the call's worst case if it fits under every cap that applies, or
    * records the refusal and throws CostCapError. Check and write are one transaction.
    */
-  reserve(request: ReserveRequest): Reservation {
+  reserve(request: ReserveRequest, alsoWrite?: (reservation: Reservation) => void): Reservation {
     const ts = this.#now();
     const id = ulid(ts);
-    this.#hold(request, ts, request.worstCaseNano, () =>
+    const reservation = { ...request, id, ts, reservedNano: request.worstCaseNano };
+    this.#hold(request, ts, request.worstCaseNano, () => {
       this.#stmts.reserve.run(
         id,
         this.owner.id,
@@ -144,8 +157,11 @@ export class Ledger {
         request.worstCaseNano,
         request.turn ?? null,
         request.backend,
-      ));
-    return { ...request, id, ts, reservedNano: request.worstCaseNano };
+      );
+      // What must exist exactly when the reservation does (a batch request's record), in its transaction.
+      alsoWrite?.(reservation);
+    });
+    return reservation;
   }
 
   /**
@@ -263,6 +279,7 @@ export class Ledger {
       full.attempts ?? null,
       full.error ?? null,
       u?.inferenceGeo?.slice(0, 40) ?? null,
+      u?.batch || full.batch ? 1 : 0,
     );
     if (o.costNano > 0) {
       s.addBucket.run(r.backend, Math.floor(r.ts / BUCKET_MS), r.model, o.costNano);
@@ -273,7 +290,8 @@ export class Ledger {
   /**
    * Settles at their worst case the reservations of processes that died with
    * calls in flight: the ledger may overcount a crash, never undercount.
-   * Returns how many rows it wrote.
+   * A reservation of a request in a Message Batch is adopted instead, as its
+   * result can still be fetched and settled. Returns how many rows it wrote.
    */
   recoverOrphans(): number {
     let settled = 0;
@@ -281,6 +299,9 @@ export class Ledger {
     for (const { owner } of owners) {
       if (ownerAlive(this.#locksDir, owner)) continue;
       settled += transaction(this.#db, () => {
+        // A request it recorded and had not seen acknowledged may be in a batch all the same.
+        this.#stmts.doubtPending.run(owner);
+        this.#stmts.adoptBatched.run(this.owner.id, owner);
         const rows = this.#stmts.ofOwner.all(owner) as unknown as ReservationRow[];
         for (const row of rows) {
           this.#writeRow(fromRow(row), {
@@ -486,8 +507,8 @@ function prepare(db: Db) {
       `INSERT INTO ai_call_log (id, agent_id, workflow_instance_id, model, input_tokens, output_tokens,
          cache_read_tokens, cache_write_tokens, usd_cost, tool_calls_made, tool_calls_succeeded, ts,
          cost_nano_usd, reserved_nano_usd, cache_write_5m_tokens, cache_write_1h_tokens, web_search_requests,
-         stop_reason, status, request_id, latency_ms, turn, backend, attempts, error, inference_geo)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         stop_reason, status, request_id, latency_ms, turn, backend, attempts, error, inference_geo, batch)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     addBucket: db.prepare(
       `INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls) VALUES (?, ?, ?, ?, 1)
@@ -522,6 +543,15 @@ function prepare(db: Db) {
     ),
     owners: db.prepare("SELECT DISTINCT owner FROM reservation WHERE owner != ?"),
     ofOwner: db.prepare("SELECT * FROM reservation WHERE owner = ?"),
+    reservationById: db.prepare("SELECT * FROM reservation WHERE id = ?"),
+    doubtPending: db.prepare(
+      `UPDATE batch_request SET state = 'doubt' WHERE state = 'pending'
+         AND reservation_id IN (SELECT id FROM reservation WHERE owner = ?)`,
+    ),
+    adoptBatched: db.prepare(
+      `UPDATE reservation SET owner = ? WHERE owner = ?
+         AND id IN (SELECT reservation_id FROM batch_request WHERE state != 'settled')`,
+    ),
     countReservations: db.prepare("SELECT COUNT(*) AS n FROM reservation"),
     countCalls: db.prepare("SELECT COUNT(*) AS n FROM ai_call_log"),
     schemaVersion: db.prepare("PRAGMA user_version"),

@@ -24,7 +24,16 @@ import { publishArticle, publishedBy, renderArticle, renderDraft } from "../outp
 import { type StuckCause, writeReview } from "../output/review.ts";
 import { capWait, holdReason } from "./cap_holds.ts";
 import { sha256Hex } from "../hex.ts";
-import { afterReply, type Answer, ask, type StageRun, stageRun, startProgress } from "./turn.ts";
+import {
+  afterReply,
+  type Answer,
+  ask,
+  type Progress,
+  type StageRun,
+  stageRun,
+  startProgress,
+} from "./turn.ts";
+import { collectedAnswer, sendToBatch } from "./batch_turn.ts";
 
 /** How long a workflow waits after an API error that survived the SDK's retries. */
 export const API_ERROR_BACKOFF_MS = 60_000;
@@ -107,17 +116,27 @@ async function takeTurns(
   const mirror = mirrorer(deps, workflow.id, state);
   let progress = startProgress(run);
   let earlierFiles = Promise.resolve();
+  // A turn whose Message Batch has ended goes on from where the stage stood when it was sent.
+  let collected = deps.ledger.batches.ended(workflow.id);
+  let turn = collected?.turn ?? 1;
+  if (collected) progress = collected.progress as Progress;
 
-  for (let turn = 1; turn <= settings.maxTurns; turn++) {
+  for (; turn <= settings.maxTurns; turn++) {
     if (AGENTS[agentId].missing(state) === null) return undefined;
     if (deps.stopping?.aborted) return { kind: "interrupted" };
     // The files of the turn before last are on disk by now: a failed write costs at most one more call.
     await earlierFiles;
     files.throwIfFailed();
     earlierFiles = files.idle();
-    let answer: Answer;
+    let answer: Answer | undefined;
     try {
-      answer = await ask(run, turn, progress);
+      if (collected) {
+        answer = await collectedAnswer(run, collected);
+        collected = undefined;
+      }
+      // Not billed (canceled, expired, an overloaded batch): the same turn again, as it stood.
+      if (!answer && settings.batch) return sendToBatch(run, turn, progress);
+      answer ??= await ask(run, turn, progress);
     } catch (error) {
       deps.store.update(workflow.id, { state });
       files.add(mirror);

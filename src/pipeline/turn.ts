@@ -5,7 +5,7 @@
  * @module
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import { callClaude, type Exchange } from "../claude/call_claude.ts";
+import { callClaude, type ClaudeCall, type Exchange } from "../claude/call_claude.ts";
 import type { KnownPrefix } from "../claude/estimate.ts";
 import type { AgentConfig, AgentId } from "../config/schema.ts";
 import type { PricedModel } from "../models/price_book.ts";
@@ -113,6 +113,21 @@ export interface Answer {
 
 /** One call of the stage: the tool calls are judged and applied before its ledger row is written. */
 export async function ask(run: StageRun, turn: number, progress: Progress): Promise<Answer> {
+  const { call, answer } = turnCall(run, turn, progress);
+  const { message, prompt } = await callClaude(run.deps, call);
+  return answer(message, prompt);
+}
+
+/**
+ * The call of one turn, with the hooks that judge and apply its tool calls and persist them with its ledger
+ * row, and `answer`, which reads what they made of the reply: for callClaude, and for a batch request booked
+ * when its batch has ended (batch_turn.ts).
+ */
+export function turnCall(
+  run: StageRun,
+  turn: number,
+  progress: Progress,
+): { call: ClaudeCall; answer: (message: Anthropic.Message, prompt?: KnownPrefix) => Answer } {
   const { deps, agentId, settings, state, model } = run;
   const workflowId = run.workflow.id;
   const context = {
@@ -123,7 +138,7 @@ export async function ask(run: StageRun, turn: number, progress: Progress): Prom
   };
   let verdict: ReplyVerdict | undefined;
   let calls: ToolCall[] = [];
-  const { message, prompt } = await callClaude(deps, {
+  const call: ClaudeCall = {
     agentId,
     workflowId,
     turn,
@@ -155,8 +170,11 @@ export async function ask(run: StageRun, turn: number, progress: Progress): Prom
       deps.store.update(workflowId, { state });
     },
     record: run.record,
-  });
-  return { verdict: verdict ?? judgeReply(message, context), calls, prompt };
+  };
+  return {
+    call,
+    answer: (message, prompt) => ({ verdict: verdict ?? judgeReply(message, context), calls, prompt }),
+  };
 }
 
 function toolUses(message: Anthropic.Message): Anthropic.ToolUseBlock[] {

@@ -43,6 +43,9 @@ export interface CallRow {
   cacheWriteTokens: number;
   costNano: number;
   ts: number;
+  /** 1 when it was sent in a Message Batch. */
+  batch: number;
+  webSearchRequests: number;
 }
 
 /** One classified tool call. */
@@ -106,7 +109,8 @@ export class ReportQueries {
       this.#db,
       `SELECT agent_id AS agent, workflow_instance_id AS workflowId, model, input_tokens AS inputTokens,
               output_tokens AS outputTokens, cache_read_tokens AS cacheReadTokens,
-              cache_write_tokens AS cacheWriteTokens, cost_nano_usd AS costNano, ts
+              cache_write_tokens AS cacheWriteTokens, cost_nano_usd AS costNano, ts, batch,
+              web_search_requests AS webSearchRequests
        FROM ai_call_log WHERE ts >= ? AND backend = ?${agentIs("agent_id", window)} ORDER BY ts, id`,
     ).all(...bind(window, backend)) as unknown as CallRow[];
   }

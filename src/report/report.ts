@@ -9,6 +9,7 @@ import type { CapsConfig } from "../config/schema.ts";
 import { allCapRules, globMatches } from "../ledger/caps.ts";
 import type { Backend } from "../ledger/ledger.ts";
 import { nanoToUsd } from "../pricing/money.ts";
+import type { ModelRates } from "../pricing/cost.ts";
 import { dayKey } from "../ledger/period.ts";
 import { distribution, ratio, wilson } from "./maths.ts";
 import type { AgentCost, CallRow, Completion, ReportQueries, ToolOutcome } from "./queries.ts";
@@ -27,6 +28,8 @@ export interface AgentModelFigures {
   failures: { wrong_tool: number; malformed_args: number; logic_error: number };
   /** Failed tool calls (each one retried) per completed workflow. */
   retriesPerCompletion: number;
+  /** The share of calls sent in Message Batches, and what batch prices saved against standard ones. */
+  batch: { share: number; savedUsd: number };
   /** The agent's model turns in each completed workflow (all its stages); n is the number of workflows. */
   turnsPerCompletion: { mean: number; n: number };
 }
@@ -90,7 +93,7 @@ function forBackend(queries: ReportQueries, backend: Backend, options: ReportOpt
       share: ratio(nano, totalNano),
     })),
     trendByDay: trendByDay(completed, costUsd, options.caps.timezone),
-    agents: agentModelFigures(calls, queries.toolOutcomes(backend, { since, agent }), ids),
+    agents: agentModelFigures(calls, queries.toolOutcomes(backend, { since, agent }), ids, options.prices),
     cache: cacheFigures(calls, options.prices),
     caps: capDays(calls, queries.refusals(backend, since), options.caps),
     overReservedCalls: queries.overReserved(backend, since),
@@ -120,6 +123,7 @@ export function agentModelFigures(
   calls: CallRow[],
   tools: ToolOutcome[],
   completed: Set<string>,
+  prices: PriceBook,
 ): AgentModelFigures[] {
   const pairs = new Map<string, CallRow[]>();
   for (const c of calls) {
@@ -131,18 +135,19 @@ export function agentModelFigures(
   return [...pairs].map(([key, list]) => {
     const [agent, model] = key.split("\u0000");
     const own = tools.filter((t) => t.agent === agent && t.model === model);
-    return pairFigures({ agent, model, calls: list, tools: own, completed });
+    return pairFigures({ agent, model, calls: list, tools: own, completed, priced: prices.lookup(model) });
   });
 }
 
 /** One agent on one model: calls, cost, tokens, tool accuracy, and retries and turns per completion. Pure. */
-function pairFigures({ agent, model, calls, tools, completed }: {
+function pairFigures({ agent, model, calls, tools, completed, priced }: {
   agent: string;
   model: string;
   calls: CallRow[];
   tools: ToolOutcome[];
   /** The ids of the completed workflows. */
   completed: Set<string>;
+  priced: ModelRates | undefined;
 }): AgentModelFigures {
   const ok = tools.filter((t) => t.outcome === "ok").length;
   const count = (outcome: string) => tools.filter((t) => t.outcome === outcome).length;
@@ -169,8 +174,25 @@ function pairFigures({ agent, model, calls, tools, completed }: {
       logic_error: count("logic_error"),
     },
     retriesPerCompletion: ratio(failedInCompleted, completed.size),
+    batch: {
+      share: ratio(calls.filter((c) => c.batch).length, calls.length),
+      savedUsd: nanoToUsd(priced ? sum(calls.filter((c) => c.batch), (c) => batchSavedNano(c, priced)) : 0),
+    },
     turnsPerCompletion: { mean: ratio(sum([...turns.values()], (n) => n), turns.size), n: turns.size },
   };
+}
+
+/**
+ * What a batch call would have cost more at standard prices: the discount applies to its token part (its
+ * cost less web searches), so standard = token part × 100 / (100 − discount). Pure.
+ */
+export function batchSavedNano(
+  call: Pick<CallRow, "costNano" | "webSearchRequests">,
+  priced: ModelRates,
+): number {
+  const tokens = Math.max(0, call.costNano - call.webSearchRequests * priced.webSearchNano);
+  const kept = 100 - priced.batchDiscountPercent;
+  return kept > 0 ? Math.round((tokens * 100) / kept) - tokens : 0;
 }
 
 /** Cache: hits on the stable blocks, tokens, dollars the reads saved, cold writes after a swap. Pure. */

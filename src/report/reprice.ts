@@ -18,6 +18,8 @@ export interface RepriceOptions {
   to: string;
   /** Mean output tokens per call of each model for this agent, where known. */
   meanOutput: Record<string, number>;
+  /** Priced at Message Batches prices: the agent sends its turns in batches. */
+  batch?: boolean;
 }
 
 /** The factor output tokens are scaled by when moving from `from` to `to`. */
@@ -51,7 +53,7 @@ export function reprice(calls: CallTokens[], options: RepriceOptions): number {
       cacheWrite5mTokens: scale(call.cacheWrite5mTokens, input),
       cacheWrite1hTokens: scale(call.cacheWrite1hTokens, input),
       webSearchRequests: call.webSearchRequests,
-      batch: false,
+      batch: options.batch ?? false,
       // Where inference ran stays as it was: a US-only workspace pays its premium on the new model too.
       inferenceGeo: call.inferenceGeo ?? null,
     }, target);

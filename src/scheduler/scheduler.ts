@@ -12,6 +12,7 @@
  * @module
  */
 import { Cron } from "croner";
+import { BatchDispatch } from "../pipeline/batch_dispatch.ts";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { ownerAlive } from "../ledger/owner.ts";
 import { type PipelineDeps, runStage, type StageResult } from "../pipeline/loop.ts";
@@ -51,12 +52,16 @@ export interface SchedulerOptions {
    * per back-off, not for every stage that failed during it.
    */
   onUnreachable?: (error: ApiUnreachableError, until: number) => void;
+  /** A Message Batches call failed (create, poll, results): it is tried again at a later pass. */
+  onBatchError?: (error: unknown) => void;
 }
 
 export interface SchedulerSummary {
   stages: number;
   /** Agents a cap paused, with the cap and when it resets. */
   paused: Pause[];
+  /** Requests of ours in Message Batches not collected yet: the next `run --once` collects them. */
+  inBatches: number;
 }
 
 /** When no call can reach the API, `run` claims nothing for this long, doubling up to the most. */
@@ -118,9 +123,29 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
   const awake = new Set<AgentId>(AGENT_IDS);
   const nextWake = new Map<AgentId, number>();
   let stages = 0;
+  /** Stages that have ended so far: a pass that saw one end while it awaited looks again. */
+  let stagesEnded = 0;
   let lastHousekeeping = Number.NEGATIVE_INFINITY;
   let fatal: unknown;
   let wake = new AbortController();
+  const batches = new BatchDispatch({
+    ledger: deps.ledger,
+    store: deps.store,
+    client: deps.client,
+    now: deps.now,
+    pollMs: () => deps.config.run.batchPollSeconds * 1000,
+  });
+  // Batch calls that fail are tried again at a later pass; they never stop the scheduler.
+  const batchCall = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (error) {
+      options.onBatchError?.(error);
+      return undefined;
+    }
+  };
+  // `run --once` collects every open batch that has ended, whenever it last looked.
+  let forcePoll = once;
 
   const cronNext = (agent: AgentId, after: number) =>
     new Cron(deps.config.agents[agent].schedule, { paused: true }).nextRun(new Date(after))?.getTime() ??
@@ -163,6 +188,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
         else fatal ??= error;
       },
     ).finally(() => {
+      stagesEnded++;
       busy[agent]--;
       running.delete(workflowId);
       deps.store.release(workflowId, owner);
@@ -190,6 +216,10 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
       fatal ??= error;
       break;
     }
+    const endedBefore = stagesEnded;
+    const collected = await batchCall(() => batches.collect({ force: forcePoll }));
+    forcePoll = false;
+    for (const workflow of collected ?? []) awake.add(deps.store.get(workflow).stage as AgentId);
     const now = deps.now();
     const leaseUntil = now + deps.config.run.leaseMinutes * 60_000;
     for (const id of running.keys()) deps.store.renew(id, owner, leaseUntil);
@@ -217,26 +247,38 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
       if (!deps.store.claim(workflow.id, owner, leaseUntil, isAlive)) continue;
       start(workflow.id, agent);
     }
+    // Each agent's recorded batch turns go out together once none of its stages can add more.
+    if (!backingOff) await batchCall(() => batches.send((agent) => busy[agent as AgentId] > 0));
+    // A stage that ended while this pass awaited the batch calls woke a pass that is already past its
+    // claims: look again now, rather than sleep on (or, --once, stop with) work it left ready or recorded.
+    if (stagesEnded !== endedBefore) continue;
     // An agent with nothing left to claim sleeps until its next cron time or a handoff (while backing off,
     // its work is still there).
     for (const agent of awake) {
       if (!backingOff && !claimable.has(agent) && busy[agent] === 0) awake.delete(agent);
     }
+    const nextPoll = batches.nextPollAt() ?? Number.POSITIVE_INFINITY;
     let until = once ? Number.POSITIVE_INFINITY : Math.min(
       ...nextWake.values(),
       now + deps.config.run.pollSeconds * 1000,
       backingOff ? backoffUntil : Number.POSITIVE_INFINITY,
+      nextPoll,
     );
     if (once && running.size === 0) {
-      const next = onceWakeAt({
-        now,
-        waits: deps.store.waitsAfter(now),
-        paused: pauses,
-        backend: deps.backend,
-        horizonMs: deps.config.run.onceWaitSeconds * 1000,
-        waitedMs: onceWaited,
-      });
-      if (next === undefined) break;
+      const horizonMs = deps.config.run.onceWaitSeconds * 1000;
+      const next = Math.min(
+        onceWakeAt({
+          now,
+          waits: deps.store.waitsAfter(now),
+          paused: pauses,
+          backend: deps.backend,
+          horizonMs,
+          waitedMs: onceWaited,
+        }) ?? Number.POSITIVE_INFINITY,
+        // A batch that may end within the wait is polled again; one that may not is the next run's.
+        onceWaited + Math.max(0, nextPoll - now) <= horizonMs ? nextPoll : Number.POSITIVE_INFINITY,
+      );
+      if (next === Number.POSITIVE_INFINITY) break;
       until = next;
       onceWaited += until - now;
     }
@@ -249,7 +291,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
   }
   await Promise.all([...running.values()].map((r) => r.task));
   if (fatal !== undefined) throw fatal;
-  return { stages, paused: pausesOf(deps.store.holds(deps.backend)) };
+  return { stages, paused: pausesOf(deps.store.holds(deps.backend)), inBatches: batches.waiting() };
 }
 
 /** The real sleep: a timer that a wake-up cuts short. */

@@ -46,7 +46,14 @@ export class PromptCache {
   readonly #models = new Map<string, Map<number, Entry>>();
 
   /** Computes the request's usage and updates the cache as the API would. */
-  apply(model: string, blocks: PrefixBlock[], now: number, minCacheTokens: number): CacheUsage {
+  apply(
+    model: string,
+    blocks: PrefixBlock[],
+    now: number,
+    minCacheTokens: number,
+    /** `read: false`: a miss the cache could have served (a batch's best effort); it still writes. */
+    { read: mayRead = true }: { read?: boolean } = {},
+  ): CacheUsage {
     const entries = this.#entriesOf(model, now);
     const hashes: number[] = [];
     const totals: number[] = [];
@@ -62,7 +69,7 @@ export class PromptCache {
 
     // The longest cached prefix at a breakpoint or within the lookback window before one.
     let readAt = -1;
-    for (const b of breakpoints) {
+    for (const b of mayRead ? breakpoints : []) {
       for (let j = b; j >= Math.max(0, b - LOOKBACK_BLOCKS) && j > readAt; j--) {
         if (entries.has(hashes[j])) {
           readAt = j;

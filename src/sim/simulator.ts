@@ -28,6 +28,7 @@ import {
   pickFault,
 } from "./faults.ts";
 import { PROFILES, simTokenizer, type Tokenizer } from "./profiles.ts";
+import { type BatchPlan, SimBatches } from "./batches.ts";
 import { drawQuirks, type QuirkOption } from "./quirks.ts";
 import { renderTurn, thinkingBlock } from "./render.ts";
 import { type Continuation, shapeReply } from "./reply.ts";
@@ -50,6 +51,8 @@ export interface SimulatorOptions {
   faults?: FaultPlan;
   /** The live API's quirks (quirks.ts): on at the profile's rates unless `false`; rates and a script. */
   quirks?: QuirkOption;
+  /** How Message Batches behave (batches.ts): processing time, errors, cache hits. */
+  batches?: BatchPlan;
 }
 
 export interface Simulator {
@@ -132,7 +135,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const seen = new Map<string, number>();
   let received = 0;
 
-  async function handle(request: Request): Promise<Response> {
+  /** `batch`: one request inside a Message Batch (batches.ts), answered when its batch ends. */
+  async function handle(request: Request, batch?: { readCache: boolean }): Promise<Response> {
     const index = received++;
     const requestId = `req_sim_${index.toString(36).padStart(4, "0")}${
       hashString(`${seed}:${index}`).toString(36)
@@ -140,7 +144,11 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const fail = (status: number, type: string, message: string) =>
       errorResponse(status, type, message, requestId);
     const path = new URL(request.url).pathname.replace(/\/+$/, "");
-    if (request.method !== "POST" || (path !== "/v1/messages" && path !== "/v1/messages/count_tokens")) {
+    const batchPath = path === "/v1/messages/batches" || path.startsWith("/v1/messages/batches/");
+    if (
+      !batchPath &&
+      (request.method !== "POST" || (path !== "/v1/messages" && path !== "/v1/messages/count_tokens"))
+    ) {
       return fail(404, "not_found_error", `Not found: ${request.method} ${path}`);
     }
     if (!request.headers.get("x-api-key") && !request.headers.get("authorization")) {
@@ -149,6 +157,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     if (!request.headers.get("anthropic-version")) {
       return fail(400, "invalid_request_error", "anthropic-version: header is required");
     }
+    if (batchPath) return await batches.handle(request, path);
     let body: Json;
     try {
       body = JSON.parse(await request.text());
@@ -162,7 +171,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       workflowId: workflow || null,
       attempt: Number.isInteger(retry) && retry > 0 ? retry : 0,
     };
-    const fault = path === "/v1/messages"
+    const fault = path === "/v1/messages" && !batch
       ? pickFault(options.faults, index, agent, faultRng, scriptRequest)
       : undefined;
     if (fault?.kind === "timeout") return await hang(request.signal);
@@ -236,7 +245,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     });
     const { content } = reply;
     const searches = content.filter((b: Json) => b.type === "web_search_tool_result").length;
-    const cached = cache.apply(priced.canonicalId, prefix, now(), priced.minCacheTokens);
+    const cached = cache.apply(priced.canonicalId, prefix, now(), priced.minCacheTokens, {
+      read: batch?.readCache ?? true,
+    });
     const thought = content.find((b: Json) => b.type === "thinking");
     const usage: Json = {
       ...cached,
@@ -244,11 +255,12 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       output_tokens: reply.outputTokens,
       output_tokens_details: thought ? { thinking_tokens: countTokens(thought.thinking, factor) } : null,
       server_tool_use: webSearchTool ? { web_search_requests: searches, web_fetch_requests: 0 } : null,
-      service_tier: "standard",
+      service_tier: batch ? "batch" : "standard",
       inference_geo: inferenceGeo(body, quirks.usInference, takesInferenceGeo(priced)),
     };
     const delay = (profile.latency.baseMs + profile.latency.perOutputTokenMs * reply.outputTokens) * scale;
-    if (delay > 0) await Promise.race([sleep(delay), hang(request.signal)]);
+    // Inside a batch the batch's own processing time stands for the model's.
+    if (delay > 0 && !batch) await Promise.race([sleep(delay), hang(request.signal)]);
 
     const message: Json = {
       id: `msg_sim_${requestHash.toString(36)}${index.toString(36)}`,
@@ -278,8 +290,23 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     return new Response(JSON.stringify(message), { status: 200, headers });
   }
 
+  const batches = new SimBatches(options.batches ?? {}, now, (body, meta) =>
+    handle(
+      new Request("http://sim.invalid/v1/messages", {
+        method: "POST",
+        headers: {
+          "x-api-key": "batch",
+          "anthropic-version": "2023-06-01",
+          "x-pressroom-agent": meta.agent,
+          "x-pressroom-workflow": meta.workflow,
+        },
+        body: JSON.stringify(body),
+      }),
+      { readCache: meta.readCache },
+    ), seed);
+
   return {
-    handle,
+    handle: (request) => handle(request),
     fetch: (input, init) =>
       handle(
         input instanceof Request && init === undefined ? input : new Request(input as string | URL, init),

@@ -38,3 +38,10 @@ Deno.test("over the reference day, the report's own stack hits its stable block 
     assert(row.maxDaySpendUsd <= row.capUsd, `${row.name}: $${row.maxDaySpendUsd}`);
   }
 });
+
+Deno.test("Message Batches on the reference day's first 12 workflows: at most 60 % of Pressroom's synchronous defaults per completion, the caps holding", async () => {
+  const [defaults, batched] = await costRuns([ROWS[2], ROWS[3]], { workflows: 12 });
+  assertEquals(batched.completions, defaults.completions);
+  assert(batched.mean <= 0.6 * defaults.mean, `batches $${batched.mean} against $${defaults.mean}`);
+  assert(batched.maxDaySpendUsd <= batched.capUsd);
+});

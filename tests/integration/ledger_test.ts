@@ -291,3 +291,65 @@ Deno.test("what doctor reads of the ledger: schema version, every call row, call
     ledger.close();
   }
 });
+
+Deno.test("a dead process's reservation of a request in a Message Batch is adopted, not settled: its result can still be fetched", async () => {
+  const dir = await tempDir();
+  const first = openLedger(dir);
+  const ghost = ulid();
+  const [batched, plain] = [ulid(), ulid()];
+  const insert = rawDb(first).prepare(
+    `INSERT INTO reservation (id, owner, agent_id, workflow_instance_id, model, ts, cost_nano_usd, turn, backend)
+     VALUES (?, ?, 'writer', 'wf-9', 'claude-opus-4-7', ?, 50000000, 2, 'anthropic')`,
+  );
+  insert.run(batched, ghost, Date.now());
+  insert.run(plain, ghost, Date.now());
+  first.batches.record({
+    customId: `writer_wf-9_${batched}`,
+    reservationId: batched,
+    workflowId: "wf-9",
+    agentId: "writer",
+    model: "claude-opus-4-7",
+    turn: 2,
+    params: { model: "claude-opus-4-7" },
+    progress: {},
+  });
+  first.close();
+  const second = openLedger(dir);
+  // The plain one is booked at its worst case; the batched one stays held, now by the live process.
+  const rows = rawDb(second).prepare("SELECT id, status FROM ai_call_log").all().map((r) => ({ ...r }));
+  assertEquals(rows, [{ id: plain, status: "orphaned" }]);
+  assertEquals(second.reservation(batched)?.reservedNano, 50_000_000);
+  const owner = rawDb(second).prepare("SELECT owner FROM reservation WHERE id = ?").get(batched) as {
+    owner: string;
+  };
+  assertEquals(owner.owner, second.owner.id);
+  assertEquals(second.capStatus()[0].reservedNano, 50_000_000);
+  second.close();
+});
+
+Deno.test("a batch request counts on the cap day it was recorded and sent, whenever its result is booked", async () => {
+  const clock = { ms: Date.UTC(2026, 11, 7, 23, 50) };
+  const ledger = openLedger(await tempDir(), caps({ dailyUsd: 1, perModelDailyUsd: {} }), () => clock.ms);
+  const reservation = ledger.reserve(request({ workflowId: "wf-b" }), (r) =>
+    ledger.batches.record({
+      customId: `writer_wf-b_${r.id}`,
+      reservationId: r.id,
+      workflowId: "wf-b",
+      agentId: "writer",
+      model: "claude-opus-4-7",
+      turn: 1,
+      params: {},
+      progress: {},
+    }));
+  clock.ms += 40 * 60_000; // the batch ends after midnight
+  ledger.settle(reservation, { status: "ok", costNano: 120_000_000, batch: true });
+  assertEquals(ledger.capStatus()[0].spentNano, 0, "nothing on the new day");
+  const row = rawDb(ledger).prepare("SELECT ts, batch FROM ai_call_log").get() as {
+    ts: number;
+    batch: number;
+  };
+  assertEquals([row.ts, row.batch], [Date.UTC(2026, 11, 7, 23, 50), 1]);
+  clock.ms -= 40 * 60_000;
+  assertEquals(ledger.capStatus()[0].spentNano, 120_000_000, "the day it was sent");
+  ledger.close();
+});

@@ -57,6 +57,8 @@ Deno.test("re-pricing: Opus 4.7 writer calls at Sonnet 4.6 prices, tokens scaled
   // Calls that ran in the US keep its 1.1x premium on the new model (Sonnet 4.6 bills it).
   const us = calls.map((c) => ({ ...c, inferenceGeo: "us" }));
   assertEquals(reprice(us, { prices, to: "claude-sonnet-4-6", meanOutput: {} }), 39_600_000);
+  // An agent that batches pays half of every token price.
+  assertEquals(reprice(calls, { prices, to: "claude-sonnet-4-6", meanOutput: {}, batch: true }), 18_000_000);
 });
 
 Deno.test("projection: the field report's writer flip nearly busts a $20 cap at pool 4 and fits at pool 2", () => {

@@ -157,6 +157,8 @@ Deno.test("report queries: the window's calls and tool outcomes, of one agent if
       cacheWriteTokens: 500,
       costNano: 40_000_000,
       ts: times.writerCall,
+      batch: 0,
+      webSearchRequests: 0,
     };
     const failedRow = {
       agent: "writer",
@@ -168,6 +170,8 @@ Deno.test("report queries: the window's calls and tool outcomes, of one agent if
       cacheWriteTokens: 0,
       costNano: 0,
       ts: times.failedCall,
+      batch: 0,
+      webSearchRequests: 0,
     };
     assertEquals(plain(queries.calls("anthropic", { since: SINCE })), [writerRow, failedRow]);
     assertEquals(plain(queries.calls("anthropic", { since: SINCE, agent: "writer" })), [
