@@ -114,6 +114,16 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
     const store = storage.workflows(io.now);
     const workflow = store.get(id);
     expect(workflow, ["stuck", "flagged", "waiting"], "retry");
+    // A turn in a batch is billed when the batch ends, and its stage books it: sending the workflow back
+    // under it would book it against the wrong stage.
+    const batched = ledger.batches.open(id);
+    if (batched) {
+      throw new UserInputError(
+        `retry: workflow ${id} has the ${batched.agentId}'s turn ${batched.turn} in a Message Batch${
+          batched.batchId ? ` (${batched.batchId})` : ""
+        }; \`pressroom run\` collects it when the batch ends, and the workflow goes on from there`,
+      );
+    }
     if (!pins.some(([agent]) => agent === ledger.lastRefusal(id)?.agentId)) {
       refuseIfCapStillStops(ledger, loaded, id, io.now());
     }

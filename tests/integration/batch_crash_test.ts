@@ -3,7 +3,7 @@
  * work is done: no request is ever sent in two batches, nothing is lost, and nothing is left open.
  */
 // deno-lint-ignore-file no-explicit-any
-import { assert, assertEquals } from "../assert.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { caps, openLedger, pressroomArgs, rawDb, runPressroom, tempDir } from "../helpers.ts";
 import { seededRandom } from "../fake_api/server.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
@@ -133,6 +133,15 @@ Deno.test("SIGTERM leaves open batches open and recorded; the next run --once co
       headers: { "x-api-key": KEY, "anthropic-version": "2023-06-01" },
     })).json();
     assertEquals(seen.processing_status, "in_progress");
+    // Sending it back now would book its batch's result against another stage: refused, saying why.
+    const retry = await runPressroom(cwd, ["retry", status.workflows[0].id], env);
+    assertEquals(retry.code, 2);
+    assertMatch(
+      retry.err.trim(),
+      new RegExp(
+        `^pressroom: retry: workflow \\w+ has the intake's turn 1 in a Message Batch \\(${batch.id}\\)`,
+      ),
+    );
     clock.ms += HOUR + 60_000;
     const once = await runPressroom(cwd, ["run", "--once"], env);
     assertEquals(once.code, 0, once.err);
