@@ -127,6 +127,18 @@ export function pressroomArgs(args: string[], script = "src/main.ts"): string[] 
   return ["run", "-q", "-P=pressroom", "--config", `${ROOT}deno.json`, `${ROOT}${script}`, ...args];
 }
 
+/** `pressroom run` (the daemon) as a child process with the binary's permission set, its output dropped: to kill. */
+export function spawnRun(cwd: string, env: Record<string, string>): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: pressroomArgs(["run"]),
+    cwd,
+    env,
+    clearEnv: true,
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
 /** A brief with all eight fields valid. */
 export const VALID_BRIEF = {
   title: "How lighthouses work",

@@ -4,7 +4,7 @@
  */
 // deno-lint-ignore-file no-explicit-any
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { caps, openLedger, pressroomArgs, rawDb, runPressroom, tempDir } from "../helpers.ts";
+import { caps, openLedger, rawDb, runPressroom, spawnRun, tempDir } from "../helpers.ts";
 import { seededRandom } from "../fake_api/server.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
@@ -13,14 +13,17 @@ const KEY = "sk-ant-test-batch-crash-0123456789";
 const HOUR = 3_600_000;
 const KILLS = 4;
 
-Deno.test(`run killed with SIGKILL ${KILLS} times while batches are open: no request sent twice, nothing lost or left open`, async () => {
+/** The simulated model on a clock the test moves, its batches ending an hour after they are created. */
+function hourBatches() {
   const clock = { ms: Date.now() };
-  const sim = createSimulator({
-    seed: 6,
-    quirks: false,
-    now: () => clock.ms,
-    batches: { processingMs: HOUR },
-  });
+  return {
+    clock,
+    sim: createSimulator({ seed: 6, quirks: false, now: () => clock.ms, batches: { processingMs: HOUR } }),
+  };
+}
+
+Deno.test(`run killed with SIGKILL ${KILLS} times while batches are open: no request sent twice, nothing lost or left open`, async () => {
+  const { clock, sim } = hourBatches();
   // Every custom_id the API was ever sent, in every batch created.
   const sent: string[] = [];
   const server = serveSimulator({
@@ -49,14 +52,7 @@ Deno.test(`run killed with SIGKILL ${KILLS} times while batches are open: no req
       assertEquals((await runPressroom(cwd, ["submit", topic], env)).code, 0);
     }
     for (let kill = 1; kill <= KILLS; kill++) {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: pressroomArgs(["run"]),
-        cwd,
-        env,
-        clearEnv: true,
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
+      const child = spawnRun(cwd, env);
       await new Promise((r) => setTimeout(r, 400 + random() * 1200));
       child.kill("SIGKILL");
       await child.status;
@@ -91,13 +87,7 @@ Deno.test(`run killed with SIGKILL ${KILLS} times while batches are open: no req
 });
 
 Deno.test("SIGTERM leaves open batches open and recorded; the next run --once collects them", async () => {
-  const clock = { ms: Date.now() };
-  const sim = createSimulator({
-    seed: 6,
-    quirks: false,
-    now: () => clock.ms,
-    batches: { processingMs: HOUR },
-  });
+  const { clock, sim } = hourBatches();
   const server = serveSimulator(sim);
   const cwd = await tempDir();
   const env = { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: server.url };
@@ -109,14 +99,7 @@ Deno.test("SIGTERM leaves open batches open and recorded; the next run --once co
     config.run.onceWaitSeconds = 0;
     await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify(config, null, 2));
     assertEquals((await runPressroom(cwd, ["submit", "Rain gardens"], env)).code, 0);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: pressroomArgs(["run"]),
-      cwd,
-      env,
-      clearEnv: true,
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const child = spawnRun(cwd, env);
     // Wait until the intake's first turn is in a batch the API acknowledged.
     for (let i = 0; i < 100; i++) {
       const status = JSON.parse((await runPressroom(cwd, ["status", "--json"], env)).out);

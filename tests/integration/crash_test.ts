@@ -14,10 +14,10 @@ import { seededRandom, startFakeApi } from "../fake_api/server.ts";
 import {
   caps,
   openLedger,
-  pressroomArgs,
   rawDb,
   recordedNano,
   runPressroom,
+  spawnRun,
   tempDir,
   TEST_KEY,
 } from "../helpers.ts";
@@ -92,14 +92,7 @@ Deno.test(`run killed with SIGKILL ${KILLS} times at random moments loses nothin
   try {
     await Deno.mkdir(`${data}/published`, { recursive: true });
     for (let kill = 1; kill <= KILLS; kill++) {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: pressroomArgs(["run"]),
-        cwd,
-        env,
-        clearEnv: true,
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
+      const child = spawnRun(cwd, env);
       await new Promise((r) => setTimeout(r, 300 + random() * 1500));
       child.kill("SIGKILL");
       await child.status;
