@@ -61,6 +61,14 @@ function section(r: BackendReport, i: number, input: HtmlInput): string {
       `${cell(`${q}.retriesPerCompletion`, a.retriesPerCompletion.toFixed(2))}` +
       `${cell(`${q}.turnsPerCompletion.mean`, a.turnsPerCompletion.mean.toFixed(1))}</tr>`;
   }).join("\n");
+  // Only where some agent sent calls in Message Batches: their share, and what batch prices saved.
+  const batches = r.agents.map((a, j) => ({ a, q: `${p}.agents.${j}` })).filter(({ a }) => a.batch.share > 0)
+    .map(({ a, q }) =>
+      `<tr><td>${escape(a.agent)}</td><td>${escape(a.model)}</td>${
+        cell(`${q}.batch.share`, pct(a.batch.share))
+      }` +
+      `${cell(`${q}.batch.savedUsd`, usd(a.batch.savedUsd))}</tr>`
+    ).join("\n");
   const days = r.caps.map((d, j) =>
     `<tr><td>${escape(d.day)}</td>${cell(`${p}.caps.${j}.spendUsd`, usd(d.spendUsd))}` +
     `${cell(`${p}.caps.${j}.refusals`, String(d.refusals))}<td>${d.hitCap ? "hit a cap" : ""}</td></tr>`
@@ -87,7 +95,12 @@ ${shares}</table>`
 <table><tr><th>agent</th><th>model</th><th>calls</th><th>$/call</th><th>tool accuracy</th><th>95% interval</th>` +
     `<th>wrong tool</th><th>malformed</th><th>logic</th><th>retries/completion</th><th>turns/completion</th></tr>
 ${agents}</table>
-<h3>Cache</h3>
+${
+      batches
+        ? `<h3>Message Batches</h3>\n<table><tr><th>agent</th><th>model</th><th>calls in batches</th>` +
+          `<th>saved against standard prices</th></tr>\n${batches}</table>\n`
+        : ""
+    }<h3>Cache</h3>
 <table><tr><th>calls</th><th>stable blocks read</th><th>prompt tokens from cache</th><th>saved by cache reads</th></tr>
 <tr>${cell(`${p}.cache.calls`, String(r.cache.calls))}${
       cell(`${p}.cache.stableHitRate`, pct(r.cache.stableHitRate))

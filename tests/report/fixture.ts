@@ -76,7 +76,8 @@ export async function fixture(): Promise<string> {
     outputTokens: 600,
     cacheWrite5mTokens: 500,
   });
-  call("SIM", "writer", "claude-opus-4-7", 99_000_000, ["ok"], {}, "sim");
+  // The demo's simulated writer call went through a Message Batch.
+  call("SIM", "writer", "claude-opus-4-7", 99_000_000, ["ok"], { batch: true }, "sim");
   ledger.close();
   return cwd;
 }

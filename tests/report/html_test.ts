@@ -43,6 +43,11 @@ Deno.test("report --html writes one self-contained page whose figures match --js
   const cells = [...html.matchAll(/<td data-figure="([^"]+)">([^<]*)<\/td>/g)];
   assert(cells.length > 20);
   for (const [, path, text] of cells) assertEquals(text, printed(path, at(data, path)), path);
+  // The simulated writer's call went through a batch: the batch table shows it, saved as much as it cost.
+  assertEquals(
+    cells.filter(([, path]) => path.includes(".batch.")).map(([, path, text]) => [path, text]),
+    [["backends.1.agents.0.batch.share", "100.0%"], ["backends.1.agents.0.batch.savedUsd", "$0.0990"]],
+  );
 });
 
 Deno.test("report --html shows what the terminal shows: each agent's share and the cold cache write after a model swap", async () => {
