@@ -18,6 +18,7 @@ import { ReportQueries } from "../src/report/queries.ts";
 import { realSleep, runScheduler } from "../src/scheduler/scheduler.ts";
 import { createSimulator } from "../src/sim/simulator.ts";
 import type { BatchPlan } from "../src/sim/batches.ts";
+import type { QuirkOption } from "../src/sim/quirks.ts";
 import { ulid } from "../src/ids.ts";
 import type { Ledger } from "../src/ledger/ledger.ts";
 import { DAY_MS } from "../src/ledger/period.ts";
@@ -81,6 +82,8 @@ export interface PipelineRun {
   gate?: Gate;
   /** How the simulated model's Message Batches behave. */
   batches?: BatchPlan;
+  /** The live API's quirks as the simulated model plays them (its profiles' rates when absent). */
+  quirks?: QuirkOption;
   /** Looks at the ledger when the run is over, before it is closed. */
   inspect?: (ledger: Ledger) => void;
 }
@@ -108,6 +111,7 @@ export async function runPipeline(options: PipelineRun): Promise<RunResult> {
     prices,
     now,
     batches: options.batches,
+    quirks: options.quirks,
     ...(options.day ? { latencyScale: 1, sleep: (ms: number) => timers.sleep(ms) } : {}),
   });
   let simMs = 0;

@@ -189,19 +189,18 @@ function reserve(
   alsoWrite?: (reservation: Reservation) => void,
   { batch = false } = {},
 ): Reservation {
-  const worst = worstCaseNano(params, priced, call.knownPrefix);
-  const percent = batch ? 100 - priced.batchDiscountPercent : 100;
+  const kept = batch ? 100 - priced.batchDiscountPercent : 100;
   return deps.ledger.reserve({
     agentId: call.agentId,
     workflowId: call.workflowId,
     model: call.model,
     turn: call.turn,
     backend: deps.backend,
-    worstCaseNano: scaleUp(worst, percent, 100),
+    worstCaseNano: worstCaseNano(params, priced, call.knownPrefix, { batch }),
     // The output part as the worst case reserved it: with the data-residency premium where it may apply.
     output: {
       maxTokens: params.max_tokens,
-      nanoPerToken: scaleUp(scaleUp(priced.rates.output, priced.dataResidencyPercent, 100), percent, 100),
+      nanoPerToken: scaleUp(priced.rates.output, priced.dataResidencyPercent * kept, 100 * 100),
     },
   }, alsoWrite);
 }

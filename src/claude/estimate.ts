@@ -69,6 +69,8 @@ export function worstCaseNano(
   params: Anthropic.MessageCreateParamsNonStreaming,
   model: PricedModel,
   known?: KnownPrefix,
+  /** Sent in a Message Batch: the discount takes off the token part, as costNano's does; searches stay. */
+  { batch = false }: { batch?: boolean } = {},
 ): number {
   const stretches = promptStretches(params, known);
   const knownTokens = known?.tokens ?? 0;
@@ -87,6 +89,7 @@ export function worstCaseNano(
   const input = stretches.reduce((n, s) => n + s.tokens * highest(s.ttl), 0) +
     knownTokens * Math.max(...stretches.map((s) => highest(s.ttl)));
   const tokens = input * passes + searchTokens * r.input + params.max_tokens * r.output;
-  // Rounded up like costNano's premium, from a token cost at least as large: never below the bill.
-  return scaleUp(tokens, model.dataResidencyPercent, 100) + searches * model.webSearchNano;
+  // Rounded up like costNano's premium and discount, from a token cost at least as large: never below the bill.
+  const kept = batch ? 100 - model.batchDiscountPercent : 100;
+  return scaleUp(tokens, model.dataResidencyPercent * kept, 100 * 100) + searches * model.webSearchNano;
 }

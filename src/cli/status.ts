@@ -39,9 +39,7 @@ function batchOf(
 ): { batch: Line["batch"]; said: string } | undefined {
   const open = view.ledger.batches.open(w.id);
   if (!open) return undefined;
-  const requests = open.batchId
-    ? view.ledger.batches.inBatch(open.batchId).filter((r) => r.state === "sent").length
-    : view.ledger.batches.pending().length;
+  const requests = open.batchId ? view.ledger.batches.sentIn(open.batchId) : 1;
   const said = open.batchId && open.sentTs !== null
     ? `batch ${open.batchId}, sent ${
       Math.round((now - open.sentTs) / 60_000)

@@ -63,7 +63,7 @@ export function leftSummary(input: LeftInput): LeftSummary {
       continue;
     }
     retries++;
-    if (w.waitUntil !== null && (firstRetry === null || w.waitUntil < firstRetry)) firstRetry = w.waitUntil;
+    if (firstRetry === null || w.waitUntil < firstRetry) firstRetry = w.waitUntil;
   }
   const caps = [...byCap.values()];
   const parts: string[] = [

@@ -173,13 +173,33 @@ export class BatchRequests {
     return this.#rows("state IN ('pending', 'doubt', 'sent') AND workflow_instance_id = ?", workflowId)[0];
   }
 
-  /** Our requests in a batch, whatever their state. */
-  inBatch(batchId: string): BatchRequest[] {
-    return this.#rows("batch_id = ?", batchId);
+  /** Our requests in a batch, whatever their state, as custom_id → workflow (no request bodies read). */
+  workflowsIn(batchId: string): Map<string, string> {
+    const rows = statement(
+      this.#db,
+      "SELECT custom_id, workflow_instance_id FROM batch_request WHERE batch_id = ?",
+    ).all(batchId) as { custom_id: string; workflow_instance_id: string }[];
+    return new Map(rows.map((r) => [r.custom_id, r.workflow_instance_id]));
+  }
+
+  /** How many of our requests wait: recorded, in doubt, or in a batch not collected yet. */
+  waitingCount(): number {
+    return this.#count("state IN ('pending', 'doubt', 'sent')");
+  }
+
+  /** How many of our requests a batch holds that are not collected yet. */
+  sentIn(batchId: string): number {
+    return this.#count("state = 'sent' AND batch_id = ?", batchId);
   }
 
   markSettled(customId: string): void {
     statement(this.#db, "UPDATE batch_request SET state = 'settled' WHERE custom_id = ?").run(customId);
+  }
+
+  #count(where: string, ...args: string[]): number {
+    return (statement(this.#db, `SELECT COUNT(*) AS n FROM batch_request WHERE ${where}`).get(...args) as {
+      n: number;
+    }).n;
   }
 
   #rows(where: string, ...args: string[]): BatchRequest[] {

@@ -53,10 +53,9 @@ export class BatchDispatch {
     return Math.min(...open.map((b) => (b.polledTs ?? b.sentTs) + this.deps.pollMs()));
   }
 
-  /** Requests of ours in open batches (or recorded and not yet sent). */
+  /** Requests of ours in open batches (or recorded and not yet sent, or in doubt). */
   waiting(): number {
-    const { batches } = this.deps.ledger;
-    return batches.pending().length + batches.openBatches().reduce((n, b) => n + b.requests, 0);
+    return this.deps.ledger.batches.waitingCount();
   }
 
   /**
@@ -71,8 +70,7 @@ export class BatchDispatch {
       const batch = await client.messages.batches.retrieve(open.batchId);
       ledger.batches.markPolled(open.batchId);
       if (batch.processing_status !== "ended") continue;
-      const ours = new Map(ledger.batches.inBatch(open.batchId).map((r) => [r.customId, r.workflowId]));
-      ready.push(...await this.#recordResults(open.batchId, ours));
+      ready.push(...await this.#recordResults(open.batchId, ledger.batches.workflowsIn(open.batchId)));
     }
     return ready;
   }

@@ -114,12 +114,11 @@ async function takeTurns(
 ): Promise<StageResult | undefined> {
   const { agentId, state, settings } = run;
   const mirror = mirrorer(deps, workflow.id, state);
-  let progress = startProgress(run);
   let earlierFiles = Promise.resolve();
   // A turn whose Message Batch has ended goes on from where the stage stood when it was sent.
   let collected = deps.ledger.batches.ended(workflow.id);
+  let progress = collected ? collected.progress as Progress : startProgress(run);
   let turn = collected?.turn ?? 1;
-  if (collected) progress = collected.progress as Progress;
 
   for (; turn <= settings.maxTurns; turn++) {
     if (AGENTS[agentId].missing(state) === null) return undefined;

@@ -144,3 +144,72 @@ Deno.test("a cap that only part of a pass fits: the turns it fits go into the ba
   assert(refused >= 1, "a writer turn the cap did not fit was refused");
   assert(spentAndHeld <= capNano, `${spentAndHeld} nano recorded and held against a cap of ${capNano}`);
 });
+
+Deno.test("the live API's odd replies come back through batches too: a cut-off tool call, an empty reply, US inference and a refusal", async () => {
+  const prices = new PriceBook();
+  // The writer's first batch reply runs long and is cut inside its tool call, its second is empty, its
+  // third is billed for US inference; after that it answers plainly.
+  let writerCalls = 0;
+  const odd = [["long_turn"], ["empty_reply"], ["us_inference"]] as const;
+  let rows: Record<string, number | string | null>[] = [];
+  let open = -1;
+  const r = await runPipeline({
+    workflows: 1,
+    seed: 7,
+    topics: [DEMO_REQUESTS[0].topic],
+    fixedIds: true,
+    quirks: { scale: 0, script: (_, agent) => (agent === "writer" ? odd[writerCalls++] : undefined) },
+    config: {
+      caps: CAPS,
+      agents: { writer: { batch: true, maxTokens: 2048 } },
+      run: { batchPollSeconds: 1 },
+    },
+    inspect: (ledger) => {
+      const db = rawDb(ledger);
+      rows = db.prepare(
+        `SELECT stop_reason, inference_geo, batch, cost_nano_usd, input_tokens, output_tokens, cache_read_tokens,
+                cache_write_5m_tokens, cache_write_1h_tokens, model
+         FROM ai_call_log WHERE agent_id = 'writer' ORDER BY id`,
+      ).all() as typeof rows;
+      open = (db.prepare("SELECT COUNT(*) AS n FROM reservation").get() as { n: number }).n;
+    },
+  });
+  // Cut at max_tokens (sent again with more), then empty (nudged), then billed in the US at its premium.
+  assertEquals(rows.slice(0, 3).map((x) => [x.stop_reason, x.inference_geo, x.batch]), [
+    ["max_tokens", "global", 1],
+    ["end_turn", "global", 1],
+    ["tool_use", "us", 1],
+  ]);
+  const us = rows[2];
+  const usage = {
+    inputTokens: us.input_tokens as number,
+    outputTokens: us.output_tokens as number,
+    cacheReadTokens: us.cache_read_tokens as number,
+    cacheWrite5mTokens: us.cache_write_5m_tokens as number,
+    cacheWrite1hTokens: us.cache_write_1h_tokens as number,
+    webSearchRequests: 0,
+    inferenceGeo: "us",
+    batch: true,
+  };
+  assertEquals(us.cost_nano_usd, costNano(usage, prices.lookup(us.model as string)!));
+  assertEquals([r.published, open], [1, 0]);
+
+  // A refusal inside a batch stops the stage as a synchronous one does, with nothing left open.
+  let refusedOpen = -1;
+  let stuck: { status: string; reason: string } | undefined;
+  const refused = await runPipeline({
+    workflows: 1,
+    seed: 7,
+    topics: [DEMO_REQUESTS[0].topic],
+    fixedIds: true,
+    quirks: { scale: 0, script: (_, agent) => (agent === "writer" ? "refusal" : undefined) },
+    config: { caps: CAPS, agents: { writer: { batch: true } }, run: { batchPollSeconds: 1 } },
+    inspect: (ledger) => {
+      refusedOpen = (rawDb(ledger).prepare("SELECT COUNT(*) AS n FROM reservation").get() as { n: number }).n;
+      stuck = rawDb(ledger).prepare("SELECT status, reason FROM workflow").get() as typeof stuck;
+    },
+  });
+  assertEquals([refused.published, refusedOpen], [0, 0]);
+  assertEquals(stuck?.status, "stuck");
+  assertMatch(stuck?.reason ?? "", /refus/);
+});

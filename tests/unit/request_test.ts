@@ -86,6 +86,15 @@ Deno.test("the prompt is cut at each breakpoint and each stretch priced at its h
   assertEquals(worstCaseNano(params, priced), standard / 10 * 11);
 });
 
+Deno.test("in a Message Batch the worst case takes the discount off its tokens only: web searches bill in full", () => {
+  const priced = new PriceBook().require("claude-opus-4-7");
+  const searched = buildRequest({ ...spec, webSearchMaxUses: 3 });
+  const full = worstCaseNano(searched, priced);
+  const batched = worstCaseNano(searched, priced, undefined, { batch: true });
+  const searches = 3 * priced.webSearchNano;
+  assertEquals(batched - searches, Math.ceil((full - searches) / 2));
+});
+
 Deno.test("the worst case holds the US-only premium on models that bill it, and nothing more on the others", () => {
   const book = new PriceBook();
   const base = (model: string) => {
