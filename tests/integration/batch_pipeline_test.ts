@@ -12,6 +12,24 @@ import type { BatchPlan } from "../../src/sim/batches.ts";
 
 const CAPS = { dailyUsd: 1e6, perModelDailyUsd: {}, perWorkflowUsd: 1e3 };
 
+/** One of the demo's workflows, seeded, with a fixed id. */
+const ONE_WORKFLOW = { workflows: 1, seed: 7, topics: [DEMO_REQUESTS[0].topic], fixedIds: true };
+
+type LedgerRow = Record<string, number | string | null>;
+
+/** A ledger row's usage, as costNano takes it (batch left to the caller). */
+function usageOf(row: LedgerRow) {
+  return {
+    inputTokens: row.input_tokens as number,
+    outputTokens: row.output_tokens as number,
+    cacheReadTokens: row.cache_read_tokens as number,
+    cacheWrite5mTokens: row.cache_write_5m_tokens as number,
+    cacheWrite1hTokens: row.cache_write_1h_tokens as number,
+    webSearchRequests: row.web_search_requests as number,
+    inferenceGeo: row.inference_geo as string | null,
+  };
+}
+
 Deno.test("batch agents' turns go through Message Batches at half price; the workflows publish and nothing is left open", async () => {
   const prices = new PriceBook();
   const r = await runPipeline({
@@ -32,15 +50,7 @@ Deno.test("batch agents' turns go through Message Batches at half price; the wor
          FROM ai_call_log`,
       ).all() as Record<string, number | string | null>[];
       for (const row of rows) {
-        const usage = {
-          inputTokens: row.input_tokens as number,
-          outputTokens: row.output_tokens as number,
-          cacheReadTokens: row.cache_read_tokens as number,
-          cacheWrite5mTokens: row.cache_write_5m_tokens as number,
-          cacheWrite1hTokens: row.cache_write_1h_tokens as number,
-          webSearchRequests: row.web_search_requests as number,
-          inferenceGeo: row.inference_geo as string | null,
-        };
+        const usage = usageOf(row);
         const model = prices.lookup(row.model as string)!;
         const standard = costNano({ ...usage, batch: false }, model);
         const batched = ["writer", "editor"].includes(row.agent_id as string);
@@ -74,10 +84,7 @@ async function writerThroughBatches(batches: BatchPlan) {
   let rows: { status: string; cost_nano_usd: number; error: string | null }[] = [];
   let open = -1;
   const r = await runPipeline({
-    workflows: 1,
-    seed: 7,
-    topics: [DEMO_REQUESTS[0].topic],
-    fixedIds: true,
+    ...ONE_WORKFLOW,
     batches,
     config: { caps: CAPS, agents: { writer: { batch: true } }, run: { batchPollSeconds: 1 } },
     inspect: (ledger) => {
@@ -154,10 +161,7 @@ Deno.test("the live API's odd replies come back through batches too: a cut-off t
   let rows: Record<string, number | string | null>[] = [];
   let open = -1;
   const r = await runPipeline({
-    workflows: 1,
-    seed: 7,
-    topics: [DEMO_REQUESTS[0].topic],
-    fixedIds: true,
+    ...ONE_WORKFLOW,
     quirks: { scale: 0, script: (_, agent) => (agent === "writer" ? odd[writerCalls++] : undefined) },
     config: {
       caps: CAPS,
@@ -168,7 +172,7 @@ Deno.test("the live API's odd replies come back through batches too: a cut-off t
       const db = rawDb(ledger);
       rows = db.prepare(
         `SELECT stop_reason, inference_geo, batch, cost_nano_usd, input_tokens, output_tokens, cache_read_tokens,
-                cache_write_5m_tokens, cache_write_1h_tokens, model
+                cache_write_5m_tokens, cache_write_1h_tokens, web_search_requests, model
          FROM ai_call_log WHERE agent_id = 'writer' ORDER BY id`,
       ).all() as typeof rows;
       open = (db.prepare("SELECT COUNT(*) AS n FROM reservation").get() as { n: number }).n;
@@ -181,27 +185,17 @@ Deno.test("the live API's odd replies come back through batches too: a cut-off t
     ["tool_use", "us", 1],
   ]);
   const us = rows[2];
-  const usage = {
-    inputTokens: us.input_tokens as number,
-    outputTokens: us.output_tokens as number,
-    cacheReadTokens: us.cache_read_tokens as number,
-    cacheWrite5mTokens: us.cache_write_5m_tokens as number,
-    cacheWrite1hTokens: us.cache_write_1h_tokens as number,
-    webSearchRequests: 0,
-    inferenceGeo: "us",
-    batch: true,
-  };
-  assertEquals(us.cost_nano_usd, costNano(usage, prices.lookup(us.model as string)!));
+  assertEquals(
+    us.cost_nano_usd,
+    costNano({ ...usageOf(us), batch: true }, prices.lookup(us.model as string)!),
+  );
   assertEquals([r.published, open], [1, 0]);
 
   // A refusal inside a batch stops the stage as a synchronous one does, with nothing left open.
   let refusedOpen = -1;
   let stuck: { status: string; reason: string } | undefined;
   const refused = await runPipeline({
-    workflows: 1,
-    seed: 7,
-    topics: [DEMO_REQUESTS[0].topic],
-    fixedIds: true,
+    ...ONE_WORKFLOW,
     quirks: { scale: 0, script: (_, agent) => (agent === "writer" ? "refusal" : undefined) },
     config: { caps: CAPS, agents: { writer: { batch: true } }, run: { batchPollSeconds: 1 } },
     inspect: (ledger) => {
