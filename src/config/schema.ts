@@ -65,7 +65,10 @@ const agentSchema = z.strictObject({
     ),
   maxConsecutiveFailures: z.int().min(1).max(50).default(4)
     .describe("turns in a row whose tool calls all failed before the workflow is stuck"),
-  cacheTtl: z.enum(CACHE_TTLS).default("5m"),
+  cacheTtl: z.enum(["auto", ...CACHE_TTLS]).default("auto").describe(
+    "prompt-cache lifetime of the agent's breakpoints: auto chooses 5m or 1h per breakpoint from the " +
+      "ledger's traffic (1h for Message Batches); 5m or 1h fixes it",
+  ),
   effort: z.enum(["low", "medium", "high", "xhigh", "max"]).optional()
     .describe("output_config.effort, where the model takes it"),
   thinking: z.union([
