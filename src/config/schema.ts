@@ -153,6 +153,10 @@ export const configSchema = z.strictObject({
     pollSeconds: z.number().min(0.1).max(3600).default(5).describe(
       "how often `run` looks at the inbox and the config",
     ),
+    wakeOnHandoff: z.boolean().default(true).describe(
+      "wake the next agent as soon as a stage hands a workflow on; false: agents work only at their " +
+        "schedule's times, as cron-driven pipelines do",
+    ),
     batchPollSeconds: z.number().min(1).max(3600).default(60).describe(
       "how often open Message Batches are polled (agents with `batch` on)",
     ),

@@ -60,7 +60,24 @@ export const ROWS: CostRow[] = [
     },
     capUsd: 20,
   },
+  // Issue 16: agents woken only by their cron (no handoff wakes), every minute and every 15 minutes, under a
+  // fixed 5m TTL, a fixed 1h TTL and `auto`.
+  ...ttlRows("4", "every minute", "* * * * *"),
+  ...ttlRows("5", "every 15 minutes", "*/15 * * * *"),
 ];
+
+function ttlRows(number: string, every: string, schedule: string): CostRow[] {
+  return (["5m", "1h", "auto"] as const).map((ttl, i) => ({
+    name: `${i === 0 ? number + "." : "  "} woken ${every}, ${ttl === "auto" ? "TTL auto" : "fixed " + ttl}`,
+    run: {
+      config: {
+        agents: Object.fromEntries(AGENT_IDS.map((a) => [a, { schedule, cacheTtl: ttl }])),
+        run: { wakeOnHandoff: false },
+      },
+    },
+    capUsd: 20,
+  }));
+}
 
 export interface CostFigures {
   name: string;
