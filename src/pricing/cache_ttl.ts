@@ -114,3 +114,29 @@ export function formatTtls(ttls: BreakpointTtls): string {
 export function orderly(ttls: CacheTtl[]): boolean {
   return ttls.every((ttl, i) => i === 0 || ttl === "5m" || ttls[i - 1] === "1h");
 }
+
+/** One read of a prefix: when, and the TTL its request gave the breakpoint (what a write there lasts). */
+export interface Access {
+  ts: number;
+  ttl: CacheTtl;
+}
+
+/**
+ * What a prefix's reads cost per token when each request may ask for its own TTL: an access finds the entry
+ * if it is younger than the TTL it was written or last refreshed with, and reads it (refreshing it), or
+ * writes it again at its own TTL. With one TTL throughout this is `replayCost`.
+ */
+export function replayAccesses(accesses: Access[], rates: NanoRates): number {
+  let entry: { ttl: CacheTtl; at: number } | undefined;
+  let cost = 0;
+  for (const access of [...accesses].sort((a, b) => a.ts - b.ts)) {
+    if (entry && access.ts - entry.at < TTL_MS[entry.ttl]) {
+      cost += rates.cacheRead;
+      entry.at = access.ts;
+    } else {
+      cost += access.ttl === "1h" ? rates.cacheWrite1h : rates.cacheWrite5m;
+      entry = { ttl: access.ttl, at: access.ts };
+    }
+  }
+  return cost;
+}
