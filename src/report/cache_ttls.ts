@@ -108,7 +108,8 @@ export function ttlFigures(calls: CallRow[], prices: PriceBook): TtlFigures[] {
     const priced = prices.lookup(model);
     if (!priced) continue;
     const rates = priced.rates;
-    const firsts = onModel.filter((c) => c.turn === 1);
+    // A call outside a stage's loop (no turn) caches only its stable prefix, like a first turn.
+    const firsts = onModel.filter((c) => (c.turn ?? 1) === 1);
     const stableOf = new Map(
       [...groupBy(firsts, (c) => c.agent)].map(([agent, rows]) => [agent, median(rows.map(cached))]),
     );
@@ -175,7 +176,7 @@ function stages(rows: CallRow[]): CallRow[][] {
   for (const ofWorkflow of groupBy(rows, (c) => c.workflowId).values()) {
     let run: CallRow[] = [];
     for (const c of ofWorkflow) {
-      if (c.turn !== 1) run.push(c);
+      if ((c.turn ?? 1) !== 1) run.push(c);
       else if (run.length) [runs[runs.length], run] = [run, []];
     }
     if (run.length) runs.push(run);
