@@ -16,7 +16,9 @@ import type { Backend, Ledger, Reservation } from "../ledger/ledger.ts";
 import type { PriceBook, PricedModel } from "../models/price_book.ts";
 import { CostCapError } from "../errors.ts";
 import { redact } from "../output/workflow_files.ts";
-import { buildRequest, prefixBlocks, type PromptSpec } from "./request.ts";
+import { breakpointTtls, buildRequest, prefixBlocks, type PromptSpec } from "./request.ts";
+import { formatTtls, longestTtl } from "../pricing/cache_ttl.ts";
+import type { CacheOutcome } from "../ledger/ledger.ts";
 import { type KnownPrefix, worstCaseNano } from "./estimate.ts";
 import {
   classifyFailedAttempt,
@@ -274,6 +276,7 @@ function bookFailure(deps: ClaudeDeps, call: ClaudeCall, booking: Booking, error
     attempts: attempts.count,
     requestId: error instanceof Anthropic.APIError ? error.requestID ?? null : null,
     error: described,
+    cache: cacheOutcome(call),
   });
   call.record?.({ ...exchangeOf(call, booking), error: described, costNano: cost });
   if (error instanceof Anthropic.APIError || error instanceof CostCapError) return error;
@@ -295,7 +298,7 @@ async function bookAnswer(
   // worst case, never zero. The optional fields (cache, server tools) are priced as far as they go.
   const unreported = unreportedCounts(message.usage);
   const hasUsage = unreported.length === 0;
-  const usage = normalizeUsage(message.usage ?? {}, call.cacheTtl);
+  const usage = normalizeUsage(message.usage ?? {}, longestTtl(breakpointTtls(call)));
   const answerCost = hasUsage ? costNano(usage, booking.priced) : reservation.worstCaseNano;
   const cost = answerCost + unansweredCost(attempts.unanswered, reservation.worstCaseNano);
   // Booked as reported even above the worst case (never less than billed), and said so: such a row
@@ -324,6 +327,7 @@ async function bookAnswer(
     attempts: attempts.count,
     toolCallsMade: tally.made,
     toolCallsSucceeded: tally.succeeded,
+    cache: cacheOutcome(call, message),
     error: [
       hasUsage ? "" : unreportedNote(message.usage, unreported),
       over ?? "",
@@ -334,6 +338,20 @@ async function bookAnswer(
   if (judgeError) throw judgeError;
   const prompt = hasUsage ? knownPrefix(params, usage) : undefined;
   return { message, callId: reservation.id, costNano: cost, requestId, usage, prompt };
+}
+
+/** The request's TTLs, and the response's id and cache diagnostics, for its ledger row. */
+function cacheOutcome(call: ClaudeCall, message?: Anthropic.Message): CacheOutcome {
+  const reason = message?.diagnostics?.cache_miss_reason;
+  return {
+    ttls: formatTtls(breakpointTtls(call)),
+    messageId: typeof message?.id === "string" ? message.id : null,
+    missReason: typeof reason?.type === "string" ? reason.type : null,
+    missedTokens: reason && "cache_missed_input_tokens" in reason &&
+        typeof reason.cache_missed_input_tokens === "number"
+      ? Math.max(0, Math.round(reason.cache_missed_input_tokens))
+      : null,
+  };
 }
 
 /** The parts of the transcript's exchange that every outcome has. */

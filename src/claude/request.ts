@@ -3,7 +3,8 @@
  * across agents and turns:
  *   tools (the same for every agent) → system [shared stable ⚑, agent stable ⚑]
  *   → messages [volatile block, this stage's turns…, where the previous request ended ⚑, newest turn ⚑]
- * where ⚑ is a `cache_control` breakpoint with the agent's TTL. The API looks back at most 20 blocks
+ * where ⚑ is a `cache_control` breakpoint, each with its own TTL (1h ones first: the API refuses a 1h
+ * breakpoint after a 5m one). The API looks back at most 20 blocks
  * from a breakpoint for an earlier entry: a turn that adds more (eight tool calls and their results,
  * a search with its results) would leave the previous request's entry behind and write the whole
  * conversation again, so the previous request's end carries the fourth breakpoint and is read there.
@@ -11,6 +12,7 @@
  */
 import type Anthropic from "@anthropic-ai/sdk";
 import type { CacheTtl } from "../pricing/cost.ts";
+import { type BreakpointTtls, fixedTtls, orderly } from "../pricing/cache_ttl.ts";
 import type { Effort } from "../models/catalog.ts";
 
 type Params = Anthropic.MessageCreateParamsNonStreaming;
@@ -25,7 +27,8 @@ export const MIN_THINKING_BUDGET = 1024;
 export interface PromptSpec {
   model: string;
   maxTokens: number;
-  cacheTtl: CacheTtl;
+  /** One TTL for every breakpoint, or one per breakpoint (cache_ttl_policy.ts chooses them for `auto`). */
+  cacheTtl: CacheTtl | BreakpointTtls;
   /** Stable blocks, most shared first; each ends a cached prefix. */
   stable: string[];
   /** Rendered from the workflow state; never cached on its own. */
@@ -39,10 +42,25 @@ export interface PromptSpec {
   webSearchMaxUses?: number;
   effort?: Effort;
   thinking?: { type: "adaptive" } | { type: "enabled"; budgetTokens: number };
+  /**
+   * Asks the API why the cache missed against this earlier response (cache diagnostics): null opts in with
+   * nothing to compare yet. Left out, the request carries no `diagnostics`.
+   */
+  previousMessageId?: string | null;
+}
+
+/** The request's TTLs, one per breakpoint kind. */
+export function breakpointTtls(spec: Pick<PromptSpec, "cacheTtl">): BreakpointTtls {
+  return typeof spec.cacheTtl === "string" ? fixedTtls(spec.cacheTtl) : spec.cacheTtl;
 }
 
 export function buildRequest(spec: PromptSpec): Params {
-  const cacheControl = { type: "ephemeral" as const, ttl: spec.cacheTtl };
+  const ttls = breakpointTtls(spec);
+  const control = (ttl: CacheTtl) => ({ type: "ephemeral" as const, ttl });
+  const stableTtls = spec.stable.map((_, i) => ttls.stable[Math.min(i, ttls.stable.length - 1)]);
+  if (!orderly([...stableTtls, ...(spec.turns?.length ? [ttls.turns] : [])])) {
+    throw new Error(`cache TTLs ${[...stableTtls, ttls.turns].join(" ")} put a 1h breakpoint after a 5m one`);
+  }
   const tools: Anthropic.ToolUnion[] = [...(spec.tools ?? [])];
   if (spec.webSearchMaxUses) {
     tools.push({ type: "web_search_20250305", name: "web_search", max_uses: spec.webSearchMaxUses });
@@ -55,13 +73,20 @@ export function buildRequest(spec: PromptSpec): Params {
   // Where the previous request ended, as an index into this one's message blocks.
   const previous = spec.knownPrefix && spec.knownPrefix.blocks - tools.length - spec.stable.length;
   if (previous !== undefined && previous >= 1 && previous < marks[0]) marks.unshift(previous);
-  if (spec.turns?.length) { for (const end of marks) markBlock(messages, end - 1, cacheControl); }
+  if (spec.turns?.length) { for (const end of marks) markBlock(messages, end - 1, control(ttls.turns)); }
   const params: Params = {
     model: spec.model,
     max_tokens: spec.maxTokens,
-    system: spec.stable.map((text) => ({ type: "text" as const, text, cache_control: cacheControl })),
+    system: spec.stable.map((text, i) => ({
+      type: "text" as const,
+      text,
+      cache_control: control(stableTtls[i]),
+    })),
     messages,
   };
+  if (spec.previousMessageId !== undefined) {
+    params.diagnostics = { previous_message_id: spec.previousMessageId };
+  }
   if (tools.length) params.tools = tools;
   if (spec.effort) params.output_config = { effort: spec.effort };
   if (spec.thinking) {

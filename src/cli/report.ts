@@ -152,8 +152,12 @@ function printBackend(io: Io, r: BackendReport, { since, agent, timezone }: Prin
       }`,
   );
   for (const s of r.cache.coldWritesAfterSwap) {
-    io.out(`  model swap: ${s.agent} ${s.from} → ${s.to} at ${s.at}, cold write of ${s.writeTokens} tokens`);
+    io.out(
+      `  model swap: ${s.agent} ${s.from} → ${s.to} at ${s.at}, cold write of ${s.writeTokens} tokens ` +
+        `(${usd(s.writeUsd)})${s.reason ? `, diagnostics: ${s.reason}` : ""}`,
+    );
   }
+  cacheTtlLines(io, r.cache);
   io.out("");
   io.out(
     r.simulated
@@ -171,6 +175,50 @@ function printBackend(io: Io, r: BackendReport, { since, agent, timezone }: Prin
     );
   }
   io.out("");
+}
+
+/** The TTLs each breakpoint used with what they saved, and the cache misses the API explained. */
+function cacheTtlLines(io: Io, cache: BackendReport["cache"]): void {
+  if (cache.ttls.length) {
+    io.out("");
+    io.out("cache TTLs (shared agent conversation; re-priced from the ledger's token counts):");
+    const rows = [
+      [
+        "agent",
+        "model",
+        "TTLs used (calls)",
+        "booked",
+        "as chosen",
+        "fixed 5m",
+        "fixed 1h",
+        "saved vs 5m",
+        "vs 1h",
+      ],
+      ...cache.ttls.map((t) => [
+        t.agent,
+        t.model,
+        t.ttls.map((u) => `${u.ttls} (${u.calls})`).join(", "),
+        usd(t.cacheUsd),
+        usd(t.chosenUsd),
+        usd(t.fixed5mUsd),
+        usd(t.fixed1hUsd),
+        usd(t.savedVs5mUsd),
+        usd(t.savedVs1hUsd),
+      ]),
+    ];
+    for (const line of table(rows, ["l", "l", "l"])) io.out(line);
+  }
+  if (cache.misses.length) {
+    io.out("");
+    io.out("cache misses the API's diagnostics explained:");
+    const rows = [
+      ["agent", "model", "reason", "calls", "missed tokens", "cache writes"],
+      ...cache.misses.map((
+        m,
+      ) => [m.agent, m.model, m.reason, String(m.calls), String(m.missedTokens), usd(m.writeUsd)]),
+    ];
+    for (const line of table(rows, ["l", "l", "l"])) io.out(line);
+  }
 }
 
 /** Agents in pipeline order, intake first. */

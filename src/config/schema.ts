@@ -65,7 +65,10 @@ const agentSchema = z.strictObject({
     ),
   maxConsecutiveFailures: z.int().min(1).max(50).default(4)
     .describe("turns in a row whose tool calls all failed before the workflow is stuck"),
-  cacheTtl: z.enum(CACHE_TTLS).default("5m"),
+  cacheTtl: z.enum(["auto", ...CACHE_TTLS]).default("auto").describe(
+    "prompt-cache lifetime of the agent's breakpoints: auto chooses 5m or 1h per breakpoint from the " +
+      "ledger's traffic (1h for Message Batches); 5m or 1h fixes it",
+  ),
   effort: z.enum(["low", "medium", "high", "xhigh", "max"]).optional()
     .describe("output_config.effort, where the model takes it"),
   thinking: z.union([
@@ -149,6 +152,10 @@ export const configSchema = z.strictObject({
       .describe("how long a claim on a workflow lasts without renewal (a dead process's claims end at once)"),
     pollSeconds: z.number().min(0.1).max(3600).default(5).describe(
       "how often `run` looks at the inbox and the config",
+    ),
+    wakeOnHandoff: z.boolean().default(true).describe(
+      "wake the next agent as soon as a stage hands a workflow on; false: agents work only at their " +
+        "schedule's times, as cron-driven pipelines do",
     ),
     batchPollSeconds: z.number().min(1).max(3600).default(60).describe(
       "how often open Message Batches are polled (agents with `batch` on)",

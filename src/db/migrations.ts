@@ -269,4 +269,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE ai_call_log ADD COLUMN batch INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX batch_request_workflow ON batch_request (workflow_instance_id, state);
   `,
+  // 7: cache TTLs per breakpoint and cache diagnostics.
+  `
+  -- The TTL of each breakpoint kind the request asked for: "<shared> <agent> <conversation>", e.g. "1h 1h 5m".
+  ALTER TABLE ai_call_log ADD COLUMN cache_ttls TEXT;
+  -- The response's id (msg_…): the next request's diagnostics.previous_message_id.
+  ALTER TABLE ai_call_log ADD COLUMN message_id TEXT;
+  -- Why the prompt cache could not reuse the previous request's prefix, as the API's diagnostics said
+  -- (model_changed, system_changed, tools_changed, messages_changed, previous_message_not_found, unavailable),
+  -- and the input tokens it says would have been read.
+  ALTER TABLE ai_call_log ADD COLUMN cache_miss_reason TEXT;
+  ALTER TABLE ai_call_log ADD COLUMN cache_missed_tokens INTEGER;
+  CREATE INDEX ai_call_log_agent_ts ON ai_call_log (agent_id, ts);
+  `,
 ];

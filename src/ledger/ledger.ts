@@ -70,6 +70,25 @@ export interface CallOutcome {
   toolCallsSucceeded?: number;
   /** Sent in a Message Batch (a result with usage says so itself). */
   batch?: boolean;
+  /** The request's TTLs and what the response's id and cache diagnostics said. */
+  cache?: CacheOutcome;
+}
+
+export interface CacheOutcome {
+  /** "1h 1h 5m": formatTtls of the request's breakpoints. */
+  ttls: string;
+  messageId?: string | null;
+  missReason?: string | null;
+  missedTokens?: number | null;
+}
+
+/** A call as the cache TTL choice needs it: when, by which agent on which model, and which turn of a stage. */
+export interface CallTime {
+  ts: number;
+  agentId: string;
+  model: string;
+  workflowId: string;
+  turn: number | null;
 }
 
 /** One cap as `pressroom caps` shows it: the spend of one backend (the real API unless asked). */
@@ -280,6 +299,10 @@ export class Ledger {
       full.error ?? null,
       u?.inferenceGeo?.slice(0, 40) ?? null,
       u?.batch || full.batch ? 1 : 0,
+      full.cache?.ttls ?? null,
+      full.cache?.messageId?.slice(0, 200) ?? null,
+      full.cache?.missReason?.slice(0, 60) ?? null,
+      full.cache?.missedTokens ?? null,
     );
     if (o.costNano > 0) {
       s.addBucket.run(r.backend, Math.floor(r.ts / BUCKET_MS), r.model, o.costNano);
@@ -402,6 +425,30 @@ export class Ledger {
     };
   }
 
+  /** The answered calls since `since` on a backend, oldest first: the traffic cache TTLs are chosen from. */
+  callTimes(since: number, backend: Backend): CallTime[] {
+    const rows = this.#stmts.callTimes.all(backend, since) as {
+      ts: number;
+      agent_id: string;
+      model: string;
+      workflow_instance_id: string;
+      turn: number | null;
+    }[];
+    return rows.map((r) => ({
+      ts: r.ts,
+      agentId: r.agent_id,
+      model: r.model,
+      workflowId: r.workflow_instance_id,
+      turn: r.turn,
+    }));
+  }
+
+  /** The id of the agent's latest answered response on a backend: what its next call's cache is compared with. */
+  lastMessageId(agentId: string, backend: Backend): string | null {
+    const row = this.#stmts.lastMessageId.get(agentId, backend) as { message_id: string } | undefined;
+    return row?.message_id ?? null;
+  }
+
   /** Whether any call was recorded on this backend. */
   hasCalls(backend: Backend): boolean {
     return this.#stmts.anyCallOn.get(backend) !== undefined;
@@ -507,8 +554,9 @@ function prepare(db: Db) {
       `INSERT INTO ai_call_log (id, agent_id, workflow_instance_id, model, input_tokens, output_tokens,
          cache_read_tokens, cache_write_tokens, usd_cost, tool_calls_made, tool_calls_succeeded, ts,
          cost_nano_usd, reserved_nano_usd, cache_write_5m_tokens, cache_write_1h_tokens, web_search_requests,
-         stop_reason, status, request_id, latency_ms, turn, backend, attempts, error, inference_geo, batch)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         stop_reason, status, request_id, latency_ms, turn, backend, attempts, error, inference_geo, batch,
+         cache_ttls, message_id, cache_miss_reason, cache_missed_tokens)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     addBucket: db.prepare(
       `INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls) VALUES (?, ?, ?, ?, 1)
@@ -556,6 +604,14 @@ function prepare(db: Db) {
     countCalls: db.prepare("SELECT COUNT(*) AS n FROM ai_call_log"),
     schemaVersion: db.prepare("PRAGMA user_version"),
     anyCallOn: db.prepare("SELECT 1 FROM ai_call_log WHERE backend = ? LIMIT 1"),
+    callTimes: db.prepare(
+      `SELECT ts, agent_id, model, workflow_instance_id, turn FROM ai_call_log
+       WHERE backend = ? AND ts >= ? AND status = 'ok' ORDER BY ts`,
+    ),
+    lastMessageId: db.prepare(
+      `SELECT message_id FROM ai_call_log WHERE agent_id = ? AND backend = ? AND message_id IS NOT NULL
+       ORDER BY ts DESC LIMIT 1`,
+    ),
     lastRefusal: db.prepare(
       `SELECT agent_id, model, backend, request_nano_usd, max_tokens, output_nano_per_token
        FROM cap_refusal WHERE workflow_instance_id = ? ORDER BY id DESC LIMIT 1`,

@@ -10,6 +10,7 @@ import type { KnownPrefix } from "../claude/estimate.ts";
 import type { AgentConfig, AgentId } from "../config/schema.ts";
 import type { PricedModel } from "../models/price_book.ts";
 import { toolDefinitions } from "./tools.ts";
+import { ttlsFor } from "./cache_ttl_policy.ts";
 import { AGENTS } from "./agents.ts";
 import type { PipelineDeps } from "./loop.ts";
 import { runTool, type ToolCallResult } from "./run_tool.ts";
@@ -82,6 +83,8 @@ export interface Progress {
   pausesInARow: number;
   failuresInARow: number;
   knownPrefix?: KnownPrefix;
+  /** The previous reply's id: the next request's cache diagnostics compare with it. */
+  previousMessageId?: string;
   /** The tool calls of the current turn's paused replies, answered when the turn ends. */
   pausedCalls: ToolCall[];
 }
@@ -109,6 +112,7 @@ export interface Answer {
   verdict: ReplyVerdict;
   calls: ToolCall[];
   prompt?: KnownPrefix;
+  messageId?: string;
 }
 
 /** One call of the stage: the tool calls are judged and applied before its ledger row is written. */
@@ -138,22 +142,38 @@ export function turnCall(
   };
   let verdict: ReplyVerdict | undefined;
   let calls: ToolCall[] = [];
+  const tools = toolDefinitions({ strict: settings.strict });
+  const { volatile, turns } = progress.conversation;
   const call: ClaudeCall = {
     agentId,
     workflowId,
     turn,
     model,
     maxTokens: progress.maxTokens,
-    cacheTtl: settings.cacheTtl,
+    cacheTtl: ttlsFor(deps, {
+      agentId,
+      model,
+      settings,
+      rates: deps.prices.require(model, `agent ${agentId}`).rates,
+      sizes: [
+        JSON.stringify(tools).length + run.stable[0].length,
+        run.stable.slice(1).join("").length,
+        volatile.length + JSON.stringify(turns).length,
+      ],
+    }),
+    // Batch results may come back hours apart: diagnostics compare consecutive synchronous requests only.
+    previousMessageId: settings.batch
+      ? undefined
+      : progress.previousMessageId ?? deps.ledger.lastMessageId(agentId, deps.backend),
     effort: settings.effort,
     thinking: settings.thinking,
     webSearchMaxUses: settings.webSearch.enabled && AGENTS[agentId].webSearch
       ? settings.webSearch.maxUses
       : undefined,
-    tools: toolDefinitions({ strict: settings.strict }),
+    tools,
     stable: run.stable,
-    volatile: progress.conversation.volatile,
-    turns: progress.conversation.turns,
+    volatile,
+    turns,
     signal: deps.signal,
     knownPrefix: progress.knownPrefix,
     judgeToolCalls: (response) => {
@@ -173,7 +193,12 @@ export function turnCall(
   };
   return {
     call,
-    answer: (message, prompt) => ({ verdict: verdict ?? judgeReply(message, context), calls, prompt }),
+    answer: (message, prompt) => ({
+      verdict: verdict ?? judgeReply(message, context),
+      calls,
+      prompt,
+      messageId: typeof message.id === "string" ? message.id : undefined,
+    }),
   };
 }
 
@@ -188,13 +213,17 @@ export function afterReply(run: StageRun, progress: Progress, answer: Answer): S
   const { deps, agentId } = run;
   const { verdict } = answer;
   const knownPrefix = answer.prompt;
+  const previousMessageId = answer.messageId ?? progress.previousMessageId;
   switch (verdict.kind) {
     case "stop":
       return verdict;
     case "retry":
       // The same request again: the cut-off reply is neither applied nor sent back.
       deps.store.event(run.workflow.id, agentId, MAX_TOKENS_RAISED, String(verdict.maxTokens));
-      return { kind: "next", progress: { ...progress, knownPrefix, maxTokens: verdict.maxTokens } };
+      return {
+        kind: "next",
+        progress: { ...progress, knownPrefix, previousMessageId, maxTokens: verdict.maxTokens },
+      };
     case "continue":
       deps.store.event(run.workflow.id, agentId, "pause_turn", String(progress.pausesInARow + 1));
       return {
@@ -202,13 +231,14 @@ export function afterReply(run: StageRun, progress: Progress, answer: Answer): S
         progress: {
           ...progress,
           knownPrefix,
+          previousMessageId,
           conversation: withAssistant(progress.conversation, verdict.echo),
           pausesInARow: progress.pausesInARow + 1,
           pausedCalls: [...progress.pausedCalls, ...answer.calls],
         },
       };
     case "use":
-      return endTurn(run, { ...progress, knownPrefix }, answer.calls, verdict);
+      return endTurn(run, { ...progress, knownPrefix, previousMessageId }, answer.calls, verdict);
   }
 }
 

@@ -44,7 +44,10 @@ function section(r: BackendReport, i: number, input: HtmlInput): string {
   ).join("\n");
   const swaps = r.cache.coldWritesAfterSwap.map((w, j) =>
     `<tr><td>${escape(w.agent)}</td><td>${escape(w.from)} → ${escape(w.to)}</td><td>${escape(w.at)}</td>` +
-    `${cell(`${p}.cache.coldWritesAfterSwap.${j}.writeTokens`, String(w.writeTokens))}</tr>`
+    `${cell(`${p}.cache.coldWritesAfterSwap.${j}.writeTokens`, String(w.writeTokens))}` +
+    `${cell(`${p}.cache.coldWritesAfterSwap.${j}.writeUsd`, usd(w.writeUsd))}<td>${
+      escape(w.reason ?? "")
+    }</td></tr>`
   ).join("\n");
   const agents = r.agents.map((a, j) => {
     const q = `${p}.agents.${j}`;
@@ -110,10 +113,11 @@ ${
     }</tr></table>
 ${
       swaps
-        ? `<table><tr><th>model swap</th><th>models</th><th>at</th><th>cold cache write (tokens)</th></tr>
-${swaps}</table>`
+        ? `<table><tr><th>model swap</th><th>models</th><th>at</th><th>cold cache write (tokens)</th>` +
+          `<th>its cost</th><th>diagnostics</th></tr>\n${swaps}</table>`
         : ""
     }
+${cacheTtlTables(r, p)}
 <h3>Spend per day (cap days in ${escape(input.timezone)}; ${
       r.simulated
         ? "simulated spend never counts toward the caps"
@@ -129,6 +133,36 @@ ${
         : ""
     }
 </section>`;
+}
+
+/** The TTLs each breakpoint used with what they saved, and the misses the API's diagnostics explained. */
+function cacheTtlTables(r: BackendReport, p: string): string {
+  const ttls = r.cache.ttls.map((t, j) => {
+    const q = `${p}.cache.ttls.${j}`;
+    return `<tr><td>${escape(t.agent)}</td><td>${escape(t.model)}</td><td>${
+      escape(t.ttls.map((u) => `${u.ttls} (${u.calls})`).join(", "))
+    }</td>${cell(`${q}.cacheUsd`, usd(t.cacheUsd))}${cell(`${q}.chosenUsd`, usd(t.chosenUsd))}` +
+      `${cell(`${q}.fixed5mUsd`, usd(t.fixed5mUsd))}${cell(`${q}.fixed1hUsd`, usd(t.fixed1hUsd))}` +
+      `${cell(`${q}.savedVs5mUsd`, usd(t.savedVs5mUsd))}${
+        cell(`${q}.savedVs1hUsd`, usd(t.savedVs1hUsd))
+      }</tr>`;
+  }).join("\n");
+  const misses = r.cache.misses.map((m, j) => {
+    const q = `${p}.cache.misses.${j}`;
+    return `<tr><td>${escape(m.agent)}</td><td>${escape(m.model)}</td><td>${escape(m.reason)}</td>` +
+      `${cell(`${q}.calls`, String(m.calls))}${cell(`${q}.missedTokens`, String(m.missedTokens))}` +
+      `${cell(`${q}.writeUsd`, usd(m.writeUsd))}</tr>`;
+  }).join("\n");
+  return (ttls
+    ? `<h3>Cache TTLs (shared, agent, conversation; re-priced from the ledger's token counts)</h3>
+<table><tr><th>agent</th><th>model</th><th>TTLs used (calls)</th><th>booked</th><th>as chosen</th>` +
+      `<th>fixed 5m</th><th>fixed 1h</th><th>saved vs 5m</th><th>saved vs 1h</th></tr>\n${ttls}</table>\n`
+    : "") +
+    (misses
+      ? `<h3>Cache misses the API's diagnostics explained</h3>
+<table><tr><th>agent</th><th>model</th><th>reason</th><th>calls</th><th>missed tokens</th>` +
+        `<th>cache writes</th></tr>\n${misses}</table>\n`
+      : "");
 }
 
 export function renderHtml(input: HtmlInput): string {

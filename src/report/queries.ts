@@ -46,6 +46,15 @@ export interface CallRow {
   /** 1 when it was sent in a Message Batch. */
   batch: number;
   webSearchRequests: number;
+  /** The turn of its stage (1 for the stage's first call); null on rows that were not a turn. */
+  turn: number | null;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  /** "1h 1h 5m": the request's TTLs (shared, agent, conversation); null before they were recorded. */
+  cacheTtls: string | null;
+  /** What the API's cache diagnostics said, when it said something. */
+  cacheMissReason: string | null;
+  cacheMissedTokens: number | null;
 }
 
 /** One classified tool call. */
@@ -110,7 +119,9 @@ export class ReportQueries {
       `SELECT agent_id AS agent, workflow_instance_id AS workflowId, model, input_tokens AS inputTokens,
               output_tokens AS outputTokens, cache_read_tokens AS cacheReadTokens,
               cache_write_tokens AS cacheWriteTokens, cost_nano_usd AS costNano, ts, batch,
-              web_search_requests AS webSearchRequests
+              web_search_requests AS webSearchRequests, turn, cache_write_5m_tokens AS cacheWrite5mTokens,
+              cache_write_1h_tokens AS cacheWrite1hTokens, cache_ttls AS cacheTtls,
+              cache_miss_reason AS cacheMissReason, cache_missed_tokens AS cacheMissedTokens
        FROM ai_call_log WHERE ts >= ? AND backend = ?${agentIs("agent_id", window)} ORDER BY ts, id`,
     ).all(...bind(window, backend)) as unknown as CallRow[];
   }

@@ -12,6 +12,7 @@ import { nanoToUsd } from "../pricing/money.ts";
 import type { ModelRates } from "../pricing/cost.ts";
 import { dayKey } from "../ledger/period.ts";
 import { distribution, ratio, wilson } from "./maths.ts";
+import { type MissFigures, missFigures, type TtlFigures, ttlFigures, writeNano } from "./cache_ttls.ts";
 import type { AgentCost, CallRow, Completion, ReportQueries, ToolOutcome } from "./queries.ts";
 
 export interface AgentModelFigures {
@@ -51,7 +52,20 @@ export interface BackendReport {
     /** Prompt tokens read from cache over all prompt tokens. */
     tokenHitRate: number;
     readSavedUsd: number;
-    coldWritesAfterSwap: { agent: string; from: string; to: string; at: string; writeTokens: number }[];
+    coldWritesAfterSwap: {
+      agent: string;
+      from: string;
+      to: string;
+      at: string;
+      writeTokens: number;
+      writeUsd: number;
+      /** What the API's cache diagnostics said of the call (model_changed), when asked. */
+      reason: string | null;
+    }[];
+    /** The TTLs each agent's breakpoints used and what the choice saved against fixed 5m and fixed 1h. */
+    ttls: TtlFigures[];
+    /** Calls whose cache diagnostics named a reason, per agent, model and reason. */
+    misses: MissFigures[];
   };
   caps: { day: string; spendUsd: number; byCap: Record<string, number>; refusals: number; hitCap: boolean }[];
   /** Calls booked above their reservation: usage the API cannot send (a proxy in between?). */
@@ -207,12 +221,18 @@ export function cacheFigures(calls: CallRow[], prices: PriceBook): BackendReport
     stableHitRate: ratio(calls.filter((c) => c.cacheReadTokens > 0).length, calls.length),
     tokenHitRate: ratio(sum(calls, (c) => c.cacheReadTokens), sum(calls, promptTokens)),
     readSavedUsd: nanoToUsd(saved),
-    coldWritesAfterSwap: coldWritesAfterSwap(calls),
+    coldWritesAfterSwap: coldWritesAfterSwap(calls, prices),
+    ttls: ttlFigures(calls, prices),
+    misses: missFigures(calls, prices),
   };
 }
 
 /** The first call of an agent on another model than its call before: the cache it writes starts cold. */
-function coldWritesAfterSwap(calls: CallRow[]): BackendReport["cache"]["coldWritesAfterSwap"] {
+function coldWritesAfterSwap(
+  calls: CallRow[],
+  prices: PriceBook,
+): BackendReport["cache"]["coldWritesAfterSwap"] {
+  const priced = (model: string) => prices.lookup(model)?.rates;
   const lastModel = new Map<string, string>();
   const swaps: BackendReport["cache"]["coldWritesAfterSwap"] = [];
   for (const c of calls) {
@@ -224,6 +244,8 @@ function coldWritesAfterSwap(calls: CallRow[]): BackendReport["cache"]["coldWrit
         to: c.model,
         at: new Date(c.ts).toISOString(),
         writeTokens: c.cacheWriteTokens,
+        writeUsd: nanoToUsd(priced(c.model) ? writeNano(c, priced(c.model)!) : 0),
+        reason: c.cacheMissReason,
       });
     }
     lastModel.set(c.agent, c.model);

@@ -167,7 +167,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
   };
   const finished = (workflowId: string, agent: AgentId, result: StageResult) => {
     backoffMs = 0; // a stage ended on its own terms: the API could be reached
-    if (result.kind === "advanced") awake.add(result.to as AgentId);
+    if (result.kind === "advanced" && deps.config.run.wakeOnHandoff) awake.add(result.to as AgentId);
     options.onEvent?.({ workflowId, agent, result });
   };
   // What --once has slept, waiting for waits to end with nothing to do.

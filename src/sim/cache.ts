@@ -13,8 +13,8 @@
  */
 import { hashString } from "./rng.ts";
 import type { CacheTtl } from "../pricing/cost.ts";
+import { TTL_MS } from "../pricing/cache_ttl.ts";
 
-export const TTL_MS: Record<CacheTtl, number> = { "5m": 5 * 60_000, "1h": 60 * 60_000 };
 /** How far before a breakpoint the API looks for an earlier cached prefix. */
 export const LOOKBACK_BLOCKS = 20;
 

@@ -16,6 +16,7 @@
  */
 import { PriceBook, type PricedModel } from "../models/price_book.ts";
 import { type PrefixBlock, PromptCache } from "./cache.ts";
+import { CacheDiagnostics } from "./cache_diagnostics.ts";
 import type { CacheTtl } from "../pricing/cost.ts";
 import { readConversation } from "./conversation.ts";
 import {
@@ -130,6 +131,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const scale = options.latencyScale ?? 0;
   const cache = new PromptCache();
+  const diagnostics = new CacheDiagnostics();
   const faultRng = createRng(hashString(`faults:${seed}`));
   /** How often each request (without its max_tokens) was seen: a request sent again is sampled again. */
   const seen = new Map<string, number>();
@@ -262,8 +264,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     // Inside a batch the batch's own processing time stands for the model's.
     if (delay > 0 && !batch) await Promise.race([sleep(delay), hang(request.signal)]);
 
+    const id = `msg_sim_${requestHash.toString(36)}${index.toString(36)}`;
+    const toolCount = body.tools?.length ?? 0;
     const message: Json = {
-      id: `msg_sim_${requestHash.toString(36)}${index.toString(36)}`,
+      id,
       type: "message",
       role: "assistant",
       model: body.model,
@@ -272,6 +276,15 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       stop_sequence: null,
       stop_details: reply.stopDetails,
       usage,
+      // Only a request that asks for diagnostics leaves a fingerprint or gets an answer (null: no divergence).
+      diagnostics: body.diagnostics
+        ? diagnostics.diagnose(body.diagnostics.previous_message_id, {
+          model: priced.canonicalId,
+          blocks: prefix,
+          toolBlocks: toolCount ? toolCount + 1 : 0,
+          systemBlocks: typeof body.system === "string" ? 1 : body.system?.length ?? 0,
+        }, id)
+        : null,
     };
     const headers = { "content-type": "application/json", "request-id": requestId, "x-simulated": "true" };
     if (fault?.kind === "missing_usage") delete message.usage;

@@ -109,6 +109,14 @@ function checkShape(body: unknown): Refusal | undefined {
     thinking?.type === "enabled" && !(Number.isInteger(thinking.budget_tokens) &&
       thinking.budget_tokens >= MIN_THINKING_BUDGET)
   ) return invalid(BUDGET_TOO_SMALL);
+  const diagnostics = body.diagnostics;
+  if (
+    diagnostics !== undefined && diagnostics !== null &&
+    !(isObject(diagnostics) && (diagnostics.previous_message_id === undefined ||
+      diagnostics.previous_message_id === null || typeof diagnostics.previous_message_id === "string"))
+  ) {
+    return invalid("diagnostics.previous_message_id: must be a string or null"); // ours
+  }
   if (body.inference_geo !== undefined && body.inference_geo !== "global" && body.inference_geo !== "us") {
     return invalid(`inference_geo: must be "global" or "us"`); // ours
   }

@@ -47,20 +47,38 @@ export const ROWS: CostRow[] = [
   // Pressroom's defaults: the config as `init` writes it ($20 a day, Opus $12, $1 a workflow).
   { name: "2. Pressroom's defaults", run: { config: {} }, capUsd: 20 },
   // Issue 15: every agent waits on cron wakes anyway, so every agent's turns go into batches, with the
-  // 1h cache TTL Anthropic advises for batches (turns are a batch apart, longer than 5m); the simulated
-  // batches end 15 minutes after they are sent (Anthropic: most within an hour), polled every 5 minutes.
+  // 1h cache TTL Anthropic advises for batches (turns are a batch apart, longer than 5m: what `auto` gives a
+  // batch request); the simulated batches end 15 minutes after they are sent (Anthropic: most within an
+  // hour), polled every 5 minutes.
   {
     name: "3. Message Batches: every agent, 1h cache, batches ending after 15 min",
     run: {
       config: {
-        agents: Object.fromEntries(AGENT_IDS.map((a) => [a, { batch: true, cacheTtl: "1h" }])),
+        agents: Object.fromEntries(AGENT_IDS.map((a) => [a, { batch: true }])),
         run: { batchPollSeconds: 300 },
       },
       batches: { processingMs: 15 * 60_000 },
     },
     capUsd: 20,
   },
+  // Issue 16: agents woken only by their cron (no handoff wakes), every minute and every 15 minutes, under a
+  // fixed 5m TTL, a fixed 1h TTL and `auto`.
+  ...ttlRows("4", "every minute", "* * * * *"),
+  ...ttlRows("5", "every 15 minutes", "*/15 * * * *"),
 ];
+
+function ttlRows(number: string, every: string, schedule: string): CostRow[] {
+  return (["5m", "1h", "auto"] as const).map((ttl, i) => ({
+    name: `${i === 0 ? number + "." : "  "} woken ${every}, ${ttl === "auto" ? "TTL auto" : "fixed " + ttl}`,
+    run: {
+      config: {
+        agents: Object.fromEntries(AGENT_IDS.map((a) => [a, { schedule, cacheTtl: ttl }])),
+        run: { wakeOnHandoff: false },
+      },
+    },
+    capUsd: 20,
+  }));
+}
 
 export interface CostFigures {
   name: string;

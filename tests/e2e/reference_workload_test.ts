@@ -45,3 +45,18 @@ Deno.test("Message Batches on the reference day's first 12 workflows: at most 60
   assert(batched.mean <= 0.6 * defaults.mean, `batches $${batched.mean} against $${defaults.mean}`);
   assert(batched.maxDaySpendUsd <= batched.capUsd);
 });
+
+Deno.test("TTL auto on the reference day's first 24 workflows: the cheaper fixed TTL woken every minute, below both woken every 15 minutes", async () => {
+  const rows = ROWS.filter((r) => r.name.includes("woken every"));
+  assertEquals(rows.length, 6);
+  const [min5m, min1h, minAuto, q5m, q1h, qAuto] = await costRuns(rows, { workflows: 24 });
+  for (const row of [min5m, min1h, minAuto, q5m, q1h, qAuto]) {
+    assertEquals(row.completions, min5m.completions, row.name);
+    assert(row.maxDaySpendUsd <= row.capUsd, `${row.name}: $${row.maxDaySpendUsd}`);
+  }
+  // Woken every minute, the stages' calls are a minute apart: 5m is the cheaper fixed TTL, and auto keeps it.
+  assert(min5m.mean < min1h.mean, `5m $${min5m.mean}, 1h $${min1h.mean}`);
+  assert(minAuto.mean <= 1.02 * min5m.mean, `auto $${minAuto.mean} against 5m $${min5m.mean}`);
+  // Woken every 15 minutes, the stable prefixes want 1h and each stage's turns 5m: auto is below both.
+  assert(qAuto.mean < Math.min(q5m.mean, q1h.mean), `auto $${qAuto.mean}, 5m $${q5m.mean}, 1h $${q1h.mean}`);
+});

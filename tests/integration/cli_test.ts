@@ -137,5 +137,5 @@ Deno.test("schema prints the JSON Schema an editor can check pressroom.json agai
   assertEquals(code, 0);
   const schema = JSON.parse(out);
   assertEquals(schema.properties.caps.properties.dailyUsd, { default: 20, type: "number", minimum: 0 });
-  assertEquals(schema.properties.agents.properties.writer.properties.cacheTtl.enum, ["5m", "1h"]);
+  assertEquals(schema.properties.agents.properties.writer.properties.cacheTtl.enum, ["auto", "5m", "1h"]);
 });

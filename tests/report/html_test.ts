@@ -59,13 +59,14 @@ Deno.test("report --html shows what the terminal shows: each agent's share and t
   const terminal = (await runPressroom(cwd, ["report"])).out;
   // The fixture's W2 moved the writer from Opus to Sonnet: its first Sonnet call wrote 500 tokens cold.
   const swap =
-    /^ {2}model swap: writer claude-opus-4-7 → claude-sonnet-4-6 at (\S+), cold write of 500 tokens$/m
+    /^ {2}model swap: writer claude-opus-4-7 → claude-sonnet-4-6 at (\S+), cold write of 500 tokens \(\$0\.0019\)$/m
       .exec(terminal);
   assert(swap, terminal);
   assert(
     html.includes(
       `<tr><td>writer</td><td>claude-opus-4-7 → claude-sonnet-4-6</td><td>${swap[1]}</td>` +
-        `<td data-figure="backends.0.cache.coldWritesAfterSwap.0.writeTokens">500</td></tr>`,
+        `<td data-figure="backends.0.cache.coldWritesAfterSwap.0.writeTokens">500</td>` +
+        `<td data-figure="backends.0.cache.coldWritesAfterSwap.0.writeUsd">$0.0019</td><td></td></tr>`,
     ),
     "the swap's row",
   );

@@ -159,6 +159,12 @@ Deno.test("report queries: the window's calls and tool outcomes, of one agent if
       ts: times.writerCall,
       batch: 0,
       webSearchRequests: 0,
+      turn: null,
+      cacheWrite5mTokens: 500,
+      cacheWrite1hTokens: 0,
+      cacheTtls: null,
+      cacheMissReason: null,
+      cacheMissedTokens: null,
     };
     const failedRow = {
       agent: "writer",
@@ -172,6 +178,12 @@ Deno.test("report queries: the window's calls and tool outcomes, of one agent if
       ts: times.failedCall,
       batch: 0,
       webSearchRequests: 0,
+      turn: null,
+      cacheWrite5mTokens: 0,
+      cacheWrite1hTokens: 0,
+      cacheTtls: null,
+      cacheMissReason: null,
+      cacheMissedTokens: null,
     };
     assertEquals(plain(queries.calls("anthropic", { since: SINCE })), [writerRow, failedRow]);
     assertEquals(plain(queries.calls("anthropic", { since: SINCE, agent: "writer" })), [

@@ -4,7 +4,8 @@
  */
 import { assert, assertEquals } from "../assert.ts";
 import { buildRequest } from "../../src/claude/request.ts";
-import { type PrefixBlock, PromptCache, TTL_MS } from "../../src/sim/cache.ts";
+import { type PrefixBlock, PromptCache } from "../../src/sim/cache.ts";
+import { TTL_MS } from "../../src/pricing/cache_ttl.ts";
 import { createSimulator, TOOL_USE_SYSTEM_TOKENS } from "../../src/sim/simulator.ts";
 import { NEW_TOKENIZER } from "../../src/sim/profiles.ts";
 import { TOOL_DEFINITIONS } from "../../src/pipeline/tools.ts";

@@ -48,7 +48,7 @@ Deno.test("a partial config keeps the defaults of what it leaves out", async () 
   assertEquals([config.agents.writer.model, config.agents.writer.pool, config.agents.writer.cacheTtl], [
     "claude-sonnet-4-6",
     4,
-    "5m",
+    "auto",
   ]);
   assertEquals(config.agents.intake.model, "claude-opus-4-7");
 });
