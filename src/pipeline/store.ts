@@ -473,6 +473,33 @@ export class WorkflowStore {
       }[]).map((r) => ({ id: r.id, createdTs: r.created_ts, models: JSON.parse(r.models) }));
   }
 
+  /** Every workflow's canary arms, oldest first: which arm it drew, per agent, while a canary ran. */
+  canaryArms(): (ArmPin & { workflowId: string; ts: number })[] {
+    return (statement(
+      this.#db,
+      `SELECT workflow_instance_id, agent_id, arm, model, canary_model, control_model, share, ts FROM canary_arm
+       ORDER BY ts, workflow_instance_id`,
+    ).all() as {
+      workflow_instance_id: string;
+      agent_id: AgentId;
+      arm: ArmPin["arm"];
+      model: string;
+      canary_model: string;
+      control_model: string;
+      share: number;
+      ts: number;
+    }[]).map((r) => ({
+      workflowId: r.workflow_instance_id,
+      agent: r.agent_id,
+      arm: r.arm,
+      model: r.model,
+      canaryModel: r.canary_model,
+      controlModel: r.control_model,
+      share: r.share,
+      ts: r.ts,
+    }));
+  }
+
   /** Unfinished workflows by stage and status, for the live progress line. */
   countByStage(): { stage: Stage; status: WorkflowStatus; n: number }[] {
     return statement(
