@@ -14,7 +14,12 @@ export function assertEquals<T>(actual: unknown, expected: T, message?: string):
   nodeAssert.deepStrictEqual(actual, expected, message);
 }
 
-export function assertAlmostEquals(actual: number, expected: number, tolerance: number, message?: string): void {
+export function assertAlmostEquals(
+  actual: number,
+  expected: number,
+  tolerance: number,
+  message?: string,
+): void {
   nodeAssert.ok(
     Math.abs(actual - expected) <= tolerance,
     message ?? `${actual} is not within ${tolerance} of ${expected}`,

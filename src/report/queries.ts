@@ -9,6 +9,7 @@ import { overReservation } from "../ledger/anomalies.ts";
 import type { Backend } from "../ledger/ledger.ts";
 import { PUBLISHED } from "../pipeline/store.ts";
 import type { CallTokens } from "./reprice.ts";
+import type { ArmWorkflow } from "./rollout.ts";
 
 /** A window of the ledger: calls made at or after `since` (epoch ms), of one agent if given. */
 export interface Window {
@@ -165,6 +166,54 @@ export class ReportQueries {
               inference_geo AS inferenceGeo, cost_nano_usd AS cost, ts
        FROM ai_call_log WHERE ts >= ? AND backend = ? AND status = 'ok'`,
     ).all(since, backend) as unknown as HistoryRow[];
+  }
+
+  /** The agents that have had a canary, in the order their first arms were drawn. */
+  canaryAgents(): string[] {
+    return (statement(
+      this.#db,
+      "SELECT agent_id, MIN(ts) AS first FROM canary_arm GROUP BY agent_id ORDER BY first",
+    )
+      .all() as { agent_id: string }[]).map((r) => r.agent_id);
+  }
+
+  /**
+   * The workflows of an agent's canary arms (the latest canary's: the arms of its canary model), with what
+   * each cost, the agent's calls and tool calls, and the editor's revisions and flags in it.
+   */
+  rolloutWorkflows(agent: string): { share: number; rows: ArmWorkflow[] } {
+    const latest = statement(
+      this.#db,
+      "SELECT canary_model, control_model, share FROM canary_arm WHERE agent_id = ? ORDER BY ts DESC LIMIT 1",
+    ).get(agent) as { canary_model: string; control_model: string; share: number } | undefined;
+    if (!latest) return { share: 0, rows: [] };
+    const rows = statement(
+      this.#db,
+      `SELECT a.workflow_instance_id AS id, a.arm, a.model,
+         EXISTS (SELECT 1 FROM workflow_event e WHERE e.workflow_instance_id = a.workflow_instance_id
+                 AND e.kind = ?) AS published,
+         COALESCE((SELECT SUM(c.cost_nano_usd) FROM ai_call_log c
+                   WHERE c.workflow_instance_id = a.workflow_instance_id), 0) AS workflowNano,
+         COALESCE((SELECT SUM(c.cost_nano_usd) FROM ai_call_log c
+                   WHERE c.workflow_instance_id = a.workflow_instance_id AND c.agent_id = a.agent_id), 0) AS agentNano,
+         (SELECT COUNT(*) FROM ai_call_log c
+          WHERE c.workflow_instance_id = a.workflow_instance_id AND c.agent_id = a.agent_id) AS agentCalls,
+         (SELECT COUNT(*) FROM tool_call t
+          WHERE t.workflow_instance_id = a.workflow_instance_id AND t.agent_id = a.agent_id) AS toolCalls,
+         (SELECT COUNT(*) FROM tool_call t WHERE t.workflow_instance_id = a.workflow_instance_id
+          AND t.agent_id = a.agent_id AND t.outcome = 'ok') AS toolOk,
+         (SELECT COUNT(*) FROM tool_call t WHERE t.workflow_instance_id = a.workflow_instance_id
+          AND t.tool = 'request_revision' AND t.outcome = 'ok') AS revisions,
+         (SELECT COUNT(*) FROM tool_call t WHERE t.workflow_instance_id = a.workflow_instance_id
+          AND t.tool = 'flag_for_review' AND t.outcome = 'ok') AS flags
+       FROM canary_arm a
+       WHERE a.agent_id = ? AND a.canary_model = ? AND a.control_model = ?
+       ORDER BY a.ts, a.workflow_instance_id`,
+    ).all(PUBLISHED, agent, latest.canary_model, latest.control_model) as unknown as (
+      & Omit<ArmWorkflow, "published">
+      & { published: number }
+    )[];
+    return { share: latest.share, rows: rows.map((r) => ({ ...r, published: r.published === 1 })) };
   }
 
   /** The mean output tokens of an agent's successful calls on `backend` per model, over all time. */

@@ -180,6 +180,18 @@ function verdict(
         `${usd(cost.high)} to ${usd(cost.low)}), tool accuracy within half a point; promote it`,
     };
   }
+  if (cheaper && !better) {
+    const more = workflowsForAccuracy(canary, control, share);
+    return {
+      kind: "not_enough_data",
+      text: `not enough data yet: the canary is ${usd(cost.estimate)} cheaper per completion, but its tool ` +
+        `accuracy is ${
+          points(accuracy.estimate)
+        } lower, not yet beyond chance; about ${more} more workflows ` +
+        "would tell whether it is worse",
+      moreWorkflows: more,
+    };
+  }
   if (better) {
     const retriesSaved = control.retriesPerCompletion - canary.retriesPerCompletion;
     const payback = cost.estimate > 0 && retriesSaved > 0
@@ -215,6 +227,23 @@ function verdict(
 }
 
 /**
+ * About how many more workflows would bring the accuracy difference's interval clear of zero, were the
+ * accuracies what they are now: n tool calls per arm = z²·(p₁q₁ + p₂q₂)/d², at each arm's tool calls per
+ * workflow, drawn at the canary's share.
+ */
+function workflowsForAccuracy(canary: ArmFigures, control: ArmFigures, share: number): number {
+  const p1 = canary.toolAccuracy.value;
+  const p2 = control.toolAccuracy.value;
+  const d = p1 - p2;
+  if (d === 0 || !canary.workflows || !control.workflows) return Number.POSITIVE_INFINITY;
+  const tools = Math.ceil((t975(Infinity) ** 2 * (p1 * (1 - p1) + p2 * (1 - p2))) / d ** 2);
+  const perWorkflow = (a: ArmFigures) => Math.max(1, a.toolAccuracy.n / a.workflows);
+  const needCanary = Math.max(0, tools - canary.toolAccuracy.n) / perWorkflow(canary) / share;
+  const needControl = Math.max(0, tools - control.toolAccuracy.n) / perWorkflow(control) / (1 - share);
+  return Math.max(1, Math.ceil(Math.max(needCanary, needControl)));
+}
+
+/**
  * About how many more workflows would bring the cost difference's 95 % interval clear of zero, were the
  * difference and spread what they are now: n per arm = t²·(s₁² + s₂²)/d², drawn at the canary's share.
  */
@@ -239,5 +268,6 @@ function workflowsToSettle(
   if (!Number.isFinite(perArm)) return Number.POSITIVE_INFINITY;
   const needCanary = Math.max(0, perArm - canary.completions) / share;
   const needControl = Math.max(0, perArm - control.completions) / (1 - share);
-  return Math.ceil(Math.max(needCanary, needControl) / completionRate);
+  // The interval is Welch's, a little wider than this normal estimate: at least one more, never "0 more".
+  return Math.max(1, Math.ceil(Math.max(needCanary, needControl) / completionRate));
 }
