@@ -19,7 +19,7 @@ async function setUp(): Promise<string> {
 
 Deno.test("rollout: the arms of a demo's canary from the ledger, then promote keeps the config's other fields and the pins in flight", async () => {
   const cwd = await setUp();
-  const demo = await runPressroom(cwd, ["demo", "--workflows", "8"]);
+  const demo = await runPressroom(cwd, ["demo", "--workflows", "12"]);
   assertEquals(demo.code, 0, demo.err);
   const json = await runPressroom(cwd, ["rollout", "--json"]);
   assertEquals(json.code, 0, json.err);
@@ -29,11 +29,25 @@ Deno.test("rollout: the arms of a demo's canary from the ledger, then promote ke
     "claude-sonnet-4-6",
     "claude-opus-4-7",
   ]);
-  assertEquals(writer.canary.workflows + writer.control.workflows, 8);
+  assertEquals(writer.canary.workflows + writer.control.workflows, 12);
   assert(writer.canary.workflows > 0 && writer.control.workflows > 0, JSON.stringify(writer));
-  assertEquals(writer.verdict.kind, "not_enough_data"); // 8 workflows: fewer than 10 completions an arm
+  assertEquals(writer.verdict.kind, "not_enough_data"); // 12 workflows: fewer than 10 completions an arm
   const text = await runPressroom(cwd, ["rollout", "writer"]);
   assert(text.out.includes("verdict: not enough data yet"), text.out);
+
+  // project goes by the canary's observed cost once each arm has 5 completions, by re-pricing before.
+  const projected = JSON.parse(
+    (await runPressroom(cwd, ["project", "--agent", "writer", "--model", "claude-sonnet-4-6", "--json"])).out,
+  );
+  if (Math.min(writer.canary.completions, writer.control.completions) >= 5) {
+    assertEquals(
+      projected.observed.ratio,
+      writer.canary.agentCostPerCompletionUsd / writer.control.agentCostPerCompletionUsd,
+    );
+    assertEquals(projected.observed.controlModel, "claude-opus-4-7");
+  } else {
+    assertEquals(projected.observed, null);
+  }
 
   // A workflow in flight keeps the arm it drew through the promotion.
   const submitted = await runPressroom(cwd, ["submit", "Salt marshes"]);
