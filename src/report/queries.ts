@@ -103,14 +103,14 @@ export class ReportQueries {
    * What each agent cost on `backend` in each workflow published at or after `since`: all its calls,
    * also those made before.
    */
-  completionCosts(backend: Backend, since: number): AgentCost[] {
+  completionCosts(backend: Backend, since: number): (AgentCost & { model: string })[] {
     return statement(
       this.#db,
-      `SELECT workflow_instance_id AS id, agent_id AS agent, SUM(cost_nano_usd) AS nano FROM ai_call_log
+      `SELECT workflow_instance_id AS id, agent_id AS agent, model, SUM(cost_nano_usd) AS nano FROM ai_call_log
        WHERE backend = ? AND workflow_instance_id IN
          (SELECT workflow_instance_id FROM workflow_event WHERE kind = ? AND ts >= ?)
-       GROUP BY workflow_instance_id, agent_id`,
-    ).all(backend, PUBLISHED, since) as unknown as AgentCost[];
+       GROUP BY workflow_instance_id, agent_id, model`,
+    ).all(backend, PUBLISHED, since) as unknown as (AgentCost & { model: string })[];
   }
 
   /** The calls of the window on `backend`, oldest first. */
@@ -166,6 +166,16 @@ export class ReportQueries {
               inference_geo AS inferenceGeo, cost_nano_usd AS cost, ts
        FROM ai_call_log WHERE ts >= ? AND backend = ? AND status = 'ok'`,
     ).all(since, backend) as unknown as HistoryRow[];
+  }
+
+  /** The workflows and agents that drew a canary arm: not swaps, for the report. */
+  canaryArmKeys(): Set<string> {
+    return new Set(
+      (statement(this.#db, "SELECT workflow_instance_id AS id, agent_id AS agent FROM canary_arm").all() as {
+        id: string;
+        agent: string;
+      }[]).map((r) => `${r.id}\u0000${r.agent}`),
+    );
   }
 
   /** The agents that have had a canary, in the order their first arms were drawn. */
