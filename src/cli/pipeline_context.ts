@@ -6,10 +6,9 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { clientFromEnv } from "../claude/client.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import type { AgentId } from "../config/schema.ts";
 import type { Backend } from "../ledger/ledger.ts";
 import type { PipelineDeps } from "../pipeline/loop.ts";
-import type { ModelPlan } from "../pipeline/canary.ts";
+import { type ModelPlan, modelPlan } from "../pipeline/canary.ts";
 import { loadPrompts } from "../pipeline/prompts.ts";
 import type { ReportQueries } from "../report/queries.ts";
 import { openStorage } from "./context.ts";
@@ -24,11 +23,7 @@ export interface PipelineContext {
 
 /** The model each agent uses for workflows created now, and the canaries they may draw instead. */
 export function currentModels(loaded: LoadedConfig): ModelPlan {
-  const agents = Object.entries(loaded.config.agents);
-  return {
-    models: Object.fromEntries(agents.map(([a, s]) => [a, s.model])) as Record<AgentId, string>,
-    canaries: Object.fromEntries(agents.flatMap(([a, s]) => s.canary ? [[a, s.canary]] : [])),
-  };
+  return modelPlan(loaded.config.agents);
 }
 
 export async function pipelineContext(

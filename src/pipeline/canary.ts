@@ -4,7 +4,7 @@
  * pinned for the workflow's life like every model. Pure.
  * @module
  */
-import { AGENT_IDS, type AgentId } from "../config/schema.ts";
+import { AGENT_IDS, type AgentConfig, type AgentId } from "../config/schema.ts";
 
 export interface Canary {
   model: string;
@@ -15,6 +15,14 @@ export interface Canary {
 export interface ModelPlan {
   models: Record<AgentId, string>;
   canaries: Partial<Record<AgentId, Canary>>;
+}
+
+/** The plan a config gives: each agent's model, and its canary where it runs one. */
+export function modelPlan(agents: Record<AgentId, Pick<AgentConfig, "model" | "canary">>): ModelPlan {
+  return {
+    models: Object.fromEntries(AGENT_IDS.map((a) => [a, agents[a].model])) as Record<AgentId, string>,
+    canaries: Object.fromEntries(AGENT_IDS.flatMap((a) => agents[a].canary ? [[a, agents[a].canary]] : [])),
+  };
 }
 
 /** Which arm of an agent's canary a workflow drew. */
