@@ -46,7 +46,7 @@ export function ticks(low: number, high: number, count = 5): number[] {
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
   const out: number[] = [];
   for (let v = Math.ceil(low / step - 1e-9) * step; v <= high + 1e-9; v += step) {
-    out.push(Math.round(v / step) * step);
+    out.push(Number((Math.round(v / step) * step).toPrecision(12)));
   }
   return out;
 }

@@ -74,7 +74,7 @@ export function histogram(valuesUsd: number[]): HistogramBin[] {
   if (!valuesUsd.length) return [];
   const min = Math.min(...valuesUsd);
   const max = Math.max(...valuesUsd);
-  const bins = Math.max(1, Math.min(12, Math.ceil(Math.sqrt(valuesUsd.length))));
+  const bins = max === min ? 1 : Math.max(1, Math.min(12, Math.ceil(Math.sqrt(valuesUsd.length))));
   const width = (max - min) / bins || 1;
   const counts = new Array(bins).fill(0);
   for (const v of valuesUsd) counts[Math.min(bins - 1, Math.floor((v - min) / width))]++;
