@@ -6,6 +6,7 @@
  * the same days, the same mix of topics, so the comparison is of the models and nothing else.
  * @module
  */
+import { nanoToUsd } from "../pricing/money.ts";
 import { type Difference, meanVariance, newcombe, ratio, t975, welch, wilson } from "./maths.ts";
 
 /** One workflow of an arm, as the ledger has it (queries.ts `rolloutWorkflows`). */
@@ -69,8 +70,6 @@ export const MIN_COMPLETIONS = 10;
 /** How much lower the canary's tool accuracy may be and still count as no worse: the field report's half point. */
 export const ACCURACY_MARGIN = 0.005;
 
-const NANO = 1e9;
-
 function armFigures(arm: ArmFigures["arm"], rows: ArmWorkflow[], model: string): ArmFigures {
   const done = rows.filter((r) => r.published);
   const sum = (values: number[]) => values.reduce((s, v) => s + v, 0);
@@ -82,9 +81,9 @@ function armFigures(arm: ArmFigures["arm"], rows: ArmWorkflow[], model: string):
     model,
     workflows: rows.length,
     completions: done.length,
-    agentCostPerCompletionUsd: ratio(sum(done.map((r) => r.agentNano)), done.length) / NANO,
-    workflowCostPerCompletionUsd: ratio(sum(done.map((r) => r.workflowNano)), done.length) / NANO,
-    costPerCallUsd: ratio(sum(rows.map((r) => r.agentNano)), sum(rows.map((r) => r.agentCalls))) / NANO,
+    agentCostPerCompletionUsd: nanoToUsd(ratio(sum(done.map((r) => r.agentNano)), done.length)),
+    workflowCostPerCompletionUsd: nanoToUsd(ratio(sum(done.map((r) => r.workflowNano)), done.length)),
+    costPerCallUsd: nanoToUsd(ratio(sum(rows.map((r) => r.agentNano)), sum(rows.map((r) => r.agentCalls)))),
     toolAccuracy: { value: ratio(ok, tools), ...wilson(ok, tools), n: tools },
     retriesPerCompletion: ratio(sum(done.map((r) => r.toolCalls - r.toolOk)), done.length),
     turnsPerCompletion: ratio(sum(done.map((r) => r.agentCalls)), done.length),
@@ -100,7 +99,7 @@ export function rollout(agent: string, share: number, rows: ArmWorkflow[]): Roll
   const canary = armFigures("canary", of("canary"), modelOf("canary"));
   const control = armFigures("control", of("control"), modelOf("control"));
   const costs = (arm: ArmFigures["arm"], pick: (r: ArmWorkflow) => number) =>
-    of(arm).filter((r) => r.published).map((r) => pick(r) / NANO);
+    of(arm).filter((r) => r.published).map((r) => nanoToUsd(pick(r)));
   const difference = {
     agentCostPerCompletionUsd: welch(
       costs("canary", (r) => r.agentNano),
