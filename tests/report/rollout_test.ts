@@ -47,13 +47,7 @@ const versus = (n: number, canary: Partial<typeof CONTROL>, controlN: number) =>
 ];
 
 Deno.test("a clearly better canary that costs more: what it costs and the retry price it pays back at", () => {
-  const rows = versus(40, {
-    model: "claude-opus-5",
-    costUsd: 0.24,
-    spreadUsd: 0.03,
-    accuracy: 0.995,
-    seed: 2,
-  }, 60);
+  const rows = versus(40, { model: "claude-opus-5", costUsd: 0.24, accuracy: 0.995, seed: 2 }, 60);
   const r = rollout("writer", 0.4, rows);
   assertEquals(r.verdict.kind, "better_costs_more");
   assert(r.difference.toolAccuracy.low > 0);
@@ -62,13 +56,7 @@ Deno.test("a clearly better canary that costs more: what it costs and the retry 
 });
 
 Deno.test("a clearly worse canary is told to stop", () => {
-  const rows = versus(30, {
-    model: "claude-sonnet-4-6",
-    costUsd: 0.15,
-    spreadUsd: 0.03,
-    accuracy: 0.80,
-    seed: 3,
-  }, 30);
+  const rows = versus(30, { model: "claude-sonnet-4-6", costUsd: 0.15, accuracy: 0.80, seed: 3 }, 30);
   const r = rollout("writer", 0.5, rows);
   assertEquals(r.verdict.kind, "worse");
   assert(r.verdict.text.endsWith("stop it"), r.verdict.text);
@@ -88,13 +76,7 @@ Deno.test("a cheaper canary, as accurate: promote it", () => {
 });
 
 Deno.test("too little data: the verdict says so and about how many more workflows would settle it", () => {
-  const rows = versus(3, {
-    model: "claude-sonnet-4-6",
-    costUsd: 0.18,
-    spreadUsd: 0.03,
-    accuracy: 0.94,
-    seed: 4,
-  }, 12);
+  const rows = versus(3, { model: "claude-sonnet-4-6", costUsd: 0.18, accuracy: 0.94, seed: 4 }, 12);
   const r = rollout("writer", 0.2, rows);
   assertEquals(r.verdict.kind, "not_enough_data");
   assert(r.verdict.moreWorkflows! >= 35, `${r.verdict.moreWorkflows}`); // 7 more canary completions at 20 %
