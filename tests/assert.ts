@@ -14,6 +14,18 @@ export function assertEquals<T>(actual: unknown, expected: T, message?: string):
   nodeAssert.deepStrictEqual(actual, expected, message);
 }
 
+export function assertAlmostEquals(
+  actual: number,
+  expected: number,
+  tolerance: number,
+  message?: string,
+): void {
+  nodeAssert.ok(
+    Math.abs(actual - expected) <= tolerance,
+    message ?? `${actual} is not within ${tolerance} of ${expected}`,
+  );
+}
+
 export function assertMatch(actual: string, pattern: RegExp, message?: string): void {
   nodeAssert.match(actual, pattern, message);
 }

@@ -8,11 +8,12 @@
 import { openStorage, rawDb } from "./helpers.ts";
 import { stagesFromCalls, type StageWork } from "./bench/ideal_schedule.ts";
 import { createClient } from "../src/claude/client.ts";
-import { AGENT_IDS, type AgentId, configSchema } from "../src/config/schema.ts";
+import { configSchema } from "../src/config/schema.ts";
 import { PriceBook } from "../src/models/price_book.ts";
 import type { PipelineDeps } from "../src/pipeline/loop.ts";
 import { loadPrompts } from "../src/pipeline/prompts.ts";
-import { WorkflowStore } from "../src/pipeline/store.ts";
+import { newWorkflowId, WorkflowStore } from "../src/pipeline/store.ts";
+import { modelPlan, pinModels } from "../src/pipeline/canary.ts";
 import { buildReport } from "../src/report/report.ts";
 import { ReportQueries } from "../src/report/queries.ts";
 import { realSleep, runScheduler } from "../src/scheduler/scheduler.ts";
@@ -88,11 +89,6 @@ export interface PipelineRun {
   inspect?: (ledger: Ledger) => void;
 }
 
-/** The models each new workflow pins: the config's, agent by agent. */
-function modelsOf(config: { agents: Record<AgentId, { model: string }> }): Record<AgentId, string> {
-  return Object.fromEntries(AGENT_IDS.map((a) => [a, config.agents[a].model])) as Record<AgentId, string>;
-}
-
 /** Workflow i's id when ids are fixed: one millisecond apart from a fixed instant, zero random part. */
 export function fixedId(i: number): string {
   return ulid(Date.UTC(2026, 0, 1) + i).slice(0, 10) + "0".repeat(16);
@@ -152,7 +148,10 @@ export async function runPipeline(options: PipelineRun): Promise<RunResult> {
   const since = options.day?.start ?? Date.now();
   const create = (i: number) => {
     const topic = options.topics ? options.topics[i % options.topics.length] : `Benchmark topic number ${i}`;
-    deps.store.create({ topic }, modelsOf(config), options.fixedIds ? { id: fixedId(i) } : undefined);
+    // Pinned as createWorkflow pins them: each agent's model, or its canary's where the id draws it.
+    const id = options.fixedIds ? fixedId(i) : newWorkflowId(deps.store.now());
+    const { models, arms } = pinModels(id, modelPlan(config.agents));
+    deps.store.create({ topic }, models, { id, arms });
   };
   const started = performance.now();
   if (options.day) {

@@ -69,6 +69,11 @@ const COMMANDS: Record<string, Command> = {
     summary: "[--json]: each agent's model now, pinned by workflows in flight, and the swap history",
     load: () => import("./models.ts").then((m) => ({ options: m.modelsOptions, run: m.modelsCommand })),
   },
+  rollout: {
+    summary: "[agent] [--json]: canary arms side by side, with intervals and a verdict; " +
+      "rollout promote|stop <agent>: make the canary the agent's model, or end it",
+    load: () => import("./rollout.ts").then((m) => ({ options: m.rolloutOptions, run: m.rolloutCommand })),
+  },
   caps: {
     summary: "each cap: limit, spent today, reserved, left, reset time [--json]",
     load: () => import("./caps.ts").then((m) => ({ options: m.capsOptions, run: m.capsCommand })),

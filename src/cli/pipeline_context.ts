@@ -6,9 +6,9 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { clientFromEnv } from "../claude/client.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import type { AgentId } from "../config/schema.ts";
 import type { Backend } from "../ledger/ledger.ts";
 import type { PipelineDeps } from "../pipeline/loop.ts";
+import { type ModelPlan, modelPlan } from "../pipeline/canary.ts";
 import { loadPrompts } from "../pipeline/prompts.ts";
 import type { ReportQueries } from "../report/queries.ts";
 import { openStorage } from "./context.ts";
@@ -21,12 +21,9 @@ export interface PipelineContext {
   close(): void;
 }
 
-/** The model each agent uses for workflows created now. */
-export function currentModels(loaded: LoadedConfig): Record<AgentId, string> {
-  return Object.fromEntries(Object.entries(loaded.config.agents).map(([a, s]) => [a, s.model])) as Record<
-    AgentId,
-    string
-  >;
+/** The model each agent uses for workflows created now, and the canaries they may draw instead. */
+export function currentModels(loaded: LoadedConfig): ModelPlan {
+  return modelPlan(loaded.config.agents);
 }
 
 export async function pipelineContext(

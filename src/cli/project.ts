@@ -3,7 +3,8 @@
  * swap would cost before it is made. Re-prices the agent's calls of the last N
  * days at M's prices, projects the pipeline's daily spend, checks it against
  * every daily cap, and says whether it fits, by how much it does not, and what
- * pool size would make it fit.
+ * pool size would make it fit. Where a canary of M ran on the agent, its observed figures stand in for
+ * the re-pricing.
  * @module
  */
 import { DAY_MS } from "../ledger/period.ts";
@@ -15,6 +16,7 @@ import { project } from "../report/maths.ts";
 import { outputRatio, reprice, tokenizerRatio } from "../report/reprice.ts";
 import { type CallHistory, callHistory, daySpan } from "../report/call_history.ts";
 import type { LoadedConfig } from "../config/load.ts";
+import { type ArmWorkflow, rollout } from "../report/rollout.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, openExistingStorage } from "./context.ts";
 import type { Io } from "./io.ts";
@@ -39,15 +41,17 @@ export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
   const now = io.now();
   const storage = openExistingStorage(loaded, io);
   let history: CallHistory;
+  let observed: Observed | undefined;
   try {
     history = callHistory(storage.reports, {
       since: now - args.days * DAY_MS,
       agent: args.agent,
     });
+    observed = observedArms(storage.reports.rolloutWorkflows(args.agent), args.agent, args.model);
   } finally {
     storage.close();
   }
-  const swap = projectSwap(history, loaded, { ...args, now });
+  const swap = projectSwap(history, loaded, { ...args, now, observed });
   if (parsed.values.json) io.out(JSON.stringify(swapJson(swap, args), null, 2));
   else for (const line of swapText(swap, args, loaded.config.caps.timezone)) io.out(line);
   return 0;
@@ -79,13 +83,44 @@ interface Swap {
   pool: number;
   /** Priced at Message Batches prices (`agents.<agent>.batch`). */
   batch: boolean;
+  observed?: Observed;
 }
 
-/** Pure: what moving `agent` to `model` would have cost over `history`, per cap day. */
+/** What a canary of `model` on the agent observed: its cost per completion against the control arm's. */
+interface Observed {
+  controlModel: string;
+  /** canary ÷ control, of the agent's cost per completion. */
+  ratio: number;
+  completions: { canary: number; control: number };
+}
+
+/** Completions each arm needs before `project` goes by the canary instead of re-pricing tokens. */
+export const OBSERVED_MIN_COMPLETIONS = 5;
+
+function observedArms(
+  arms: { share: number; rows: ArmWorkflow[] },
+  agent: string,
+  model: string,
+): Observed | undefined {
+  const r = rollout(agent, arms.share, arms.rows);
+  if (r.canary.model !== model || !r.control.agentCostPerCompletionUsd) return undefined;
+  if (Math.min(r.canary.completions, r.control.completions) < OBSERVED_MIN_COMPLETIONS) return undefined;
+  return {
+    controlModel: r.control.model,
+    ratio: r.canary.agentCostPerCompletionUsd / r.control.agentCostPerCompletionUsd,
+    completions: { canary: r.canary.completions, control: r.control.completions },
+  };
+}
+
+/**
+ * Pure: what moving `agent` to `model` would have cost over `history`, per cap day. Where a canary of
+ * `model` ran on the agent, its calls on the control's model are scaled by what the canary observed on
+ * the same work (the agent's cost per completion, canary over control) instead of re-priced by tokens.
+ */
 function projectSwap(
   history: CallHistory,
   loaded: LoadedConfig,
-  { agent, model, days, now }: ProjectArgs & { now: number },
+  { agent, model, days, now, observed }: ProjectArgs & { now: number; observed?: Observed },
 ): Swap {
   const { rows, meanOutput } = history;
   // Spend per day is divided by the cap days the data covers, not by --days: one day of data is one day.
@@ -99,7 +134,16 @@ function projectSwap(
   const projection = project({
     days: span.days,
     agentNowNano: mine.reduce((n, r) => n + r.cost, 0),
-    agentThenNano: reprice(mine, options),
+    agentThenNano: mine.reduce(
+      (n, r) =>
+        n +
+        (r.model === model
+          ? r.cost
+          : observed && r.model === observed.controlModel
+          ? Math.ceil(r.cost * observed.ratio)
+          : reprice([r], options)),
+      0,
+    ),
     othersByModel: others,
     currentModel: loaded.config.agents[agent].model,
     newModel: model,
@@ -123,11 +167,12 @@ function projectSwap(
     projection,
     pool,
     batch: options.batch,
+    observed,
   };
 }
 
 function swapJson(
-  { span, simulated, calls, ratios, projection, batch }: Swap,
+  { span, simulated, calls, ratios, projection, batch, observed }: Swap,
   { agent, model, days }: ProjectArgs,
 ) {
   return {
@@ -139,6 +184,7 @@ function swapJson(
     simulated,
     calls,
     ratios,
+    observed: observed ?? null,
     agentDailyNowUsd: nanoToUsd(projection.agentDailyNowNano),
     agentDailyUsd: nanoToUsd(projection.agentDailyNano),
     pipelineDailyUsd: nanoToUsd(projection.dailyNano),
@@ -155,7 +201,7 @@ function swapJson(
 }
 
 function swapText(
-  { span, simulated, calls, ratios, projection, pool, batch }: Swap,
+  { span, simulated, calls, ratios, projection, pool, batch, observed }: Swap,
   { agent, model, days }: ProjectArgs,
   timezone: string,
 ): string[] {
@@ -165,7 +211,15 @@ function swapText(
     "figures per day are over those" +
     (simulated ? " (SIMULATED: no real calls in that time)" : ""),
   ];
-  for (const r of ratios) {
+  if (observed) {
+    lines.push(
+      `  from ${observed.controlModel}: × ${
+        observed.ratio.toFixed(2)
+      }, the canary's observed cost per completion ` +
+        `(${observed.completions.canary} completions against ${observed.completions.control} on the control)`,
+    );
+  }
+  for (const r of ratios.filter((r) => r.from !== observed?.controlModel)) {
     lines.push(
       `  from ${r.from}: tokens × ${r.tokenizer.toFixed(2)} (tokenizer), output × ${
         r.output.ratio.toFixed(2)

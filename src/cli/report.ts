@@ -11,6 +11,7 @@ import { writeFileAtomic } from "../output/atomic.ts";
 import { renderHtml } from "../report/html.ts";
 import { parseSince, sinceLabel } from "../report/maths.ts";
 import { type BackendReport, buildReport } from "../report/report.ts";
+import { type Rollout, rollout } from "../report/rollout.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, openExistingStorage } from "./context.ts";
 import type { Io } from "./io.ts";
@@ -36,12 +37,17 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
   const storage = openExistingStorage(loaded, io);
   let reports: BackendReport[];
+  let rollouts: Rollout[];
   try {
     reports = buildReport(storage.reports, {
       since,
       agent,
       prices: loaded.prices,
       caps: loaded.config.caps,
+    });
+    rollouts = storage.reports.canaryAgents().filter((a) => agent === undefined || a === agent).map((a) => {
+      const { share, rows } = storage.reports.rolloutWorkflows(a);
+      return rollout(a, share, rows);
     });
   } finally {
     storage.close();
@@ -51,6 +57,7 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
     agent: agent ?? null,
     timezone: loaded.config.caps.timezone,
     backends: reports,
+    rollouts,
   };
   const html = parsed.values.html as string | undefined;
   if (html !== undefined) {
@@ -70,6 +77,9 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   }
   for (const r of reports) {
     printBackend(io, r, { since: sinceLabel(sinceText), agent, timezone: loaded.config.caps.timezone });
+  }
+  for (const r of rollouts) {
+    io.out(`canary: ${r.agent} on ${r.canary.model}: ${r.verdict.text} (pressroom rollout)`);
   }
   return 0;
 }

@@ -175,11 +175,32 @@ function checkAgents(file: string, config: Config, prices: PriceBook, raw: unkno
     if (!checked.ok) {
       throw new ConfigError(file, `${field}.${checked.problem.field}`, checked.problem.message);
     }
+    if (agent.canary) checkCanary(file, id, agent, prices, today);
     const priced = checked.priced;
     agent.maxTokensCeiling = checkOutputLimits(file, id, agent, {
       maxOutputTokens: priced.maxOutputTokens,
       ceilingSet: ceilingConfigured(raw, id),
     });
+  }
+}
+
+/** A canary is priced and capped like any model: one the loader would refuse as the agent's model is refused. */
+function checkCanary(file: string, id: AgentId, agent: AgentConfig, prices: PriceBook, today: string): void {
+  const canary = agent.canary!;
+  const field = `agents.${id}.canary`;
+  if (canary.model === agent.model) {
+    throw new ConfigError(
+      file,
+      `${field}.model`,
+      `is the agent's own model (${agent.model}): nothing to compare`,
+    );
+  }
+  const checked = checkAgentModel({ id, agent, model: canary.model, prices, today });
+  if (!checked.ok) {
+    const where = checked.problem.field === "model"
+      ? `${field}.model`
+      : `agents.${id}.${checked.problem.field}`;
+    throw new ConfigError(file, where, checked.problem.message);
   }
 }
 

@@ -84,6 +84,13 @@ const agentSchema = z.strictObject({
     "offer the tools with strict: true (names, types, required fields and enums guaranteed); agents on " +
       "strict share their own cached tools prefix",
   ),
+  canary: z.strictObject({
+    model: z.string().min(1),
+    share: z.number().gt(0).lt(1).describe("the share of new workflows that get the canary model (0 to 1)"),
+  }).optional().describe(
+    "try another model on a share of new workflows, each pinned for its life; `pressroom rollout` compares " +
+      "the arms",
+  ),
   webSearch: z.strictObject({
     enabled: z.boolean().default(false),
     maxUses: z.int().min(1).max(20).default(3),

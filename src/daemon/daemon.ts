@@ -7,7 +7,6 @@
  * @module
  */
 import type { LoadedConfig } from "../config/load.ts";
-import type { AgentId } from "../config/schema.ts";
 import type { Pause } from "../pipeline/store.ts";
 import type { PipelineDeps } from "../pipeline/loop.ts";
 import { realSleep, runScheduler, type SchedulerEvent } from "../scheduler/scheduler.ts";
@@ -22,6 +21,7 @@ import { logHolds, progressLine } from "./progress_lines.ts";
 import { lockRun } from "./run_lock.ts";
 import { removeStaleOutputTemps } from "./stale_temp_files.ts";
 import { listenForSignals, type SignalSource, stopControl } from "./stop_signals.ts";
+import type { ModelPlan } from "../pipeline/canary.ts";
 
 /** The pipeline wired to a backend: what the daemon works on, and closes at the end. */
 export interface PipelineHandle {
@@ -40,7 +40,7 @@ export interface DaemonOptions {
     signals: { signal: AbortSignal; stopping: AbortSignal },
   ) => Promise<PipelineHandle>;
   /** The models of workflows created now, under a config. */
-  models: (loaded: LoadedConfig) => Record<AgentId, string>;
+  models: (loaded: LoadedConfig) => ModelPlan;
   log: Log;
   /** Drain ready work and return, instead of running until a signal. */
   once: boolean;

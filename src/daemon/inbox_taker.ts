@@ -3,17 +3,17 @@
  * waiting for files still being written), and a line for each request taken, rejected or left.
  * @module
  */
-import type { AgentId } from "../config/schema.ts";
 import { dataPaths } from "../output/paths.ts";
 import { type InboxResult, ingestInbox, ingestInboxSettled, newInboxWatch } from "../pipeline/inbox.ts";
 import type { PipelineDeps } from "../pipeline/loop.ts";
 import type { Log } from "./log.ts";
+import type { ModelPlan } from "../pipeline/canary.ts";
 
 export interface InboxTakerOptions {
   deps: PipelineDeps;
   log: Log;
   /** The models of new workflows: those of the config in force. */
-  models: () => Record<AgentId, string>;
+  models: () => ModelPlan;
   once: boolean;
   sleep: (ms: number, wake: AbortSignal) => Promise<void>;
   stopping: AbortSignal;

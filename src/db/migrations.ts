@@ -282,4 +282,21 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE ai_call_log ADD COLUMN cache_missed_tokens INTEGER;
   CREATE INDEX ai_call_log_agent_ts ON ai_call_log (agent_id, ts);
   `,
+  // 8: canaries.
+  `
+  -- Which arm of an agent's canary each workflow created while it ran drew, with both arms' models: the
+  -- A/B that pressroom rollout reads, kept after the canary ends.
+  CREATE TABLE canary_arm (
+    workflow_instance_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    arm TEXT NOT NULL CHECK (arm IN ('canary', 'control')),
+    model TEXT NOT NULL,
+    canary_model TEXT NOT NULL,
+    control_model TEXT NOT NULL,
+    share REAL NOT NULL,
+    ts INTEGER NOT NULL,
+    PRIMARY KEY (workflow_instance_id, agent_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX canary_arm_agent ON canary_arm (agent_id, ts);
+  `,
 ];

@@ -1,9 +1,9 @@
 /**
- * A new workflow: the row (models pinned) and its `request.json`, whichever way
+ * A new workflow: the row (models pinned, canary arms drawn) and its `request.json`, whichever way
  * the request came in (submit, the inbox, the demo); both or neither.
  * @module
  */
-import type { AgentId } from "../config/schema.ts";
+import { type ModelPlan, pinModels } from "./canary.ts";
 import { dataPaths } from "../output/paths.ts";
 import { mirrorWorkflow } from "../output/workflow_files.ts";
 import type { WorkflowRequest } from "../content/state.ts";
@@ -13,7 +13,7 @@ export async function createWorkflow(
   store: WorkflowStore,
   dataDir: string,
   request: WorkflowRequest,
-  models: Record<AgentId, string>,
+  plan: ModelPlan,
   inboxFile?: string,
 ): Promise<Workflow> {
   // request.json first, under the id the row will take: a folder that cannot be written (read-only,
@@ -21,7 +21,8 @@ export async function createWorkflow(
   const id = newWorkflowId(store.now());
   try {
     await mirrorWorkflow(dataDir, id, { request });
-    return store.create(request, models, { inboxFile, id });
+    const { models, arms } = pinModels(id, plan);
+    return store.create(request, models, { inboxFile, id, arms });
   } catch (error) {
     // the id is brand new: nothing else can be in its folder
     await Deno.remove(dataPaths(dataDir).workflow(id).dir, { recursive: true }).catch(() => {});

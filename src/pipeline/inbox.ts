@@ -11,12 +11,12 @@
  * @module
  */
 import { join } from "node:path";
-import type { AgentId } from "../config/schema.ts";
 import { PressroomError } from "../errors.ts";
 import { requestFromInboxFile } from "./request.ts";
 import { createWorkflow } from "./create_workflow.ts";
 import type { WorkflowStore } from "./store.ts";
 import { sha256Hex } from "../hex.ts";
+import type { ModelPlan } from "./canary.ts";
 
 /** A writer's name for a file not complete yet: skipped, without a word. */
 const TEMP_NAME = /^\.|\.(tmp|part|partial|crdownload|swp)$|~$/i;
@@ -108,7 +108,7 @@ export function settlesAt(seen: Seen, pollMs: number): number {
 export interface InboxOptions {
   dataDir: string;
   store: WorkflowStore;
-  models: Record<AgentId, string>;
+  models: ModelPlan;
   /** Kept by the caller from one look to the next (a new one sees every entry for the first time). */
   watch: InboxWatch;
   /** The time of this look, on the clock the mtimes are compared with. */

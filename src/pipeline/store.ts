@@ -10,6 +10,7 @@ import { UserInputError } from "../errors.ts";
 import type { Backend, CallOutput } from "../ledger/ledger.ts";
 import type { Stage } from "./agents.ts";
 import type { ToolCallResult } from "./run_tool.ts";
+import type { ArmPin } from "./canary.ts";
 import { type ContentState, emptyState, type WorkflowRequest } from "../content/state.ts";
 
 /**
@@ -123,7 +124,7 @@ export class WorkflowStore {
   create(
     request: WorkflowRequest,
     models: Record<AgentId, string>,
-    options: { inboxFile?: string; id?: string } = {},
+    options: { inboxFile?: string; id?: string; arms?: ArmPin[] } = {},
   ): Workflow {
     const now = this.now();
     const id = options.id ?? newWorkflowId(now);
@@ -143,6 +144,13 @@ export class WorkflowStore {
         options.inboxFile ?? null,
       );
       this.#event(id, "intake", "created", JSON.stringify(pinned), now);
+      for (const a of options.arms ?? []) {
+        statement(
+          this.#db,
+          `INSERT INTO canary_arm (workflow_instance_id, agent_id, arm, model, canary_model, control_model, share, ts)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(id, a.agent, a.arm, a.model, a.canaryModel, a.controlModel, a.share, now);
+      }
     });
     return this.get(id);
   }
@@ -463,6 +471,33 @@ export class WorkflowStore {
         created_ts: number;
         models: string;
       }[]).map((r) => ({ id: r.id, createdTs: r.created_ts, models: JSON.parse(r.models) }));
+  }
+
+  /** Every workflow's canary arms, oldest first: which arm it drew, per agent, while a canary ran. */
+  canaryArms(): (ArmPin & { workflowId: string; ts: number })[] {
+    return (statement(
+      this.#db,
+      `SELECT workflow_instance_id, agent_id, arm, model, canary_model, control_model, share, ts FROM canary_arm
+       ORDER BY ts, workflow_instance_id`,
+    ).all() as {
+      workflow_instance_id: string;
+      agent_id: AgentId;
+      arm: ArmPin["arm"];
+      model: string;
+      canary_model: string;
+      control_model: string;
+      share: number;
+      ts: number;
+    }[]).map((r) => ({
+      workflowId: r.workflow_instance_id,
+      agent: r.agent_id,
+      arm: r.arm,
+      model: r.model,
+      canaryModel: r.canary_model,
+      controlModel: r.control_model,
+      share: r.share,
+      ts: r.ts,
+    }));
   }
 
   /** Unfinished workflows by stage and status, for the live progress line. */

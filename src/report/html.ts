@@ -9,6 +9,8 @@
 import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 import type { BackendReport } from "./report.ts";
+import type { Rollout } from "./rollout.ts";
+import { barChart, colourOf, histogramChart, intervalChart, stackedChart } from "./charts.ts";
 
 export interface HtmlInput {
   since: string;
@@ -16,6 +18,8 @@ export interface HtmlInput {
   /** The caps' time zone: days are cap days. */
   timezone: string;
   backends: BackendReport[];
+  /** Each canary's arms (pressroom rollout), when some agent has had one. */
+  rollouts?: Rollout[];
 }
 
 const escape = (text: string) =>
@@ -87,7 +91,13 @@ function section(r: BackendReport, i: number, input: HtmlInput): string {
     `${cell(`${p}.completions.p50Usd`, usd(c.p50Usd))}${
       cell(`${p}.completions.p90Usd`, usd(c.p90Usd))
     }</tr></table>
-<div class="chart" id="trend-${i}"></div>
+${
+      r.trendByDay.length > 1
+        ? `<div class="chart" id="trend-${i}"></div>`
+        : `<p class="note">One day of data: the time series starts with the second day.</p>`
+    }
+${histogramChart(`histogram-${i}`, "How many completions cost how much", r.completionHistogram, usd)}
+${mixSection(r, p)}
 ${
       shares
         ? `<table><tr><th>agent</th><th>cost in completed workflows</th><th>share of their whole cost</th></tr>
@@ -98,6 +108,7 @@ ${shares}</table>`
 <table><tr><th>agent</th><th>model</th><th>calls</th><th>$/call</th><th>tool accuracy</th><th>95% interval</th>` +
     `<th>wrong tool</th><th>malformed</th><th>logic</th><th>retries/completion</th><th>turns/completion</th></tr>
 ${agents}</table>
+${accuracyChart(r, i)}
 ${
       batches
         ? `<h3>Message Batches</h3>\n<table><tr><th>agent</th><th>model</th><th>calls in batches</th>` +
@@ -117,14 +128,15 @@ ${
           `<th>its cost</th><th>diagnostics</th></tr>\n${swaps}</table>`
         : ""
     }
+${cacheSavingsChart(r, i)}
 ${cacheTtlTables(r, p)}
 <h3>Spend per day (cap days in ${escape(input.timezone)}; ${
       r.simulated
         ? "simulated spend never counts toward the caps"
         : "real API spend, which is all the caps count"
     })</h3>
-<div class="chart" id="spend-${i}"></div>
-<table><tr><th>day</th><th>spend</th><th>refusals</th><th></th></tr>
+${r.caps.length > 1 ? `<div class="chart" id="spend-${i}"></div>` : ""}
+<table><tr><th>day</th><th>spend</th><th>refusals</th><th>cap</th></tr>
 ${days}</table>
 ${
       r.overReservedCalls
@@ -133,6 +145,126 @@ ${
         : ""
     }
 </section>`;
+}
+
+const AGENT_ORDER = ["intake", "planner", "researcher", "writer", "editor", "publisher"];
+const byAgent = (a: string, b: string) => AGENT_ORDER.indexOf(a) - AGENT_ORDER.indexOf(b);
+
+/** Each agent's first-attempt tool accuracy on each model, with its 95 % interval: the A/B at a glance. */
+function accuracyChart(r: BackendReport, i: number): string {
+  const rows = [...r.agents].filter((a) => a.toolCalls > 0)
+    .sort((a, b) => byAgent(a.agent, b.agent) || a.model.localeCompare(b.model))
+    .map((a) => ({
+      label: `${a.agent} · ${a.model}`,
+      value: a.toolAccuracy,
+      low: a.toolAccuracy95.low,
+      high: a.toolAccuracy95.high,
+      n: a.toolCalls,
+      colour: colourOf(a.agent),
+    }));
+  const floor = Math.max(0, Math.floor(Math.min(...rows.map((row) => row.low), 1) * 10) / 10);
+  return intervalChart(`accuracy-${i}`, "Tool accuracy by agent and model (95 % interval)", rows, pct, [
+    floor,
+    1,
+  ]);
+}
+
+/** Each mix of models: its completions, its cost per completion and each agent's share of it. */
+function mixSection(r: BackendReport, p: string): string {
+  if (!r.modelMixes.length) return "";
+  const chart = stackedChart(
+    `mixes-${p}`,
+    "Cost per completion by model mix, each agent's part",
+    r.modelMixes.map((m) => ({
+      label: m.label,
+      note: `${usd(m.meanUsd)} (n=${m.completions})`,
+      parts: [...m.agents].sort((a, b) => byAgent(a.agent, b.agent)).map((a) => ({
+        name: a.agent,
+        value: a.usd,
+      })),
+    })),
+    usd,
+  );
+  const rows = r.modelMixes.map((m, j) =>
+    `<tr><td>${escape(m.label)}</td>${cell(`${p}.modelMixes.${j}.completions`, String(m.completions))}` +
+    `${cell(`${p}.modelMixes.${j}.meanUsd`, usd(m.meanUsd))}<td>${
+      escape(
+        [...m.agents].sort((a, b) => byAgent(a.agent, b.agent)).map((a) => `${a.agent} ${pct(a.share)}`).join(
+          ", ",
+        ),
+      )
+    }</td></tr>`
+  ).join("\n");
+  return `${chart}\n<table><tr><th>model mix</th><th>completions</th><th>cost per completion</th>` +
+    `<th>each agent's share</th></tr>\n${rows}</table>`;
+}
+
+/** What each agent's cache reads saved, over its models. */
+function cacheSavingsChart(r: BackendReport, i: number): string {
+  const saved = new Map<string, number>();
+  for (const a of r.agents) saved.set(a.agent, (saved.get(a.agent) ?? 0) + a.cacheSavedUsd);
+  const rows = [...saved].sort(([a], [b]) => byAgent(a, b))
+    .map(([agent, value]) => ({ label: agent, value, colour: colourOf(agent) }));
+  return barChart(`cache-savings-${i}`, "What cache reads saved, by agent", rows, usd);
+}
+
+/** A canary's two arms: their figures side by side, the differences with intervals, and the verdict. */
+function canarySection(r: Rollout, k: number): string {
+  const q = `rollouts.${k}`;
+  const arm = (name: "canary" | "control") => {
+    const a = r[name];
+    const f = `${q}.${name}`;
+    return `<tr><td>${name}: ${escape(a.model)}</td>${cell(`${f}.workflows`, String(a.workflows))}` +
+      `${cell(`${f}.completions`, String(a.completions))}` +
+      `${cell(`${f}.agentCostPerCompletionUsd`, usd(a.agentCostPerCompletionUsd))}` +
+      `${cell(`${f}.workflowCostPerCompletionUsd`, usd(a.workflowCostPerCompletionUsd))}` +
+      `${cell(`${f}.toolAccuracy.value`, pct(a.toolAccuracy.value))}` +
+      `${cell(`${f}.retriesPerCompletion`, a.retriesPerCompletion.toFixed(2))}` +
+      `${cell(`${f}.revisionsPerWorkflow`, a.revisionsPerWorkflow.toFixed(2))}</tr>`;
+  };
+  const accuracy = intervalChart(
+    `canary-accuracy-${k}`,
+    `${r.agent}: first-attempt tool accuracy by arm (95 % interval)`,
+    (["canary", "control"] as const).map((name) => ({
+      label: `${name} · ${r[name].model}`,
+      value: r[name].toolAccuracy.value,
+      low: r[name].toolAccuracy.low,
+      high: r[name].toolAccuracy.high,
+      n: r[name].toolAccuracy.n,
+      colour: name === "canary" ? "#e15759" : "#4e79a7",
+    })),
+    pct,
+  );
+  const d = r.difference;
+  const differences = intervalChart(
+    `canary-difference-${k}`,
+    `${r.agent}: canary − control, cost per completion (95 % interval; left of 0 the canary is cheaper)`,
+    [
+      { label: `the ${r.agent}'s cost`, ...d.agentCostPerCompletionUsd, n: r.canary.completions },
+      { label: "the workflow's cost", ...d.workflowCostPerCompletionUsd, n: r.canary.completions },
+    ].map((row) => ({ ...row, value: row.estimate })),
+    (x) => `${x < 0 ? "−" : x > 0 ? "+" : ""}$${Math.abs(x).toFixed(4)}`,
+    symmetric([d.agentCostPerCompletionUsd, d.workflowCostPerCompletionUsd]),
+  );
+  return `<section class="canary"><h2>Canary: ${escape(r.agent)} on ${escape(r.canary.model)} ` +
+    `(${Math.round(r.share * 100)} % of new workflows)</h2>
+<table><tr><th>arm</th><th>workflows</th><th>completed</th><th>${
+      escape(r.agent)
+    }'s cost per completion</th>` +
+    `<th>workflow's cost per completion</th><th>tool accuracy</th><th>retries per completion</th>` +
+    `<th>revisions per workflow</th></tr>
+${arm("canary")}
+${arm("control")}</table>
+${accuracy}
+${differences}
+<p data-figure="${q}.verdict.text"><strong>Verdict:</strong> ${escape(r.verdict.text)}</p></section>`;
+}
+
+/** An axis centred on zero that holds every interval given (infinite ends aside). */
+function symmetric(differences: { estimate: number; low: number; high: number }[]): [number, number] {
+  const ends = differences.flatMap((x) => [x.estimate, x.low, x.high]).filter(Number.isFinite).map(Math.abs);
+  const most = Math.max(...ends, 1e-4) * 1.1;
+  return [-most, most];
 }
 
 /** The TTLs each breakpoint used with what they saved, and the misses the API's diagnostics explained. */
@@ -171,7 +303,7 @@ export function renderHtml(input: HtmlInput): string {
 <style>${uplotCss}
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right;white-space:nowrap}td:first-child,th:first-child{text-align:left}
-.chart{margin:1em 0}</style>
+.chart{margin:1em 0;display:block}.note{color:#555}</style>
 <script>${uplotJs}</script>
 </head><body>
 <h1>Pressroom report</h1>
@@ -179,6 +311,7 @@ td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right;white-space:nowra
     input.agent ? `, agent ${escape(input.agent)}` : ""
   }. Every figure with its sample size.</p>
 ${input.backends.map((r, i) => section(r, i, input)).join("\n")}
+${(input.rollouts ?? []).map((r, k) => canarySection(r, k)).join("\n")}
 <script type="application/json" id="report-data">${scriptJson(input)}</script>
 <script>
 const report = JSON.parse(document.getElementById("report-data").textContent);
@@ -188,7 +321,8 @@ const x = { time: true, range: (u, min, max) => min === max ? [min - 86400, max 
 const dots = { show: true, size: 7 };
 report.backends.forEach((b, i) => {
   const width = Math.min(900, document.body.clientWidth - 40);
-  if (b.trendByDay.length) {
+  // A time series needs two days at least: with one, the table says it all.
+  if (b.trendByDay.length > 1) {
     new uPlot({ title: "Mean cost per completion (USD)", width, height: 220, scales: { x },
       series: [{}, { label: "mean", stroke: "#2a6", points: dots },
         { label: "completions", stroke: "#888", scale: "n", points: dots }],
@@ -196,7 +330,7 @@ report.backends.forEach((b, i) => {
       [b.trendByDay.map((d) => seconds(d.day)), b.trendByDay.map((d) => d.meanUsd), b.trendByDay.map((d) => d.completions)],
       document.getElementById("trend-" + i));
   }
-  if (b.caps.length) {
+  if (b.caps.length > 1) {
     const names = Object.keys(b.caps[0].byCap);
     new uPlot({ title: "Spend per day against each daily cap (USD)", width, height: 220, scales: { x },
       series: [{}, ...names.map((n, k) => ({ label: n, stroke: ["#36c", "#c63", "#693", "#939"][k % 4], points: dots }))] },

@@ -9,6 +9,7 @@ import { overReservation } from "../ledger/anomalies.ts";
 import type { Backend } from "../ledger/ledger.ts";
 import { PUBLISHED } from "../pipeline/store.ts";
 import type { CallTokens } from "./reprice.ts";
+import type { ArmWorkflow } from "./rollout.ts";
 
 /** A window of the ledger: calls made at or after `since` (epoch ms), of one agent if given. */
 export interface Window {
@@ -102,14 +103,14 @@ export class ReportQueries {
    * What each agent cost on `backend` in each workflow published at or after `since`: all its calls,
    * also those made before.
    */
-  completionCosts(backend: Backend, since: number): AgentCost[] {
+  completionCosts(backend: Backend, since: number): (AgentCost & { model: string })[] {
     return statement(
       this.#db,
-      `SELECT workflow_instance_id AS id, agent_id AS agent, SUM(cost_nano_usd) AS nano FROM ai_call_log
+      `SELECT workflow_instance_id AS id, agent_id AS agent, model, SUM(cost_nano_usd) AS nano FROM ai_call_log
        WHERE backend = ? AND workflow_instance_id IN
          (SELECT workflow_instance_id FROM workflow_event WHERE kind = ? AND ts >= ?)
-       GROUP BY workflow_instance_id, agent_id`,
-    ).all(backend, PUBLISHED, since) as unknown as AgentCost[];
+       GROUP BY workflow_instance_id, agent_id, model`,
+    ).all(backend, PUBLISHED, since) as unknown as (AgentCost & { model: string })[];
   }
 
   /** The calls of the window on `backend`, oldest first. */
@@ -165,6 +166,64 @@ export class ReportQueries {
               inference_geo AS inferenceGeo, cost_nano_usd AS cost, ts
        FROM ai_call_log WHERE ts >= ? AND backend = ? AND status = 'ok'`,
     ).all(since, backend) as unknown as HistoryRow[];
+  }
+
+  /** The workflows and agents that drew a canary arm: not swaps, for the report. */
+  canaryArmKeys(): Set<string> {
+    return new Set(
+      (statement(this.#db, "SELECT workflow_instance_id AS id, agent_id AS agent FROM canary_arm").all() as {
+        id: string;
+        agent: string;
+      }[]).map((r) => `${r.id}\u0000${r.agent}`),
+    );
+  }
+
+  /** The agents that have had a canary, in the order their first arms were drawn. */
+  canaryAgents(): string[] {
+    return (statement(
+      this.#db,
+      "SELECT agent_id, MIN(ts) AS first FROM canary_arm GROUP BY agent_id ORDER BY first",
+    )
+      .all() as { agent_id: string }[]).map((r) => r.agent_id);
+  }
+
+  /**
+   * The workflows of an agent's canary arms (the latest canary's: the arms of its canary model), with what
+   * each cost, the agent's calls and tool calls, and the editor's revisions and flags in it.
+   */
+  rolloutWorkflows(agent: string): { share: number; rows: ArmWorkflow[] } {
+    const latest = statement(
+      this.#db,
+      "SELECT canary_model, control_model, share FROM canary_arm WHERE agent_id = ? ORDER BY ts DESC LIMIT 1",
+    ).get(agent) as { canary_model: string; control_model: string; share: number } | undefined;
+    if (!latest) return { share: 0, rows: [] };
+    const rows = statement(
+      this.#db,
+      `SELECT a.workflow_instance_id AS id, a.arm, a.model,
+         EXISTS (SELECT 1 FROM workflow_event e WHERE e.workflow_instance_id = a.workflow_instance_id
+                 AND e.kind = ?) AS published,
+         COALESCE((SELECT SUM(c.cost_nano_usd) FROM ai_call_log c
+                   WHERE c.workflow_instance_id = a.workflow_instance_id), 0) AS workflowNano,
+         COALESCE((SELECT SUM(c.cost_nano_usd) FROM ai_call_log c
+                   WHERE c.workflow_instance_id = a.workflow_instance_id AND c.agent_id = a.agent_id), 0) AS agentNano,
+         (SELECT COUNT(*) FROM ai_call_log c
+          WHERE c.workflow_instance_id = a.workflow_instance_id AND c.agent_id = a.agent_id) AS agentCalls,
+         (SELECT COUNT(*) FROM tool_call t
+          WHERE t.workflow_instance_id = a.workflow_instance_id AND t.agent_id = a.agent_id) AS toolCalls,
+         (SELECT COUNT(*) FROM tool_call t WHERE t.workflow_instance_id = a.workflow_instance_id
+          AND t.agent_id = a.agent_id AND t.outcome = 'ok') AS toolOk,
+         (SELECT COUNT(*) FROM tool_call t WHERE t.workflow_instance_id = a.workflow_instance_id
+          AND t.tool = 'request_revision' AND t.outcome = 'ok') AS revisions,
+         (SELECT COUNT(*) FROM tool_call t WHERE t.workflow_instance_id = a.workflow_instance_id
+          AND t.tool = 'flag_for_review' AND t.outcome = 'ok') AS flags
+       FROM canary_arm a
+       WHERE a.agent_id = ? AND a.canary_model = ? AND a.control_model = ?
+       ORDER BY a.ts, a.workflow_instance_id`,
+    ).all(PUBLISHED, agent, latest.canary_model, latest.control_model) as unknown as (
+      & Omit<ArmWorkflow, "published">
+      & { published: number }
+    )[];
+    return { share: latest.share, rows: rows.map((r) => ({ ...r, published: r.published === 1 })) };
   }
 
   /** The mean output tokens of an agent's successful calls on `backend` per model, over all time. */

@@ -12,6 +12,7 @@ import { nanoToUsd } from "../pricing/money.ts";
 import type { ModelRates } from "../pricing/cost.ts";
 import { dayKey } from "../ledger/period.ts";
 import { distribution, ratio, wilson } from "./maths.ts";
+import { histogram, type HistogramBin, type ModelMix, modelMixes } from "./mixes.ts";
 import { type MissFigures, missFigures, type TtlFigures, ttlFigures, writeNano } from "./cache_ttls.ts";
 import type { AgentCost, CallRow, Completion, ReportQueries, ToolOutcome } from "./queries.ts";
 
@@ -33,6 +34,8 @@ export interface AgentModelFigures {
   batch: { share: number; savedUsd: number };
   /** The agent's model turns in each completed workflow (all its stages); n is the number of workflows. */
   turnsPerCompletion: { mean: number; n: number };
+  /** What its cache reads saved against the input price. */
+  cacheSavedUsd: number;
 }
 
 export interface BackendReport {
@@ -44,6 +47,10 @@ export interface BackendReport {
   shareByAgent: { agent: string; usd: number; share: number }[];
   /** Completions per day, and their mean cost as `completions` counts it. */
   trendByDay: { day: string; completions: number; meanUsd: number }[];
+  /** How many completions cost how much: equal-width bins. */
+  completionHistogram: HistogramBin[];
+  /** Cost per completion for each mix of models, and each agent's share of it. */
+  modelMixes: ModelMix[];
   agents: AgentModelFigures[];
   cache: {
     calls: number;
@@ -89,8 +96,9 @@ function forBackend(queries: ReportQueries, backend: Backend, options: ReportOpt
   // Completed workflows: published in the window, with all their calls on this backend.
   const completed = queries.completions(backend, since);
   const ids = new Set(completed.map((c) => c.id));
+  const costs = queries.completionCosts(backend, since);
   const { byAgent, totalNano, agentNano } = completionCosts(
-    queries.completionCosts(backend, since),
+    costs,
     ids,
     agent,
   );
@@ -107,8 +115,10 @@ function forBackend(queries: ReportQueries, backend: Backend, options: ReportOpt
       share: ratio(nano, totalNano),
     })),
     trendByDay: trendByDay(completed, costUsd, options.caps.timezone),
+    completionHistogram: histogram(completed.map(costUsd)),
+    modelMixes: modelMixes(costs, ids),
     agents: agentModelFigures(calls, queries.toolOutcomes(backend, { since, agent }), ids, options.prices),
-    cache: cacheFigures(calls, options.prices),
+    cache: cacheFigures(calls, options.prices, queries.canaryArmKeys()),
     caps: capDays(calls, queries.refusals(backend, since), options.caps),
     overReservedCalls: queries.overReserved(backend, since),
   };
@@ -193,6 +203,7 @@ function pairFigures({ agent, model, calls, tools, completed, priced }: {
       savedUsd: nanoToUsd(priced ? sum(calls.filter((c) => c.batch), (c) => batchSavedNano(c, priced)) : 0),
     },
     turnsPerCompletion: { mean: ratio(sum([...turns.values()], (n) => n), turns.size), n: turns.size },
+    cacheSavedUsd: nanoToUsd(priced ? sum(calls, (c) => readSavedNano(c, priced)) : 0),
   };
 }
 
@@ -210,22 +221,34 @@ export function batchSavedNano(
 }
 
 /** Cache: hits on the stable blocks, tokens, dollars the reads saved, cold writes after a swap. Pure. */
-export function cacheFigures(calls: CallRow[], prices: PriceBook): BackendReport["cache"] {
+export function cacheFigures(
+  calls: CallRow[],
+  prices: PriceBook,
+  /** `${workflow}\u0000${agent}` of the canary arms: their calls alternate models by design, no swap. */
+  canaryArms: Set<string> = new Set(),
+): BackendReport["cache"] {
   let saved = 0;
   for (const c of calls) {
     const priced = prices.lookup(c.model);
-    if (priced) saved += c.cacheReadTokens * (priced.rates.input - priced.rates.cacheRead);
+    if (priced) saved += readSavedNano(c, priced);
   }
   return {
     calls: calls.length,
     stableHitRate: ratio(calls.filter((c) => c.cacheReadTokens > 0).length, calls.length),
     tokenHitRate: ratio(sum(calls, (c) => c.cacheReadTokens), sum(calls, promptTokens)),
     readSavedUsd: nanoToUsd(saved),
-    coldWritesAfterSwap: coldWritesAfterSwap(calls, prices),
+    coldWritesAfterSwap: coldWritesAfterSwap(
+      calls.filter((c) => !canaryArms.has(`${c.workflowId}\u0000${c.agent}`)),
+      prices,
+    ),
     ttls: ttlFigures(calls, prices),
     misses: missFigures(calls, prices),
   };
 }
+
+/** What a call's cache reads saved against the input price. */
+const readSavedNano = (c: CallRow, priced: ModelRates) =>
+  c.cacheReadTokens * (priced.rates.input - priced.rates.cacheRead);
 
 /** The first call of an agent on another model than its call before: the cache it writes starts cold. */
 function coldWritesAfterSwap(

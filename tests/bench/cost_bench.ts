@@ -8,7 +8,10 @@
  * @module
  */
 import { DEMO_REQUESTS } from "../../src/cli/demo.ts";
-import { AGENT_IDS } from "../../src/config/schema.ts";
+import { AGENT_IDS, type AgentId } from "../../src/config/schema.ts";
+import { ReportQueries } from "../../src/report/queries.ts";
+import { type Rollout, rollout } from "../../src/report/rollout.ts";
+import { rawDb } from "../helpers.ts";
 import { type Day, type PipelineRun, runPipeline, type RunResult } from "../sim_pipeline.ts";
 import { FIELD_REPORT, REFERENCE_SEED, REFERENCE_WORKFLOWS } from "../reference_workload.ts";
 import { renderTable } from "./table.ts";
@@ -29,6 +32,8 @@ const NO_CAPS = { caps: { dailyUsd: 1e6, perModelDailyUsd: {}, perWorkflowUsd: 1
 export interface CostRow {
   name: string;
   run: Partial<PipelineRun>;
+  /** The agent whose canary the row runs: its `pressroom rollout` verdict is printed under the table. */
+  rollout?: AgentId;
   /** The daily cap the row runs under, USD, to show that it held. */
   capUsd: number;
 }
@@ -65,6 +70,14 @@ export const ROWS: CostRow[] = [
   // fixed 5m TTL, a fixed 1h TTL and `auto`.
   ...ttlRows("4", "every minute", "* * * * *"),
   ...ttlRows("5", "every 15 minutes", "*/15 * * * *"),
+  // Issue 17: the field report's cheapest swap, tried as a canary on Pressroom's defaults: the writer on
+  // Sonnet 4.6 for half the new workflows (`pressroom rollout` reads the two arms from such a day).
+  {
+    name: "6. canary: the writer on Sonnet 4.6 for 50 % of workflows",
+    run: { config: { agents: { writer: { canary: { model: "claude-sonnet-4-6", share: 0.5 } } } } },
+    rollout: "writer",
+    capUsd: 20,
+  },
 ];
 
 function ttlRows(number: string, every: string, schedule: string): CostRow[] {
@@ -93,6 +106,8 @@ export interface CostFigures {
   lastCompletionMs?: number;
   maxDaySpendUsd: number;
   capUsd: number;
+  /** What `pressroom rollout` makes of the row's canary. */
+  rollout?: Rollout;
 }
 
 function figures(name: string, r: RunResult, capUsd: number): CostFigures {
@@ -121,6 +136,7 @@ export async function costRuns(
 ): Promise<CostFigures[]> {
   const out: CostFigures[] = [];
   for (const row of rows) {
+    let arms: Rollout | undefined;
     const r = await runPipeline({
       workflows,
       seed: REFERENCE_SEED,
@@ -128,8 +144,13 @@ export async function costRuns(
       fixedIds: true,
       day: { ...REFERENCE_DAY, arrivalsMs: REFERENCE_DAY.arrivalsMs.slice(0, workflows) },
       ...row.run,
+      inspect: (ledger) => {
+        if (!row.rollout) return;
+        const { share, rows } = new ReportQueries(rawDb(ledger)).rolloutWorkflows(row.rollout);
+        arms = rollout(row.rollout, share, rows);
+      },
     });
-    out.push(figures(row.name, r, row.capUsd));
+    out.push({ ...figures(row.name, r, row.capUsd), rollout: arms });
   }
   return out;
 }
@@ -186,5 +207,9 @@ export function costTable(runs: CostFigures[]): string {
     "—",
     "$2.50 a day / $20",
   ]);
-  return renderTable([head, ...cells]);
+  const verdicts = runs.filter((f) => f.rollout).map((f) =>
+    `${f.name.trim()}: ${f.rollout!.canary.completions} completions on the canary, ` +
+    `${f.rollout!.control.completions} on the control; pressroom rollout says: ${f.rollout!.verdict.text}`
+  );
+  return [renderTable([head, ...cells]), ...verdicts].join("\n\n");
 }

@@ -134,7 +134,8 @@ Deno.test("a cap that only part of a pass fits: the turns it fits go into the ba
     fixedIds: true,
     config: {
       caps: { dailyUsd: capNano / 1e9, perModelDailyUsd: {}, perWorkflowUsd: 5 },
-      agents: { writer: { batch: true } },
+      // The cap is sized to a writer turn's worst case at the 5m write rate (auto would give a batch 1h).
+      agents: { writer: { batch: true, cacheTtl: "5m" } },
       run: { batchPollSeconds: 1, onceWaitSeconds: 0 },
     },
     inspect: (ledger) => {

@@ -23,7 +23,7 @@ function takeAll(dataDir: string, store: WorkflowStore, watch: InboxWatch = newI
   return ingestInbox({
     dataDir,
     store,
-    models: DEFAULT_MODELS,
+    models: { models: DEFAULT_MODELS, canaries: {} },
     watch,
     now: Date.now() + 60_000,
     pollMs: POLL_MS,
@@ -183,7 +183,14 @@ Deno.test("a .json and a .md written in two parts 3 s apart are taken once compl
     const watch = newInboxWatch();
     const t0 = Date.now();
     const look = (at: number) =>
-      ingestInbox({ dataDir: dir, store, models: DEFAULT_MODELS, watch, now: t0 + at, pollMs: POLL_MS });
+      ingestInbox({
+        dataDir: dir,
+        store,
+        models: { models: DEFAULT_MODELS, canaries: {} },
+        watch,
+        now: t0 + at,
+        pollMs: POLL_MS,
+      });
     const write = async (name: string, text: string, at: number) => {
       await Deno.writeTextFile(`${dir}/inbox/${name}`, text, { append: true });
       await Deno.utime(`${dir}/inbox/${name}`, new Date(t0 + at), new Date(t0 + at));
@@ -302,7 +309,7 @@ Deno.test("run --once's look: waits, on the injected clock, for a file still bei
     const settled = await ingestInboxSettled({
       dataDir: dir,
       store,
-      models: DEFAULT_MODELS,
+      models: { models: DEFAULT_MODELS, canaries: {} },
       watch: newInboxWatch(),
       pollMs: POLL_MS,
       mostMs: 60_000,
@@ -328,7 +335,7 @@ Deno.test("run --once's look: waits, on the injected clock, for a file still bei
     const changing = await ingestInboxSettled({
       dataDir: dir,
       store,
-      models: DEFAULT_MODELS,
+      models: { models: DEFAULT_MODELS, canaries: {} },
       watch: newInboxWatch(),
       pollMs: POLL_MS,
       mostMs: 60_000,
@@ -349,7 +356,7 @@ Deno.test("run --once's look: waits, on the injected clock, for a file still bei
     const bounded = await ingestInboxSettled({
       dataDir: dir,
       store,
-      models: DEFAULT_MODELS,
+      models: { models: DEFAULT_MODELS, canaries: {} },
       watch: newInboxWatch(),
       pollMs: 3_600_000,
       mostMs: 3_000,

@@ -25,8 +25,8 @@ const at = (data: any, path: string) => path.split(".").reduce((v, k) => v?.[k],
 /** How the page prints a figure, by the figure's name. */
 function printed(path: string, value: number): string {
   if (/[Uu]sd$/.test(path)) return `$${value.toFixed(4)}`;
-  if (/(Accuracy|HitRate|\.share)$/.test(path)) return `${(value * 100).toFixed(1)}%`;
-  if (path.endsWith("retriesPerCompletion")) return value.toFixed(2);
+  if (/(Accuracy|HitRate|\.share|Accuracy\.value)$/.test(path)) return `${(value * 100).toFixed(1)}%`;
+  if (/(retriesPerCompletion|revisionsPerWorkflow)$/.test(path)) return value.toFixed(2);
   if (path.endsWith("turnsPerCompletion.mean")) return value.toFixed(1);
   return String(value);
 }
@@ -119,15 +119,77 @@ Deno.test({
     );
     assertEquals(consoleErrors, []);
     const data = JSON.parse((await runPressroom(cwd, ["report", "--json"])).out);
-    // A cost trend where workflows were completed, and spend per day, for each section: here 2 real + 1 simulated.
-    const charts = data.backends.reduce(
-      (n: number, b: any) => n + (b.trendByDay.length ? 1 : 0) + (b.caps.length ? 1 : 0),
-      0,
-    );
-    assertEquals(charts, 3);
-    assertEquals((dom.match(/<canvas/g) ?? []).length, charts);
+    // Time series only from two days of data: the fixture's day is one, so none, and the page says why.
+    assertEquals(data.backends.map((b: any) => b.trendByDay.length), [1, 0]);
+    assertEquals((dom.match(/<canvas/g) ?? []).length, 0);
+    assert(dom.includes("One day of data: the time series starts with the second day."));
+    // The charts people open the report for, drawn as SVG: accuracy with intervals, the cost distribution,
+    // the model mixes (the fixture's writer moved from Opus to Sonnet), cache savings.
+    for (const chart of ["accuracy-0", "histogram-0", "mixes-backends.0", "cache-savings-0"]) {
+      assert(dom.includes(`data-chart="${chart}"`), chart);
+    }
+    assertEquals((dom.match(/<th><\/th>/g) ?? []).length, 0, "a table with an empty column header");
     const cells = [...dom.matchAll(/<td data-figure="([^"]+)">([^<]*)<\/td>/g)];
     assert(cells.length > 20);
     for (const [, path, text] of cells) assertEquals(text, printed(path, at(data, path)), path);
+  },
+});
+
+Deno.test({
+  name:
+    "a two-arm canary's report renders in headless Chromium: its section, both arms' intervals, the verdict, the same numbers",
+  ignore: !chromium,
+  async fn() {
+    const cwd = await tempDir();
+    await Deno.writeTextFile(
+      `${cwd}/pressroom.json`,
+      JSON.stringify({ agents: { writer: { canary: { model: "claude-sonnet-4-6", share: 0.5 } } } }),
+    );
+    assertEquals((await runPressroom(cwd, ["demo", "--workflows", "12"])).code, 0);
+    const out = `${cwd}/report.html`;
+    assertEquals((await runPressroom(cwd, ["report", "--html", out])).code, 0);
+    const profile = await tempDir();
+    const chrome = (extra: string[]) =>
+      new Deno.Command(chromium!, {
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          `--user-data-dir=${profile}`,
+          "--hide-scrollbars",
+          "--window-size=1000,3000",
+          ...extra,
+          `file://${out}`,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    const run = await chrome(["--enable-logging=stderr", "--v=0", "--dump-dom"]);
+    const dom = new TextDecoder().decode(run.stdout);
+    const log = new TextDecoder().decode(run.stderr);
+    assert(run.success, log.slice(-2000));
+    assertEquals(log.split("\n").filter((l) => /CONSOLE|Uncaught/.test(l) && /error|Uncaught/i.test(l)), []);
+    const data = JSON.parse((await runPressroom(cwd, ["report", "--json"])).out);
+    const [writer] = data.rollouts;
+    assert(dom.includes("<h2>Canary: writer on claude-sonnet-4-6 (50 % of new workflows)</h2>"));
+    const arms = /data-chart="canary-accuracy-0"[\s\S]*?<\/svg>/.exec(dom)![0];
+    assertEquals([...arms.matchAll(/<g data-row="([^"]+)"/g)].map((m) => m[1]), [
+      "canary · claude-sonnet-4-6",
+      "control · claude-opus-4-7",
+    ]);
+    assert(dom.includes(`data-chart="canary-difference-0"`));
+    const verdict = /<p data-figure="rollouts\.0\.verdict\.text"><strong>Verdict:<\/strong> ([^<]*)<\/p>/
+      .exec(dom);
+    assertEquals(verdict?.[1].replaceAll("&amp;", "&"), writer.verdict.text);
+    const cells = [...dom.matchAll(/<td data-figure="(rollouts\.[^"]+)">([^<]*)<\/td>/g)];
+    assertEquals(cells.length, 14);
+    for (const [, path, text] of cells) assertEquals(text, printed(path, at(data, path)), path);
+    // The screenshot a person looks at: the page paints, charts and all.
+    const shot = `${cwd}/report.png`;
+    assert((await chrome([`--screenshot=${shot}`])).success);
+    assert((await Deno.stat(shot)).size > 20_000);
   },
 });

@@ -131,12 +131,13 @@ Deno.test("report queries: backends, completions and what each agent cost in the
       x.agent.localeCompare(y.agent)
     );
     assertEquals(byAgent, [
-      { id: a, agent: "intake", nano: 10_000_000 },
-      { id: a, agent: "writer", nano: 40_000_000 },
+      { id: a, agent: "intake", model: OPUS, nano: 10_000_000 },
+      { id: a, agent: "writer", model: SONNET, nano: 40_000_000 },
     ]);
     assertEquals(plain(queries.completionCosts("sim", SINCE)), [{
       id: a,
       agent: "writer",
+      model: OPUS,
       nano: 99_000_000,
     }]);
   } finally {

@@ -400,3 +400,27 @@ Deno.test("a model before its retirement date, and a config model with no date, 
     true,
   );
 });
+
+Deno.test("a canary is refused at load when its model is unknown, retired, the agent's own, or its share is not a fraction", async () => {
+  const canary = (c: Record<string, unknown>) => agents({ canary: c });
+  assertEquals(
+    await rejection(canary({ model: "claude-opus-9", share: 0.2 })),
+    'pressroom.json: agents.writer.canary.model: unknown model "claude-opus-9": add its price under "prices"',
+  );
+  assertEquals(
+    await rejection(canary({ model: "claude-opus-4-7", share: 0.2 })),
+    "pressroom.json: agents.writer.canary.model: is the agent's own model (claude-opus-4-7): nothing to compare",
+  );
+  for (const share of [0, 1, 1.5]) {
+    assertEquals(
+      (await rejection(canary({ model: "claude-sonnet-4-6", share }))).startsWith(
+        "pressroom.json: agents.writer.canary.share:",
+      ),
+      true,
+      String(share),
+    );
+  }
+  const dir = await withConfig(canary({ model: "claude-sonnet-4-6", share: 0.2 }));
+  const { config } = await loadConfig({ cwd: dir, env: noEnv, now: DEC_1_2026 });
+  assertEquals(config.agents.writer.canary, { model: "claude-sonnet-4-6", share: 0.2 });
+});
