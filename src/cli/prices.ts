@@ -217,7 +217,7 @@ async function importPrices(file: string, parsed: Parsed, io: Io): Promise<numbe
     );
     return 0;
   }
-  await writeConfig(config, applyPlan(config.raw, plan), imported.models);
+  await writeConfig(config, applyPlan(config.raw, plan), imported.models, io.now);
   io.out(`wrote ${plural(count, "model")} into ${loaded.file} (prices)`);
   return 0;
 }

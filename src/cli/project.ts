@@ -16,7 +16,7 @@ import { project } from "../report/maths.ts";
 import { outputRatio, reprice, tokenizerRatio } from "../report/reprice.ts";
 import { type CallHistory, callHistory, daySpan } from "../report/call_history.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import { type ArmWorkflow, rollout } from "../report/rollout.ts";
+import { type Rollout, rolloutFrom } from "../report/rollout.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, openExistingStorage } from "./context.ts";
 import type { Io } from "./io.ts";
@@ -47,7 +47,7 @@ export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
       since: now - args.days * DAY_MS,
       agent: args.agent,
     });
-    observed = observedArms(storage.reports.rolloutWorkflows(args.agent), args.agent, args.model);
+    observed = observedArms(rolloutFrom(storage.reports, args.agent, history.backend), args.model);
   } finally {
     storage.close();
   }
@@ -97,13 +97,8 @@ interface Observed {
 /** Completions each arm needs before `project` goes by the canary instead of re-pricing tokens. */
 export const OBSERVED_MIN_COMPLETIONS = 5;
 
-function observedArms(
-  arms: { share: number; rows: ArmWorkflow[] },
-  agent: string,
-  model: string,
-): Observed | undefined {
-  const r = rollout(agent, arms.share, arms.rows);
-  if (r.canary.model !== model || !r.control.agentCostPerCompletionUsd) return undefined;
+function observedArms(r: Rollout | undefined, model: string): Observed | undefined {
+  if (!r || r.canary.model !== model || !r.control.agentCostPerCompletionUsd) return undefined;
   if (Math.min(r.canary.completions, r.control.completions) < OBSERVED_MIN_COMPLETIONS) return undefined;
   return {
     controlModel: r.control.model,

@@ -11,7 +11,7 @@ import { writeFileAtomic } from "../output/atomic.ts";
 import { renderHtml } from "../report/html.ts";
 import { parseSince, sinceLabel } from "../report/maths.ts";
 import { type BackendReport, buildReport } from "../report/report.ts";
-import { type Rollout, rollout } from "../report/rollout.ts";
+import { type Rollout, rolloutFrom } from "../report/rollout.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, openExistingStorage } from "./context.ts";
 import type { Io } from "./io.ts";
@@ -45,10 +45,8 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
       prices: loaded.prices,
       caps: loaded.config.caps,
     });
-    rollouts = storage.reports.canaryAgents().filter((a) => agent === undefined || a === agent).map((a) => {
-      const { share, rows } = storage.reports.rolloutWorkflows(a);
-      return rollout(a, share, rows);
-    });
+    rollouts = storage.reports.canaryAgents().filter((a) => agent === undefined || a === agent)
+      .flatMap((a) => rolloutFrom(storage.reports, a) ?? []);
   } finally {
     storage.close();
   }

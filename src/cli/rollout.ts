@@ -8,8 +8,8 @@
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { readConfigFile, writeConfig } from "../config/config_file.ts";
 import { UsageError, UserInputError } from "../errors.ts";
-import { type ArmFigures, type Rollout, rollout } from "../report/rollout.ts";
-import type { Difference } from "../report/maths.ts";
+import { type ArmFigures, type Rollout, rolloutFrom } from "../report/rollout.ts";
+import type { Interval } from "../report/maths.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, openExistingStorage } from "./context.ts";
 import type { Io } from "./io.ts";
@@ -31,10 +31,7 @@ export async function rolloutCommand(parsed: Parsed, io: Io): Promise<number> {
   let rollouts: Rollout[];
   try {
     const agents = first === undefined ? storage.reports.canaryAgents() : [agentId(first)];
-    rollouts = agents.map((agent) => {
-      const { share, rows } = storage.reports.rolloutWorkflows(agent);
-      return rollout(agent, share, rows);
-    });
+    rollouts = agents.flatMap((agent) => rolloutFrom(storage.reports, agent) ?? []);
   } finally {
     storage.close();
   }
@@ -66,8 +63,10 @@ function agentId(text: string): AgentId {
 const usd = (x: number) => `$${x.toFixed(4)}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const signed = (x: number, f: (v: number) => string) => `${x >= 0 ? "+" : "−"}${f(Math.abs(x))}`;
-const between = (d: Difference, f: (v: number) => string) =>
-  Number.isFinite(d.low) ? `${signed(d.estimate, f)} (${signed(d.low, f)} to ${signed(d.high, f)})` : "—";
+const between = (d: Interval, f: (v: number) => string) =>
+  d.low !== null && d.high !== null
+    ? `${signed(d.estimate, f)} (${signed(d.low, f)} to ${signed(d.high, f)})`
+    : `${signed(d.estimate, f)} (no interval yet)`;
 
 function printRollout(io: Io, r: Rollout, running: boolean): void {
   const arms: [string, ArmFigures][] = [["canary", r.canary], ["control", r.control]];
@@ -75,7 +74,8 @@ function printRollout(io: Io, r: Rollout, running: boolean): void {
     `${r.agent}: canary ${r.canary.model} against ${r.control.model}, ${
       (r.share * 100).toFixed(0)
     } % of new ` +
-      `workflows${running ? "" : " (ended)"}`,
+      `workflows${running ? "" : " (ended)"}` +
+      (r.backend === "sim" ? " (SIMULATED: the demo's model, no real calls)" : ""),
   );
   const rows = [
     ["", ...arms.map(([name, a]) => `${name}: ${a.model}`), "canary − control (95 % interval)"],
@@ -130,7 +130,7 @@ async function endCanary(
   const settings = raw.agents[agent];
   delete settings.canary;
   if (action === "promote") settings.model = canary.model;
-  await writeConfig(file, raw, []);
+  await writeConfig(file, raw, [], io.now);
   io.out(
     action === "promote"
       ? `${agent}: new workflows get ${canary.model} (was ${

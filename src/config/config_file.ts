@@ -4,7 +4,8 @@
  * would not load is never written and every field a command did not change is kept.
  * @module
  */
-import { validate } from "./load.ts";
+import { checkConfig, validate } from "./load.ts";
+import { retirementDay } from "../models/retirement.ts";
 import type { Config, PriceOverride } from "./schema.ts";
 import { UserInputError } from "../errors.ts";
 import type { ImportedModel } from "../models/litellm.ts";
@@ -50,15 +51,17 @@ export async function readConfigFile(file: string): Promise<ConfigFile> {
 }
 
 /**
- * Writes `next` over the config, after the checks the loader makes: the schema (`validate`), and a
- * price book that can price every model written. A config that would not load is never written.
+ * Writes `next` over the config, after the checks the loader makes (`checkConfig`: the schema, every
+ * agent's model, canary and output limits) and a price book that can price every model written. A config
+ * that would not load is never written.
  */
 export async function writeConfig(
   config: ConfigFile,
   next: Record<string, unknown>,
   models: ImportedModel[],
+  now: () => number = Date.now,
 ): Promise<void> {
-  const valid = validate(config.path, next);
+  const { config: valid } = checkConfig(config.path, next, retirementDay(now()));
   const book = new PriceBook({ overrides: valid.prices as Record<string, PriceOverride> });
   for (const { model } of models) {
     try {

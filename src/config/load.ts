@@ -65,7 +65,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     }
   }
   const raw = text === null ? {} : parseJson(file, text);
-  const config = validate(file, raw);
+  const { config, prices } = checkConfig(file, raw, retirementDay((options.now ?? Date.now)()));
   const dir = text === null ? cwd : dirname(file);
   const { dataDir, dataDirFrom } = resolveDataDir({
     flag: options.dataDir,
@@ -76,11 +76,6 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     inFile: typeof raw === "object" && raw !== null && "dataDir" in raw,
     stateDirectory: env.get("STATE_DIRECTORY"),
   });
-  const prices = new PriceBook({
-    overrides: config.prices,
-    webSearchUsdPerRequest: config.webSearchUsdPerRequest,
-  });
-  checkAgents(file, config, prices, raw, retirementDay((options.now ?? Date.now)()));
   await checkDataDir(dataDir, dataDirFrom);
   return {
     config,
@@ -137,6 +132,25 @@ function parseJson(file: string, text: string): unknown {
 }
 
 /** Validates `raw`; the first problem becomes a ConfigError. */
+/**
+ * The loader's checks of a parsed config, short of the data folder: the schema, then every agent's model,
+ * canary and output limits against the prices it gives. A config that passes loads; `writeConfig` runs
+ * them before it writes, so a command never writes a config the loader would refuse.
+ */
+export function checkConfig(
+  file: string,
+  raw: unknown,
+  today: string,
+): { config: Config; prices: PriceBook } {
+  const config = validate(file, raw);
+  const prices = new PriceBook({
+    overrides: config.prices,
+    webSearchUsdPerRequest: config.webSearchUsdPerRequest,
+  });
+  checkAgents(file, config, prices, raw, today);
+  return { config, prices };
+}
+
 export function validate(file: string, raw: unknown): Config {
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
@@ -175,7 +189,7 @@ function checkAgents(file: string, config: Config, prices: PriceBook, raw: unkno
     if (!checked.ok) {
       throw new ConfigError(file, `${field}.${checked.problem.field}`, checked.problem.message);
     }
-    if (agent.canary) checkCanary(file, id, agent, prices, today);
+    if (agent.canary) checkCanary(file, id, agent, prices, today, ceilingConfigured(raw, id));
     const priced = checked.priced;
     agent.maxTokensCeiling = checkOutputLimits(file, id, agent, {
       maxOutputTokens: priced.maxOutputTokens,
@@ -184,8 +198,18 @@ function checkAgents(file: string, config: Config, prices: PriceBook, raw: unkno
   }
 }
 
-/** A canary is priced and capped like any model: one the loader would refuse as the agent's model is refused. */
-function checkCanary(file: string, id: AgentId, agent: AgentConfig, prices: PriceBook, today: string): void {
+/**
+ * A canary is priced and capped like any model: one the loader would refuse as the agent's model (unknown,
+ * retired, not taking its effort or thinking, or an output limit above its maximum) is refused.
+ */
+function checkCanary(
+  file: string,
+  id: AgentId,
+  agent: AgentConfig,
+  prices: PriceBook,
+  today: string,
+  ceilingSet: boolean,
+): void {
   const canary = agent.canary!;
   const field = `agents.${id}.canary`;
   if (canary.model === agent.model) {
@@ -202,6 +226,10 @@ function checkCanary(file: string, id: AgentId, agent: AgentConfig, prices: Pric
       : `agents.${id}.${checked.problem.field}`;
     throw new ConfigError(file, where, checked.problem.message);
   }
+  checkOutputLimits(file, id, { ...agent, model: canary.model }, {
+    maxOutputTokens: checked.priced.maxOutputTokens,
+    ceilingSet,
+  });
 }
 
 /** Whether the file itself gives the agent's `maxTokensCeiling` (the schema fills in a default otherwise). */

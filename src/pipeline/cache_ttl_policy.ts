@@ -91,6 +91,10 @@ export function segmentsOf(
   ];
 }
 
+/**
+ * The gaps seen. Short ones count too: they read under either TTL, but they show the prefix's calls come
+ * in bursts, whose starts (a write under either, 2× against 1.25×) the replay weighs against 1h.
+ */
 function gapsIn(traffic: PrefixTraffic): number {
   const counts = gapCounts(traffic.runs);
   return counts.short + counts.medium + counts.starts - traffic.runs.filter((r) => r.length).length;

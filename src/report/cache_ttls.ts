@@ -187,12 +187,19 @@ function stages(rows: CallRow[]): CallRow[][] {
 /**
  * The calls whose cache diagnostics named a reason, per agent × model × reason. A stage's first turn is
  * compared with the agent's previous call, another workflow's: its messages differ by design (the new
- * workflow's volatile block), so that reason there is no miss and is left out.
+ * workflow's volatile block), and on a canary's arms so does its model; those reasons there are no miss
+ * and are left out.
  */
-export function missFigures(calls: CallRow[], prices: PriceBook): MissFigures[] {
-  const missed = calls.filter((c) =>
-    c.cacheMissReason && !(c.turn === 1 && c.cacheMissReason === "messages_changed")
-  );
+export function missFigures(
+  calls: CallRow[],
+  prices: PriceBook,
+  /** `${workflow}\u0000${agent}` of canary arms, whose first turns follow the other arm's model by design. */
+  canaryArms: Set<string> = new Set(),
+): MissFigures[] {
+  const expected = (c: CallRow) =>
+    c.turn === 1 && (c.cacheMissReason === "messages_changed" ||
+      (c.cacheMissReason === "model_changed" && canaryArms.has(`${c.workflowId}\u0000${c.agent}`)));
+  const missed = calls.filter((c) => c.cacheMissReason && !expected(c));
   return [...groupBy(missed, (c) => `${c.agent}\u0000${c.model}\u0000${c.cacheMissReason}`).values()].map(
     (rows) => {
       const { agent, model, cacheMissReason } = rows[0];

@@ -61,8 +61,9 @@ function axis(x: (v: number) => number, values: number[], y: number, format: (v:
 export interface IntervalRow {
   label: string;
   value: number;
-  low: number;
-  high: number;
+  /** Null: no interval yet (the dot alone). */
+  low: number | null;
+  high: number | null;
   n: number;
   colour?: string;
 }
@@ -79,9 +80,11 @@ export function intervalChart(
   domain?: [number, number],
 ): string {
   if (!rows.length) return "";
-  const finite = rows.filter((r) => Number.isFinite(r.low) && Number.isFinite(r.high));
-  const lowest = Math.min(...finite.map((r) => r.low), ...rows.map((r) => r.value));
-  const highest = Math.max(...finite.map((r) => r.high), ...rows.map((r) => r.value));
+  const ends = rows.flatMap((r) => [r.low, r.high]).filter((v): v is number =>
+    v !== null && Number.isFinite(v)
+  );
+  const lowest = Math.min(...ends, ...rows.map((r) => r.value));
+  const highest = Math.max(...ends, ...rows.map((r) => r.value));
   const pad = (highest - lowest) * 0.05 || Math.abs(highest) * 0.05 || 0.01;
   const [a, b] = domain ?? [lowest - pad, highest + pad];
   const x = (v: number) => LABEL + ((Math.min(b, Math.max(a, v)) - a) / (b - a)) * PLOT;
@@ -90,7 +93,7 @@ export function intervalChart(
     rows.map((r, i) => {
       const y = TOP + i * ROW + ROW / 2;
       const colour = r.colour ?? "#333";
-      const whisker = Number.isFinite(r.low) && Number.isFinite(r.high)
+      const whisker = r.low !== null && r.high !== null
         ? `<line x1="${fmt(x(r.low))}" x2="${
           fmt(x(r.high))
         }" y1="${y}" y2="${y}" stroke="${colour}" stroke-width="2"/>` +
@@ -101,8 +104,11 @@ export function intervalChart(
             y + 5
           }" stroke="${colour}"/>`
         : "";
+      const interval = r.low !== null && r.high !== null
+        ? `${format(r.low)} to ${format(r.high)}`
+        : "no interval yet";
       return `<g data-row="${escape(r.label)}"><title>${escape(r.label)}: ${escape(format(r.value))} ` +
-        `(${escape(format(r.low))} to ${escape(format(r.high))}, n=${r.n})</title>` +
+        `(${escape(interval)}, n=${r.n})</title>` +
         `<text x="${LABEL - 8}" y="${y + 4}" text-anchor="end">${escape(r.label)}</text>${whisker}` +
         `<circle cx="${fmt(x(r.value))}" cy="${y}" r="4.5" fill="${colour}"/>` +
         `<text x="${LABEL + PLOT + 8}" y="${y + 4}" fill="#333">${

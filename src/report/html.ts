@@ -10,6 +10,7 @@ import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 import type { BackendReport } from "./report.ts";
 import type { Rollout } from "./rollout.ts";
+import type { Interval } from "./maths.ts";
 import { barChart, colourOf, histogramChart, intervalChart, stackedChart } from "./charts.ts";
 
 export interface HtmlInput {
@@ -261,8 +262,9 @@ ${differences}
 }
 
 /** An axis centred on zero that holds every interval given (infinite ends aside). */
-function symmetric(differences: { estimate: number; low: number; high: number }[]): [number, number] {
-  const ends = differences.flatMap((x) => [x.estimate, x.low, x.high]).filter(Number.isFinite).map(Math.abs);
+function symmetric(differences: Interval[]): [number, number] {
+  const ends = differences.flatMap((x) => [x.estimate, x.low, x.high])
+    .filter((v): v is number => v !== null && Number.isFinite(v)).map(Math.abs);
   const most = Math.max(...ends, 1e-4) * 1.1;
   return [-most, most];
 }

@@ -144,6 +144,13 @@ export interface Difference {
   high: number;
 }
 
+/** A difference whose interval may not exist yet (null ends: too few values). */
+export interface Interval {
+  estimate: number;
+  low: number | null;
+  high: number | null;
+}
+
 /**
  * Newcombe's hybrid score interval for the difference of two proportions (his method 10): each side's
  * Wilson interval, combined. Sound for small samples and proportions near 0 or 1, where the Wald interval
@@ -170,28 +177,47 @@ export function meanVariance(values: number[]): { n: number; mean: number; varia
   return { n, mean, variance };
 }
 
+/** Student's t, 97.5 % quantile, for 1 to 5 degrees of freedom, where the expansion below is too coarse. */
+const T975_SMALL = [12.706, 4.303, 3.182, 2.776, 2.571];
+
 /**
- * The two-sided 97.5 % quantile of Student's t with `df` degrees of freedom, by the Cornish–Fisher
- * expansion around the normal's 1.96 (within 0.2 % of the table from 3 degrees of freedom on).
+ * The 97.5 % quantile of Student's t with `df` degrees of freedom (a two-sided 95 % interval): from the
+ * table up to 5, interpolated in 1/df between its entries (Welch's df is fractional), and beyond by the
+ * Cornish–Fisher expansion around the normal's 1.96 (within 0.1 % of the table from 6 on).
  */
 export function t975(df: number): number {
   const z = 1.959964;
   if (!Number.isFinite(df)) return z;
   const d = Math.max(df, 1);
+  if (d <= 6) {
+    const at = (k: number) => (k <= 5 ? T975_SMALL[k - 1] : expansion(6));
+    const low = Math.floor(d);
+    if (low === d) return at(d);
+    const w = (1 / low - 1 / d) / (1 / low - 1 / (low + 1));
+    return at(low) + w * (at(low + 1) - at(low));
+  }
+  return expansion(d);
+}
+
+function expansion(d: number): number {
+  const z = 1.959964;
   return z + (z ** 3 + z) / (4 * d) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * d ** 2) +
     (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * d ** 3);
 }
 
-/** Welch's interval for the difference of two means (unequal variances), with its degrees of freedom. */
-export function welch(a: number[], b: number[]): Difference & { df: number } {
+/**
+ * Welch's interval for the difference of two means (unequal variances), with its degrees of freedom. With
+ * fewer than two values on a side there is no interval: its ends are null (and so they print in JSON).
+ */
+export function welch(a: number[], b: number[]): Interval & { df: number | null } {
   const x = meanVariance(a);
   const y = meanVariance(b);
   const estimate = x.mean - y.mean;
-  if (x.n < 2 || y.n < 2) return { estimate, low: -Infinity, high: Infinity, df: 0 };
+  if (x.n < 2 || y.n < 2) return { estimate, low: null, high: null, df: null };
   const va = x.variance / x.n;
   const vb = y.variance / y.n;
   const se = Math.sqrt(va + vb);
-  if (se === 0) return { estimate, low: estimate, high: estimate, df: Infinity };
+  if (se === 0) return { estimate, low: estimate, high: estimate, df: null };
   const df = (va + vb) ** 2 / (va ** 2 / (x.n - 1) + vb ** 2 / (y.n - 1));
   const t = t975(df);
   return { estimate, low: estimate - t * se, high: estimate + t * se, df };

@@ -191,7 +191,7 @@ export class ReportQueries {
    * The workflows of an agent's canary arms (the latest canary's: the arms of its canary model), with what
    * each cost, the agent's calls and tool calls, and the editor's revisions and flags in it.
    */
-  rolloutWorkflows(agent: string): { share: number; rows: ArmWorkflow[] } {
+  rolloutWorkflows(agent: string, backend: Backend): { share: number; rows: ArmWorkflow[] } {
     const latest = statement(
       this.#db,
       "SELECT canary_model, control_model, share FROM canary_arm WHERE agent_id = ? ORDER BY ts DESC LIMIT 1",
@@ -201,13 +201,14 @@ export class ReportQueries {
       this.#db,
       `SELECT a.workflow_instance_id AS id, a.arm, a.model,
          EXISTS (SELECT 1 FROM workflow_event e WHERE e.workflow_instance_id = a.workflow_instance_id
-                 AND e.kind = ?) AS published,
+                 AND e.kind = ?2) AS published,
          COALESCE((SELECT SUM(c.cost_nano_usd) FROM ai_call_log c
-                   WHERE c.workflow_instance_id = a.workflow_instance_id), 0) AS workflowNano,
+                   WHERE c.workflow_instance_id = a.workflow_instance_id AND c.backend = ?1), 0) AS workflowNano,
          COALESCE((SELECT SUM(c.cost_nano_usd) FROM ai_call_log c
-                   WHERE c.workflow_instance_id = a.workflow_instance_id AND c.agent_id = a.agent_id), 0) AS agentNano,
-         (SELECT COUNT(*) FROM ai_call_log c
-          WHERE c.workflow_instance_id = a.workflow_instance_id AND c.agent_id = a.agent_id) AS agentCalls,
+                   WHERE c.workflow_instance_id = a.workflow_instance_id AND c.agent_id = a.agent_id
+                   AND c.backend = ?1), 0) AS agentNano,
+         (SELECT COUNT(*) FROM ai_call_log c WHERE c.workflow_instance_id = a.workflow_instance_id
+          AND c.agent_id = a.agent_id AND c.backend = ?1) AS agentCalls,
          (SELECT COUNT(*) FROM tool_call t
           WHERE t.workflow_instance_id = a.workflow_instance_id AND t.agent_id = a.agent_id) AS toolCalls,
          (SELECT COUNT(*) FROM tool_call t WHERE t.workflow_instance_id = a.workflow_instance_id
@@ -217,9 +218,12 @@ export class ReportQueries {
          (SELECT COUNT(*) FROM tool_call t WHERE t.workflow_instance_id = a.workflow_instance_id
           AND t.tool = 'flag_for_review' AND t.outcome = 'ok') AS flags
        FROM canary_arm a
-       WHERE a.agent_id = ? AND a.canary_model = ? AND a.control_model = ?
+       WHERE a.agent_id = ?3 AND a.canary_model = ?4 AND a.control_model = ?5
+         -- an arm is the workflows whose calls went to this backend: the demo's never stand in for real ones
+         AND EXISTS (SELECT 1 FROM ai_call_log c WHERE c.workflow_instance_id = a.workflow_instance_id
+                     AND c.backend = ?1)
        ORDER BY a.ts, a.workflow_instance_id`,
-    ).all(PUBLISHED, agent, latest.canary_model, latest.control_model) as unknown as (
+    ).all(backend, PUBLISHED, agent, latest.canary_model, latest.control_model) as unknown as (
       & Omit<ArmWorkflow, "published">
       & { published: number }
     )[];

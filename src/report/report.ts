@@ -242,7 +242,7 @@ export function cacheFigures(
       prices,
     ),
     ttls: ttlFigures(calls, prices),
-    misses: missFigures(calls, prices),
+    misses: missFigures(calls, prices, canaryArms),
   };
 }
 
@@ -326,7 +326,8 @@ export function completionCosts(
     if (!ids.has(c.id)) continue;
     all.set(c.agent, (all.get(c.agent) ?? 0) + c.nano);
     totalNano += c.nano;
-    if (c.agent === agent) agentNano.set(c.id, c.nano);
+    // A workflow re-pinned mid-way has a row per model: the agent's cost is their sum.
+    if (c.agent === agent) agentNano.set(c.id, (agentNano.get(c.id) ?? 0) + c.nano);
   }
   const byAgent = agent === undefined ? all : new Map(ids.size ? [[agent, all.get(agent) ?? 0]] : []);
   return { byAgent, totalNano, agentNano };

@@ -10,7 +10,7 @@
 import { DEMO_REQUESTS } from "../../src/cli/demo.ts";
 import { AGENT_IDS, type AgentId } from "../../src/config/schema.ts";
 import { ReportQueries } from "../../src/report/queries.ts";
-import { type Rollout, rollout } from "../../src/report/rollout.ts";
+import { type Rollout, rolloutFrom } from "../../src/report/rollout.ts";
 import { rawDb } from "../helpers.ts";
 import { type Day, type PipelineRun, runPipeline, type RunResult } from "../sim_pipeline.ts";
 import { FIELD_REPORT, REFERENCE_SEED, REFERENCE_WORKFLOWS } from "../reference_workload.ts";
@@ -146,8 +146,7 @@ export async function costRuns(
       ...row.run,
       inspect: (ledger) => {
         if (!row.rollout) return;
-        const { share, rows } = new ReportQueries(rawDb(ledger)).rolloutWorkflows(row.rollout);
-        arms = rollout(row.rollout, share, rows);
+        arms = rolloutFrom(new ReportQueries(rawDb(ledger)), row.rollout, "sim");
       },
     });
     out.push({ ...figures(row.name, r, row.capUsd), rollout: arms });

@@ -34,6 +34,9 @@ Deno.test("rollout: the arms of a demo's canary from the ledger, then promote ke
   assertEquals(writer.verdict.kind, "not_enough_data"); // 12 workflows: fewer than 10 completions an arm
   const text = await runPressroom(cwd, ["rollout", "writer"]);
   assert(text.out.includes("verdict: not enough data yet"), text.out);
+  assert(text.out.includes("(SIMULATED: the demo's model, no real calls)"), text.out);
+  assert(!text.out.includes("Infinity"), text.out);
+  assertEquals((await runPressroom(cwd, ["rollout", "planner"])).out, "planner has had no canary\n");
 
   // project goes by the canary's observed cost once each arm has 5 completions, by re-pricing before.
   const projected = JSON.parse(

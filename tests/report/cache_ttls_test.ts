@@ -96,6 +96,15 @@ Deno.test("a first turn that read only part of its stable prefix tells the share
   assertEquals(figures[0].fixed5mUsd, 3_000 * 3 * 6_250 / 1e9);
 });
 
+Deno.test("misses by reason: a canary arm's first turn after the other arm's model is no miss", () => {
+  const calls = [
+    row({ workflowId: "w1", turn: 1, cacheMissReason: "model_changed", cacheMissedTokens: 9_000 }),
+    row({ workflowId: "w2", turn: 1, cacheMissReason: "model_changed", cacheMissedTokens: 9_000 }),
+  ];
+  const arms = new Set(["w1\u0000writer"]);
+  assertEquals(missFigures(calls, prices, arms).map((m) => [m.reason, m.calls]), [["model_changed", 1]]);
+});
+
 Deno.test("misses by reason: a model swap's cold write is counted with its cost; a new stage's messages are no miss", () => {
   const calls = [
     row({ turn: 1, cacheMissReason: "messages_changed", cacheMissedTokens: 300 }),

@@ -2,6 +2,7 @@
 import { assertEquals } from "../assert.ts";
 import { histogram, modelMixes } from "../../src/report/mixes.ts";
 import { intervalChart, ticks } from "../../src/report/charts.ts";
+import { completionCosts } from "../../src/report/report.ts";
 
 const OPUS = "claude-opus-4-7";
 const SONNET = "claude-sonnet-4-6";
@@ -70,4 +71,14 @@ Deno.test("axis ticks are round numbers that cover the range; a chart marks each
   );
   assertEquals((svg.match(/<g data-row="writer · m">/g) ?? []).length, 1);
   assertEquals(svg.includes("<title>writer · m: 0.9 (0.8 to 0.95, n=40)</title>"), true);
+});
+
+Deno.test("with --agent, a workflow whose agent was re-pinned mid-way counts both models' cost", () => {
+  const costs = [
+    row("a", "writer", OPUS, 0.03),
+    row("a", "writer", SONNET, 0.01),
+    row("a", "intake", OPUS, 0.02),
+  ];
+  const { agentNano, totalNano } = completionCosts(costs, new Set(["a"]), "writer");
+  assertEquals([agentNano.get("a"), totalNano], [40_000_000, 60_000_000]);
 });

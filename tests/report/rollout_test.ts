@@ -62,17 +62,18 @@ Deno.test("a clearly worse canary is told to stop", () => {
   assert(r.verdict.text.endsWith("stop it"), r.verdict.text);
 });
 
-Deno.test("a cheaper canary, as accurate: promote it", () => {
-  const rows = versus(30, {
-    model: "claude-sonnet-4-6",
-    costUsd: 0.12,
-    spreadUsd: 0.02,
-    accuracy: 0.94,
-    seed: 1,
-  }, 30);
-  const r = rollout("writer", 0.5, rows);
+Deno.test("a cheaper canary, as accurate: promote it once the accuracy interval stays within two points", () => {
+  const cheaper = { model: "claude-sonnet-4-6", costUsd: 0.12, spreadUsd: 0.02 };
+  // 30 workflows an arm: 600 tool calls each, an interval about 2.7 points wide either side: not yet.
+  const early = rollout("writer", 0.5, versus(30, cheaper, 30));
+  assertEquals(early.verdict.kind, "not_enough_data");
+  assert(early.verdict.text.includes("would tell whether it is worse"), early.verdict.text);
+  assert(early.verdict.moreWorkflows! > 0);
+  // 120 an arm: within two points.
+  const r = rollout("writer", 0.5, versus(120, cheaper, 120));
   assertEquals(r.verdict.kind, "cheaper_no_worse");
-  assert(r.difference.workflowCostPerCompletionUsd.high < 0);
+  assert(r.difference.workflowCostPerCompletionUsd.high! < 0);
+  assert(r.difference.toolAccuracy.low >= -0.02);
 });
 
 Deno.test("too little data: the verdict says so and about how many more workflows would settle it", () => {
@@ -81,6 +82,16 @@ Deno.test("too little data: the verdict says so and about how many more workflow
   assertEquals(r.verdict.kind, "not_enough_data");
   assert(r.verdict.moreWorkflows! >= 35, `${r.verdict.moreWorkflows}`); // 7 more canary completions at 20 %
   assert(r.verdict.text.startsWith("not enough data yet: 3 completions on the canary"), r.verdict.text);
+  // One completion an arm: no spread to go by, no interval, and no number made up.
+  const one = rollout("writer", 0.5, versus(1, {}, 1));
+  assertEquals([one.difference.workflowCostPerCompletionUsd.low, one.verdict.kind], [
+    null,
+    "not_enough_data",
+  ]);
+  assert(
+    !JSON.stringify(one).includes("Infinity") && !one.verdict.text.includes("Infinity"),
+    one.verdict.text,
+  );
 });
 
 Deno.test("intervals: Newcombe's worked example and Welch against hand values", () => {
@@ -88,11 +99,13 @@ Deno.test("intervals: Newcombe's worked example and Welch against hand values", 
   const d = newcombe(56, 70, 48, 80);
   assertAlmostEquals(d.low, 0.0524, 0.0005);
   assertAlmostEquals(d.high, 0.3339, 0.0005);
-  // t quantiles: 2.228 at 10 degrees of freedom, 2.042 at 30.
+  // t quantiles: the table's 12.706, 4.303 and 2.776 at 1, 2 and 4 degrees of freedom; 2.228 at 10, 2.042 at 30.
+  assertEquals([t975(1), t975(2), t975(4)], [12.706, 4.303, 2.776]);
+  assert(t975(1.5) < 12.706 && t975(1.5) > 4.303);
   assertAlmostEquals(t975(10), 2.228, 0.005);
   assertAlmostEquals(t975(30), 2.042, 0.002);
   // Two samples with the same spread: the interval is centred on the difference of the means.
   const w = welch([1, 2, 3, 4, 5], [0, 1, 2, 3, 4]);
   assertEquals(w.estimate, 1);
-  assertAlmostEquals(w.high - 1, 1 - w.low, 1e-12);
+  assertAlmostEquals(w.high! - 1, 1 - w.low!, 1e-12);
 });

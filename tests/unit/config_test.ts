@@ -420,6 +420,13 @@ Deno.test("a canary is refused at load when its model is unknown, retired, the a
       String(share),
     );
   }
+  // An output limit the canary's model cannot take is refused as for the agent's own model.
+  assertEquals(
+    await rejection(agents({ canary: { model: "tiny-model", share: 0.2 } }, {
+      prices: { "tiny-model": { input: 1, output: 2, maxOutputTokens: 4096 } },
+    })),
+    "pressroom.json: agents.writer.maxTokens: must be at most 4096, the maximum output of tiny-model",
+  );
   const dir = await withConfig(canary({ model: "claude-sonnet-4-6", share: 0.2 }));
   const { config } = await loadConfig({ cwd: dir, env: noEnv, now: DEC_1_2026 });
   assertEquals(config.agents.writer.canary, { model: "claude-sonnet-4-6", share: 0.2 });
