@@ -10,6 +10,7 @@ import { perMTokToNanoPerToken } from "../pricing/money.ts";
 import { CACHE_TTLS } from "../pricing/cost.ts";
 import { MIN_THINKING_BUDGET } from "../claude/request.ts";
 import { AGENTS } from "../pipeline/agents.ts";
+import { CITATION_MODES } from "../pipeline/provenance.ts";
 
 /** The six agents, in pipeline order. */
 export const AGENT_IDS = ["intake", "planner", "researcher", "writer", "editor", "publisher"] as const;
@@ -83,6 +84,10 @@ const agentSchema = z.strictObject({
   strict: z.boolean().default(false).describe(
     "offer the tools with strict: true (names, types, required fields and enums guaranteed); agents on " +
       "strict share their own cached tools prefix",
+  ),
+  citations: z.enum(CITATION_MODES).default("flag").describe(
+    "a citation whose address no web search of its stage returned (nor a source file): flag keeps it marked " +
+      "unverified, require refuses it, allow keeps it unmarked",
   ),
   canary: z.strictObject({
     model: z.string().min(1),
