@@ -43,6 +43,8 @@ const FIELD_ORDER = [
 
 const STRINGIFY_OPTIONS = {
   defaultStringType: "QUOTE_DOUBLE",
+  // Never fold a long double-quoted string over lines (it would, nested in a list of mappings).
+  doubleQuotedAsJSON: true,
   defaultKeyType: "PLAIN",
   lineWidth: 0,
   minContentWidth: 0,
