@@ -168,9 +168,7 @@ export function turnCall(
       : progress.previousMessageId ?? deps.ledger.lastMessageId(agentId, deps.backend),
     effort: settings.effort,
     thinking: settings.thinking,
-    webSearchMaxUses: settings.webSearch.enabled && AGENTS[agentId].webSearch
-      ? settings.webSearch.maxUses
-      : undefined,
+    ...webTools(agentId, settings),
     tools,
     stable: run.stable,
     volatile,
@@ -210,6 +208,19 @@ export function turnCall(
       prompt,
       messageId: typeof message.id === "string" ? message.id : undefined,
     }),
+  };
+}
+
+/** Web search (and fetch) for an agent that may search, as its settings give them. */
+function webTools(agentId: AgentId, { webSearch }: AgentConfig): Partial<ClaudeCall> {
+  if (!webSearch.enabled || !AGENTS[agentId].webSearch) return {};
+  const { maxUses, version, allowedDomains, blockedDomains, fetch } = webSearch;
+  return {
+    webSearchMaxUses: maxUses,
+    webSearchOptions: { type: version, allowedDomains, blockedDomains },
+    webFetch: fetch.enabled
+      ? { maxUses: fetch.maxUses, maxContentTokens: fetch.maxContentTokens, type: fetch.version }
+      : undefined,
   };
 }
 
