@@ -182,8 +182,8 @@ export function knownState(conversation: Conversation): ContentState {
     const args = schemaOf(name).safeParse(call.input);
     if (!args.success) continue;
     try {
-      // deno-lint-ignore no-explicit-any
       // Unchecked: the real state already took it, whatever its citations' provenance.
+      // deno-lint-ignore no-explicit-any
       (TOOLS[name].handle as (s: ContentState, a: any, c: ToolContext) => string)(state, args.data, {
         ...NO_EVIDENCE,
         citations: "allow",

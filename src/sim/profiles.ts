@@ -62,7 +62,7 @@ export const PROFILES: Record<Family, ModelProfile> = {
   sonnet: {
     family: "sonnet",
     // "81.3% on first attempt … wrong tool selected (6%), malformed args (9%), … logically incorrect (3.7%)".
-    failures: { wrong_tool: 0.055, malformed: 0.045, logic: 0.085 },
+    failures: { wrong_tool: 0.06, malformed: 0.045, logic: 0.085 },
     // "Sonnet 4.6 required an average of 11.3 turns to complete an 8-turn loop"; editor "Sonnet 4.6
     // accuracy: 96.1%".
     roleFailureScale: { intake: 1.15, editor: 0.2 },
