@@ -165,3 +165,28 @@ Deno.test("result addresses with odd characters match however the model writes t
   assertEquals(judgeCitation({ url: "https://many.example/r/5000" }, evidence, {}).provenance, "unverified");
   assertEquals(normalizeQuote("“It’s  —\n fine”"), '"It\'s - fine"');
 });
+
+Deno.test("a fetched page is evidence too: its address, and its text for quotes", () => {
+  const fetched = [{
+    type: "web_fetch_tool_result",
+    tool_use_id: "srvtoolu_2",
+    content: {
+      type: "web_fetch_result",
+      url: "https://tides.example/tables",
+      retrieved_at: "2026-12-07T00:00:00Z",
+      content: {
+        type: "document",
+        title: "Tide tables",
+        source: { type: "text", media_type: "text/plain", data: "High water at Penzance: 05:42, 5.6 m." },
+      },
+    },
+  }];
+  const evidence = evidenceFrom([fetched]);
+  assertEquals(judgeCitation({ url: "https://tides.example/tables", quote: "05:42, 5.6 m" }, evidence, {}), {
+    provenance: "web_search",
+  });
+  assertEquals(judgeCitation({ url: "https://tides.example/tables", quote: "06:00" }, evidence, {}), {
+    provenance: "web_search",
+    droppedQuote: "06:00",
+  });
+});
