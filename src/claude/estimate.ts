@@ -27,6 +27,8 @@ export const REQUEST_OVERHEAD_TOKENS = 1_000;
 export const BLOCK_OVERHEAD_TOKENS = 8;
 /** The most input tokens one web search may bring back into the context: what a reservation assumes. */
 export const WEB_SEARCH_WORST_CASE_TOKENS = 25_000;
+/** A web fetch without `max_content_tokens` (Pressroom always sets it): what a reservation assumes. */
+export const WEB_FETCH_WORST_CASE_TOKENS = 100_000;
 
 const encoder = new TextEncoder();
 
@@ -65,6 +67,25 @@ export function promptStretches(
   return stretches;
 }
 
+/** Each server tool call the request allows, with the most tokens its result may bring back. */
+function serverToolResults(
+  params: Anthropic.MessageCreateParamsNonStreaming,
+): { search: boolean; tokens: number }[] {
+  return (params.tools ?? []).flatMap((t): { search: boolean; tokens: number }[] => {
+    const type = "type" in t && typeof t.type === "string" ? t.type : "";
+    const uses = (t as { max_uses?: number | null }).max_uses ?? 10;
+    if (type.startsWith("web_search_")) {
+      return Array.from({ length: uses }, () => ({ search: true, tokens: WEB_SEARCH_WORST_CASE_TOKENS }));
+    }
+    if (type.startsWith("web_fetch_")) {
+      const tokens = (t as { max_content_tokens?: number | null }).max_content_tokens ??
+        WEB_FETCH_WORST_CASE_TOKENS;
+      return Array.from({ length: uses }, () => ({ search: false, tokens }));
+    }
+    return [];
+  });
+}
+
 export function worstCaseNano(
   params: Anthropic.MessageCreateParamsNonStreaming,
   model: PricedModel,
@@ -74,13 +95,14 @@ export function worstCaseNano(
 ): number {
   const stretches = promptStretches(params, known);
   const knownTokens = known?.tokens ?? 0;
-  const searches = (params.tools ?? [])
-    .filter((t) => "type" in t && t.type === "web_search_20250305")
-    .reduce((n, t) => n + ((t as Anthropic.WebSearchTool20250305).max_uses ?? 10), 0);
-  // With server-side search the model samples again after each search, re-reading the prompt and
-  // every result so far: the prompt up to (searches + 1) times, result i up to (searches + 1 - i) times.
-  const passes = searches + 1;
-  const searchTokens = WEB_SEARCH_WORST_CASE_TOKENS * searches * (searches + 1) / 2;
+  const server = serverToolResults(params);
+  const searches = server.filter((r) => r.search).length;
+  // With server-side search or fetch the model samples again after each one, re-reading the prompt and
+  // every result so far: the prompt up to (calls + 1) times, result i up to (calls + 1 - i) times, the
+  // largest results first in the worst case.
+  const passes = server.length + 1;
+  const searchTokens = server.map((r) => r.tokens).sort((a, b) => b - a)
+    .reduce((n, tokens, i) => n + tokens * (server.length - i), 0);
   const promptTokens = (stretches.reduce((n, s) => n + s.tokens, 0) + knownTokens) * passes + searchTokens;
   const r = ratesFor(model, promptTokens);
   const highest = (ttl: Stretch["ttl"]) =>

@@ -40,6 +40,10 @@ export interface PromptSpec {
   knownPrefix?: { blocks: number };
   /** Offer Anthropic's server-side web search with at most this many uses. */
   webSearchMaxUses?: number;
+  /** Its version and domain filter; web fetch takes the same filter. */
+  webSearchOptions?: WebToolOptions;
+  /** Offer Anthropic's server-side web fetch (of addresses already in the conversation). */
+  webFetch?: { maxUses: number; maxContentTokens: number; type?: WebFetchType };
   effort?: Effort;
   thinking?: { type: "adaptive" } | { type: "enabled"; budgetTokens: number };
   /**
@@ -54,6 +58,29 @@ export function breakpointTtls(spec: Pick<PromptSpec, "cacheTtl">): BreakpointTt
   return typeof spec.cacheTtl === "string" ? fixedTtls(spec.cacheTtl) : spec.cacheTtl;
 }
 
+/** The web search tool versions Pressroom offers (SDK 1.12 `WebSearchTool20250305`, `…20260209`). */
+export const WEB_SEARCH_TYPES = ["web_search_20250305", "web_search_20260209"] as const;
+export type WebSearchType = typeof WEB_SEARCH_TYPES[number];
+/** The web fetch tool versions Pressroom offers (SDK 1.12 `WebFetchTool20250910`, `…20260209`). */
+export const WEB_FETCH_TYPES = ["web_fetch_20250910", "web_fetch_20260209"] as const;
+export type WebFetchType = typeof WEB_FETCH_TYPES[number];
+
+export interface WebToolOptions {
+  type?: WebSearchType;
+  /** Only these domains (the API takes one of the two lists, not both). */
+  allowedDomains?: string[];
+  blockedDomains?: string[];
+}
+
+/** A server tool's domain filter as the API spells it. */
+function domains(
+  options: WebToolOptions | undefined,
+): { allowed_domains?: string[]; blocked_domains?: string[] } {
+  if (options?.allowedDomains?.length) return { allowed_domains: options.allowedDomains };
+  if (options?.blockedDomains?.length) return { blocked_domains: options.blockedDomains };
+  return {};
+}
+
 export function buildRequest(spec: PromptSpec): Params {
   const ttls = breakpointTtls(spec);
   const control = (ttl: CacheTtl) => ({ type: "ephemeral" as const, ttl });
@@ -63,7 +90,22 @@ export function buildRequest(spec: PromptSpec): Params {
   }
   const tools: Anthropic.ToolUnion[] = [...(spec.tools ?? [])];
   if (spec.webSearchMaxUses) {
-    tools.push({ type: "web_search_20250305", name: "web_search", max_uses: spec.webSearchMaxUses });
+    tools.push({
+      type: spec.webSearchOptions?.type ?? WEB_SEARCH_TYPES[0],
+      name: "web_search",
+      max_uses: spec.webSearchMaxUses,
+      ...domains(spec.webSearchOptions),
+    });
+  }
+  if (spec.webFetch) {
+    tools.push({
+      type: spec.webFetch.type ?? WEB_FETCH_TYPES[0],
+      name: "web_fetch",
+      max_uses: spec.webFetch.maxUses,
+      // Bounds what one fetch brings into the context: the worst case reserves it (estimate.ts).
+      max_content_tokens: spec.webFetch.maxContentTokens,
+      ...domains(spec.webSearchOptions),
+    });
   }
   const messages: Turn[] = [
     { role: "user", content: [{ type: "text", text: spec.volatile }] },

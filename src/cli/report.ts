@@ -166,6 +166,17 @@ function printBackend(io: Io, r: BackendReport, { since, agent, timezone }: Prin
     );
   }
   cacheTtlLines(io, r.cache);
+  for (const c of r.citations) {
+    const k = c.perCompletion;
+    io.out(
+      `citations per completion (${c.agent} on ${c.model}, n=${c.completions}): ${
+        k.web_search.toFixed(1)
+      } from ` +
+        `web search, ${k.source.toFixed(1)} from source files, ${k.unverified.toFixed(1)} unverified` +
+        (k.unrecorded ? `, ${k.unrecorded.toFixed(1)} unrecorded` : "") +
+        `; ${c.droppedQuotesPerCompletion.toFixed(2)} quotes dropped`,
+    );
+  }
   io.out("");
   io.out(
     r.simulated

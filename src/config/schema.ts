@@ -8,8 +8,9 @@ import { Cron } from "croner";
 import { isUtc } from "../ledger/period.ts";
 import { perMTokToNanoPerToken } from "../pricing/money.ts";
 import { CACHE_TTLS } from "../pricing/cost.ts";
-import { MIN_THINKING_BUDGET } from "../claude/request.ts";
+import { MIN_THINKING_BUDGET, WEB_FETCH_TYPES, WEB_SEARCH_TYPES } from "../claude/request.ts";
 import { AGENTS } from "../pipeline/agents.ts";
+import { CITATION_MODES } from "../pipeline/provenance.ts";
 
 /** The six agents, in pipeline order. */
 export const AGENT_IDS = ["intake", "planner", "researcher", "writer", "editor", "publisher"] as const;
@@ -35,6 +36,12 @@ const timezone = z.string().refine((tz) => {
 }, { message: "not a known IANA time zone" });
 
 const usd = z.number().nonnegative().finite();
+
+/** A domain for web search's allowed or blocked list: `example.org`, `docs.example.org`, no scheme or path. */
+const domain = z.string().regex(
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
+  "a domain such as example.org",
+);
 const perMTok = usd.refine((p) => perMTokToNanoPerToken(p) !== undefined, {
   message: "a price must be a multiple of 0.001 USD per million tokens",
 });
@@ -84,6 +91,10 @@ const agentSchema = z.strictObject({
     "offer the tools with strict: true (names, types, required fields and enums guaranteed); agents on " +
       "strict share their own cached tools prefix",
   ),
+  citations: z.enum(CITATION_MODES).default("flag").describe(
+    "a citation whose address no web search of its stage returned (nor a source file): flag keeps it marked " +
+      "unverified, require refuses it, allow keeps it unmarked",
+  ),
   canary: z.strictObject({
     model: z.string().min(1),
     share: z.number().gt(0).lt(1).describe("the share of new workflows that get the canary model (0 to 1)"),
@@ -94,6 +105,23 @@ const agentSchema = z.strictObject({
   webSearch: z.strictObject({
     enabled: z.boolean().default(false),
     maxUses: z.int().min(1).max(20).default(3),
+    version: z.enum(WEB_SEARCH_TYPES).default(WEB_SEARCH_TYPES[0]).describe("the web search tool's version"),
+    allowedDomains: z.array(domain).min(1).max(100).optional()
+      .describe("search (and fetch) only these domains; not with blockedDomains"),
+    blockedDomains: z.array(domain).min(1).max(100).optional()
+      .describe("never these domains; not with allowedDomains"),
+    fetch: z.strictObject({
+      enabled: z.boolean().default(false),
+      maxUses: z.int().min(1).max(20).default(2),
+      maxContentTokens: z.int().min(1_000).max(100_000).default(20_000)
+        .describe("the most tokens one fetched page brings into the context (what a reservation assumes)"),
+      version: z.enum(WEB_FETCH_TYPES).default(WEB_FETCH_TYPES[0]),
+    }).prefault({}).describe(
+      "web fetch: the agent may read in full an address that appeared in the conversation",
+    ),
+  }).refine((w) => !(w.allowedDomains && w.blockedDomains), {
+    message: "give allowedDomains or blockedDomains, not both",
+    path: ["blockedDomains"],
   }).prefault({}),
 });
 export type AgentConfig = z.infer<typeof agentSchema>;

@@ -25,9 +25,17 @@ export interface WorkflowRequest {
 }
 
 export interface Citation {
+  /** An http(s) address, or `source:<name>` for one of the request's source files. */
   url: string;
   title: string;
   quote?: string;
+  /**
+   * Where the address came from (pipeline/provenance.ts): a web search result of the same stage, a source
+   * file, or neither. Absent on citations made before provenance was recorded.
+   */
+  provenance?: "web_search" | "source" | "unverified";
+  /** A quote the model gave that the cited text does not contain: dropped, and kept here to say so. */
+  droppedQuote?: string;
 }
 
 export interface Section {

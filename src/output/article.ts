@@ -64,6 +64,11 @@ export function renderArticle(state: ContentState, extra: ArticleExtra): string 
     models: { ...extra.models },
     cost_usd: extra.costUsd,
     published_at: extra.publishedAt,
+    sources: sources(draft.sections).map((c) => ({
+      title: c.title,
+      url: c.url,
+      provenance: c.provenance ?? "unrecorded",
+    })),
   });
   const blocks = [`# ${escapeInline(title)}`];
   for (const section of draft.sections) {
@@ -71,7 +76,7 @@ export function renderArticle(state: ContentState, extra: ArticleExtra): string 
     blocks.push(closeOpenFences(section.markdown.trim()));
   }
   const cited = sources(draft.sections);
-  if (cited.length) blocks.push("## Sources", cited.map(citationItem).join("\n"));
+  if (cited.length) blocks.push("## Sources", cited.map((c) => citationItem(c)).join("\n"));
   return frontMatter + "\n" + join(blocks);
 }
 
@@ -128,7 +133,7 @@ export function draftParts(state: ContentState): DraftParts {
         );
       }
       if (section.citations.length) {
-        tail.push("**Citations**", section.citations.map(citationItem).join("\n"));
+        tail.push("**Citations**", section.citations.map((c) => citationItem(c, { marks: true })).join("\n"));
       }
       return {
         id: section.id,

@@ -26,6 +26,8 @@ export interface FrontMatter {
   cost_usd: number;
   /** ISO 8601 timestamp. */
   published_at: string;
+  /** Each cited source once, in reading order, with where its address came from. */
+  sources?: { title: string; url: string; provenance: string }[];
 }
 
 const FIELD_ORDER = [
@@ -36,10 +38,13 @@ const FIELD_ORDER = [
   "models",
   "cost_usd",
   "published_at",
+  "sources",
 ] as const satisfies readonly (keyof FrontMatter)[];
 
 const STRINGIFY_OPTIONS = {
   defaultStringType: "QUOTE_DOUBLE",
+  // Never fold a long double-quoted string over lines (it would, nested in a list of mappings).
+  doubleQuotedAsJSON: true,
   defaultKeyType: "PLAIN",
   lineWidth: 0,
   minContentWidth: 0,
@@ -95,6 +100,14 @@ function problems(data: Record<string, unknown>): string[] {
   if (!isObject(data.models) || !Object.values(data.models).every((m) => typeof m === "string")) {
     out.push("models must map agent ids to model ids");
   }
+  const sources = data.sources;
+  if (
+    sources !== undefined &&
+    !(Array.isArray(sources) &&
+      sources.every((x) =>
+        isObject(x) && ["title", "url", "provenance"].every((k) => typeof x[k] === "string")
+      ))
+  ) out.push("sources must be a list of {title, url, provenance} strings");
   const cost = data.cost_usd;
   if (typeof cost !== "number" || !Number.isFinite(cost) || cost < 0) {
     out.push("cost_usd must be a finite number >= 0");
@@ -107,7 +120,9 @@ export function serializeFrontMatter(fm: FrontMatter): string {
   const found = problems(fm as unknown as Record<string, unknown>);
   if (found.length) throw new FrontMatterError(`cannot write front matter: ${found.join("; ")}`);
   const ordered: Record<string, unknown> = {};
-  for (const key of FIELD_ORDER) ordered[key] = key === "tags" ? [...fm.tags] : fm[key];
+  for (const key of FIELD_ORDER) {
+    if (fm[key] !== undefined) ordered[key] = key === "tags" ? [...fm.tags] : fm[key];
+  }
   // keep any extra fields a caller added, after the known ones
   for (const [key, value] of Object.entries(fm)) if (!(key in ordered)) ordered[key] = value;
   return `---\n${serializeYaml(ordered)}---\n`;

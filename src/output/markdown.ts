@@ -3,6 +3,7 @@
  * itself (headings, link titles), and link destinations that cannot break out.
  * @module
  */
+import type { Citation } from "../content/state.ts";
 
 /** Collapse every run of whitespace (line breaks included) to one space, and trim. */
 export function collapseWhitespace(text: string): string {
@@ -31,14 +32,31 @@ export function linkDestination(url: string): string | null {
   return trimmed.replace(/[\s<>\\\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (c) => encodeURIComponent(c));
 }
 
-/** One citation as a list item: `- [title](<url>) — “quote”`; a non-http(s) URL stays plain text. */
-export function citationItem(citation: { url: string; title: string; quote?: string }): string {
+/**
+ * One citation as a list item: `- [title](<url>) — “quote”`; a non-http(s) URL stays plain text. With
+ * `marks` (draft.md and review files), an unverified address and a dropped quote say so.
+ */
+export function citationItem(
+  citation: Pick<Citation, "url" | "title" | "quote" | "provenance" | "droppedQuote">,
+  { marks = false }: { marks?: boolean } = {},
+): string {
   const title = escapeInline(citation.title) || escapeInline(citation.url);
   const dest = linkDestination(citation.url);
   const link = dest === null ? `${title} (${escapeInline(citation.url)})` : `[${title}](<${dest}>)`;
   const quote = citation.quote ? ` — “${escapeInline(citation.quote)}”` : "";
-  return `- ${link}${quote}`;
+  const notes = marks
+    ? [
+      citation.provenance === "unverified" ? `**unverified:** ${UNVERIFIED_NOTE}` : "",
+      citation.droppedQuote
+        ? `quote dropped, not in the cited text: “${escapeInline(citation.droppedQuote)}”`
+        : "",
+    ].filter(Boolean)
+    : [];
+  return `- ${link}${quote}${notes.map((n) => ` _(${n})_`).join("")}`;
 }
+
+/** Why a citation is marked unverified, wherever it is shown. */
+export const UNVERIFIED_NOTE = "no web search of the research stage returned this address";
 
 /** A list item whose text may span lines: continuation lines are indented under the item. */
 export function listItem(text: string): string {

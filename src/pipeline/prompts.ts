@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import { UserInputError } from "../errors.ts";
 import { AGENTS } from "./agents.ts";
-import { BRIEF_FIELDS, type ContentState, MAX_REVISION_ROUNDS } from "../content/state.ts";
+import { BRIEF_FIELDS, type ContentState, type Draft, MAX_REVISION_ROUNDS } from "../content/state.ts";
+import { UNVERIFIED_NOTE } from "../output/markdown.ts";
 
 export class PromptError extends UserInputError {
   constructor(readonly file: string, problem: string, options?: ErrorOptions) {
@@ -40,13 +41,24 @@ export const PLACEHOLDERS: Record<string, (state: ContentState) => string> = {
     s.draft
       ? s.draft.sections.map((x) => `- ${x.id}: ${x.heading} (goal: ${x.goal})`).join("\n")
       : "(no draft yet)",
-  draft: (s) => s.draft ? json({ title: s.draft.title, sections: s.draft.sections }) : "(no draft yet)",
+  draft: (s) =>
+    s.draft
+      ? json({ title: s.draft.title, sections: s.draft.sections }) + unverifiedList(s.draft)
+      : "(no draft yet)",
   editor_notes: (s) => {
     const open = s.draft?.sections.filter((x) => x.revision) ?? [];
     return open.length ? open.map((x) => `- ${x.id}: ${x.revision}`).join("\n") : "(none)";
   },
   revision_round: (s) => `${Math.min(s.revisionRounds + 1, MAX_REVISION_ROUNDS + 1)}`,
 };
+
+/** The citations marked unverified, after the draft: what the editor should weigh before promoting. */
+function unverifiedList(draft: Draft): string {
+  const marked = draft.sections.flatMap((x) =>
+    x.citations.filter((c) => c.provenance === "unverified").map((c) => `- ${x.id}: ${c.url}`)
+  );
+  return marked.length ? `\n\nUnverified citations (${UNVERIFIED_NOTE}):\n${marked.join("\n")}` : "";
+}
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)\s*\}\}/g;
 

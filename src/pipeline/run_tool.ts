@@ -7,7 +7,7 @@
 import type { AgentId } from "../config/schema.ts";
 import type { ContentState } from "../content/state.ts";
 import { AGENTS, ownerOf } from "./agents.ts";
-import { schemaOf, ToolLogicError, type ToolName, TOOLS } from "./tools.ts";
+import { NO_EVIDENCE, schemaOf, type ToolContext, ToolLogicError, type ToolName, TOOLS } from "./tools.ts";
 
 export type ToolOutcome = "ok" | "wrong_tool" | "malformed_args" | "logic_error";
 
@@ -18,7 +18,13 @@ export interface ToolCallResult {
   content: string;
 }
 
-export function runTool(agent: AgentId, state: ContentState, name: string, input: unknown): ToolCallResult {
+export function runTool(
+  agent: AgentId,
+  state: ContentState,
+  name: string,
+  input: unknown,
+  context: ToolContext = NO_EVIDENCE,
+): ToolCallResult {
   const spec = Object.hasOwn(TOOLS, name) ? TOOLS[name as ToolName] : undefined;
   const yours = AGENTS[agent].tools;
   const fail = (outcome: ToolOutcome, content: string): ToolCallResult => ({ tool: name, outcome, content });
@@ -43,7 +49,11 @@ export function runTool(agent: AgentId, state: ContentState, name: string, input
   }
   try {
     // deno-lint-ignore no-explicit-any
-    const content = (spec.handle as (s: ContentState, a: any) => string)(state, parsed.data);
+    const content = (spec.handle as (s: ContentState, a: any, c: ToolContext) => string)(
+      state,
+      parsed.data,
+      context,
+    );
     return { tool: name, outcome: "ok", content };
   } catch (error) {
     if (error instanceof ToolLogicError) return fail("logic_error", error.message);

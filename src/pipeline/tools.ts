@@ -9,6 +9,7 @@ import { invalidBriefFields, unresearched, unwritten } from "./agents.ts";
 import { boundedText, BRIEF_RULES } from "./brief_rules.ts";
 import type { ToolDefinition } from "../claude/request.ts";
 import { toStrictSchema } from "../claude/strict_schema.ts";
+import { type CitationMode, type Evidence, judgeCitation, SOURCE_PREFIX } from "./provenance.ts";
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from "../output/paths.ts";
 import {
   BRIEF_FIELDS,
@@ -52,7 +53,10 @@ const schemas = {
   }),
   add_citation: z.strictObject({
     section_id: sectionId,
-    url: z.url({ protocol: /^https?$/, hostname: z.regexes.domain }).max(2000),
+    url: z.union([
+      z.url({ protocol: /^https?$/, hostname: z.regexes.domain }).max(2000),
+      z.string().regex(/^source:\S.{0,199}$/, "source:<name> for one of the request's source files"),
+    ]),
     title: boundedText(1, 300),
     quote: boundedText(1, 1000).optional(),
   }),
@@ -76,10 +80,20 @@ const schemas = {
 export type ToolName = keyof typeof schemas;
 type Args<T extends ToolName> = z.output<typeof schemas[T]>;
 
+/** What a tool call is judged with beside the state: what the stage's conversation showed, and the config. */
+export interface ToolContext {
+  evidence: Evidence;
+  /** agents.<id>.citations: what becomes of a citation nothing in the stage backs. */
+  citations: CitationMode;
+}
+
+/** No search results seen, unverified citations kept and marked: the default. */
+export const NO_EVIDENCE: ToolContext = { evidence: { results: new Map() }, citations: "flag" };
+
 interface ToolSpec<T extends ToolName> {
   description: string;
   /** Applies the call to `state` (validating before changing anything) and returns the result text. */
-  handle(state: ContentState, args: Args<T>): string;
+  handle(state: ContentState, args: Args<T>, context: ToolContext): string;
 }
 
 function section(draft: Draft | null, id: string): Section {
@@ -158,14 +172,48 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
     },
   },
   add_citation: {
-    description: "Attach a source (http or https URL, title, optional quote) to a section.",
-    handle(state, { section_id, url, title, quote }) {
+    description:
+      "Attach a source to a section: an http or https URL a web search returned in this conversation, " +
+      "or source:<name> for one of the request's source files; its title; an optional quote, which must be " +
+      "in the text the search result cites or in the source file.",
+    handle(state, { section_id, url, title, quote }, { evidence, citations }) {
       const target = section(state.draft, section_id);
       if (target.citations.some((c) => c.url === url)) {
         throw new ToolLogicError(`${section_id} already cites ${url}`);
       }
-      target.citations.push(quote ? { url, title, quote } : { url, title });
-      return `Citation added to ${section_id}. ${uncovered(state.draft!)}`;
+      const sources = state.request.sources ?? [];
+      if (url.startsWith(SOURCE_PREFIX) && !sources.some((s) => `${SOURCE_PREFIX}${s.name}` === url)) {
+        throw new ToolLogicError(
+          `the request has no source file "${url.slice(SOURCE_PREFIX.length)}"; ` +
+            (sources.length
+              ? `its sources are ${sources.map((s) => SOURCE_PREFIX + s.name).join(", ")}`
+              : "it has none"),
+        );
+      }
+      if (citations === "allow") {
+        // Unchecked: kept as given, with no provenance to mark it by.
+        target.citations.push(quote ? { url, title, quote } : { url, title });
+        return `Citation added to ${section_id}. ${uncovered(state.draft!)}`;
+      }
+      const judged = judgeCitation({ url, quote }, evidence, state.request);
+      if (judged.provenance === "unverified" && citations === "require") {
+        throw new ToolLogicError(
+          `${url} did not appear in a web search result in this conversation: search first and cite an address ` +
+            "it returned, or write what you know as a research note instead (add_research_note)",
+        );
+      }
+      const kept = judged.droppedQuote === undefined ? quote : undefined;
+      target.citations.push({
+        url,
+        title,
+        ...(kept ? { quote: kept } : {}),
+        provenance: judged.provenance,
+        ...(judged.droppedQuote ? { droppedQuote: judged.droppedQuote } : {}),
+      });
+      const drop = judged.droppedQuote
+        ? " Its quote was not found in the text cited from that source, so it was dropped."
+        : "";
+      return `Citation added to ${section_id} (${judged.provenance}).${drop} ${uncovered(state.draft!)}`;
     },
   },
   add_research_note: {

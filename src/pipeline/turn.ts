@@ -11,6 +11,7 @@ import type { AgentConfig, AgentId } from "../config/schema.ts";
 import type { PricedModel } from "../models/price_book.ts";
 import { toolDefinitions } from "./tools.ts";
 import { ttlsFor } from "./cache_ttl_policy.ts";
+import { evidenceFrom } from "./provenance.ts";
 import { AGENTS } from "./agents.ts";
 import type { PipelineDeps } from "./loop.ts";
 import { runTool, type ToolCallResult } from "./run_tool.ts";
@@ -167,9 +168,7 @@ export function turnCall(
       : progress.previousMessageId ?? deps.ledger.lastMessageId(agentId, deps.backend),
     effort: settings.effort,
     thinking: settings.thinking,
-    webSearchMaxUses: settings.webSearch.enabled && AGENTS[agentId].webSearch
-      ? settings.webSearch.maxUses
-      : undefined,
+    ...webTools(agentId, settings),
     tools,
     stable: run.stable,
     volatile,
@@ -181,7 +180,17 @@ export function turnCall(
       // A reply that is retried or stops the stage changes nothing: its tool calls are neither run nor
       // counted (the ledger row says 0 made), so the accuracy figures never see them.
       calls = runsTools(verdict)
-        ? toolUses(response).map((use) => ({ use, result: runTool(agentId, state, use.name, use.input) }))
+        ? toolUses(response).map((use) => ({
+          use,
+          result: runTool(agentId, state, use.name, use.input, {
+            // What this stage's replies showed so far, this one's search results included.
+            evidence: evidenceFrom([
+              ...assistantContents(progress.conversation.turns),
+              response.content ?? [],
+            ]),
+            citations: settings.citations,
+          }),
+        }))
         : [];
       return { made: calls.length, succeeded: calls.filter((c) => c.result.outcome === "ok").length };
     },
@@ -200,6 +209,26 @@ export function turnCall(
       messageId: typeof message.id === "string" ? message.id : undefined,
     }),
   };
+}
+
+/** Web search (and fetch) for an agent that may search, as its settings give them. */
+function webTools(agentId: AgentId, { webSearch }: AgentConfig): Partial<ClaudeCall> {
+  if (!webSearch.enabled || !AGENTS[agentId].webSearch) return {};
+  const { maxUses, version, allowedDomains, blockedDomains, fetch } = webSearch;
+  return {
+    webSearchMaxUses: maxUses,
+    webSearchOptions: { type: version, allowedDomains, blockedDomains },
+    webFetch: fetch.enabled
+      ? { maxUses: fetch.maxUses, maxContentTokens: fetch.maxContentTokens, type: fetch.version }
+      : undefined,
+  };
+}
+
+/** The content of each assistant turn of the stage. */
+function assistantContents(turns: Anthropic.MessageParam[]): unknown[][] {
+  return turns.filter((t) => t.role === "assistant" && Array.isArray(t.content)).map((t) =>
+    t.content as unknown[]
+  );
 }
 
 function toolUses(message: Anthropic.Message): Anthropic.ToolUseBlock[] {

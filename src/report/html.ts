@@ -129,6 +129,7 @@ ${
           `<th>its cost</th><th>diagnostics</th></tr>\n${swaps}</table>`
         : ""
     }
+${citationTable(r, p)}
 ${cacheSavingsChart(r, i)}
 ${cacheTtlTables(r, p)}
 <h3>Spend per day (cap days in ${escape(input.timezone)}; ${
@@ -198,6 +199,24 @@ function mixSection(r: BackendReport, p: string): string {
   ).join("\n");
   return `${chart}\n<table><tr><th>model mix</th><th>completions</th><th>cost per completion</th>` +
     `<th>each agent's share</th></tr>\n${rows}</table>`;
+}
+
+/** Citations per completion by provenance, per citing agent and model. */
+function citationTable(r: BackendReport, p: string): string {
+  if (!r.citations.length) return "";
+  const rows = r.citations.map((c, j) => {
+    const q = `${p}.citations.${j}`;
+    return `<tr><td>${escape(c.agent)}</td><td>${escape(c.model)}</td>${
+      cell(`${q}.completions`, String(c.completions))
+    }` +
+      (["web_search", "source", "unverified"] as const).map((k) =>
+        cell(`${q}.perCompletion.${k}`, c.perCompletion[k].toFixed(1))
+      ).join("") +
+      `${cell(`${q}.droppedQuotesPerCompletion`, c.droppedQuotesPerCompletion.toFixed(2))}</tr>`;
+  }).join("\n");
+  return `<h3>Citations per completion, by where their addresses came from</h3>
+<table><tr><th>agent</th><th>model</th><th>completions</th><th>from web search</th><th>from source files</th>` +
+    `<th>unverified</th><th>quotes dropped</th></tr>\n${rows}</table>`;
 }
 
 /** What each agent's cache reads saved, over its models. */

@@ -10,6 +10,7 @@ import type { Backend } from "../ledger/ledger.ts";
 import { PUBLISHED } from "../pipeline/store.ts";
 import type { CallTokens } from "./reprice.ts";
 import type { ArmWorkflow } from "./rollout.ts";
+import type { CitedWorkflow } from "./citations.ts";
 
 /** A window of the ledger: calls made at or after `since` (epoch ms), of one agent if given. */
 export interface Window {
@@ -97,6 +98,20 @@ export class ReportQueries {
        JOIN spend_workflow s ON s.workflow_instance_id = w.id AND s.backend = ?
        WHERE e.ts >= ?`,
     ).all(PUBLISHED, backend, since) as unknown as Completion[];
+  }
+
+  /** The models and content of the workflows published at or after `since` that spent on `backend`. */
+  completedContent(backend: Backend, since: number): CitedWorkflow[] {
+    return (statement(
+      this.#db,
+      `SELECT w.models, w.state FROM workflow w
+       JOIN workflow_event e ON e.workflow_instance_id = w.id AND e.kind = ?
+       JOIN spend_workflow s ON s.workflow_instance_id = w.id AND s.backend = ?
+       WHERE e.ts >= ?`,
+    ).all(PUBLISHED, backend, since) as { models: string; state: string }[]).map((r) => ({
+      models: JSON.parse(r.models),
+      state: JSON.parse(r.state),
+    }));
   }
 
   /**

@@ -12,6 +12,7 @@ import { nanoToUsd } from "../pricing/money.ts";
 import type { ModelRates } from "../pricing/cost.ts";
 import { dayKey } from "../ledger/period.ts";
 import { distribution, ratio, wilson } from "./maths.ts";
+import { type CitationFigures, citationFigures } from "./citations.ts";
 import { histogram, type HistogramBin, type ModelMix, modelMixes } from "./mixes.ts";
 import { type MissFigures, missFigures, type TtlFigures, ttlFigures, writeNano } from "./cache_ttls.ts";
 import type { AgentCost, CallRow, Completion, ReportQueries, ToolOutcome } from "./queries.ts";
@@ -51,6 +52,8 @@ export interface BackendReport {
   completionHistogram: HistogramBin[];
   /** Cost per completion for each mix of models, and each agent's share of it. */
   modelMixes: ModelMix[];
+  /** Citations per completion by provenance, per citing agent and model. */
+  citations: CitationFigures[];
   agents: AgentModelFigures[];
   cache: {
     calls: number;
@@ -117,6 +120,7 @@ function forBackend(queries: ReportQueries, backend: Backend, options: ReportOpt
     trendByDay: trendByDay(completed, costUsd, options.caps.timezone),
     completionHistogram: histogram(completed.map(costUsd)),
     modelMixes: modelMixes(costs, ids),
+    citations: citationFigures(queries.completedContent(backend, since)),
     agents: agentModelFigures(calls, queries.toolOutcomes(backend, { since, agent }), ids, options.prices),
     cache: cacheFigures(calls, options.prices, queries.canaryArmKeys()),
     caps: capDays(calls, queries.refusals(backend, since), options.caps),

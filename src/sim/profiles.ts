@@ -48,6 +48,12 @@ export interface ModelProfile {
   editor: { reviseRate: number; flagRate: number };
   /** Chance the researcher uses web search on a turn, when the request offers it. */
   webSearchRate: number;
+  /**
+   * Citing a search result: the chance it cites an address the search did not return instead, and that its
+   * quote is not what the result said. Not in the report (it ran without search): guesses, Opus the
+   * carefuller.
+   */
+  citations: { unlisted: number; misquote: number };
   /** Chance per reply of each of the live API's quirks (quirks.ts). */
   quirks: QuirkRates;
 }
@@ -56,7 +62,7 @@ export const PROFILES: Record<Family, ModelProfile> = {
   sonnet: {
     family: "sonnet",
     // "81.3% on first attempt … wrong tool selected (6%), malformed args (9%), … logically incorrect (3.7%)".
-    failures: { wrong_tool: 0.055, malformed: 0.045, logic: 0.085 },
+    failures: { wrong_tool: 0.06, malformed: 0.045, logic: 0.085 },
     // "Sonnet 4.6 required an average of 11.3 turns to complete an 8-turn loop"; editor "Sonnet 4.6
     // accuracy: 96.1%".
     roleFailureScale: { intake: 1.15, editor: 0.2 },
@@ -70,6 +76,7 @@ export const PROFILES: Record<Family, ModelProfile> = {
     // Not in the report: few revisions, since the report's totals leave little room for them.
     editor: { reviseRate: 0.05, flagRate: 0.03 },
     webSearchRate: 0.5,
+    citations: { unlisted: 0.08, misquote: 0.1 },
     quirks: {
       empty_reply: 0.02,
       whitespace_reply: 0.01,
@@ -98,6 +105,7 @@ export const PROFILES: Record<Family, ModelProfile> = {
     reviewWords: 1000,
     editor: { reviseRate: 0.1, flagRate: 0.02 },
     webSearchRate: 0.6,
+    citations: { unlisted: 0.04, misquote: 0.05 },
     quirks: {
       empty_reply: 0.015,
       whitespace_reply: 0.01,
@@ -120,6 +128,7 @@ export const PROFILES: Record<Family, ModelProfile> = {
     reviewWords: 100,
     editor: { reviseRate: 0.35, flagRate: 0.05 },
     webSearchRate: 0.4,
+    citations: { unlisted: 0.12, misquote: 0.15 },
     quirks: {
       empty_reply: 0.03,
       whitespace_reply: 0.015,

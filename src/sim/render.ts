@@ -67,6 +67,20 @@ export function renderTurn(turn: RoleTurn, requestHash: number, thinking?: Json)
         page_age: null,
       })),
     });
+    // What the answer says from the results, each sentence citing the result it came from.
+    for (const r of search.results) {
+      content.push({
+        type: "text",
+        text: r.citedText,
+        citations: [{
+          type: "web_search_result_location",
+          url: r.url,
+          title: r.title,
+          cited_text: r.citedText,
+          encrypted_index: "simulated",
+        }],
+      });
+    }
   });
   turn.calls.forEach((call, i) =>
     content.push({

@@ -59,10 +59,10 @@ export interface RoleInput {
   strictTools?: Map<string, unknown>;
 }
 
-/** One server-side web search and what it found. */
+/** One server-side web search and what it found: each result with the sentence the answer cites from it. */
 export interface WebSearch {
   query: string;
-  results: { url: string; title: string }[];
+  results: { url: string; title: string; citedText: string }[];
 }
 
 export interface RoleTurn {
@@ -312,7 +312,7 @@ const citable = (url: string) =>
   schemaOf("add_citation").safeParse({ section_id: "s1", url, title: "source" }).success;
 
 function planResearcher(state: ContentState, input: RoleInput): Plan {
-  const { rng, profile, webSearch } = input;
+  const { rng, profile, webSearch, conversation } = input;
   const draft = state.draft;
   if (!draft) return { done: "There is no draft yet, so there is nothing to research." };
   const open = draft.sections.filter((s) => !s.citations.length && !s.notes.length);
@@ -322,25 +322,26 @@ function planResearcher(state: ContentState, input: RoleInput): Plan {
     state.brief.sources ?? "",
     ...(state.request.sources ?? []).map((s) => s.text),
   ].join("\n")).filter(citable);
-  // One search a turn, for the first section still without research.
-  const searches: WebSearch[] = [];
-  if (webSearch && webSearch.maxUses > 0 && (rng.chance(profile.webSearchRate) || webSearch.force)) {
-    const slug = slugify(`${open[0].heading}`, 50) || open[0].id;
-    const query = clip(`${open[0].heading} ${state.request.topic ?? ""}`, 200);
-    searches.push({
-      query,
-      results: [1, 2, 3].map((n) => ({
-        url: `https://example.org/search/${slug}-${n}`,
-        title: `${open[0].heading} (result ${n})`,
-      })),
-    });
-  }
+  // Told that an address no search returned is not taken: search for every open section that can be, and
+  // write notes for the rest instead of citing from memory.
+  const refused = conversation.calls.some((c) =>
+    c.name === "add_citation" && c.result?.isError && c.result.text.includes("search first")
+  );
+  // A turn that searches searches for each open section in turn, as far as max_uses goes.
+  const searching = webSearch && webSearch.maxUses > 0 &&
+    (rng.chance(profile.webSearchRate) || webSearch.force || refused);
+  const searches: WebSearch[] = searching
+    ? open.slice(0, webSearch.maxUses).map((section) => searchFor(section, state.request.topic ?? "", rng))
+    : [];
   // One turn researches every open section, each a call of its own, as the prompt asks.
   const calls = open.map((section, i) =>
     researchCall(section, draft.sections.indexOf(section), {
-      candidates: i === 0 && searches.length ? searches[0].results : given.map((url) => ({ url, title: "" })),
+      candidates: searches[i]?.results ?? given.map((url) => ({ url, title: "", citedText: "" })),
+      searched: i < searches.length,
+      fromMemory: !refused,
       keywords: state.brief.keywords ?? "",
       rng,
+      profile,
     })
   );
   return {
@@ -351,14 +352,49 @@ function planResearcher(state: ContentState, input: RoleInput): Plan {
   };
 }
 
-/** A citation from the candidates (or an address of its own), or now and then a research note instead. */
+/** Where plausible sources live; a search finds three of them for a section. */
+const SOURCE_SITES = [
+  (slug: string) => `https://en.wikipedia.org/wiki/${slug.replace(/-/g, "_")}`,
+  (slug: string) => `https://www.britannica.com/topic/${slug}`,
+  (slug: string) => `https://www.nationalgeographic.com/science/article/${slug}`,
+  (slug: string) => `https://www.sciencedaily.com/terms/${slug}.htm`,
+  (slug: string) => `https://www.theguardian.com/science/${slug}`,
+];
+
+/** A search for one section: three results on plausible sites, each with a sentence the answer cites. */
+function searchFor(section: Section, topic: string, rng: Rng): WebSearch {
+  const slug = slugify(section.heading, 50) || section.id;
+  const words = contentWords(`${section.heading} ${topic}`).slice(0, 5);
+  const sites = [...SOURCE_SITES].sort(() => rng.next() - 0.5).slice(0, 3);
+  return {
+    query: clip(`${section.heading} ${topic}`, 200),
+    results: sites.map((site, n) => ({
+      url: site(slug),
+      title: clip(`${section.heading}: ${["an overview", "what we know", "the evidence"][n]}`, 300),
+      citedText: clip(prose(rng, 18, words)[0], 150),
+    })),
+  };
+}
+
+/**
+ * A citation from the candidates (or, from memory, an address of its own), or now and then a research note
+ * instead. Citing a search result, it quotes the text the answer cited from it, and at the profile's rates
+ * misquotes it or cites an address the search did not return.
+ */
 function researchCall(
   section: Section,
   index: number,
-  { candidates, keywords, rng }: { candidates: WebSearch["results"]; keywords: string; rng: Rng },
+  { candidates, searched, fromMemory, keywords, rng, profile }: {
+    candidates: WebSearch["results"];
+    searched: boolean;
+    fromMemory: boolean;
+    keywords: string;
+    rng: Rng;
+    profile: ModelProfile;
+  },
 ): ToolUse {
   const topicWords = contentWords(`${section.heading} ${keywords}`).slice(0, 5);
-  const cite = candidates.length ? rng.chance(0.75) : rng.chance(0.5);
+  const cite = candidates.length ? rng.chance(0.75) : fromMemory && rng.chance(0.5);
   if (!cite) {
     const note = clip(`For "${section.heading}": ${prose(rng, 30, topicWords).join(" ")}`, 2000);
     return { name: "add_research_note", input: { section_id: section.id, note } };
@@ -366,12 +402,18 @@ function researchCall(
   const found = candidates.length
     ? candidates[(index + rng.int(0, candidates.length - 1)) % candidates.length]
     : undefined;
+  const unlisted = !found || (searched && rng.chance(profile.citations.unlisted));
   const args: Record<string, unknown> = {
     section_id: section.id,
-    url: found?.url ?? `https://example.org/${slugify(section.heading, 60) || section.id}`,
+    url: unlisted ? `https://example.org/${slugify(section.heading, 60) || section.id}` : found.url,
     title: clip(found?.title || `${section.heading}: background`, 300),
   };
-  if (rng.chance(0.5)) args.quote = clip(prose(rng, 15, topicWords)[0], 1000);
+  if (rng.chance(0.5)) {
+    const cited = found?.citedText ? found.citedText.split(" ").slice(0, 10).join(" ") : "";
+    args.quote = cited && !rng.chance(profile.citations.misquote)
+      ? cited
+      : clip(prose(rng, 15, topicWords)[0], 1000);
+  }
   return { name: "add_citation", input: args };
 }
 

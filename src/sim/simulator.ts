@@ -206,7 +206,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const occurrence = seen.get(`${requestHash}:${!!continuation}`) ?? 0;
     seen.set(`${requestHash}:${!!continuation}`, occurrence + 1);
     const fresh = createRng(hashString(`quirks:${requestHash}:${!!continuation}:${occurrence}`));
-    const webSearchTool = (body.tools ?? []).find((t: Json) => t?.type === "web_search_20250305");
+    const webSearchTool = (body.tools ?? []).find((t: Json) =>
+      typeof t?.type === "string" && t.type.startsWith("web_search_")
+    );
     const lastBlocks = contentBlocks(body.messages.at(-1).content);
     const quirks = drawQuirks({
       option: options.quirks,

@@ -246,8 +246,10 @@ Deno.test("a paused turn goes back as the last message with no new user turn; it
     assertEquals(withoutCacheControl(next.body.messages[0]), first.body.messages[0]);
     assertEquals(withoutCacheControl(next.body.messages[1]), { role: "assistant", content: paused });
     assertEquals(h.api.requests.length, 2, "the continuation ended the stage: no further call");
+    // The address came back in the paused reply's search result: the continuation's citation is checked
+    // against it.
     assertEquals(h.deps.store.get(wf.id).state.draft!.sections[0].citations, [
-      { url: "https://example.org/fresnel", title: "Fresnel lenses" },
+      { url: "https://example.org/fresnel", title: "Fresnel lenses", provenance: "web_search" },
     ]);
     assertEquals(rows(h, wf.id), [["pause_turn", 0, 0, 1], ["tool_use", 1, 1, 2]]);
     assertEquals(h.api.requests.flatMap((r) => r.problems), []);

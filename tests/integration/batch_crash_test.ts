@@ -59,14 +59,16 @@ Deno.test(`run killed with SIGKILL ${KILLS} times while batches are open: no req
       clock.ms += HOUR + 60_000; // the batches it left end while nothing runs
     }
     let done = 0;
+    let statuses = "";
     for (let run = 1; run <= 12 && done < 3; run++) {
       const once = await runPressroom(cwd, ["run", "--once"], env);
       assertEquals(once.code, 0, once.err);
       const status = JSON.parse((await runPressroom(cwd, ["status", "--json"], env)).out);
       done = status.workflows.filter((w: any) => ["published", "flagged"].includes(w.status)).length;
+      statuses = JSON.stringify(status.workflows.map((w: any) => [w.status, w.stage, w.reason ?? null]));
       clock.ms += HOUR + 60_000;
     }
-    assertEquals(done, 3);
+    assertEquals(done, 3, statuses);
     assertEquals(sent.length, new Set(sent).size, "a request was sent in two batches");
     const ledger = openLedger(`${cwd}/pressroom-data`, caps());
     try {

@@ -27,6 +27,15 @@ Deno.test("renderArticle: front matter, title, sections in order, sources once e
     models: EXTRA.models,
     cost_usd: EXTRA.costUsd,
     published_at: EXTRA.publishedAt,
+    // Each source once, in reading order, with where its address came from: the front matter round-trips it.
+    sources: [
+      { title: "Fresnel lens", url: "https://en.wikipedia.org/wiki/Fresnel_lens", provenance: "web_search" },
+      {
+        title: "Lighthouse keeper",
+        url: "https://en.wikipedia.org/wiki/Lighthouse_keeper",
+        provenance: "unverified",
+      },
+    ],
   });
   const body = splitFrontMatter(text).body;
   assertEquals(
@@ -39,6 +48,20 @@ Deno.test("renderArticle: front matter, title, sections in order, sources once e
   assertEquals(body.split("https://en.wikipedia.org/wiki/Fresnel_lens").length, 2, "a URL is listed once");
   assert(!body.includes("research") && !body.includes("invented 1822"), "research notes stay out");
   assert(text.endsWith("\n") && !text.endsWith("\n\n"));
+});
+
+Deno.test("draft.md marks an unverified address and a dropped quote; the published article does not", () => {
+  const state = sampleState();
+  const draft = renderDraft(state);
+  assert(
+    draft.includes(
+      "- [Lighthouse keeper](<https://en.wikipedia.org/wiki/Lighthouse_keeper>) _(**unverified:** no web search " +
+        "of the research stage returned this address)_ _(quote dropped, not in the cited text: “keepers never slept”)_",
+    ),
+    draft,
+  );
+  assert(draft.includes("- [Fresnel lens](<https://en.wikipedia.org/wiki/Fresnel_lens>) — “a lens”\n"));
+  assert(!renderArticle(state, EXTRA).includes("unverified:"));
 });
 
 Deno.test("renderArticle needs a draft and metadata", () => {

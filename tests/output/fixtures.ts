@@ -55,6 +55,7 @@ export function sampleState(): ContentState {
           url: "https://en.wikipedia.org/wiki/Fresnel_lens",
           title: "Fresnel lens",
           quote: "a lens",
+          provenance: "web_search",
         }],
         notes: ["invented 1822"],
         markdown: "Augustin-Jean Fresnel made lighthouses **visible** from afar.",
@@ -64,7 +65,12 @@ export function sampleState(): ContentState {
         heading: "Keepers",
         goal: "the people who kept them",
         citations: [
-          { url: "https://en.wikipedia.org/wiki/Lighthouse_keeper", title: "Lighthouse keeper" },
+          {
+            url: "https://en.wikipedia.org/wiki/Lighthouse_keeper",
+            title: "Lighthouse keeper",
+            provenance: "unverified",
+            droppedQuote: "keepers never slept",
+          },
           { url: "https://en.wikipedia.org/wiki/Fresnel_lens", title: "Fresnel lens (again)" },
         ],
         notes: [],

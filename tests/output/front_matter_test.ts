@@ -76,12 +76,17 @@ Deno.test("front matter round-trips every hostile string in every string field",
       tags: [s, "plain", s],
       published_at: s,
       models: { intake: s, [s || "empty"]: "m" },
+      sources: [{ title: s, url: `https://example.org/${s}`, provenance: "web_search" }, {
+        title: "Field notes",
+        url: "source:field-notes.md",
+        provenance: "source",
+      }],
     });
     const text = serializeFrontMatter(x);
     assertEquals(parseFrontMatter(text), x, JSON.stringify(s.slice(0, 60)));
     // one field or item per line, every string double-quoted
     for (const line of text.split("\n").slice(1, -2)) {
-      assertMatch(line, /^( {2})?(- "|"|\? "|: "|[A-Za-z0-9_-]+:($| "| [0-9]))/);
+      assertMatch(line, /^( {2}| {4})?(- "|"|\? "|: "|(- )?[A-Za-z0-9_-]+:($| "| [0-9]))/);
     }
   }
 });
@@ -169,6 +174,8 @@ Deno.test("serialize refuses fields of the wrong type", () => {
     { models: { intake: 2 } },
     { models: ["x"] },
     { workflow_id: null },
+    { sources: [{ title: "t", url: "u" }] },
+    { sources: "https://example.org" },
   ] as unknown as Partial<FrontMatter>[];
   for (const b of bad) assertThrows(() => serializeFrontMatter(fm(b)), FrontMatterError);
 });

@@ -292,7 +292,7 @@ async function judge(
   const front = parseFrontMatter(await Deno.readTextFile(path));
   assertEquals(
     Object.keys(front),
-    ["title", "description", "tags", "workflow_id", "models", "cost_usd", "published_at"],
+    ["title", "description", "tags", "workflow_id", "models", "cost_usd", "published_at", "sources"],
     `${label}: no field injected`,
   );
   assertEquals([front.title, front.description, front.tags], [

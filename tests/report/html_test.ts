@@ -26,7 +26,10 @@ const at = (data: any, path: string) => path.split(".").reduce((v, k) => v?.[k],
 function printed(path: string, value: number): string {
   if (/[Uu]sd$/.test(path)) return `$${value.toFixed(4)}`;
   if (/(Accuracy|HitRate|\.share|Accuracy\.value)$/.test(path)) return `${(value * 100).toFixed(1)}%`;
-  if (/(retriesPerCompletion|revisionsPerWorkflow)$/.test(path)) return value.toFixed(2);
+  if (/(retriesPerCompletion|revisionsPerWorkflow|droppedQuotesPerCompletion)$/.test(path)) {
+    return value.toFixed(2);
+  }
+  if (/perCompletion\.\w+$/.test(path)) return value.toFixed(1);
   if (path.endsWith("turnsPerCompletion.mean")) return value.toFixed(1);
   return String(value);
 }

@@ -189,11 +189,11 @@ Deno.test("an agent a cap refused pauses, says so, and takes work again after th
     now: clock.now,
     // Every day's calls must move the stage on: no long turns (whose retries at a higher max_tokens take
     // most of a day's cap; live_replies_test covers them); the writer's default max_tokens (8192) fits the
-    // simulated Opus writer's sections. The writer's first turn (up to ~$0.32 reserved) fits in the first
-    // day after the earlier stages (~$0.07), its second (~$0.35 reserved) does not fit after the first's
-    // spend, and fits alone in the next day.
+    // simulated Opus writer's sections. A writer turn reserves about $0.33: after the earlier stages (about
+    // $0.07) it does not fit under the $0.35 cap, and alone, the next day, it does, however many turns the
+    // writer takes.
     sim: { quirks: { rates: { long_turn: 0, refusal: 0, context_window_exceeded: 0 } } },
-    config: { caps: { dailyUsd: 0.45, perModelDailyUsd: {}, perWorkflowUsd: 5 } },
+    config: { caps: { dailyUsd: 0.35, perModelDailyUsd: {}, perWorkflowUsd: 5 } },
   });
   try {
     // A fixed id: the simulator seeds each request from its workflow's id, and where the cap falls depends

@@ -22,6 +22,7 @@ import {
 import { BRIEF_RULES } from "../../src/pipeline/brief_rules.ts";
 import { ownerOf } from "../../src/pipeline/agents.ts";
 import {
+  NO_EVIDENCE,
   schemaOf,
   TOOL_DEFINITIONS,
   ToolLogicError,
@@ -68,7 +69,7 @@ export function classify(
   }
   try {
     // deno-lint-ignore no-explicit-any
-    return { outcome: "ok", text: (TOOLS[tool].handle as any)(state, parsed.data) };
+    return { outcome: "ok", text: (TOOLS[tool].handle as any)(state, parsed.data, NO_EVIDENCE) };
   } catch (error) {
     if (error instanceof ToolLogicError) return { outcome: "logic", text: error.message };
     throw error;

@@ -116,14 +116,19 @@ Deno.test("quirks: a paused turn ends on its server_tool_use; sent back last, it
     ...request,
     messages: [...request.messages, { role: "assistant", content: paused.content }],
   }, "researcher")).body;
+  // The result, what the answer says from each of its three results (citing them), and the call.
   assertEquals([types(continued.content), continued.stop_reason], [
-    ["web_search_tool_result", "tool_use"],
+    ["web_search_tool_result", "text", "text", "text", "tool_use"],
     "tool_use",
   ]);
   assertEquals(continued.content[0].tool_use_id, call.id);
   assertEquals(continued.content[0].content.length, 3);
+  assertEquals(
+    continued.content.slice(1, 4).map((b: { citations: { url: string }[] }) => b.citations[0].url),
+    continued.content[0].content.map((r: { url: string }) => r.url),
+  );
   // The call the turn meant to make (right or, as the profile has it now and then, mistaken).
-  assertMatch(continued.content[1].id, /^toolu_sim_/);
+  assertMatch(continued.content[4].id, /^toolu_sim_/);
   assertEquals(continued.usage.server_tool_use, { web_search_requests: 1, web_fetch_requests: 0 });
 
   // Sent back with a user turn after it, the paused turn is refused, as the API refuses it.

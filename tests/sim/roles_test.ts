@@ -275,3 +275,41 @@ Deno.test("roles: a role acts on the state its prompt shows, without reading it 
   });
   assertEquals(bare.calls.map((c) => c.name), ["get_brief", "get_draft"]);
 });
+
+Deno.test("roles: the researcher with web search cites what its searches returned, quoting the cited text; at its profile's rates an address they did not return, or a misquote", async () => {
+  const prompts = await loadPrompts(undefined);
+  const rng = createRng(21);
+  const profile = { ...PERFECT, webSearchRate: 1, citations: { unlisted: 0.2, misquote: 0.3 } };
+  let searched = 0;
+  let unlisted = 0;
+  let quoted = 0;
+  let misquoted = 0;
+  for (let i = 0; i < 300; i++) {
+    const state = stateFor("researcher");
+    state.draft!.sections.forEach((s) => (s.notes = []));
+    const turn = playRole({
+      agent: "researcher",
+      conversation: readConversation([{
+        role: "user",
+        content: renderVolatile(prompts, "researcher", state),
+      }]),
+      profile,
+      rng,
+      webSearch: { maxUses: 1 },
+    });
+    const [search] = turn.searches;
+    const [first] = turn.calls;
+    if (first.name !== "add_citation") continue;
+    searched++;
+    const result = search.results.find((r) => r.url === first.input.url);
+    if (!result) unlisted++;
+    if (typeof first.input.quote === "string" && result) {
+      quoted++;
+      if (!result.citedText.includes(first.input.quote)) misquoted++;
+    }
+  }
+  const near = (share: number, rate: number, n: number) =>
+    Math.abs(share - rate) < 4 * Math.sqrt(rate * (1 - rate) / n);
+  assert(near(unlisted / searched, 0.2, searched), `${unlisted} of ${searched} unlisted`);
+  assert(near(misquoted / quoted, 0.3, quoted), `${misquoted} of ${quoted} misquoted`);
+});

@@ -401,6 +401,33 @@ Deno.test("a model before its retirement date, and a config model with no date, 
   );
 });
 
+Deno.test("web search takes allowed or blocked domains, not both, and refuses what is not a domain", async () => {
+  const research = (webSearch: Record<string, unknown>) =>
+    JSON.stringify({ agents: { researcher: { webSearch } } });
+  assertEquals(
+    await rejection(
+      research({ enabled: true, allowedDomains: ["noaa.gov"], blockedDomains: ["example.com"] }),
+    ),
+    "pressroom.json: agents.researcher.webSearch.blockedDomains: give allowedDomains or blockedDomains, not both",
+  );
+  assertEquals(
+    (await rejection(research({ allowedDomains: ["https://noaa.gov/tides"] }))).startsWith(
+      "pressroom.json: agents.researcher.webSearch.allowedDomains[0]: a domain such as example.org",
+    ),
+    true,
+  );
+  const dir = await withConfig(
+    research({ enabled: true, blockedDomains: ["example.com"], fetch: { enabled: true } }),
+  );
+  const { config } = await loadConfig({ cwd: dir, env: noEnv, now: DEC_1_2026 });
+  assertEquals(config.agents.researcher.webSearch.fetch, {
+    enabled: true,
+    maxUses: 2,
+    maxContentTokens: 20_000,
+    version: "web_fetch_20250910",
+  });
+});
+
 Deno.test("a canary is refused at load when its model is unknown, retired, the agent's own, or its share is not a fraction", async () => {
   const canary = (c: Record<string, unknown>) => agents({ canary: c });
   assertEquals(

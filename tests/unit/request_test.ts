@@ -73,6 +73,42 @@ Deno.test("effort, adaptive thinking and web search reach the request", () => {
   assertEquals(params.tools, [{ type: "web_search_20250305", name: "web_search", max_uses: 2 }]);
 });
 
+Deno.test("web search's version and domain filter, and web fetch with its content bound, reach the request", () => {
+  const params = buildRequest({
+    ...spec,
+    webSearchMaxUses: 2,
+    webSearchOptions: {
+      type: "web_search_20260209",
+      allowedDomains: ["noaa.gov", "tidesandcurrents.noaa.gov"],
+    },
+    webFetch: { maxUses: 1, maxContentTokens: 20_000 },
+  });
+  assertEquals(params.tools, [
+    {
+      type: "web_search_20260209",
+      name: "web_search",
+      max_uses: 2,
+      allowed_domains: ["noaa.gov", "tidesandcurrents.noaa.gov"],
+    },
+    {
+      type: "web_fetch_20250910",
+      name: "web_fetch",
+      max_uses: 1,
+      max_content_tokens: 20_000,
+      allowed_domains: ["noaa.gov", "tidesandcurrents.noaa.gov"],
+    },
+  ]);
+  // The worst case holds what a fetch may bring back, read again by every later pass: one fetch of 20,000
+  // tokens first, then two searches of 25,000, each result read by the passes after it.
+  const priced = new PriceBook().require("claude-opus-4-7");
+  const withoutFetch = buildRequest({
+    ...spec,
+    webSearchMaxUses: 2,
+    webSearchOptions: { type: "web_search_20260209" },
+  });
+  assert(worstCaseNano(params, priced) > worstCaseNano(withoutFetch, priced) + 20_000 * 5_000);
+});
+
 Deno.test("the prompt is cut at each breakpoint and each stretch priced at its highest possible rate", () => {
   const params = buildRequest(spec);
   const stretches = promptStretches(params);
