@@ -27,8 +27,12 @@ export const REQUEST_OVERHEAD_TOKENS = 1_000;
 export const BLOCK_OVERHEAD_TOKENS = 8;
 /** The most input tokens one web search may bring back into the context: what a reservation assumes. */
 export const WEB_SEARCH_WORST_CASE_TOKENS = 25_000;
-/** A web fetch without `max_content_tokens` (Pressroom always sets it): what a reservation assumes. */
-export const WEB_FETCH_WORST_CASE_TOKENS = 100_000;
+/**
+ * What a reservation assumes one web fetch brings back: a whole context window. `max_content_tokens` is
+ * approximate and does not bound binary content such as a PDF (SDK 1.12 `WebFetchTool20250910`), so only the
+ * context window bounds it, 1M tokens on the largest models.
+ */
+export const WEB_FETCH_WORST_CASE_TOKENS = 1_000_000;
 
 const encoder = new TextEncoder();
 
@@ -78,9 +82,7 @@ function serverToolResults(
       return Array.from({ length: uses }, () => ({ search: true, tokens: WEB_SEARCH_WORST_CASE_TOKENS }));
     }
     if (type.startsWith("web_fetch_")) {
-      const tokens = (t as { max_content_tokens?: number | null }).max_content_tokens ??
-        WEB_FETCH_WORST_CASE_TOKENS;
-      return Array.from({ length: uses }, () => ({ search: false, tokens }));
+      return Array.from({ length: uses }, () => ({ search: false, tokens: WEB_FETCH_WORST_CASE_TOKENS }));
     }
     return [];
   });

@@ -94,6 +94,9 @@ export function buildRequest(spec: PromptSpec): Params {
       type: spec.webSearchOptions?.type ?? WEB_SEARCH_TYPES[0],
       name: "web_search",
       max_uses: spec.webSearchMaxUses,
+      // Called by the model only: no code-execution pass (the later versions' dynamic filtering) that
+      // max_uses does not count, and the worst case would not hold.
+      allowed_callers: ["direct"],
       ...domains(spec.webSearchOptions),
     });
   }
@@ -102,7 +105,8 @@ export function buildRequest(spec: PromptSpec): Params {
       type: spec.webFetch.type ?? WEB_FETCH_TYPES[0],
       name: "web_fetch",
       max_uses: spec.webFetch.maxUses,
-      // Bounds what one fetch brings into the context: the worst case reserves it (estimate.ts).
+      allowed_callers: ["direct"],
+      // Bounds a fetched page's text (not a PDF: the worst case reserves a context window, estimate.ts).
       max_content_tokens: spec.webFetch.maxContentTokens,
       ...domains(spec.webSearchOptions),
     });

@@ -7,7 +7,14 @@ import { BRIEF_FIELDS, type Citation, type ContentState, type Section } from "..
 import { writeFileExclusive } from "./atomic.ts";
 import { OutputStateError } from "./errors.ts";
 import { serializeFrontMatter, splitFrontMatter } from "./front_matter.ts";
-import { blockQuote, citationItem, closeOpenFences, escapeInline, listItem } from "./markdown.ts";
+import {
+  blockQuote,
+  citationItem,
+  closeOpenFences,
+  escapeInline,
+  listItem,
+  normalizeUrl,
+} from "./markdown.ts";
 import { assertSlug, dataPaths } from "./paths.ts";
 
 export interface ArticleExtra {
@@ -29,7 +36,7 @@ function sources(sections: Section[]): Citation[] {
   const out: Citation[] = [];
   for (const section of sections) {
     for (const citation of section.citations) {
-      const key = citation.url.trim();
+      const key = normalizeUrl(citation.url);
       if (seen.has(key)) continue;
       seen.add(key);
       out.push(citation);

@@ -5,6 +5,23 @@
  */
 import type { Citation } from "../content/state.ts";
 
+/**
+ * An address as compared: scheme and host lower-cased, the default port, the fragment and a trailing slash
+ * dropped; path and query kept as they are (they are case-sensitive on most servers).
+ */
+export function normalizeUrl(url: string): string {
+  try {
+    // The URL parser lower-cases scheme and host, drops a default port and percent-encodes odd characters.
+    const u = new URL(url.trim());
+    u.hash = "";
+    // An empty query ("…/a/?") is no query.
+    const href = u.search ? u.href : u.href.replace(/\?$/, "");
+    return !u.search && href.endsWith("/") ? href.slice(0, -1) : href;
+  } catch {
+    return url.trim();
+  }
+}
+
 /** Collapse every run of whitespace (line breaks included) to one space, and trim. */
 export function collapseWhitespace(text: string): string {
   return text.replace(/[\s\u0085\u2028\u2029]+/g, " ").trim();

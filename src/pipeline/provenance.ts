@@ -7,6 +7,7 @@
  * @module
  */
 import type { Citation, WorkflowRequest } from "../content/state.ts";
+import { normalizeUrl } from "../output/markdown.ts";
 
 export type Provenance = "web_search" | "source" | "unverified";
 
@@ -22,21 +23,6 @@ export interface Evidence {
 
 /** How a source file is cited: `source:` and its name as `submit --source` gave it. */
 export const SOURCE_PREFIX = "source:";
-
-/**
- * An address as compared: scheme and host lower-cased, the default port, the fragment and a trailing slash
- * dropped; path and query kept as they are (they are case-sensitive on most servers).
- */
-export function normalizeUrl(url: string): string {
-  try {
-    // The URL parser lower-cases scheme and host, drops a default port and percent-encodes odd characters.
-    const u = new URL(url.trim());
-    u.hash = "";
-    return !u.search && u.href.endsWith("/") ? u.href.slice(0, -1) : u.href;
-  } catch {
-    return url.trim();
-  }
-}
 
 /** Text as quotes are compared: runs of white space as one space, curly quotes and dashes as plain ones. */
 export function normalizeQuote(text: string): string {

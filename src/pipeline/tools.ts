@@ -10,6 +10,7 @@ import { boundedText, BRIEF_RULES } from "./brief_rules.ts";
 import type { ToolDefinition } from "../claude/request.ts";
 import { toStrictSchema } from "../claude/strict_schema.ts";
 import { type CitationMode, type Evidence, judgeCitation, SOURCE_PREFIX } from "./provenance.ts";
+import { normalizeUrl } from "../output/markdown.ts";
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from "../output/paths.ts";
 import {
   BRIEF_FIELDS,
@@ -178,7 +179,7 @@ export const TOOLS: { [T in ToolName]: ToolSpec<T> } = {
       "in the text the search result cites or in the source file.",
     handle(state, { section_id, url, title, quote }, { evidence, citations }) {
       const target = section(state.draft, section_id);
-      if (target.citations.some((c) => c.url === url)) {
+      if (target.citations.some((c) => normalizeUrl(c.url) === normalizeUrl(url))) {
         throw new ToolLogicError(`${section_id} already cites ${url}`);
       }
       const sources = state.request.sources ?? [];

@@ -209,14 +209,14 @@ function citationTable(r: BackendReport, p: string): string {
     return `<tr><td>${escape(c.agent)}</td><td>${escape(c.model)}</td>${
       cell(`${q}.completions`, String(c.completions))
     }` +
-      (["web_search", "source", "unverified"] as const).map((k) =>
+      (["web_search", "source", "unverified", "unrecorded"] as const).map((k) =>
         cell(`${q}.perCompletion.${k}`, c.perCompletion[k].toFixed(1))
       ).join("") +
       `${cell(`${q}.droppedQuotesPerCompletion`, c.droppedQuotesPerCompletion.toFixed(2))}</tr>`;
   }).join("\n");
   return `<h3>Citations per completion, by where their addresses came from</h3>
 <table><tr><th>agent</th><th>model</th><th>completions</th><th>from web search</th><th>from source files</th>` +
-    `<th>unverified</th><th>quotes dropped</th></tr>\n${rows}</table>`;
+    `<th>unverified</th><th>unrecorded (allow, or before provenance)</th><th>quotes dropped</th></tr>\n${rows}</table>`;
 }
 
 /** What each agent's cache reads saved, over its models. */

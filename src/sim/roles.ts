@@ -336,7 +336,9 @@ function planResearcher(state: ContentState, input: RoleInput): Plan {
   // One turn researches every open section, each a call of its own, as the prompt asks.
   const calls = open.map((section, i) =>
     researchCall(section, draft.sections.indexOf(section), {
-      candidates: searches[i]?.results ?? given.map((url) => ({ url, title: "", citedText: "" })),
+      // Told that only searched addresses are taken, it cites none it has not searched.
+      candidates: searches[i]?.results ??
+        (refused ? [] : given.map((url) => ({ url, title: "", citedText: "" }))),
       searched: i < searches.length,
       fromMemory: !refused,
       keywords: state.brief.keywords ?? "",
@@ -365,7 +367,13 @@ const SOURCE_SITES = [
 function searchFor(section: Section, topic: string, rng: Rng): WebSearch {
   const slug = slugify(section.heading, 50) || section.id;
   const words = contentWords(`${section.heading} ${topic}`).slice(0, 5);
-  const sites = [...SOURCE_SITES].sort(() => rng.next() - 0.5).slice(0, 3);
+  // Three of the sites, drawn with the seeded generator (Fisher–Yates, the same on every engine).
+  const sites = [...SOURCE_SITES];
+  for (let i = sites.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [sites[i], sites[j]] = [sites[j], sites[i]];
+  }
+  sites.length = 3;
   return {
     query: clip(`${section.heading} ${topic}`, 200),
     results: sites.map((site, n) => ({

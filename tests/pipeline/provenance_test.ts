@@ -4,7 +4,8 @@
  * results.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { evidenceFrom, judgeCitation, normalizeQuote, normalizeUrl } from "../../src/pipeline/provenance.ts";
+import { evidenceFrom, judgeCitation, normalizeQuote } from "../../src/pipeline/provenance.ts";
+import { normalizeUrl } from "../../src/output/markdown.ts";
 import { runTool } from "../../src/pipeline/run_tool.ts";
 import { emptyState } from "../../src/content/state.ts";
 import type { ContentState } from "../../src/content/state.ts";
@@ -164,6 +165,11 @@ Deno.test("result addresses with odd characters match however the model writes t
   assertEquals(judgeCitation({ url: "https://many.example/r/4999" }, evidence, {}).provenance, "web_search");
   assertEquals(judgeCitation({ url: "https://many.example/r/5000" }, evidence, {}).provenance, "unverified");
   assertEquals(normalizeQuote("“It’s  —\n fine”"), '"It\'s - fine"');
+  // An empty query and a trailing slash are the same address; so the same source is not cited twice.
+  assertEquals(normalizeUrl("https://example.org/a/?"), normalizeUrl("https://example.org/a"));
+  const state = researchState();
+  assertEquals(cite(state, { url: "https://many.example/r/1" }, [searched(results)]).outcome, "ok");
+  assertEquals(cite(state, { url: "https://many.example/r/1/" }, [searched(results)]).outcome, "logic_error");
 });
 
 Deno.test("a fetched page is evidence too: its address, and its text for quotes", () => {

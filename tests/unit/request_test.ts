@@ -70,7 +70,12 @@ Deno.test("effort, adaptive thinking and web search reach the request", () => {
   });
   assertEquals(params.output_config, { effort: "high" });
   assertEquals(params.thinking, { type: "adaptive" });
-  assertEquals(params.tools, [{ type: "web_search_20250305", name: "web_search", max_uses: 2 }]);
+  assertEquals(params.tools, [{
+    type: "web_search_20250305",
+    name: "web_search",
+    max_uses: 2,
+    allowed_callers: ["direct"],
+  }]);
 });
 
 Deno.test("web search's version and domain filter, and web fetch with its content bound, reach the request", () => {
@@ -88,12 +93,14 @@ Deno.test("web search's version and domain filter, and web fetch with its conten
       type: "web_search_20260209",
       name: "web_search",
       max_uses: 2,
+      allowed_callers: ["direct"],
       allowed_domains: ["noaa.gov", "tidesandcurrents.noaa.gov"],
     },
     {
       type: "web_fetch_20250910",
       name: "web_fetch",
       max_uses: 1,
+      allowed_callers: ["direct"],
       max_content_tokens: 20_000,
       allowed_domains: ["noaa.gov", "tidesandcurrents.noaa.gov"],
     },
