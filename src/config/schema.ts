@@ -37,10 +37,13 @@ const timezone = z.string().refine((tz) => {
 
 const usd = z.number().nonnegative().finite();
 
-/** A domain for web search's allowed or blocked list: `example.org`, `docs.example.org`, no scheme or path. */
+/**
+ * A domain for web search's allowed or blocked list: `example.org`, `docs.example.org`, an IDN's punycode
+ * (`xn--80ak6aa92e.xn--p1ai`), optionally with a path (`example.com/blog`), as the API takes them; no scheme.
+ */
 const domain = z.string().regex(
-  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
-  "a domain such as example.org",
+  /^(?=[^/]{1,253}(\/|$))([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+(xn--[a-z0-9-]{1,59}|[a-z]{2,63})(\/\S*)?$/i,
+  "a domain such as example.org (no scheme)",
 );
 const perMTok = usd.refine((p) => perMTokToNanoPerToken(p) !== undefined, {
   message: "a price must be a multiple of 0.001 USD per million tokens",

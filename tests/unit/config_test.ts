@@ -412,7 +412,7 @@ Deno.test("web search takes allowed or blocked domains, not both, and refuses wh
   );
   assertEquals(
     (await rejection(research({ allowedDomains: ["https://noaa.gov/tides"] }))).startsWith(
-      "pressroom.json: agents.researcher.webSearch.allowedDomains[0]: a domain such as example.org",
+      "pressroom.json: agents.researcher.webSearch.allowedDomains[0]: a domain such as example.org (no scheme)",
     ),
     true,
   );
