@@ -12,8 +12,9 @@ import type { Backend } from "../ledger/ledger.ts";
 import type { NanoRates } from "../pricing/cost.ts";
 import {
   type BreakpointTtls,
-  chooseTtls,
+  chooseFromCounts,
   fixedTtls,
+  type GapCounts,
   gapCounts,
   type PrefixTraffic,
   TTL_MS,
@@ -35,22 +36,29 @@ export interface TtlRequest {
   sizes: [number, number, number];
 }
 
+/**
+ * What one reading of the traffic decides for an agent on a model: the schedule's TTLs while it has too
+ * little traffic, else its three prefixes' gap counts, which each request weighs by its own sizes.
+ */
+type Decision = { schedule: BreakpointTtls } | { counts: [GapCounts, GapCounts, GapCounts] };
+
 interface Reading {
   at: number;
   calls: CallTime[];
+  decisions: Map<string, Decision>;
 }
 
 /** One reading of the traffic per ledger and backend, refreshed at most once a minute. */
 const readings = new WeakMap<Ledger, Map<Backend, Reading>>();
 
-function traffic(ledger: Ledger, backend: Backend, now: number): CallTime[] {
+function reading(ledger: Ledger, backend: Backend, now: number): Reading {
   let byBackend = readings.get(ledger);
   if (!byBackend) readings.set(ledger, byBackend = new Map());
-  const reading = byBackend.get(backend);
-  if (reading && now - reading.at < TRAFFIC_REFRESH_MS && now >= reading.at) return reading.calls;
-  const calls = ledger.callTimes(now - TRAFFIC_WINDOW_MS, backend);
-  byBackend.set(backend, { at: now, calls });
-  return calls;
+  const kept = byBackend.get(backend);
+  if (kept && now - kept.at < TRAFFIC_REFRESH_MS && now >= kept.at) return kept;
+  const fresh = { at: now, calls: ledger.callTimes(now - TRAFFIC_WINDOW_MS, backend), decisions: new Map() };
+  byBackend.set(backend, fresh);
+  return fresh;
 }
 
 /** The TTLs of one request: fixed as configured, or chosen (`auto`). */
@@ -62,9 +70,39 @@ export function ttlsFor(
   if (settings.cacheTtl !== "auto") return fixedTtls(settings.cacheTtl);
   if (settings.batch) return fixedTtls("1h");
   const now = deps.now();
-  const segments = segmentsOf(traffic(deps.ledger, deps.backend, now), request);
-  const enough = segments.slice(0, 2).every((s) => gapsIn(s) >= MIN_GAPS);
-  return enough ? chooseTtls(segments, request.rates) : scheduleTtls(settings.schedule, now);
+  const read = reading(deps.ledger, deps.backend, now);
+  // The same for every request of the agent on the model until the next reading: decided once.
+  const key = `${request.agentId}\u0000${request.model}\u0000${settings.schedule}`;
+  let decision = read.decisions.get(key);
+  if (!decision) {
+    const segments = segmentsOf(read.calls, request);
+    decision = segments.slice(0, 2).every((s) => gapsIn(s) >= MIN_GAPS)
+      ? { counts: segments.map((s) => gapCounts(s.runs)) as [GapCounts, GapCounts, GapCounts] }
+      : { schedule: scheduleTtls(settings.schedule, now) };
+    read.decisions.set(key, decision);
+  }
+  return "schedule" in decision
+    ? decision.schedule
+    : chooseFromCounts(decision.counts, request.sizes, request.rates);
+}
+
+/** The sizes of a request's three cached segments, in characters (only their ratios count). */
+export function segmentSizes(
+  prompt: { tools: object[]; stable: string[]; volatile: string; turns: unknown[] },
+): [number, number, number] {
+  return [
+    toolsSize(prompt.tools) + prompt.stable[0].length,
+    prompt.stable.slice(1).join("").length,
+    prompt.volatile.length + JSON.stringify(prompt.turns).length,
+  ];
+}
+
+/** The tool list is one of two constants (tools.ts): its size is measured once. */
+const toolSizes = new WeakMap<object[], number>();
+function toolsSize(tools: object[]): number {
+  let size = toolSizes.get(tools);
+  if (size === undefined) toolSizes.set(tools, size = JSON.stringify(tools).length);
+  return size;
 }
 
 /** The traffic of the request's three prefixes: the model's calls, the agent's, and each stage's turns. */

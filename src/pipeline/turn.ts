@@ -10,7 +10,7 @@ import type { KnownPrefix } from "../claude/estimate.ts";
 import type { AgentConfig, AgentId } from "../config/schema.ts";
 import type { PricedModel } from "../models/price_book.ts";
 import { toolDefinitions } from "./tools.ts";
-import { ttlsFor } from "./cache_ttl_policy.ts";
+import { segmentSizes, ttlsFor } from "./cache_ttl_policy.ts";
 import { evidenceFrom } from "./provenance.ts";
 import { AGENTS } from "./agents.ts";
 import type { PipelineDeps } from "./loop.ts";
@@ -156,11 +156,7 @@ export function turnCall(
       model,
       settings,
       rates: deps.prices.require(model, `agent ${agentId}`).rates,
-      sizes: [
-        JSON.stringify(tools).length + run.stable[0].length,
-        run.stable.slice(1).join("").length,
-        volatile.length + JSON.stringify(turns).length,
-      ],
+      sizes: segmentSizes({ tools, stable: run.stable, volatile, turns }),
     }),
     // Batch results may come back hours apart: diagnostics compare consecutive synchronous requests only.
     previousMessageId: settings.batch
@@ -179,19 +175,19 @@ export function turnCall(
       verdict = judgeReply(response, context);
       // A reply that is retried or stops the stage changes nothing: its tool calls are neither run nor
       // counted (the ledger row says 0 made), so the accuracy figures never see them.
-      calls = runsTools(verdict)
-        ? toolUses(response).map((use) => ({
+      if (!runsTools(verdict)) {
+        calls = [];
+      } else {
+        const toolContext = {
+          // What this stage's replies showed so far, this one's search results included.
+          evidence: evidenceFrom([...assistantContents(progress.conversation.turns), response.content ?? []]),
+          citations: settings.citations,
+        };
+        calls = toolUses(response).map((use) => ({
           use,
-          result: runTool(agentId, state, use.name, use.input, {
-            // What this stage's replies showed so far, this one's search results included.
-            evidence: evidenceFrom([
-              ...assistantContents(progress.conversation.turns),
-              response.content ?? [],
-            ]),
-            citations: settings.citations,
-          }),
-        }))
-        : [];
+          result: runTool(agentId, state, use.name, use.input, toolContext),
+        }));
+      }
       return { made: calls.length, succeeded: calls.filter((c) => c.result.outcome === "ok").length };
     },
     persist: (callId) => {

@@ -85,10 +85,19 @@ export function chooseTtls(
   segments: [PrefixTraffic, PrefixTraffic, PrefixTraffic],
   rates: NanoRates,
 ): BreakpointTtls {
-  const counts = segments.map((s) => gapCounts(s.runs));
+  const counts = segments.map((s) => gapCounts(s.runs)) as [GapCounts, GapCounts, GapCounts];
+  return chooseFromCounts(counts, segments.map((s) => s.size) as [number, number, number], rates);
+}
+
+/** `chooseTtls` from each segment's gap counts (what a caller may keep between requests) and sizes. */
+export function chooseFromCounts(
+  counts: [GapCounts, GapCounts, GapCounts],
+  sizes: [number, number, number],
+  rates: NanoRates,
+): BreakpointTtls {
   let best: { ttls: readonly CacheTtl[]; cost: number } | undefined;
   for (const ttls of [...ORDERLY].reverse()) {
-    const cost = ttls.reduce((n, ttl, i) => n + segments[i].size * replayCost(counts[i], ttl, rates), 0);
+    const cost = ttls.reduce((n, ttl, i) => n + sizes[i] * replayCost(counts[i], ttl, rates), 0);
     if (!best || cost < best.cost) best = { ttls, cost };
   }
   const [shared, agent, turns] = best!.ttls;

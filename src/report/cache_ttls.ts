@@ -14,6 +14,7 @@ import { type Access, replayAccesses, TTL_MS } from "../pricing/cache_ttl.ts";
 import type { CacheTtl, NanoRates } from "../pricing/cost.ts";
 import { nanoToUsd } from "../pricing/money.ts";
 import type { CallRow } from "./queries.ts";
+import { groupBy } from "./maths.ts";
 
 export interface TtlFigures {
   agent: string;
@@ -62,15 +63,6 @@ function median(values: number[]): number {
   if (!values.length) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
-}
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    groups.set(k, [...(groups.get(k) ?? []), item]);
-  }
-  return groups;
 }
 
 /** The cost in nano-USD of one policy over a segment of `size` tokens read at `accesses`. */

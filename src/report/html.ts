@@ -9,6 +9,7 @@
 import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 import type { BackendReport } from "./report.ts";
+import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import type { Rollout } from "./rollout.ts";
 import type { Interval } from "./maths.ts";
 import { barChart, colourOf, histogramChart, intervalChart, stackedChart } from "./charts.ts";
@@ -149,8 +150,8 @@ ${
 </section>`;
 }
 
-const AGENT_ORDER = ["intake", "planner", "researcher", "writer", "editor", "publisher"];
-const byAgent = (a: string, b: string) => AGENT_ORDER.indexOf(a) - AGENT_ORDER.indexOf(b);
+/** Agents in pipeline order. */
+const byAgent = (a: string, b: string) => AGENT_IDS.indexOf(a as AgentId) - AGENT_IDS.indexOf(b as AgentId);
 
 /** Each agent's first-attempt tool accuracy on each model, with its 95 % interval: the A/B at a glance. */
 function accuracyChart(r: BackendReport, i: number): string {

@@ -114,6 +114,18 @@ export function project(input: ProjectionInput): Projection {
   };
 }
 
+/** Items by key, each group in the items' order, the groups in the order their first items came. */
+export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
 export function ratio(part: number, whole: number): number {
   return whole === 0 ? 0 : part / whole;
 }

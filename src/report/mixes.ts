@@ -4,7 +4,7 @@
  * @module
  */
 import { nanoToUsd } from "../pricing/money.ts";
-import { ratio } from "./maths.ts";
+import { groupBy, ratio } from "./maths.ts";
 import type { AgentCost } from "./queries.ts";
 
 export interface ModelMix {
@@ -25,25 +25,19 @@ export interface HistogramBin {
 
 /** Completed workflows grouped by the models their agents ran on, most completions first. */
 export function modelMixes(costs: (AgentCost & { model: string })[], completed: Set<string>): ModelMix[] {
-  const byWorkflow = new Map<string, (AgentCost & { model: string })[]>();
-  for (const c of costs) {
-    if (completed.has(c.id)) byWorkflow.set(c.id, [...(byWorkflow.get(c.id) ?? []), c]);
-  }
-  const groups = new Map<
-    string,
-    { models: Record<string, string>; workflows: (AgentCost & { model: string })[][] }
-  >();
-  for (const rows of byWorkflow.values()) {
+  const byWorkflow = groupBy(costs.filter((c) => completed.has(c.id)), (c) => c.id);
+  const modelsOf = (rows: (AgentCost & { model: string })[]) => {
     const models: Record<string, string> = {};
     for (const r of [...rows].sort((a, b) => a.model.localeCompare(b.model))) {
       models[r.agent] = models[r.agent] ? `${models[r.agent]}+${r.model}` : r.model;
     }
-    const key = JSON.stringify(Object.entries(models).sort());
-    const group = groups.get(key) ?? { models, workflows: [] };
-    group.workflows.push(rows);
-    groups.set(key, group);
-  }
-  const all = [...groups.values()];
+    return models;
+  };
+  const groups = groupBy(
+    [...byWorkflow.values()],
+    (rows) => JSON.stringify(Object.entries(modelsOf(rows)).sort()),
+  );
+  const all = [...groups.values()].map((workflows) => ({ models: modelsOf(workflows[0]), workflows }));
   const varying = new Set(
     all.flatMap((g) => Object.keys(g.models)).filter((agent) =>
       new Set(all.map((g) => g.models[agent] ?? "")).size > 1

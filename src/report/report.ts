@@ -11,7 +11,7 @@ import type { Backend } from "../ledger/ledger.ts";
 import { nanoToUsd } from "../pricing/money.ts";
 import type { ModelRates } from "../pricing/cost.ts";
 import { dayKey } from "../ledger/period.ts";
-import { distribution, ratio, wilson } from "./maths.ts";
+import { distribution, groupBy, ratio, wilson } from "./maths.ts";
 import { type CitationFigures, citationFigures } from "./citations.ts";
 import { histogram, type HistogramBin, type ModelMix, modelMixes } from "./mixes.ts";
 import { type MissFigures, missFigures, type TtlFigures, ttlFigures, writeNano } from "./cache_ttls.ts";
@@ -153,13 +153,7 @@ export function agentModelFigures(
   completed: Set<string>,
   prices: PriceBook,
 ): AgentModelFigures[] {
-  const pairs = new Map<string, CallRow[]>();
-  for (const c of calls) {
-    const key = `${c.agent}\u0000${c.model}`;
-    const pair = pairs.get(key);
-    if (pair) pair.push(c);
-    else pairs.set(key, [c]);
-  }
+  const pairs = groupBy(calls, (c) => `${c.agent}\u0000${c.model}`);
   return [...pairs].map(([key, list]) => {
     const [agent, model] = key.split("\u0000");
     const own = tools.filter((t) => t.agent === agent && t.model === model);
