@@ -252,6 +252,16 @@ Deno.test("a paused turn goes back as the last message with no new user turn; it
       { url: "https://example.org/fresnel", title: "Fresnel lenses", provenance: "web_search" },
     ]);
     assertEquals(rows(h, wf.id), [["pause_turn", 0, 0, 1], ["tool_use", 1, 1, 2]]);
+    // The continuation asks the cache diagnostics about the paused reply, which the ledger keeps.
+    const [pausedId] = (rawDb(h.deps.ledger).prepare(
+      "SELECT message_id FROM ai_call_log WHERE workflow_instance_id = ? ORDER BY id",
+    ).all(wf.id) as { message_id: string }[]).map((r) => r.message_id);
+    assertEquals(
+      first.body.diagnostics,
+      { previous_message_id: null },
+      "the researcher's first call opts in",
+    );
+    assertEquals(next.body.diagnostics, { previous_message_id: pausedId });
     assertEquals(h.api.requests.flatMap((r) => r.problems), []);
   } finally {
     await h.close();
