@@ -77,7 +77,7 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
   await checkPrompts(loaded, say);
 
   try {
-    const storage = openExistingStorage(loaded, io);
+    const storage = await openExistingStorage(loaded, io);
     const { ledger } = storage;
     try {
       say(
@@ -89,7 +89,7 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
       const pinned = storage.workflows(io.now).pinned();
       reportPinned(pinnedRetirements(pinned, (m) => loaded.prices.lookup(m), today), say);
     } finally {
-      storage.close();
+      await storage.close();
     }
   } catch (error) {
     noLedger = error instanceof NoLedgerError;

@@ -35,7 +35,7 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   const sinceText = (parsed.values.since as string | undefined) ?? "7d";
   const since = parseSince(sinceText, io.now());
   const loaded = await configFrom(parsed, io);
-  const storage = openExistingStorage(loaded, io);
+  const storage = await openExistingStorage(loaded, io);
   let reports: BackendReport[];
   let rollouts: Rollout[];
   try {
@@ -48,7 +48,7 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
     rollouts = storage.reports.canaryAgents().filter((a) => agent === undefined || a === agent)
       .flatMap((a) => rolloutFrom(storage.reports, a) ?? []);
   } finally {
-    storage.close();
+    await storage.close();
   }
   const data = {
     since: new Date(since).toISOString(),

@@ -12,7 +12,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { BadResponseError, type ClaudeDeps, type Exchange } from "../claude/call_claude.ts";
 import type { AgentId, Config } from "../config/schema.ts";
-import { ApiUnreachableError, CostCapError } from "../errors.ts";
+import { ApiUnreachableError, CostCapError, UnreachableError } from "../errors.ts";
 import { unreachableReason } from "../claude/billing.ts";
 import { nanoToUsd } from "../pricing/money.ts";
 import { AGENTS, type Stage } from "./agents.ts";
@@ -263,6 +263,8 @@ async function stopped(
 ): Promise<StageResult> {
   if (error instanceof CostCapError) return await waitForCap(deps, workflow, error, state);
   if (error instanceof Anthropic.APIUserAbortError) return { kind: "interrupted" };
+  // The shared ledger is out of reach: no call went out, and no other workflow's can either.
+  if (error instanceof UnreachableError) throw error;
   // Nothing reached the API: not the workflow's fault, and no other workflow gets through either. It stays
   // as it is (its state saved, still ready) and the caller decides: `run --once` stops, `run` backs off.
   const unreachable = unreachableReason(error);

@@ -1,0 +1,440 @@
+/**
+ * The shared ledger: the money path of every Pressroom pointed at one PostgreSQL database (ledger.url),
+ * on any number of machines. Each machine's data folder keeps its own SQLite ledger as a mirror of its
+ * own calls (what its workflows read); this one decides the caps and holds every machine's rows.
+ *
+ * Cap check and reservation are one READ COMMITTED transaction that first locks the `cap_lock` row of
+ * the call's backend and cap day (an upsert, which takes the row lock). Every transaction that adds to a
+ * day's reservations (reserve, extend) holds that lock from its check to its commit, so they queue one
+ * by one; each reads spent and reserved in one statement after the lock is granted, so it sees every
+ * commit before it; a settle, which turns a reservation into spend, is one statement, seen whole or
+ * not at all. Spent + reserved + this call can
+ * therefore never pass a cap, whatever the number of processes. A workflow runs in one process at a
+ * time (its lease), so its own calls never race each other for the per-workflow cap.
+ *
+ * Liveness is a heartbeat: each process has a `ledger_owner` row whose `beat_at` it refreshes every
+ * HEARTBEAT_MS and with every reservation, on the database's clock. A row older than OWNER_TIMEOUT_MS
+ * is a dead process: any other process deletes it and settles its reservations at their worst case
+ * (`orphaned`), in one transaction. A process that finds its own row gone (it was cut off past the
+ * timeout) does not settle as if nothing happened: its calls were booked at their worst case, so its
+ * late settles write nothing here (the mirror keeps the real cost), it registers again under a new id,
+ * and it says so.
+ * @module
+ */
+import { hostname } from "node:os";
+import { ulid } from "../ids.ts";
+import { type CapBreach, CostCapError, LedgerUnreachableError } from "../errors.ts";
+import type { CapsConfig } from "../config/schema.ts";
+import { openPool } from "../db/pg_pool.ts";
+import {
+  asUnreachable,
+  type PgClient,
+  type PgPool,
+  pgQuery,
+  type PgTarget,
+  pgTransaction,
+  redactedUrl,
+  unreachableReason,
+} from "../db/postgres.ts";
+import { migratePg, pgColumnType } from "../db/pg_migrations.ts";
+import { type Alert, type FiredRow, ofPeriods, periodKey } from "./alerts.ts";
+import { type CapStatus, capRulesFor, capStatusOf, findBreach, type SpendSnapshot } from "./caps.ts";
+import { dayPeriod, type Period } from "./period.ts";
+import {
+  type Backend,
+  BUCKET_MS,
+  CALL_LOG_COLUMNS,
+  callLogValues,
+  type Reservation,
+  type ReserveRequest,
+  type SettledOutcome,
+} from "./ledger.ts";
+
+/** How often a process refreshes its heartbeat. */
+export const HEARTBEAT_MS = 5_000;
+/** A process whose heartbeat is older than this is dead: six missed beats. */
+export const OWNER_TIMEOUT_MS = 30_000;
+
+export interface SharedLedgerOptions {
+  target: PgTarget;
+  caps: CapsConfig;
+  /** The name rows and reports give this host (ledger.machine, else the host name). */
+  machine?: string;
+  now?: () => number;
+  /** Told when this process finds it was taken for dead, and the owner id it goes on under. */
+  onHeartbeatLost?: (lost: string, next: string) => void;
+  heartbeatMs?: number;
+  ownerTimeoutMs?: number;
+}
+
+/** What settling a reservation did in the shared ledger. */
+export type SettleResult = "booked" | "already" | "orphaned";
+
+export class SharedLedger {
+  readonly #pool: PgPool;
+  /** The URL with its password hidden, for messages. */
+  readonly where: string;
+  readonly machine: string;
+  readonly #now: () => number;
+  readonly #options: SharedLedgerOptions;
+  #caps: CapsConfig;
+  #owner = ulid();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  /** Reservations whose commit's fate was unknown when the database went away: released once it is back. */
+  readonly #limbo = new Set<string>();
+  /** The last day snapshots read, per backend, for readers that cannot wait (see Ledger's figures). */
+  readonly #days = new Map<Backend, { day: Period; byModel: SpendSnapshot["dayByModel"] }>();
+
+  private constructor(pool: PgPool, options: SharedLedgerOptions) {
+    this.#pool = pool;
+    this.#options = options;
+    this.where = redactedUrl(options.target.url);
+    this.machine = options.machine ?? hostname();
+    this.#now = options.now ?? Date.now;
+    this.#caps = options.caps;
+  }
+
+  /** Connects, migrates (once, whoever starts first), registers this process and settles the dead's calls. */
+  static async connect(options: SharedLedgerOptions): Promise<SharedLedger> {
+    const pool = openPool(options.target);
+    const ledger = new SharedLedger(pool, options);
+    try {
+      await migratePg(pool, ledger.where);
+      await pgQuery(pool, ledger.where, "INSERT INTO ledger_owner (id, machine, pid) VALUES ($1, $2, $3)", [
+        ledger.#owner,
+        ledger.machine,
+        Deno.pid,
+      ]);
+      await ledger.recoverDead();
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw error;
+    }
+    const timer = setInterval(() => void ledger.beat().catch(() => {}), options.heartbeatMs ?? HEARTBEAT_MS);
+    Deno.unrefTimer(timer);
+    ledger.#timer = timer;
+    return ledger;
+  }
+
+  /** This process's owner id in `ledger_owner`. */
+  get owner(): string {
+    return this.#owner;
+  }
+
+  setCaps(caps: CapsConfig): void {
+    this.#caps = caps;
+  }
+
+  /** Ends the heartbeat and the owner row (nothing of this process is in flight), and closes the pool. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await pgQuery(
+      this.#pool,
+      this.where,
+      `DELETE FROM ledger_owner o WHERE id = $1
+         AND NOT EXISTS (SELECT 1 FROM reservation r WHERE r.owner = o.id)`,
+      [this.#owner],
+    ).catch(() => {});
+    await this.#pool.end().catch(() => {});
+  }
+
+  /**
+   * Holds the reservation's worst case if it fits under every cap that applies, or records the refusal
+   * and throws CostCapError. LedgerUnreachableError means nothing may be sent: the reservation may or
+   * may not exist, and is released once the database is back.
+   */
+  async reserve(reservation: Reservation): Promise<void> {
+    try {
+      await this.#hold(reservation, reservation.ts, reservation.reservedNano, (client) =>
+        client.query(
+          `INSERT INTO reservation (id, owner, machine, agent_id, workflow_instance_id, model, ts, cost_nano_usd, turn,
+             backend) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          [
+            reservation.id,
+            this.#owner,
+            this.machine,
+            reservation.agentId,
+            reservation.workflowId,
+            reservation.model,
+            reservation.ts,
+            reservation.reservedNano,
+            reservation.turn ?? null,
+            reservation.backend,
+          ],
+        ));
+    } catch (error) {
+      if (unreachableReason((error as Error).cause ?? error)) this.#limbo.add(reservation.id);
+      throw error;
+    }
+  }
+
+  /** Holds `extraNano` more for an open reservation if it still fits (see Ledger.extend). */
+  async extend(reservation: Reservation, extraNano: number): Promise<void> {
+    await this.#hold(reservation, reservation.ts, extraNano, async (client) => {
+      const r = await client.query("UPDATE reservation SET cost_nano_usd = cost_nano_usd + $1 WHERE id = $2", [
+        extraNano,
+        reservation.id,
+      ]);
+      // Booked at its worst case by a process that took this one for dead: no retry goes out unreserved.
+      if (r.rowCount === 0) {
+        throw new LedgerUnreachableError(
+          this.where,
+          `reservation ${reservation.id} was booked at its worst case by another process while this one's ` +
+            "heartbeat had lapsed; the call is not retried",
+        );
+      }
+    });
+  }
+
+  async #hold(
+    call: ReserveRequest,
+    ts: number,
+    nano: number,
+    write: (client: PgClient) => Promise<unknown>,
+  ): Promise<void> {
+    const day = dayPeriod(ts, this.#caps.timezone);
+    const breach = await pgTransaction(this.#pool, this.where, async (client): Promise<CapBreach | undefined> => {
+      await this.#stillAlive(client);
+      // The lock every reservation of this backend and day queues on (see the module doc).
+      await client.query(
+        `INSERT INTO cap_lock (backend, day_start) VALUES ($1, $2)
+         ON CONFLICT (backend, day_start) DO UPDATE SET day_start = EXCLUDED.day_start`,
+        [call.backend, day.start],
+      );
+      const snapshot = await readSnapshot(client, day, call.workflowId, call.backend);
+      const breach = findBreach(capRulesFor(this.#caps, call.model), snapshot, nano, day);
+      if (!breach) {
+        await write(client);
+        return undefined;
+      }
+      await client.query(
+        `INSERT INTO cap_refusal (ts, cap, agent_id, workflow_instance_id, model, request_nano_usd, spent_nano_usd,
+           reserved_nano_usd, limit_nano_usd, backend, max_tokens, output_nano_per_token, machine)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [
+          this.#now(),
+          breach.cap,
+          call.agentId,
+          call.workflowId,
+          call.model,
+          breach.requestNano,
+          breach.spentNano,
+          breach.reservedNano,
+          breach.limitNano,
+          call.backend,
+          call.output?.maxTokens ?? null,
+          call.output?.nanoPerToken ?? null,
+          this.machine,
+        ],
+      );
+      return breach;
+    });
+    if (breach) throw new CostCapError(call.output ? { ...breach, output: call.output } : breach);
+  }
+
+  /** Refreshes this process's heartbeat in the transaction; registers anew if it was taken for dead. */
+  async #stillAlive(client: PgClient): Promise<void> {
+    const beat = await client.query("UPDATE ledger_owner SET beat_at = now() WHERE id = $1", [this.#owner]);
+    if (beat.rowCount === 1) return;
+    const lost = this.#owner;
+    this.#owner = ulid();
+    await client.query("INSERT INTO ledger_owner (id, machine, pid) VALUES ($1, $2, $3)", [
+      this.#owner,
+      this.machine,
+      Deno.pid,
+    ]);
+    this.#options.onHeartbeatLost?.(lost, this.#owner);
+  }
+
+  /**
+   * Replaces the reservation by its row and rolls its cost into the spend tables, in one statement.
+   * "orphaned": another process had booked it at its worst case (this one was taken for dead), and
+   * nothing more is written; "already": an earlier attempt whose answer was lost had written it.
+   */
+  async settle(reservation: Reservation, outcome: SettledOutcome): Promise<SettleResult> {
+    const written = await pgQuery<{ n: number }>(
+      this.#pool,
+      this.where,
+      SETTLE_SQL,
+      callLogValues(reservation, outcome),
+    );
+    if (written.rows[0].n === 1) return "booked";
+    const row = await pgQuery<{ status: string }>(this.#pool, this.where, "SELECT status FROM ai_call_log WHERE id = $1", [
+      reservation.id,
+    ]);
+    return row.rows[0]?.status === "orphaned" && outcome.status !== "orphaned" ? "orphaned" : "already";
+  }
+
+  /** Drops a reservation whose call was never sent (what the local mirror could not record). */
+  async release(id: string): Promise<void> {
+    await pgQuery(this.#pool, this.where, "DELETE FROM reservation WHERE id = $1", [id]);
+  }
+
+  /**
+   * Settles at their worst case the reservations of processes whose heartbeat is older than the timeout,
+   * and of owners that are gone, in one transaction. Returns how many rows it wrote.
+   */
+  async recoverDead(): Promise<number> {
+    const timeout = this.#options.ownerTimeoutMs ?? OWNER_TIMEOUT_MS;
+    return await pgTransaction(this.#pool, this.where, async (client) => {
+      await client.query(
+        "DELETE FROM ledger_owner WHERE id <> $1 AND beat_at < now() - make_interval(secs => $2::float8 / 1000)",
+        [this.#owner, timeout],
+      );
+      const dead = await client.query<DeadReservation>(
+        `SELECT id, agent_id, workflow_instance_id, model, ts, cost_nano_usd, turn, backend FROM reservation r
+         WHERE NOT EXISTS (SELECT 1 FROM ledger_owner o WHERE o.id = r.owner) FOR UPDATE SKIP LOCKED`,
+      );
+      for (const row of dead.rows) {
+        const reservation: Reservation = {
+          id: row.id,
+          agentId: row.agent_id,
+          workflowId: row.workflow_instance_id,
+          model: row.model,
+          ts: row.ts,
+          worstCaseNano: row.cost_nano_usd,
+          reservedNano: row.cost_nano_usd,
+          turn: row.turn ?? undefined,
+          backend: row.backend,
+        };
+        await client.query(SETTLE_SQL, callLogValues(reservation, { status: "orphaned", costNano: row.cost_nano_usd }));
+      }
+      return dead.rowCount ?? 0;
+    });
+  }
+
+  /** Refreshes the heartbeat (registering anew if taken for dead) and releases reservations left in limbo. */
+  async beat(): Promise<void> {
+    await pgTransaction(this.#pool, this.where, (client) => this.#stillAlive(client));
+    if (this.#limbo.size > 0) {
+      const ids = [...this.#limbo];
+      await pgQuery(this.#pool, this.where, "DELETE FROM reservation WHERE id = ANY($1)", [ids]);
+      for (const id of ids) this.#limbo.delete(id);
+    }
+  }
+
+  /** Every configured cap with today's spend and reservations of one backend, over every machine. */
+  async capStatus(options: { workflowId?: string; backend?: Backend } = {}): Promise<CapStatus[]> {
+    const { workflowId, backend = "anthropic" } = options;
+    const day = dayPeriod(this.#now(), this.#caps.timezone);
+    const client = await this.#pool.connect().catch((error) => {
+      throw asUnreachable(error, this.where);
+    });
+    try {
+      const snapshot = await readSnapshot(client, day, workflowId ?? "", backend);
+      this.#days.set(backend, { day, byModel: snapshot.dayByModel });
+      return capStatusOf(this.#caps, snapshot, day, workflowId !== undefined);
+    } catch (error) {
+      throw asUnreachable(error, this.where);
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Today's spend and reservations per model on a backend as last read (capStatus reads it), or
+   * undefined when not read today: for the figures callers need at once (see Ledger#snapshot).
+   */
+  lastDay(backend: Backend, day: Period): SpendSnapshot["dayByModel"] | undefined {
+    const last = this.#days.get(backend);
+    return last && last.day.start === day.start ? last.byModel : undefined;
+  }
+
+  /** Records the alerts no process has sent in their period, and returns those: each goes out once. */
+  async recordAlerts(alerts: Alert[]): Promise<Alert[]> {
+    const sent: Alert[] = [];
+    for (const a of alerts) {
+      const r = await pgQuery(
+        this.#pool,
+        this.where,
+        `INSERT INTO alert_fired (cap, threshold, period_start, ts, spent_nano_usd, limit_nano_usd, machine)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+        [a.cap, a.threshold, periodKey(a), a.ts, a.spentNano, a.limitNano, this.machine],
+      );
+      if (r.rowCount === 1) sent.push(a);
+    }
+    return sent;
+  }
+
+  /** Alerts fired in the current period of each cap, by any machine. */
+  async firedThisPeriod(capStatus: CapStatus[]): Promise<Alert[]> {
+    const rows = await pgQuery<FiredRow>(this.#pool, this.where, "SELECT * FROM alert_fired ORDER BY ts");
+    return ofPeriods(rows.rows, capStatus);
+  }
+
+  /** Open reservations over every machine, and the processes alive, for `doctor`. */
+  async openReservations(): Promise<number> {
+    const r = await pgQuery<{ n: number }>(this.#pool, this.where, "SELECT COUNT(*)::int AS n FROM reservation");
+    return r.rows[0].n;
+  }
+
+  /** The pool, for the queries of `ledger copy` and the report (they share its connections). */
+  get pool(): PgPool {
+    return this.#pool;
+  }
+}
+
+interface DeadReservation {
+  id: string;
+  agent_id: string;
+  workflow_instance_id: string;
+  model: string;
+  ts: number;
+  cost_nano_usd: number;
+  turn: number | null;
+  backend: Backend;
+}
+
+/** Spent and reserved for a cap check, in one statement: one snapshot, so a settle is seen whole or not. */
+async function readSnapshot(client: PgClient, day: Period, workflowId: string, backend: Backend): Promise<SpendSnapshot> {
+  const rows = await client.query<{ kind: string; model: string; spent: number; reserved: number }>(
+    `SELECT 'day' AS kind, model, SUM(cost_nano_usd)::bigint AS spent, 0::bigint AS reserved FROM spend_bucket
+       WHERE backend = $1 AND bucket >= $2 AND bucket < $3 GROUP BY model
+     UNION ALL
+     SELECT 'day', model, 0, SUM(cost_nano_usd)::bigint FROM reservation
+       WHERE backend = $1 AND ts >= $4 AND ts < $5 GROUP BY model
+     UNION ALL
+     SELECT 'workflow', '',
+       COALESCE((SELECT SUM(cost_nano_usd) FROM spend_workflow WHERE workflow_instance_id = $6 AND backend = $1), 0)::bigint,
+       COALESCE((SELECT SUM(cost_nano_usd) FROM reservation WHERE workflow_instance_id = $6 AND backend = $1), 0)::bigint`,
+    [backend, Math.floor(day.start / BUCKET_MS), Math.ceil(day.end / BUCKET_MS), day.start, day.end, workflowId],
+  );
+  const dayByModel: SpendSnapshot["dayByModel"] = new Map();
+  let workflow = { spent: 0, reserved: 0 };
+  for (const r of rows.rows) {
+    if (r.kind === "workflow") {
+      workflow = { spent: r.spent, reserved: r.reserved };
+      continue;
+    }
+    const e = dayByModel.get(r.model) ?? { spent: 0, reserved: 0 };
+    e.spent += r.spent;
+    e.reserved += r.reserved;
+    dayByModel.set(r.model, e);
+  }
+  return { dayByModel, workflow };
+}
+
+/**
+ * Settling, as one statement: delete the reservation, and only if it was there, insert its row (with the
+ * reservation's machine) and roll its cost into the day's bucket and the workflow's total.
+ */
+const SETTLE_SQL = `
+  WITH gone AS (DELETE FROM reservation WHERE id = $1 RETURNING machine),
+  written AS (
+    INSERT INTO ai_call_log (${CALL_LOG_COLUMNS.join(", ")}, machine)
+    SELECT ${CALL_LOG_COLUMNS.map((c, i) => `$${i + 1}::${pgColumnType(c)}`).join(", ")}, gone.machine FROM gone
+    RETURNING backend, ts, model, cost_nano_usd, workflow_instance_id
+  ),
+  bucket AS (
+    INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls)
+    SELECT backend, ts / ${BUCKET_MS}, model, cost_nano_usd, 1 FROM written WHERE cost_nano_usd > 0
+    ON CONFLICT (backend, bucket, model) DO UPDATE
+      SET cost_nano_usd = spend_bucket.cost_nano_usd + EXCLUDED.cost_nano_usd, calls = spend_bucket.calls + 1
+  ),
+  total AS (
+    INSERT INTO spend_workflow (workflow_instance_id, backend, cost_nano_usd)
+    SELECT workflow_instance_id, backend, cost_nano_usd FROM written WHERE cost_nano_usd > 0
+    ON CONFLICT (workflow_instance_id, backend) DO UPDATE
+      SET cost_nano_usd = spend_workflow.cost_nano_usd + EXCLUDED.cost_nano_usd
+  )
+  SELECT COUNT(*)::int AS n FROM written`;
