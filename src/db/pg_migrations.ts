@@ -9,7 +9,7 @@
  * machine's data folder.
  * @module
  */
-import { asUnreachable, type PgPool, pgQuery, pgTransaction } from "./postgres.ts";
+import { checkout, type PgPool, pgQuery, pgTransaction } from "./postgres.ts";
 import { DatabaseError } from "./sqlite.ts";
 
 export const PG_MIGRATIONS: readonly string[] = [
@@ -168,9 +168,7 @@ const MIGRATION_LOCK = 0x7072_6573_7372_6f6fn; // "pressroo"
  * is refused.
  */
 export async function migratePg(pool: PgPool, where: string): Promise<number[]> {
-  const lock = await pool.connect().catch((error) => {
-    throw asUnreachable(error, where);
-  });
+  const lock = await checkout(pool, where);
   const applied: number[] = [];
   try {
     await lock.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK.toString()]);

@@ -28,6 +28,7 @@ import type { CapsConfig } from "../config/schema.ts";
 import { openPool } from "../db/pg_pool.ts";
 import {
   asUnreachable,
+  checkout,
   type PgClient,
   type PgPool,
   pgQuery,
@@ -317,9 +318,7 @@ export class SharedLedger {
   async capStatus(options: { workflowId?: string; backend?: Backend } = {}): Promise<CapStatus[]> {
     const { workflowId, backend = "anthropic" } = options;
     const day = dayPeriod(this.#now(), this.#caps.timezone);
-    const client = await this.#pool.connect().catch((error) => {
-      throw asUnreachable(error, this.where);
-    });
+    const client = await checkout(this.#pool, this.where);
     try {
       const snapshot = await readSnapshot(client, day, workflowId ?? "", backend);
       this.#days.set(backend, { day, byModel: snapshot.dayByModel });
