@@ -88,9 +88,22 @@ function readCa(path: string, from: string): string {
   }
 }
 
-/** A pool whose idle connections may drop (a restarted server) without taking the process down. */
+/**
+ * A connection that never ends the process with an "error" event. The pool listens on idle connections
+ * only; one that is out of the pool, or between two of the pool's hands, would otherwise throw a server's
+ * "terminating connection" uncaught. The statement under way fails all the same, and the pool drops the
+ * connection.
+ */
+class QuietClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on("error", () => {});
+  }
+}
+
+/** A pool whose connections may drop (a restarted server) without taking the process down. */
 export function openPool(target: PgTarget): pg.Pool {
-  const pool = new pg.Pool(poolConfig(target));
+  const pool = new pg.Pool({ ...poolConfig(target), Client: QuietClient });
   // An idle connection the server closed is removed from the pool; the next query makes a new one.
   pool.on("error", () => {});
   return pool;

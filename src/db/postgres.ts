@@ -87,26 +87,14 @@ export async function pgTransaction<T>(
   }
 }
 
-/**
- * A connection from the pool, for several statements. While it is out, the pool no longer listens for its
- * errors: a server that goes away between two statements would otherwise end the process with an
- * uncaught "error" event. The statement under way fails instead, and `release(true)` drops it.
- */
+/** A connection from the pool, for several statements; `release(true)` drops one that failed. */
 export async function checkout(pool: pg.Pool, where: string): Promise<pg.PoolClient> {
-  let client: pg.PoolClient;
   try {
-    client = await pool.connect();
+    return await pool.connect();
   } catch (error) {
     throw asUnreachable(error, where);
   }
-  if (!HEARD.has(client)) {
-    client.on("error", () => {});
-    HEARD.add(client);
-  }
-  return client;
 }
-
-const HEARD = new WeakSet<pg.PoolClient>();
 
 /** A query outside a transaction, with unreachable errors named as such. */
 export async function pgQuery<R extends pg.QueryResultRow>(
