@@ -48,12 +48,16 @@ function exists(path: string): boolean {
 /** Why PostgreSQL tests cannot run here, or undefined when they can. */
 export function postgresMissing(): string | undefined {
   if (!serverBin()) return `no PostgreSQL server under ${BIN_ROOT} (.ci/run installs Debian's postgresql)`;
-  if (Deno.uid() === 0 && !exists("/usr/sbin/runuser")) return "running as root without runuser to drop to postgres";
+  if (Deno.uid() === 0 && !exists("/usr/sbin/runuser")) {
+    return "running as root without runuser to drop to postgres";
+  }
   return undefined;
 }
 
 async function run(cmd: string, args: string[], asPostgres: boolean): Promise<string> {
-  const [program, argv] = asPostgres ? ["/usr/sbin/runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
+  const [program, argv] = asPostgres
+    ? ["/usr/sbin/runuser", ["-u", "postgres", "--", cmd, ...args]]
+    : [cmd, args];
   const out = await new Deno.Command(program, { args: argv, stdout: "piped", stderr: "piped" }).output();
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   if (!out.success) throw new Error(`${cmd} ${args.join(" ")} failed:\n${text}`);

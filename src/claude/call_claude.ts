@@ -285,7 +285,8 @@ async function bookFailure(
   });
   call.record?.({ ...exchangeOf(call, booking), error: described, costNano: cost });
   if (
-    error instanceof Anthropic.APIError || error instanceof CostCapError || error instanceof LedgerUnreachableError
+    error instanceof Anthropic.APIError || error instanceof CostCapError ||
+    error instanceof LedgerUnreachableError
   ) return error;
   return new BadResponseError(described, { cause: error });
 }

@@ -117,7 +117,10 @@ function sharedLedgerOf(
     throw new ConfigError(
       file,
       `agents.${batched}.batch`,
-      `Message Batches cannot be used with a shared ledger (${from}) yet; turn batch off or drop the URL`,
+      `Message Batches cannot be used with a shared ledger (${
+        fromEnv ? `$${LEDGER_URL_ENV}` : "ledger.url"
+      }) yet; ` +
+        "turn batch off or drop the URL",
     );
   }
   return {

@@ -210,7 +210,9 @@ export const configSchema = z.strictObject({
         "the shared ledger in PostgreSQL, e.g. postgres://pressroom@db.example/pressroom?sslmode=require " +
           "($PRESSROOM_LEDGER_URL wins; the password is best left to $PGPASSWORD); default: SQLite in dataDir",
       ),
-    caFile: folderPath.optional().describe("PEM file of the CA that signed the database server's certificate"),
+    caFile: folderPath.optional().describe(
+      "PEM file of the CA that signed the database server's certificate",
+    ),
     machine: z.string().min(1).max(100).optional()
       .describe("this host's name in the shared ledger's rows and reports (default: the host name)"),
   }).prefault({}),

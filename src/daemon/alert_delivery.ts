@@ -88,7 +88,11 @@ export interface AlertSender {
 export function alertSender(options: AlertSenderOptions): AlertSender {
   const sendDue = async () => {
     const config = options.config();
-    return await deliver(await options.ledger.dueAlerts(config.thresholds, options.now()), config, options.log);
+    return await deliver(
+      await options.ledger.dueAlerts(config.thresholds, options.now()),
+      config,
+      options.log,
+    );
   };
   let queued = Promise.resolve();
   return {

@@ -197,8 +197,16 @@ export async function migratePg(pool: PgPool, where: string): Promise<number[]> 
 
 /** How many migrations the shared ledger has had (0 for an empty database). */
 export async function pgSchemaVersion(pool: PgPool, where: string): Promise<number> {
-  const exists = await pgQuery<{ t: string | null }>(pool, where, "SELECT to_regclass('pressroom_schema') AS t");
+  const exists = await pgQuery<{ t: string | null }>(
+    pool,
+    where,
+    "SELECT to_regclass('pressroom_schema') AS t",
+  );
   if (exists.rows[0].t === null) return 0;
-  const r = await pgQuery<{ v: number | null }>(pool, where, "SELECT MAX(version) AS v FROM pressroom_schema");
+  const r = await pgQuery<{ v: number | null }>(
+    pool,
+    where,
+    "SELECT MAX(version) AS v FROM pressroom_schema",
+  );
   return r.rows[0].v ?? 0;
 }

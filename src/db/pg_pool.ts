@@ -32,7 +32,9 @@ export function poolConfig(target: PgTarget): pg.PoolConfig {
   }
   const mode = (url.searchParams.get("sslmode") ?? "prefer") as SslMode;
   if (!SSL_MODES.includes(mode)) {
-    throw new UserInputError(`${target.from}: sslmode must be one of ${SSL_MODES.join(", ")} (got "${mode}")`);
+    throw new UserInputError(
+      `${target.from}: sslmode must be one of ${SSL_MODES.join(", ")} (got "${mode}")`,
+    );
   }
   const caFile = target.caFile ?? url.searchParams.get("sslrootcert") ?? undefined;
   const ca = caFile === undefined ? undefined : readCa(caFile, target.from);
@@ -58,7 +60,9 @@ function sslOptions(mode: SslMode, ca: string | undefined): pg.PoolConfig["ssl"]
       // `prefer` would try TLS first; the driver cannot fall back, so it takes what the CA says.
       return ca === undefined ? false : { ca, rejectUnauthorized: true };
     case "require":
-      return ca === undefined ? { rejectUnauthorized: false } : { ca, rejectUnauthorized: true, checkServerIdentity };
+      return ca === undefined
+        ? { rejectUnauthorized: false }
+        : { ca, rejectUnauthorized: true, checkServerIdentity };
     case "verify-ca":
       return { ca, rejectUnauthorized: true, checkServerIdentity };
     case "verify-full":
@@ -70,10 +74,11 @@ function sslOptions(mode: SslMode, ca: string | undefined): pg.PoolConfig["ssl"]
  * Counts and nano-USD are BIGINT, and their sums NUMERIC: numbers here, exact up to 2^53 (about
  * $9 million in nano-USD), where the driver would give strings.
  */
-const typeParser = ((oid: number, format?: string) =>
-  oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC
-    ? Number
-    : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"];
+const typeParser =
+  ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC
+      ? Number
+      : pg.types.getTypeParser(oid, format as "text")) as pg.CustomTypesConfig["getTypeParser"];
 
 /** verify-ca and require: the chain is checked, the host name is not (libpq's meaning). */
 function checkServerIdentity(): undefined {
@@ -108,4 +113,3 @@ export function openPool(target: PgTarget): pg.Pool {
   pool.on("error", () => {});
   return pool;
 }
-

@@ -7,11 +7,10 @@
  */
 // @ts-types="npm:@types/pg@8.23.1"
 import type pg from "pg";
-import { LedgerUnreachableError } from "../errors.ts";
+import { LedgerUnreachableError, UserInputError } from "../errors.ts";
 
 export type PgPool = pg.Pool;
 export type PgClient = pg.PoolClient;
-
 
 export interface PgTarget {
   /** `postgres://user@host:port/database?sslmode=…` */
@@ -31,6 +30,11 @@ export function redactedUrl(url: string): string {
   } catch {
     return "(an unreadable URL)";
   }
+}
+
+/** Deno refused the connection itself: no permission for that host (node:net reports it as EPERM). */
+function deniedByPermissions(error: unknown): boolean {
+  return error instanceof Deno.errors.NotCapable || (error as { code?: unknown })?.code === "EPERM";
 }
 
 /** SQLSTATE classes and codes that mean the server went away or is not taking connections. */
@@ -55,7 +59,11 @@ export function unreachableReason(error: unknown): string | undefined {
       return error.message || code;
     }
   }
-  if (/Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i.test(error.message)) {
+  if (
+    /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i.test(
+      error.message,
+    )
+  ) {
     return error.message;
   }
   return undefined;
@@ -112,6 +120,15 @@ export async function pgQuery<R extends pg.QueryResultRow>(
 
 /** The error as LedgerUnreachableError when it means the database cannot be reached, else as it is. */
 export function asUnreachable(error: unknown, where: string): unknown {
+  if (deniedByPermissions(error)) {
+    return new UserInputError(
+      `${where}: Deno's permissions refuse this connection (${
+        (error as Error).message
+      }): add the database's ` +
+        `host:port to "permissions.pressroom.net" in deno.json (and compile again)`,
+      { cause: error },
+    );
+  }
   const why = unreachableReason(error);
   return why === undefined ? error : new LedgerUnreachableError(where, why, { cause: error });
 }

@@ -29,7 +29,11 @@ export function crossed(spentNano: number, limitNano: number, thresholds: number
 }
 
 /** Every threshold each daily cap has reached now, whether or not it was sent already. Pure. */
-export function reachedAlerts(capStatus: CapStatus[], thresholds: Record<string, number[]>, now: number): Alert[] {
+export function reachedAlerts(
+  capStatus: CapStatus[],
+  thresholds: Record<string, number[]>,
+  now: number,
+): Alert[] {
   return capStatus.flatMap((cap) => {
     if (cap.resetsAt === null || cap.limitNano === 0) return [];
     const reached = crossed(cap.spentNano, cap.limitNano, thresholdsOf(thresholds, cap.cap));
@@ -63,15 +67,21 @@ export function dueAlerts(
     `INSERT OR IGNORE INTO alert_fired (cap, threshold, period_start, ts, spent_nano_usd, limit_nano_usd)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  return transaction(db, () =>
-    reachedAlerts(capStatus(), thresholds, now).filter((a) =>
-      insert.run(a.cap, a.threshold, periodKey(a), a.ts, a.spentNano, a.limitNano).changes === 1
-    ));
+  return transaction(
+    db,
+    () =>
+      reachedAlerts(capStatus(), thresholds, now).filter((a) =>
+        insert.run(a.cap, a.threshold, periodKey(a), a.ts, a.spentNano, a.limitNano).changes === 1
+      ),
+  );
 }
 
 /** Alerts fired in the current period of each cap, for `status`. Callers use Ledger.firedThisPeriod. */
 export function firedThisPeriod(db: Db, capStatus: CapStatus[]): Alert[] {
-  return ofPeriods(db.prepare("SELECT * FROM alert_fired ORDER BY ts").all() as unknown as FiredRow[], capStatus);
+  return ofPeriods(
+    db.prepare("SELECT * FROM alert_fired ORDER BY ts").all() as unknown as FiredRow[],
+    capStatus,
+  );
 }
 
 /** A row of `alert_fired`, in either ledger. */

@@ -15,7 +15,7 @@ import { type Alert, dueAlerts, firedThisPeriod, reachedAlerts } from "./alerts.
 import type { SharedLedger } from "./shared_ledger.ts";
 import { untilReachable } from "../db/postgres.ts";
 import { type OverReservation, overReservation } from "./anomalies.ts";
-import { type CapStatus, capRulesFor, capStatusOf, findBreach, type SpendSnapshot } from "./caps.ts";
+import { capRulesFor, type CapStatus, capStatusOf, findBreach, type SpendSnapshot } from "./caps.ts";
 import type { CallUsage } from "../pricing/cost.ts";
 import { nanoToUsd } from "../pricing/money.ts";
 import { deadOwners, ownerAlive, OwnerLock, removeOwnerFile } from "./owner.ts";
@@ -158,7 +158,10 @@ export class Ledger {
    * then mirrored here with `alsoWrite`; else `reserve`. If the mirror cannot be written, the shared
    * reservation is released and nothing is sent.
    */
-  async reserveCall(request: ReserveRequest, alsoWrite?: (reservation: Reservation) => void): Promise<Reservation> {
+  async reserveCall(
+    request: ReserveRequest,
+    alsoWrite?: (reservation: Reservation) => void,
+  ): Promise<Reservation> {
     const shared = this.#shared;
     if (!shared) return this.reserve(request, alsoWrite);
     const ts = this.#now();
@@ -249,7 +252,17 @@ export class Ledger {
   }
 
   #insertReservation(r: Reservation): void {
-    this.#stmts.reserve.run(r.id, this.owner.id, r.agentId, r.workflowId, r.model, r.ts, r.reservedNano, r.turn ?? null, r.backend);
+    this.#stmts.reserve.run(
+      r.id,
+      this.owner.id,
+      r.agentId,
+      r.workflowId,
+      r.model,
+      r.ts,
+      r.reservedNano,
+      r.turn ?? null,
+      r.backend,
+    );
   }
 
   /** With a shared ledger, the caps are checked there: a reservation made only here would bypass them. */
@@ -391,7 +404,12 @@ export class Ledger {
     const { workflowId, backend = "anthropic" } = options;
     const now = this.#now();
     const day = dayPeriod(now, this.#caps.timezone);
-    return capStatusOf(this.#caps, this.#snapshot(day, workflowId ?? "", backend), day, workflowId !== undefined);
+    return capStatusOf(
+      this.#caps,
+      this.#snapshot(day, workflowId ?? "", backend),
+      day,
+      workflowId !== undefined,
+    );
   }
 
   /** Copies the WAL into the database without waiting for readers; cheap when there is little to copy. */
@@ -414,6 +432,8 @@ export class Ledger {
   /** Today's spend on the simulated model: shown beside the caps, never counted toward them. */
   simulatedSpentTodayNano(): number {
     const day = dayPeriod(this.#now(), this.#caps.timezone);
+    const shared = this.#shared?.lastDay("sim", day);
+    if (shared) return [...shared.values()].reduce((n, e) => n + e.spent, 0);
     const rows = this.#stmts.daySpent.all(
       "sim",
       day.start / BUCKET_MS,
@@ -498,7 +518,9 @@ export class Ledger {
 
   /** Alerts due now that no process has sent in this period, each recorded as it is returned (see alerts.ts). */
   async dueAlerts(thresholds: Record<string, number[]>, now: number): Promise<Alert[]> {
-    if (this.#shared) return await this.#shared.recordAlerts(reachedAlerts(await this.#shared.capStatus(), thresholds, now));
+    if (this.#shared) {
+      return await this.#shared.recordAlerts(reachedAlerts(await this.#shared.capStatus(), thresholds, now));
+    }
     return dueAlerts(this.#db, () => this.capStatus(), thresholds, now);
   }
 

@@ -88,8 +88,11 @@ async function copyCalls(options: CopyOptions): Promise<CopyCounts> {
     if (rows.length === 0) return counts;
     // Column-wise: one array parameter per column, unnested back into rows by the statement.
     const columns = CALL_LOG_COLUMNS.map((_, c) => rows.map((row) => row[c]));
-    const written = await pgTransaction(pool, where, (client) =>
-      client.query<{ n: number }>(COPY_CALLS_SQL, [...columns, machine]));
+    const written = await pgTransaction(
+      pool,
+      where,
+      (client) => client.query<{ n: number }>(COPY_CALLS_SQL, [...columns, machine]),
+    );
     counts.read += rows.length;
     counts.inserted += written.rows[0].n;
     after = rows.at(-1)![0] as string;

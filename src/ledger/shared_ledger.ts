@@ -39,7 +39,7 @@ import {
 } from "../db/postgres.ts";
 import { migratePg, pgColumnType } from "../db/pg_migrations.ts";
 import { type Alert, type FiredRow, ofPeriods, periodKey } from "./alerts.ts";
-import { type CapStatus, capRulesFor, capStatusOf, findBreach, type SpendSnapshot } from "./caps.ts";
+import { capRulesFor, type CapStatus, capStatusOf, findBreach, type SpendSnapshot } from "./caps.ts";
 import { dayPeriod, type Period } from "./period.ts";
 import {
   type Backend,
@@ -172,10 +172,13 @@ export class SharedLedger {
   /** Holds `extraNano` more for an open reservation if it still fits (see Ledger.extend). */
   async extend(reservation: Reservation, extraNano: number): Promise<void> {
     await this.#hold(reservation, reservation.ts, extraNano, async (client) => {
-      const r = await client.query("UPDATE reservation SET cost_nano_usd = cost_nano_usd + $1 WHERE id = $2", [
-        extraNano,
-        reservation.id,
-      ]);
+      const r = await client.query(
+        "UPDATE reservation SET cost_nano_usd = cost_nano_usd + $1 WHERE id = $2",
+        [
+          extraNano,
+          reservation.id,
+        ],
+      );
       // Booked at its worst case by a process that took this one for dead: no retry goes out unreserved.
       if (r.rowCount === 0) {
         throw new LedgerUnreachableError(
@@ -194,49 +197,60 @@ export class SharedLedger {
     write: (client: PgClient) => Promise<unknown>,
   ): Promise<void> {
     const day = dayPeriod(ts, this.#caps.timezone);
-    const breach = await pgTransaction(this.#pool, this.where, async (client): Promise<CapBreach | undefined> => {
-      await this.#stillAlive(client);
-      // The lock every reservation of this backend and day queues on (see the module doc).
-      await client.query(
-        `INSERT INTO cap_lock (backend, day_start) VALUES ($1, $2)
-         ON CONFLICT (backend, day_start) DO UPDATE SET day_start = EXCLUDED.day_start`,
-        [call.backend, day.start],
-      );
-      const snapshot = await readSnapshot(client, day, call.workflowId, call.backend);
-      const breach = findBreach(capRulesFor(this.#caps, call.model), snapshot, nano, day);
-      if (!breach) {
-        await write(client);
-        return undefined;
-      }
-      await client.query(
-        `INSERT INTO cap_refusal (ts, cap, agent_id, workflow_instance_id, model, request_nano_usd, spent_nano_usd,
+    const breach = await pgTransaction(
+      this.#pool,
+      this.where,
+      async (client): Promise<CapBreach | undefined> => {
+        // The lock every reservation of this backend and day queues on (see the module doc), and this
+        // process's heartbeat, in one statement.
+        const locked = await client.query<{ alive: number }>(
+          `WITH beat AS (UPDATE ledger_owner SET beat_at = now() WHERE id = $3 RETURNING 1)
+         INSERT INTO cap_lock (backend, day_start) VALUES ($1, $2)
+         ON CONFLICT (backend, day_start) DO UPDATE SET day_start = EXCLUDED.day_start
+         RETURNING (SELECT COUNT(*)::int FROM beat) AS alive`,
+          [call.backend, day.start, this.#owner],
+        );
+        if (locked.rows[0].alive === 0) await this.#registerAgain(client);
+        const snapshot = await readSnapshot(client, day, call.workflowId, call.backend);
+        const breach = findBreach(capRulesFor(this.#caps, call.model), snapshot, nano, day);
+        if (!breach) {
+          await write(client);
+          return undefined;
+        }
+        await client.query(
+          `INSERT INTO cap_refusal (ts, cap, agent_id, workflow_instance_id, model, request_nano_usd, spent_nano_usd,
            reserved_nano_usd, limit_nano_usd, backend, max_tokens, output_nano_per_token, machine)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [
-          this.#now(),
-          breach.cap,
-          call.agentId,
-          call.workflowId,
-          call.model,
-          breach.requestNano,
-          breach.spentNano,
-          breach.reservedNano,
-          breach.limitNano,
-          call.backend,
-          call.output?.maxTokens ?? null,
-          call.output?.nanoPerToken ?? null,
-          this.machine,
-        ],
-      );
-      return breach;
-    });
+          [
+            this.#now(),
+            breach.cap,
+            call.agentId,
+            call.workflowId,
+            call.model,
+            breach.requestNano,
+            breach.spentNano,
+            breach.reservedNano,
+            breach.limitNano,
+            call.backend,
+            call.output?.maxTokens ?? null,
+            call.output?.nanoPerToken ?? null,
+            this.machine,
+          ],
+        );
+        return breach;
+      },
+    );
     if (breach) throw new CostCapError(call.output ? { ...breach, output: call.output } : breach);
   }
 
-  /** Refreshes this process's heartbeat in the transaction; registers anew if it was taken for dead. */
+  /** Refreshes this process's heartbeat; registers anew if it was taken for dead. */
   async #stillAlive(client: PgClient): Promise<void> {
     const beat = await client.query("UPDATE ledger_owner SET beat_at = now() WHERE id = $1", [this.#owner]);
-    if (beat.rowCount === 1) return;
+    if (beat.rowCount === 0) await this.#registerAgain(client);
+  }
+
+  /** Taken for dead: its reservations were booked at their worst case. It goes on under a new owner id. */
+  async #registerAgain(client: PgClient): Promise<void> {
     const lost = this.#owner;
     this.#owner = ulid();
     await client.query("INSERT INTO ledger_owner (id, machine, pid) VALUES ($1, $2, $3)", [
@@ -260,9 +274,14 @@ export class SharedLedger {
       callLogValues(reservation, outcome),
     );
     if (written.rows[0].n === 1) return "booked";
-    const row = await pgQuery<{ status: string }>(this.#pool, this.where, "SELECT status FROM ai_call_log WHERE id = $1", [
-      reservation.id,
-    ]);
+    const row = await pgQuery<{ status: string }>(
+      this.#pool,
+      this.where,
+      "SELECT status FROM ai_call_log WHERE id = $1",
+      [
+        reservation.id,
+      ],
+    );
     return row.rows[0]?.status === "orphaned" && outcome.status !== "orphaned" ? "orphaned" : "already";
   }
 
@@ -298,7 +317,10 @@ export class SharedLedger {
           turn: row.turn ?? undefined,
           backend: row.backend,
         };
-        await client.query(SETTLE_SQL, callLogValues(reservation, { status: "orphaned", costNano: row.cost_nano_usd }));
+        await client.query(
+          SETTLE_SQL,
+          callLogValues(reservation, { status: "orphaned", costNano: row.cost_nano_usd }),
+        );
       }
       return dead.rowCount ?? 0;
     });
@@ -361,9 +383,30 @@ export class SharedLedger {
     return ofPeriods(rows.rows, capStatus);
   }
 
+  /** Calls, spend and cache reads per machine and backend since `since`, over every machine: for `report`. */
+  async machines(since: number, agent?: string): Promise<MachineFigures[]> {
+    const rows = await pgQuery<MachineFigures>(
+      this.#pool,
+      this.where,
+      `SELECT machine, backend, COUNT(*)::int AS calls, SUM(cost_nano_usd)::bigint AS "spentNano",
+         COUNT(DISTINCT workflow_instance_id)::int AS workflows,
+         SUM(cache_read_tokens)::bigint AS "cacheReadTokens",
+         SUM(input_tokens + cache_read_tokens + cache_write_tokens)::bigint AS "promptTokens",
+         MAX(ts)::bigint AS "lastCallTs"
+       FROM ai_call_log WHERE ts >= $1 AND ($2::text IS NULL OR agent_id = $2)
+       GROUP BY machine, backend ORDER BY backend, machine`,
+      [since, agent ?? null],
+    );
+    return rows.rows;
+  }
+
   /** Open reservations over every machine, and the processes alive, for `doctor`. */
   async openReservations(): Promise<number> {
-    const r = await pgQuery<{ n: number }>(this.#pool, this.where, "SELECT COUNT(*)::int AS n FROM reservation");
+    const r = await pgQuery<{ n: number }>(
+      this.#pool,
+      this.where,
+      "SELECT COUNT(*)::int AS n FROM reservation",
+    );
     return r.rows[0].n;
   }
 
@@ -371,6 +414,18 @@ export class SharedLedger {
   get pool(): PgPool {
     return this.#pool;
   }
+}
+
+/** One machine's calls on one backend, from the shared ledger. */
+export interface MachineFigures {
+  machine: string;
+  backend: Backend;
+  calls: number;
+  workflows: number;
+  spentNano: number;
+  cacheReadTokens: number;
+  promptTokens: number;
+  lastCallTs: number;
 }
 
 interface DeadReservation {
@@ -385,7 +440,12 @@ interface DeadReservation {
 }
 
 /** Spent and reserved for a cap check, in one statement: one snapshot, so a settle is seen whole or not. */
-async function readSnapshot(client: PgClient, day: Period, workflowId: string, backend: Backend): Promise<SpendSnapshot> {
+async function readSnapshot(
+  client: PgClient,
+  day: Period,
+  workflowId: string,
+  backend: Backend,
+): Promise<SpendSnapshot> {
   const rows = await client.query<{ kind: string; model: string; spent: number; reserved: number }>(
     `SELECT 'day' AS kind, model, SUM(cost_nano_usd)::bigint AS spent, 0::bigint AS reserved FROM spend_bucket
        WHERE backend = $1 AND bucket >= $2 AND bucket < $3 GROUP BY model
@@ -396,7 +456,14 @@ async function readSnapshot(client: PgClient, day: Period, workflowId: string, b
      SELECT 'workflow', '',
        COALESCE((SELECT SUM(cost_nano_usd) FROM spend_workflow WHERE workflow_instance_id = $6 AND backend = $1), 0)::bigint,
        COALESCE((SELECT SUM(cost_nano_usd) FROM reservation WHERE workflow_instance_id = $6 AND backend = $1), 0)::bigint`,
-    [backend, Math.floor(day.start / BUCKET_MS), Math.ceil(day.end / BUCKET_MS), day.start, day.end, workflowId],
+    [
+      backend,
+      Math.floor(day.start / BUCKET_MS),
+      Math.ceil(day.end / BUCKET_MS),
+      day.start,
+      day.end,
+      workflowId,
+    ],
   );
   const dayByModel: SpendSnapshot["dayByModel"] = new Map();
   let workflow = { spent: 0, reserved: 0 };
@@ -421,7 +488,9 @@ const SETTLE_SQL = `
   WITH gone AS (DELETE FROM reservation WHERE id = $1 RETURNING machine),
   written AS (
     INSERT INTO ai_call_log (${CALL_LOG_COLUMNS.join(", ")}, machine)
-    SELECT ${CALL_LOG_COLUMNS.map((c, i) => `$${i + 1}::${pgColumnType(c)}`).join(", ")}, gone.machine FROM gone
+    SELECT ${
+  CALL_LOG_COLUMNS.map((c, i) => `$${i + 1}::${pgColumnType(c)}`).join(", ")
+}, gone.machine FROM gone
     RETURNING backend, ts, model, cost_nano_usd, workflow_instance_id
   ),
   bucket AS (

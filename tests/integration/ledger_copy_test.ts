@@ -1,7 +1,8 @@
 /**
- * `pressroom ledger copy --to postgres://…` from a SQLite ledger of a million call rows into a real
- * PostgreSQL server: killed part way, then run again, then once more; every row arrives exactly once, and
- * the spend roll-ups the caps read add up to the rows.
+ * `pressroom ledger copy --to postgres://…` from a SQLite ledger of call rows into a real PostgreSQL server:
+ * killed part way, then run again, then once more; every row arrives exactly once, and the spend roll-ups the
+ * caps read add up to the rows. `deno task test` copies 250,000 rows (about 12 s); `deno task soak` copies a
+ * million (about 45 s), as PRESSROOM_COPY_ROWS says.
  * @module
  */
 // @ts-types="npm:@types/pg@8.23.1"
@@ -13,7 +14,7 @@ import { postgresMissing, startPostgres } from "../pg_server.ts";
 
 const missing = postgresMissing();
 if (missing) console.log(`ledger copy test skipped: ${missing}`);
-const ROWS = Number(Deno.env.get("PRESSROOM_COPY_ROWS") ?? 1_000_000);
+const ROWS = Number(Deno.env.get("PRESSROOM_COPY_ROWS") ?? 250_000);
 
 /** A ledger of `rows` calls over 20 days, 6 agents, 3 models and 50,000 workflows; some cost nothing. */
 function fillLedger(dir: string, rows: number): { nano: number; paid: number } {
@@ -23,7 +24,8 @@ function fillLedger(dir: string, rows: number): { nano: number; paid: number } {
     id: "printf('01J%023d', i)",
     agent_id: "'agent' || (i % 6)",
     workflow_instance_id: "'wf-' || (i % 50000)",
-    model: "CASE i % 3 WHEN 0 THEN 'claude-opus-4-7' WHEN 1 THEN 'claude-sonnet-4-6' ELSE 'claude-haiku-4-5' END",
+    model:
+      "CASE i % 3 WHEN 0 THEN 'claude-opus-4-7' WHEN 1 THEN 'claude-sonnet-4-6' ELSE 'claude-haiku-4-5' END",
     input_tokens: "i % 5000",
     output_tokens: "i % 700",
     cache_read_tokens: "i % 3000",
@@ -45,7 +47,9 @@ function fillLedger(dir: string, rows: number): { nano: number; paid: number } {
   const columns = CALL_LOG_COLUMNS.filter((c) => c in values);
   db.exec(
     `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows})
-     INSERT INTO ai_call_log (${columns.join(", ")}) SELECT ${columns.map((c) => values[c]).join(", ")} FROM n`,
+     INSERT INTO ai_call_log (${columns.join(", ")}) SELECT ${
+      columns.map((c) => values[c]).join(", ")
+    } FROM n`,
   );
   db.exec(`INSERT INTO cap_refusal (ts, cap, agent_id, workflow_instance_id, model, request_nano_usd,
     spent_nano_usd, reserved_nano_usd, limit_nano_usd) VALUES (1700000000000, 'dailyUsd', 'writer', 'wf-1',
@@ -79,7 +83,9 @@ Deno.test({
       const expected = fillLedger(`${cwd}/pressroom-data`, ROWS);
       const client = new pg.Client({ connectionString: url });
       const count = async () => {
-        const r = await client.query("SELECT COUNT(*)::int AS n FROM ai_call_log").catch(() => ({ rows: [{ n: 0 }] }));
+        const r = await client.query("SELECT COUNT(*)::int AS n FROM ai_call_log").catch(() => ({
+          rows: [{ n: 0 }],
+        }));
         return r.rows[0].n as number;
       };
 
@@ -99,7 +105,10 @@ Deno.test({
       assertEquals(second.code, 0, new TextDecoder().decode(second.stderr));
       assertMatch(out, new RegExp(`: ${ROWS - partial} of ${ROWS} call rows, 1 of 1 cap refusals`));
       const third = await copy(cwd, url).output();
-      assertMatch(new TextDecoder().decode(third.stdout), new RegExp(`: 0 of ${ROWS} call rows, 0 of 1 cap refusals`));
+      assertMatch(
+        new TextDecoder().decode(third.stdout),
+        new RegExp(`: 0 of ${ROWS} call rows, 0 of 1 cap refusals`),
+      );
 
       const sums = async (sql: string) => (await client.query(sql)).rows[0];
       assertEquals(

@@ -7,7 +7,7 @@
  */
 // @ts-types="npm:@types/pg@8.23.1"
 import pg from "pg";
-import { assert, assertEquals, assertMatch } from "../assert.ts";
+import { assertEquals, assertMatch } from "../assert.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 import { SharedLedger } from "../../src/ledger/shared_ledger.ts";
@@ -93,90 +93,108 @@ async function until(what: string, check: () => Promise<boolean>, ms: number): P
 const pgTest = (name: string, fn: () => Promise<void>) =>
   Deno.test({ name, ignore: missing !== undefined, sanitizeResources: false, sanitizeOps: false, fn });
 
-pgTest("run killed with SIGKILL with calls in flight: their reservations are booked at their worst case once its heartbeat is stale, and the work finishes", async () => {
-  const api = serveSimulator(createSimulator({ seed: 21, latencyScale: 0.1 }));
-  const { url, cwd, data } = await setUp("killed");
-  const child = daemon(cwd, api.url, url);
-  try {
-    await until(
-      "a call in flight",
-      // Before `run` migrates the database, there is no table to count in.
-      async () =>
-        (await query<{ n: number }>(url, "SELECT COUNT(*)::int AS n FROM reservation").catch(() => [{ n: 0 }]))[0]
-          .n > 0,
-      60_000,
-    );
-    child.kill("SIGKILL");
-    await child.status;
-    const [open] = await query<{ n: number }>(url, "SELECT COUNT(*)::int AS n FROM reservation");
-    // Another process, judging a heartbeat stale after a second, settles what the dead one held.
-    await new Promise((r) => setTimeout(r, 1_500));
-    const other = await SharedLedger.connect({ target: { url, from: "test" }, caps: caps(), ownerTimeoutMs: 1_000 });
-    await other.close();
-    const orphaned = await query<{ c: string; r: string }>(
-      url,
-      "SELECT cost_nano_usd AS c, reserved_nano_usd AS r FROM ai_call_log WHERE status = 'orphaned'",
-    );
-    assertEquals(orphaned.length, open.n);
-    for (const row of orphaned) assertEquals(row.c, row.r, "an orphaned call is booked at its worst case");
-    assertEquals(await query(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
-
-    const finish = await runPressroom(cwd, ["run", "--once"], {
-      ANTHROPIC_API_KEY: KEY,
-      ANTHROPIC_BASE_URL: api.url,
-      PRESSROOM_LEDGER_URL: url,
-    });
-    assertEquals(finish.code, 0, finish.err);
-    const t = await totals(url, data);
-    assertEquals(t.statuses.filter((s) => s === "published" || s === "flagged").length, TOPICS.length);
-    assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
-  } finally {
+pgTest(
+  "run killed with SIGKILL with calls in flight: their reservations are booked at their worst case once its heartbeat is stale, and the work finishes",
+  async () => {
+    const api = serveSimulator(createSimulator({ seed: 21, latencyScale: 0.1 }));
+    const { url, cwd, data } = await setUp("killed");
+    const child = daemon(cwd, api.url, url);
     try {
+      await until(
+        "a call in flight",
+        // Before `run` migrates the database, there is no table to count in.
+        async () =>
+          (await query<{ n: number }>(url, "SELECT COUNT(*)::int AS n FROM reservation").catch(
+            () => [{ n: 0 }],
+          ))[0]
+            .n > 0,
+        60_000,
+      );
       child.kill("SIGKILL");
-    } catch { /* gone */ }
-    await child.stdout.cancel().catch(() => {});
-    await child.stderr.cancel().catch(() => {});
-    await api.close();
-  }
-});
+      await child.status;
+      const [open] = await query<{ n: number }>(url, "SELECT COUNT(*)::int AS n FROM reservation");
+      // Another process, judging a heartbeat stale after a second, settles what the dead one held.
+      await new Promise((r) => setTimeout(r, 1_500));
+      const other = await SharedLedger.connect({
+        target: { url, from: "test" },
+        caps: caps(),
+        ownerTimeoutMs: 1_000,
+      });
+      await other.close();
+      const orphaned = await query<{ c: string; r: string }>(
+        url,
+        "SELECT cost_nano_usd AS c, reserved_nano_usd AS r FROM ai_call_log WHERE status = 'orphaned'",
+      );
+      assertEquals(orphaned.length, open.n);
+      for (const row of orphaned) assertEquals(row.c, row.r, "an orphaned call is booked at its worst case");
+      assertEquals(await query(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
 
-pgTest("the database restarted while run works: run says why, waits, and finishes the work with every call recorded once", async () => {
-  const api = serveSimulator(createSimulator({ seed: 22, latencyScale: 0.05 }));
-  const { url, cwd, data } = await setUp("restarted");
-  const child = daemon(cwd, api.url, url);
-  const readLines = jsonLineReader(child);
-  try {
-    const first = await readLines((l) => l.event === "stage", 60_000);
-    if (!first.some((l) => l.event === "stage")) throw new Error(JSON.stringify(first.slice(-3)) + await errorsOf(child));
-    await server!.stopServer();
-    const seen = await readLines((l) => l.event === "unreachable", 30_000);
-    const line = seen.find((l) => l.event === "unreachable");
-    if (!line) throw new Error(JSON.stringify(seen.slice(-3)) + await errorsOf(child));
-    assertMatch(line.message, /^cannot reach the shared ledger at postgres:\/\/postgres@127\.0\.0\.1:\d+\/restarted /);
-    await new Promise((r) => setTimeout(r, 1_000));
-    await server!.startServer();
-    await until("every workflow done", async () => {
-      const { statuses } = await totals(url, data).catch(() => ({ statuses: [] as string[] }));
-      return statuses.length === TOPICS.length && statuses.every((s) => s === "published" || s === "flagged");
-    }, 120_000);
-    child.kill("SIGTERM");
-    const rest = await readLines((l) => l.event === "stopped", 30_000);
-    if (Deno.env.get("DEBUG_SHARED")) {
-      for (const l of [...seen, ...rest]) console.log(l.ts, l.event, JSON.stringify(l).slice(0, 300));
+      const finish = await runPressroom(cwd, ["run", "--once"], {
+        ANTHROPIC_API_KEY: KEY,
+        ANTHROPIC_BASE_URL: api.url,
+        PRESSROOM_LEDGER_URL: url,
+      });
+      assertEquals(finish.code, 0, finish.err);
+      const t = await totals(url, data);
+      assertEquals(t.statuses.filter((s) => s === "published" || s === "flagged").length, TOPICS.length);
+      assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await child.stdout.cancel().catch(() => {});
+      await child.stderr.cancel().catch(() => {});
+      await api.close();
     }
-    assertEquals((await child.status).code, 0);
-    const t = await totals(url, data);
-    assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
-    assertEquals(await query(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
-  } finally {
+  },
+);
+
+pgTest(
+  "the database restarted while run works: run says why, waits, and finishes the work with every call recorded once",
+  async () => {
+    const api = serveSimulator(createSimulator({ seed: 22, latencyScale: 0.05 }));
+    const { url, cwd, data } = await setUp("restarted");
+    const child = daemon(cwd, api.url, url);
+    const readLines = jsonLineReader(child);
     try {
-      child.kill("SIGKILL");
-    } catch { /* gone */ }
-    await child.stdout.cancel().catch(() => {});
-    await child.stderr.cancel().catch(() => {});
-    await api.close();
-  }
-});
+      const first = await readLines((l) => l.event === "stage", 60_000);
+      if (!first.some((l) => l.event === "stage")) {
+        throw new Error(JSON.stringify(first.slice(-3)) + await errorsOf(child));
+      }
+      await server!.stopServer();
+      const seen = await readLines((l) => l.event === "unreachable", 30_000);
+      const line = seen.find((l) => l.event === "unreachable");
+      if (!line) throw new Error(JSON.stringify(seen.slice(-3)) + await errorsOf(child));
+      assertMatch(
+        line.message,
+        /^cannot reach the shared ledger at postgres:\/\/postgres@127\.0\.0\.1:\d+\/restarted /,
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+      await server!.startServer();
+      await until("every workflow done", async () => {
+        const { statuses } = await totals(url, data).catch(() => ({ statuses: [] as string[] }));
+        return statuses.length === TOPICS.length &&
+          statuses.every((s) => s === "published" || s === "flagged");
+      }, 120_000);
+      child.kill("SIGTERM");
+      const rest = await readLines((l) => l.event === "stopped", 30_000);
+      if (Deno.env.get("DEBUG_SHARED")) {
+        for (const l of [...seen, ...rest]) console.log(l.ts, l.event, JSON.stringify(l).slice(0, 300));
+      }
+      assertEquals((await child.status).code, 0);
+      const t = await totals(url, data);
+      assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
+      assertEquals(await query(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+      await child.stdout.cancel().catch(() => {});
+      await child.stderr.cancel().catch(() => {});
+      await api.close();
+    }
+  },
+);
 
 Deno.test({
   name: "shared ledger run tests: the server stops",

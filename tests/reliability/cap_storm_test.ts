@@ -200,7 +200,9 @@ function spendByCap(rows: Row[]): { cap: string; nano: number; limitNano: number
       const key = keyOf(r);
       if (key !== undefined) sums.set(key, (sums.get(key) ?? 0) + r.cost_nano_usd);
     }
-    for (const [key, nano] of [...sums].sort()) out.push({ cap: `${cap} ${key}`, nano, limitNano: usdToNano(usd) });
+    for (const [key, nano] of [...sums].sort()) {
+      out.push({ cap: `${cap} ${key}`, nano, limitNano: usdToNano(usd) });
+    }
   };
   // Days as the ledger counts them (UTC), should the storm straddle midnight.
   const day = (r: Row) => String(Math.floor(r.ts / 86_400_000));
@@ -219,7 +221,8 @@ interface LedgerView {
   refusals: number;
 }
 
-const ROW_COLUMNS = "id, status, cost_nano_usd, reserved_nano_usd, attempts, error, ts, model, workflow_instance_id";
+const ROW_COLUMNS =
+  "id, status, cost_nano_usd, reserved_nano_usd, attempts, error, ts, model, workflow_instance_id";
 
 /**
  * The SQLite file as the drivers left it. Storage.open would settle what they left open as orphans and so
@@ -288,7 +291,8 @@ Deno.test("cap storm: two processes on one SQLite ledger, rounds of concurrent c
 
 const pgMissing = postgresMissing();
 Deno.test({
-  name: "cap storm: four machines on one PostgreSQL ledger, rounds of concurrent calls, random faults: no cap is passed, nothing is left open",
+  name:
+    "cap storm: four machines on one PostgreSQL ledger, rounds of concurrent calls, random faults: no cap is passed, nothing is left open",
   ignore: pgMissing !== undefined,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -322,7 +326,13 @@ async function storm(setup: StormSetup): Promise<void> {
   try {
     drivers = await Promise.all(
       setup.dirs.map((dir, p) =>
-        runDriver(api, { dir, name: `p${p}`, seed: SEED + p + 1, perRound: PER_ROUND, ledgerUrl: setup.ledgerUrl })
+        runDriver(api, {
+          dir,
+          name: `p${p}`,
+          seed: SEED + p + 1,
+          perRound: PER_ROUND,
+          ledgerUrl: setup.ledgerUrl,
+        })
       ),
     );
     // Replies to timed-out requests are still on their way, and billed when they go out.
@@ -445,7 +455,9 @@ async function storm(setup: StormSetup): Promise<void> {
     assertEquals(
       broken,
       [],
-      `the storm broke ${broken.length} promises ${seedNote}; ledger kept in ${setup.ledgerUrl ?? setup.dirs[0]}`,
+      `the storm broke ${broken.length} promises ${seedNote}; ledger kept in ${
+        setup.ledgerUrl ?? setup.dirs[0]
+      }`,
     );
   }
 }
