@@ -43,7 +43,7 @@ export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
   let history: CallHistory;
   let observed: Observed | undefined;
   try {
-    history = callHistory(storage.reports, {
+    history = await callHistory(storage.ledger.shared ?? storage.reports, {
       since: now - args.days * DAY_MS,
       agent: args.agent,
     });

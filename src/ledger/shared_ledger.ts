@@ -41,6 +41,7 @@ import { migratePg, pgColumnType } from "../db/pg_migrations.ts";
 import { type Alert, type FiredRow, ofPeriods, periodKey } from "./alerts.ts";
 import { capRulesFor, type CapStatus, capStatusOf, findBreach, type SpendSnapshot } from "./caps.ts";
 import { dayPeriod, type Period } from "./period.ts";
+import type { HistoryRow } from "../report/queries.ts";
 import {
   type Backend,
   BUCKET_MS,
@@ -398,6 +399,44 @@ export class SharedLedger {
       [since, agent ?? null],
     );
     return rows.rows;
+  }
+
+  /** Whether any real API call was made since `since`, on any machine (see report/call_history.ts). */
+  async anyRealCall(since: number): Promise<boolean> {
+    const r = await pgQuery(
+      this.#pool,
+      this.where,
+      "SELECT 1 FROM ai_call_log WHERE ts >= $1 AND backend = 'anthropic' LIMIT 1",
+      [since],
+    );
+    return r.rows.length > 0;
+  }
+
+  /** Every machine's successful calls on `backend` since `since`, as `project` re-prices them. */
+  async okCalls(backend: Backend, since: number): Promise<HistoryRow[]> {
+    const r = await pgQuery<HistoryRow>(
+      this.#pool,
+      this.where,
+      `SELECT agent_id, model, input_tokens AS "inputTokens", output_tokens AS "outputTokens",
+         cache_read_tokens AS "cacheReadTokens", cache_write_5m_tokens AS "cacheWrite5mTokens",
+         cache_write_1h_tokens AS "cacheWrite1hTokens", web_search_requests AS "webSearchRequests",
+         inference_geo AS "inferenceGeo", cost_nano_usd AS cost, ts
+       FROM ai_call_log WHERE ts >= $1 AND backend = $2 AND status = 'ok'`,
+      [since, backend],
+    );
+    return r.rows;
+  }
+
+  /** The agent's mean output tokens per call of each model, over every machine. */
+  async meanOutput(agent: string, backend: Backend): Promise<Record<string, number>> {
+    const r = await pgQuery<{ model: string; mean: number }>(
+      this.#pool,
+      this.where,
+      `SELECT model, AVG(output_tokens) AS mean FROM ai_call_log
+       WHERE agent_id = $1 AND backend = $2 AND status = 'ok' GROUP BY model`,
+      [agent, backend],
+    );
+    return Object.fromEntries(r.rows.map((row) => [row.model, row.mean]));
   }
 
   /** Open reservations over every machine, and the processes alive, for `doctor`. */

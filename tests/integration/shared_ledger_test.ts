@@ -100,7 +100,7 @@ pgTest(
   },
 );
 
-pgTest("caps and report read every machine's calls from the shared ledger", async () => {
+pgTest("caps, report and project read every machine's calls from the shared ledger", async () => {
   const url = await database();
   const a = await sharedLedger(url, "alpha");
   const b = await sharedLedger(url, "beta");
@@ -132,6 +132,14 @@ pgTest("caps and report read every machine's calls from the shared ledger", asyn
     ) => [m.machine, m.backend, m.calls, m.spentUsd]),
     [["alpha", "anthropic", 1, 0.2], ["beta", "anthropic", 1, 0.05]],
   );
+  const project = await runPressroom(
+    cwd,
+    ["project", "--agent", "writer", "--model", "claude-sonnet-4-6", "--json", "--data", await dataOf(a)],
+    env,
+  );
+  assertEquals(project.code, 0, project.err);
+  const swap = JSON.parse(project.out);
+  assertEquals([swap.calls, swap.simulated, swap.agentDailyNowUsd], [2, false, 0.25]);
 });
 
 pgTest(
