@@ -135,15 +135,15 @@ export interface BatchedCall {
  * Reserves a call that goes into a Message Batch, at its worst case at batch prices, and records it with
  * `record` in the reservation's transaction, before any batch is created (claude/batches.ts sends it).
  */
-export function reserveBatched(
+export async function reserveBatched(
   deps: ClaudeDeps,
   call: ClaudeCall,
   record: (params: Params, reservation: Reservation) => void,
-): BatchedCall {
+): Promise<BatchedCall> {
   const priced = deps.prices.require(call.model, `agent ${call.agentId}`);
   const params = buildRequest(call);
   const request = reserveRequest(deps, call, params, priced, { batch: true });
-  const reservation = deps.ledger.reserve(request, (r) => record(params, r));
+  const reservation = await deps.ledger.reserveCall(request, (r) => record(params, r));
   return { params, reservation };
 }
 
@@ -167,12 +167,12 @@ export async function bookBatched(
 }
 
 /** A batch request that was not billed (canceled, expired, errored): a $0 row that says why. */
-export function releaseBatched(
+export async function releaseBatched(
   deps: ClaudeDeps,
   reservation: Reservation,
   why: string,
   alsoWrite?: () => void,
-): void {
+): Promise<void> {
   const outcome = {
     status: "api_error" as const,
     costNano: 0,
@@ -180,7 +180,7 @@ export function releaseBatched(
     error: why.slice(0, 500),
     batch: true,
   };
-  deps.ledger.settle(reservation, outcome, alsoWrite);
+  await deps.ledger.settleCall(reservation, outcome, alsoWrite);
 }
 
 /** What the call reserves under every cap: its worst case, and the output part of it. */
@@ -199,6 +199,7 @@ function reserveRequest(
     turn: call.turn,
     backend: deps.backend,
     worstCaseNano: worstCaseNano(params, priced, call.knownPrefix, { batch }),
+    batch,
     // The output part as the worst case reserved it: with the data-residency premium where it may apply.
     output: {
       maxTokens: params.max_tokens,

@@ -99,10 +99,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   };
 }
 
-/**
- * The shared ledger the config or the environment names, or null. Message Batches are refused with it:
- * a batched request's reservation outlives its process, which the shared ledger does not hand over yet.
- */
+/** The shared ledger the config or the environment names, or null. */
 function sharedLedgerOf(
   config: Config,
   file: string,
@@ -112,17 +109,6 @@ function sharedLedgerOf(
   const url = fromEnv || config.ledger.url;
   if (!url) return null;
   const from = fromEnv ? `$${LEDGER_URL_ENV}` : `${file}: ledger.url`;
-  const batched = AGENT_IDS.find((id) => config.agents[id].batch);
-  if (batched) {
-    throw new ConfigError(
-      file,
-      `agents.${batched}.batch`,
-      `Message Batches cannot be used with a shared ledger (${
-        fromEnv ? `$${LEDGER_URL_ENV}` : "ledger.url"
-      }) yet; ` +
-        "turn batch off or drop the URL",
-    );
-  }
   return {
     url,
     from,

@@ -99,7 +99,9 @@ export const PG_MIGRATIONS: readonly string[] = [
     ts BIGINT NOT NULL,
     cost_nano_usd BIGINT NOT NULL,
     turn INTEGER,
-    backend TEXT NOT NULL CHECK (backend IN ('anthropic', 'sim'))
+    backend TEXT NOT NULL CHECK (backend IN ('anthropic', 'sim')),
+    -- A request in a Message Batch: the data folder's, collected by whichever process runs there next.
+    batch BOOLEAN NOT NULL DEFAULT false
   );
   CREATE INDEX reservation_day ON reservation (backend, ts);
   CREATE INDEX reservation_workflow ON reservation (workflow_instance_id);

@@ -37,6 +37,8 @@ export interface ReserveRequest {
   worstCaseNano: number;
   /** Its `max_tokens` and output price: the part of the worst case a lower maxTokens changes. */
   output?: CallOutput;
+  /** Sent in a Message Batch: its reservation belongs to the data folder, not to the process that made it. */
+  batch?: boolean;
 }
 
 /** A call's `max_tokens`, and the output price they are reserved at. */

@@ -56,6 +56,12 @@ import {
 export const HEARTBEAT_MS = 5_000;
 /** A process whose heartbeat is older than this is dead: six missed beats. */
 export const OWNER_TIMEOUT_MS = 30_000;
+/**
+ * How long a batched request's reservation waits for its data folder's next process: a Message Batch ends
+ * within 24 hours, and its results can be fetched after that; past this, any process books it at its worst
+ * case.
+ */
+export const BATCH_RESERVATION_MS = 29 * 3_600_000;
 
 export interface SharedLedgerOptions {
   target: PgTarget;
@@ -127,16 +133,15 @@ export class SharedLedger {
     this.#caps = caps;
   }
 
-  /** Ends the heartbeat and the owner row (nothing of this process is in flight), and closes the pool. */
+  /**
+   * Ends the heartbeat and the owner row, and closes the pool. What this process still holds is then a dead
+   * process's: booked at its worst case by the next recovery, but for requests in Message Batches.
+   */
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    await pgQuery(
-      this.#pool,
-      this.where,
-      `DELETE FROM ledger_owner o WHERE id = $1
-         AND NOT EXISTS (SELECT 1 FROM reservation r WHERE r.owner = o.id)`,
-      [this.#owner],
-    ).catch(() => {});
+    await pgQuery(this.#pool, this.where, "DELETE FROM ledger_owner WHERE id = $1", [this.#owner]).catch(
+      () => {},
+    );
     await this.#pool.end().catch(() => {});
   }
 
@@ -150,7 +155,7 @@ export class SharedLedger {
       await this.#hold(reservation, reservation.ts, reservation.reservedNano, (client) =>
         client.query(
           `INSERT INTO reservation (id, owner, machine, agent_id, workflow_instance_id, model, ts, cost_nano_usd, turn,
-             backend) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+             backend, batch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
           [
             reservation.id,
             this.#owner,
@@ -162,6 +167,7 @@ export class SharedLedger {
             reservation.reservedNano,
             reservation.turn ?? null,
             reservation.backend,
+            reservation.batch ?? false,
           ],
         ));
     } catch (error) {
@@ -302,9 +308,13 @@ export class SharedLedger {
         "DELETE FROM ledger_owner WHERE id <> $1 AND beat_at < now() - make_interval(secs => $2::float8 / 1000)",
         [this.#owner, timeout],
       );
+      // A batched request's reservation is its data folder's: it waits for the next process there, unless
+      // it is older than any batch can be (the folder is gone for good).
       const dead = await client.query<DeadReservation>(
         `SELECT id, agent_id, workflow_instance_id, model, ts, cost_nano_usd, turn, backend FROM reservation r
-         WHERE NOT EXISTS (SELECT 1 FROM ledger_owner o WHERE o.id = r.owner) FOR UPDATE SKIP LOCKED`,
+         WHERE NOT EXISTS (SELECT 1 FROM ledger_owner o WHERE o.id = r.owner) AND (NOT batch OR ts < $1)
+         FOR UPDATE SKIP LOCKED`,
+        [this.#now() - BATCH_RESERVATION_MS],
       );
       for (const row of dead.rows) {
         const reservation: Reservation = {

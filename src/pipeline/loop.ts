@@ -134,7 +134,7 @@ async function takeTurns(
         collected = undefined;
       }
       // Not billed (canceled, expired, an overloaded batch): the same turn again, as it stood.
-      if (!answer && settings.batch) return sendToBatch(run, turn, progress);
+      if (!answer && settings.batch) return await sendToBatch(run, turn, progress);
       answer ??= await ask(run, turn, progress);
     } catch (error) {
       deps.store.update(workflow.id, { state });

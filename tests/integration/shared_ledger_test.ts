@@ -209,6 +209,39 @@ pgTest(
   },
 );
 
+pgTest(
+  "a request in a Message Batch outlives its process: recovery leaves it for its data folder, which settles it",
+  async () => {
+    const url = await database();
+    const a = await sharedLedger(url, "alpha", { heartbeatMs: 3_600_000 });
+    const batched = await a.reserveCall({ ...call("wf-a", 40_000_000), batch: true });
+    const synchronous = await a.reserveCall(call("wf-a", 30_000_000));
+    // The process ends with both open: its owner row goes with it.
+    await a.shared!.close();
+    // Connecting, beta settles what dead processes left: the synchronous call, not the batched one.
+    const b = await sharedLedger(url, "beta");
+    try {
+      assertEquals(await b.recoverAll(), 0, "nothing more to settle once connected");
+      assertEquals(
+        await rows(url, "SELECT id, batch FROM reservation"),
+        [{ id: batched.id, batch: true }],
+        "only the batched request's reservation is left",
+      );
+      // The batch's result, collected later by a process on alpha's data folder.
+      await b.settleCall(batched, { status: "ok", costNano: 20_000_000, batch: true });
+      assertEquals(
+        await rows(url, "SELECT id, status, cost_nano_usd::int AS c FROM ai_call_log ORDER BY c"),
+        [
+          { id: batched.id, status: "ok", c: 20_000_000 },
+          { id: synchronous.id, status: "orphaned", c: 30_000_000 },
+        ],
+      );
+    } finally {
+      await b.close();
+    }
+  },
+);
+
 pgTest("a settle waits for the database to come back: the spend is recorded once", async () => {
   const url = await database();
   const a = await sharedLedger(url, "alpha");

@@ -196,6 +196,27 @@ pgTest(
   },
 );
 
+pgTest(
+  "demo --batch on a shared ledger: every turn through Message Batches, every row in both ledgers once",
+  async () => {
+    const url = await database("batched");
+    const cwd = await tempDir();
+    const demo = await runPressroom(cwd, ["demo", "--batch", "--workflows", "1"], {
+      PRESSROOM_LEDGER_URL: url,
+    });
+    assertEquals(demo.code, 0, demo.err);
+    const t = await totals(url, `${cwd}/pressroom-data`);
+    assertEquals(t.statuses, ["published"]);
+    assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
+    assertEquals(
+      await query(url, "SELECT COUNT(*)::int AS n FROM ai_call_log WHERE batch = 0"),
+      [{ n: 0 }],
+      "every call went through a batch",
+    );
+    assertEquals(await query(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
+  },
+);
+
 Deno.test({
   name: "shared ledger run tests: the server stops",
   ignore: missing !== undefined,

@@ -482,14 +482,9 @@ Deno.test("the shared ledger: ledger.url, or $PRESSROOM_LEDGER_URL above it; caF
   assertEquals((await loadConfig({ cwd: await tempDir(), env: noEnv })).sharedLedger, null);
 });
 
-Deno.test("a shared ledger URL that is not postgres://, or with Message Batches on, is refused at load", async () => {
+Deno.test("a shared ledger URL that is not postgres:// is refused at load", async () => {
   assertEquals(
     await rejection(`{"ledger": {"url": "mysql://db/p"}}`),
     "pressroom.json: ledger.url: must start with postgres:// or postgresql://",
-  );
-  assertEquals(
-    await rejection(`{"ledger": {"url": "postgres://db/p"}, "agents": {"editor": {"batch": true}}}`),
-    "pressroom.json: agents.editor.batch: Message Batches cannot be used with a shared ledger " +
-      "(ledger.url) yet; turn batch off or drop the URL",
   );
 });
