@@ -32,6 +32,11 @@ export async function openStorage(loaded: LoadedConfig, io: Io): Promise<Storage
   try {
     const shared = await connectShared(loaded.sharedLedger, loaded.config.caps, io);
     storage.ledger.share(shared);
+    storage.ledger.onOrphaned = (r) =>
+      io.err(
+        `pressroom: call ${r.id} (${r.agentId}, workflow ${r.workflowId}) had been booked at its worst case by ` +
+          "another process while this one's heartbeat had lapsed; its real cost is in this data folder's ledger only",
+      );
     await storage.ledger.refresh();
   } catch (error) {
     await storage.close();

@@ -84,6 +84,14 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
         "ok",
         `ledger: ${loaded.dataDir}/pressroom.db (schema ${ledger.schemaVersion()}, ${ledger.totalCalls()} calls, ${ledger.openReservations()} in flight)`,
       );
+      const shared = ledger.shared;
+      if (shared) {
+        say(
+          "ok",
+          `shared ledger: ${shared.where} as machine "${shared.machine}" (${await shared
+            .openReservations()} in flight over every machine)`,
+        );
+      }
       const over = ledger.overReservation();
       if (over.latest) say("warn", overReservationLine(over));
       const pinned = storage.workflows(io.now).pinned();

@@ -207,7 +207,7 @@ export class Ledger {
   /** Told when a settle finds its call booked at its worst case by another process (the shared ledger). */
   onOrphaned?: (reservation: Reservation) => void;
 
-  /** How long to wait between attempts to reach the shared ledger; tests shorten it. */
+  /** How long to wait between attempts to reach the shared ledger: from 250 ms, doubling up to 5 s. */
   #retryWait = (attempt: number) => Math.min(5_000, 250 * 2 ** attempt);
 
   /**
@@ -243,8 +243,8 @@ export class Ledger {
   reserve(request: ReserveRequest, alsoWrite?: (reservation: Reservation) => void): Reservation {
     const ts = this.#now();
     const id = ulid(ts);
-    const reservation = { ...request, id, ts, reservedNano: request.worstCaseNano };
     this.#refuseShared("reserve");
+    const reservation = { ...request, id, ts, reservedNano: request.worstCaseNano };
     this.#hold(request, ts, request.worstCaseNano, () => {
       this.#insertReservation(reservation);
       // What must exist exactly when the reservation does (a batch request's record), in its transaction.

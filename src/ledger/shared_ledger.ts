@@ -35,7 +35,6 @@ import {
   type PgTarget,
   pgTransaction,
   redactedUrl,
-  unreachableReason,
 } from "../db/postgres.ts";
 import { migratePg, pgColumnType } from "../db/pg_migrations.ts";
 import { type Alert, type FiredRow, ofPeriods, periodKey } from "./alerts.ts";
@@ -171,7 +170,7 @@ export class SharedLedger {
           ],
         ));
     } catch (error) {
-      if (unreachableReason((error as Error).cause ?? error)) this.#limbo.add(reservation.id);
+      if (error instanceof LedgerUnreachableError) this.#limbo.add(reservation.id);
       throw error;
     }
   }

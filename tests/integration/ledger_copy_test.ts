@@ -1,7 +1,7 @@
 /**
  * `pressroom ledger copy --to postgres://…` from a SQLite ledger of call rows into a real PostgreSQL server:
  * killed part way, then run again, then once more; every row arrives exactly once, and the spend roll-ups the
- * caps read add up to the rows. `deno task test` copies 250,000 rows (about 12 s); `deno task soak` copies a
+ * caps read add up to the rows. `deno task test` copies 100,000 rows (about 5 s); `deno task soak` copies a
  * million (about 45 s), as PRESSROOM_COPY_ROWS says.
  * @module
  */
@@ -14,7 +14,7 @@ import { postgresMissing, startPostgres } from "../pg_server.ts";
 
 const missing = postgresMissing();
 if (missing) console.log(`ledger copy test skipped: ${missing}`);
-const ROWS = Number(Deno.env.get("PRESSROOM_COPY_ROWS") ?? 250_000);
+const ROWS = Number(Deno.env.get("PRESSROOM_COPY_ROWS") ?? 100_000);
 
 /** A ledger of `rows` calls over 20 days, 6 agents, 3 models and 50,000 workflows; some cost nothing. */
 function fillLedger(dir: string, rows: number): { nano: number; paid: number } {

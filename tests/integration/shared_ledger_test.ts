@@ -100,47 +100,55 @@ pgTest(
   },
 );
 
-pgTest("caps, report and project read every machine's calls from the shared ledger", async () => {
-  const url = await database();
-  const a = await sharedLedger(url, "alpha");
-  const b = await sharedLedger(url, "beta");
-  try {
-    await a.settleCall(await a.reserveCall(call("wf-a", 300_000_000)), {
-      status: "ok",
-      costNano: 200_000_000,
-    });
-    await b.settleCall(await b.reserveCall(call("wf-b", 300_000_000)), {
-      status: "ok",
-      costNano: 50_000_000,
-    });
-  } finally {
-    await a.close();
-    await b.close();
-  }
-  const cwd = await tempDir();
-  const env = { PRESSROOM_LEDGER_URL: url };
-  await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ caps: { dailyUsd: 1 } }));
-  const capsOut = await runPressroom(cwd, ["caps", "--json", "--data", await dataOf(a)], env);
-  assertEquals(capsOut.code, 0, capsOut.err);
-  const daily = JSON.parse(capsOut.out).caps.find((c: { cap: string }) => c.cap === "dailyUsd");
-  assertEquals([daily.spentUsd, daily.leftUsd], [0.25, 0.75]);
-  const report = await runPressroom(cwd, ["report", "--json", "--data", await dataOf(a)], env);
-  assertEquals(report.code, 0, report.err);
-  assertEquals(
-    JSON.parse(report.out).machines.map((
-      m: Record<string, unknown>,
-    ) => [m.machine, m.backend, m.calls, m.spentUsd]),
-    [["alpha", "anthropic", 1, 0.2], ["beta", "anthropic", 1, 0.05]],
-  );
-  const project = await runPressroom(
-    cwd,
-    ["project", "--agent", "writer", "--model", "claude-sonnet-4-6", "--json", "--data", await dataOf(a)],
-    env,
-  );
-  assertEquals(project.code, 0, project.err);
-  const swap = JSON.parse(project.out);
-  assertEquals([swap.calls, swap.simulated, swap.agentDailyNowUsd], [2, false, 0.25]);
-});
+pgTest(
+  "caps, report and project read every machine's calls from the shared ledger; doctor names it",
+  async () => {
+    const url = await database();
+    const a = await sharedLedger(url, "alpha");
+    const b = await sharedLedger(url, "beta");
+    try {
+      await a.settleCall(await a.reserveCall(call("wf-a", 300_000_000)), {
+        status: "ok",
+        costNano: 200_000_000,
+      });
+      await b.settleCall(await b.reserveCall(call("wf-b", 300_000_000)), {
+        status: "ok",
+        costNano: 50_000_000,
+      });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    const cwd = await tempDir();
+    const env = { PRESSROOM_LEDGER_URL: url };
+    await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ caps: { dailyUsd: 1 } }));
+    const capsOut = await runPressroom(cwd, ["caps", "--json", "--data", await dataOf(a)], env);
+    assertEquals(capsOut.code, 0, capsOut.err);
+    const daily = JSON.parse(capsOut.out).caps.find((c: { cap: string }) => c.cap === "dailyUsd");
+    assertEquals([daily.spentUsd, daily.leftUsd], [0.25, 0.75]);
+    const report = await runPressroom(cwd, ["report", "--json", "--data", await dataOf(a)], env);
+    assertEquals(report.code, 0, report.err);
+    assertEquals(
+      JSON.parse(report.out).machines.map((
+        m: Record<string, unknown>,
+      ) => [m.machine, m.backend, m.calls, m.spentUsd]),
+      [["alpha", "anthropic", 1, 0.2], ["beta", "anthropic", 1, 0.05]],
+    );
+    const project = await runPressroom(
+      cwd,
+      ["project", "--agent", "writer", "--model", "claude-sonnet-4-6", "--json", "--data", await dataOf(a)],
+      env,
+    );
+    assertEquals(project.code, 0, project.err);
+    const swap = JSON.parse(project.out);
+    assertEquals([swap.calls, swap.simulated, swap.agentDailyNowUsd], [2, false, 0.25]);
+    const doctor = await runPressroom(cwd, ["doctor", "--data", await dataOf(a)], env);
+    assertMatch(
+      doctor.out,
+      /^ok {4}shared ledger: postgres:\/\/postgres@127\.0\.0\.1:\d+\/t\d+ as machine "\S+" \(0 in flight over every machine\)$/m,
+    );
+  },
+);
 
 pgTest(
   "a process taken for dead: its call is booked at its worst case, its late settle adds nothing, it goes on under a new owner",

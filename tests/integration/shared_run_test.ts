@@ -17,7 +17,7 @@ import { DatabaseSync } from "node:sqlite";
 
 const missing = postgresMissing();
 if (missing) console.log(`shared ledger run tests skipped: ${missing}`);
-const TOPICS = ["Rain gardens", "Window boxes", "Compost tea"];
+const TOPICS = ["Rain gardens", "Window boxes"];
 const KEY = "sk-ant-test-shared-0123456789";
 
 let server: PgServer | undefined;
@@ -96,7 +96,7 @@ const pgTest = (name: string, fn: () => Promise<void>) =>
 pgTest(
   "run killed with SIGKILL with calls in flight: their reservations are booked at their worst case once its heartbeat is stale, and the work finishes",
   async () => {
-    const api = serveSimulator(createSimulator({ seed: 21, latencyScale: 0.1 }));
+    const api = serveSimulator(createSimulator({ seed: 21, latencyScale: 0.05 }));
     const { url, cwd, data } = await setUp("killed");
     const child = daemon(cwd, api.url, url);
     try {
