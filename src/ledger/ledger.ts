@@ -296,20 +296,7 @@ export class Ledger {
         write();
         return undefined;
       }
-      this.#stmts.refuse.run(
-        this.#now(),
-        breach.cap,
-        call.agentId,
-        call.workflowId,
-        call.model,
-        breach.requestNano,
-        breach.spentNano,
-        breach.reservedNano,
-        breach.limitNano,
-        call.backend,
-        call.output?.maxTokens ?? null,
-        call.output?.nanoPerToken ?? null,
-      );
+      this.#stmts.refuse.run(...refusalValues(call, breach, this.#now()));
       return breach;
     });
     if (breach) throw new CostCapError(call.output ? { ...breach, output: call.output } : breach);
@@ -645,12 +632,51 @@ export function callLogValues(r: Reservation, o: SettledOutcome): (string | numb
   ];
 }
 
+/** The columns of a `cap_refusal` row in the order refusalValues gives them, in both ledgers. */
+export const REFUSAL_COLUMNS = [
+  "ts",
+  "cap",
+  "agent_id",
+  "workflow_instance_id",
+  "model",
+  "request_nano_usd",
+  "spent_nano_usd",
+  "reserved_nano_usd",
+  "limit_nano_usd",
+  "backend",
+  "max_tokens",
+  "output_nano_per_token",
+] as const;
+
+/** A refused call's `cap_refusal` row, in REFUSAL_COLUMNS order. */
+export function refusalValues(
+  call: ReserveRequest,
+  breach: CapBreach,
+  ts: number,
+): (string | number | null)[] {
+  return [
+    ts,
+    breach.cap,
+    call.agentId,
+    call.workflowId,
+    call.model,
+    breach.requestNano,
+    breach.spentNano,
+    breach.reservedNano,
+    breach.limitNano,
+    call.backend,
+    call.output?.maxTokens ?? null,
+    call.output?.nanoPerToken ?? null,
+  ];
+}
+
 interface ModelSum {
   model: string;
   nano: number;
 }
 
-interface ReservationRow {
+/** A `reservation` row as both ledgers store it. */
+export interface ReservationRow {
   id: string;
   agent_id: string;
   workflow_instance_id: string;
@@ -661,7 +687,8 @@ interface ReservationRow {
   backend: Backend;
 }
 
-function fromRow(row: ReservationRow): Reservation {
+/** The reservation a stored row holds: its worst case as stored (extensions included). */
+export function fromRow(row: ReservationRow): Reservation {
   return {
     id: row.id,
     agentId: row.agent_id,
@@ -684,9 +711,9 @@ function prepare(db: Db) {
     unreserve: db.prepare("DELETE FROM reservation WHERE id = ?"),
     extend: db.prepare("UPDATE reservation SET cost_nano_usd = cost_nano_usd + ? WHERE id = ?"),
     refuse: db.prepare(
-      `INSERT INTO cap_refusal (ts, cap, agent_id, workflow_instance_id, model, request_nano_usd,
-         spent_nano_usd, reserved_nano_usd, limit_nano_usd, backend, max_tokens, output_nano_per_token)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO cap_refusal (${REFUSAL_COLUMNS.join(", ")}) VALUES (${
+        REFUSAL_COLUMNS.map(() => "?").join(", ")
+      })`,
     ),
     insertRow: db.prepare(
       `INSERT INTO ai_call_log (${CALL_LOG_COLUMNS.join(", ")})

@@ -9,7 +9,7 @@
  */
 import type { Db } from "../db/sqlite.ts";
 import { type PgPool, pgTransaction } from "../db/postgres.ts";
-import { BUCKET_MS, CALL_LOG_COLUMNS } from "./ledger.ts";
+import { BUCKET_MS, CALL_LOG_COLUMNS, REFUSAL_COLUMNS } from "./ledger.ts";
 import { pgColumnType } from "../db/pg_migrations.ts";
 
 export interface CopyOptions {
@@ -99,21 +99,6 @@ async function copyCalls(options: CopyOptions): Promise<CopyCounts> {
     options.onBatch?.(counts.read);
   }
 }
-
-const REFUSAL_COLUMNS = [
-  "ts",
-  "cap",
-  "agent_id",
-  "workflow_instance_id",
-  "model",
-  "request_nano_usd",
-  "spent_nano_usd",
-  "reserved_nano_usd",
-  "limit_nano_usd",
-  "backend",
-  "max_tokens",
-  "output_nano_per_token",
-] as const;
 
 async function copyRefusals({ db, pool, where, machine }: CopyOptions): Promise<CopyCounts> {
   const rows = db.prepare(`SELECT id, ${REFUSAL_COLUMNS.join(", ")} FROM cap_refusal ORDER BY id`)

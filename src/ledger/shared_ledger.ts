@@ -46,7 +46,11 @@ import {
   BUCKET_MS,
   CALL_LOG_COLUMNS,
   callLogValues,
+  fromRow,
+  REFUSAL_COLUMNS,
+  refusalValues,
   type Reservation,
+  type ReservationRow,
   type ReserveRequest,
   type SettledOutcome,
 } from "./ledger.ts";
@@ -223,26 +227,7 @@ export class SharedLedger {
           await write(client);
           return undefined;
         }
-        await client.query(
-          `INSERT INTO cap_refusal (ts, cap, agent_id, workflow_instance_id, model, request_nano_usd, spent_nano_usd,
-           reserved_nano_usd, limit_nano_usd, backend, max_tokens, output_nano_per_token, machine)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-          [
-            this.#now(),
-            breach.cap,
-            call.agentId,
-            call.workflowId,
-            call.model,
-            breach.requestNano,
-            breach.spentNano,
-            breach.reservedNano,
-            breach.limitNano,
-            call.backend,
-            call.output?.maxTokens ?? null,
-            call.output?.nanoPerToken ?? null,
-            this.machine,
-          ],
-        );
+        await client.query(REFUSE_SQL, [...refusalValues(call, breach, this.#now()), this.machine]);
         return breach;
       },
     );
@@ -309,27 +294,16 @@ export class SharedLedger {
       );
       // A batched request's reservation is its data folder's: it waits for the next process there, unless
       // it is older than any batch can be (the folder is gone for good).
-      const dead = await client.query<DeadReservation>(
+      const dead = await client.query<ReservationRow>(
         `SELECT id, agent_id, workflow_instance_id, model, ts, cost_nano_usd, turn, backend FROM reservation r
          WHERE NOT EXISTS (SELECT 1 FROM ledger_owner o WHERE o.id = r.owner) AND (NOT batch OR ts < $1)
          FOR UPDATE SKIP LOCKED`,
         [this.#now() - BATCH_RESERVATION_MS],
       );
       for (const row of dead.rows) {
-        const reservation: Reservation = {
-          id: row.id,
-          agentId: row.agent_id,
-          workflowId: row.workflow_instance_id,
-          model: row.model,
-          ts: row.ts,
-          worstCaseNano: row.cost_nano_usd,
-          reservedNano: row.cost_nano_usd,
-          turn: row.turn ?? undefined,
-          backend: row.backend,
-        };
         await client.query(
           SETTLE_SQL,
-          callLogValues(reservation, { status: "orphaned", costNano: row.cost_nano_usd }),
+          callLogValues(fromRow(row), { status: "orphaned", costNano: row.cost_nano_usd }),
         );
       }
       return dead.rowCount ?? 0;
@@ -476,17 +450,6 @@ export interface MachineFigures {
   lastCallTs: number;
 }
 
-interface DeadReservation {
-  id: string;
-  agent_id: string;
-  workflow_instance_id: string;
-  model: string;
-  ts: number;
-  cost_nano_usd: number;
-  turn: number | null;
-  backend: Backend;
-}
-
 /** Spent and reserved for a cap check, in one statement: one snapshot, so a settle is seen whole or not. */
 async function readSnapshot(
   client: PgClient,
@@ -527,6 +490,9 @@ async function readSnapshot(
   }
   return { dayByModel, workflow };
 }
+
+const REFUSE_SQL = `INSERT INTO cap_refusal (${REFUSAL_COLUMNS.join(", ")}, machine)
+  VALUES (${[...REFUSAL_COLUMNS, "machine"].map((_, i) => `$${i + 1}`).join(", ")})`;
 
 /**
  * Settling, as one statement: delete the reservation, and only if it was there, insert its row (with the

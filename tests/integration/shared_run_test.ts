@@ -74,6 +74,16 @@ function daemon(cwd: string, apiUrl: string, ledgerUrl: string): Deno.ChildProce
   }).spawn();
 }
 
+/** Ends the daemon if a test left it running, and the simulator behind it. */
+async function cleanUp(child: Deno.ChildProcess, api: { close(): Promise<void> }): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* gone */ }
+  await child.stdout.cancel().catch(() => {});
+  await child.stderr.cancel().catch(() => {});
+  await api.close();
+}
+
 /** What the daemon wrote on stderr, once it has ended (or been killed for it). */
 async function errorsOf(child: Deno.ChildProcess): Promise<string> {
   try {
@@ -139,12 +149,7 @@ pgTest(
       assertEquals(t.statuses.filter((s) => s === "published" || s === "flagged").length, TOPICS.length);
       assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
     } finally {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await child.stdout.cancel().catch(() => {});
-      await child.stderr.cancel().catch(() => {});
-      await api.close();
+      await cleanUp(child, api);
     }
   },
 );
@@ -178,20 +183,13 @@ pgTest(
       }, 120_000);
       child.kill("SIGTERM");
       const rest = await readLines((l) => l.event === "stopped", 30_000);
-      if (Deno.env.get("DEBUG_SHARED")) {
-        for (const l of [...seen, ...rest]) console.log(l.ts, l.event, JSON.stringify(l).slice(0, 300));
-      }
+      assertEquals(rest.at(-1)?.event, "stopped", JSON.stringify(rest.slice(-3)));
       assertEquals((await child.status).code, 0);
       const t = await totals(url, data);
       assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
       assertEquals(await query(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
     } finally {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await child.stdout.cancel().catch(() => {});
-      await child.stderr.cancel().catch(() => {});
-      await api.close();
+      await cleanUp(child, api);
     }
   },
 );
