@@ -102,15 +102,40 @@ export class NoLedgerError extends UserInputError {
 }
 
 /**
+ * Something every call needs cannot be reached (the API, or the shared ledger's database): nothing was
+ * sent, the workflow stays where it was, and `run` waits and tries again. Exit 1.
+ */
+export class UnreachableError extends PressroomError {
+  constructor(readonly where: string, readonly why: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/**
  * No call could reach the API (refused, DNS, TLS, or Deno's permissions, on every attempt): nothing was
  * sent or billed, and the workflow stays where it was. Exit 1.
  */
-export class ApiUnreachableError extends PressroomError {
-  constructor(readonly baseUrl: string, readonly why: string, options?: ErrorOptions) {
+export class ApiUnreachableError extends UnreachableError {
+  constructor(readonly baseUrl: string, why: string, options?: ErrorOptions) {
     super(
+      baseUrl,
+      why,
       `cannot reach the API at ${baseUrl} (${why}): nothing was sent, and the work stays where it was`,
       options,
     );
     this.name = "ApiUnreachableError";
+  }
+}
+
+/** The shared ledger's database could not be reached: no call is sent without a reservation. Exit 1. */
+export class LedgerUnreachableError extends UnreachableError {
+  constructor(where: string, why: string, options?: ErrorOptions) {
+    super(
+      where,
+      why,
+      `cannot reach the shared ledger at ${where} (${why}): no call is sent without a reservation`,
+      options,
+    );
+    this.name = "LedgerUnreachableError";
   }
 }

@@ -12,9 +12,9 @@
  */
 import Anthropic, { type Middleware } from "@anthropic-ai/sdk";
 import { type CallUsage, costNano, normalizeUsage, scaleUp } from "../pricing/cost.ts";
-import type { Backend, Ledger, Reservation } from "../ledger/ledger.ts";
+import type { Backend, Ledger, Reservation, ReserveRequest } from "../ledger/ledger.ts";
 import type { PriceBook, PricedModel } from "../models/price_book.ts";
-import { CostCapError } from "../errors.ts";
+import { CostCapError, LedgerUnreachableError } from "../errors.ts";
 import { redact } from "../output/workflow_files.ts";
 import { breakpointTtls, buildRequest, prefixBlocks, type PromptSpec } from "./request.ts";
 import { formatTtls, longestTtl } from "../pricing/cache_ttl.ts";
@@ -102,7 +102,7 @@ export interface ClaudeResult {
 export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<ClaudeResult> {
   const priced = deps.prices.require(call.model, `agent ${call.agentId}`);
   const params = buildRequest(call);
-  const reservation = reserve(deps, call, params, priced);
+  const reservation = await deps.ledger.reserveCall(reserveRequest(deps, call, params, priced));
   const clock = deps.monotonic ?? (() => performance.now());
   const started = clock();
   const attempts = new Attempts(deps.ledger, reservation);
@@ -120,7 +120,7 @@ export async function callClaude(deps: ClaudeDeps, call: ClaudeCall): Promise<Cl
       middleware: [attempts.middleware],
     });
   } catch (error) {
-    throw bookFailure(deps, call, booking(), error);
+    throw await bookFailure(deps, call, booking(), error);
   }
   return await bookAnswer(deps, call, { ...booking(), priced }, sent);
 }
@@ -135,14 +135,15 @@ export interface BatchedCall {
  * Reserves a call that goes into a Message Batch, at its worst case at batch prices, and records it with
  * `record` in the reservation's transaction, before any batch is created (claude/batches.ts sends it).
  */
-export function reserveBatched(
+export async function reserveBatched(
   deps: ClaudeDeps,
   call: ClaudeCall,
   record: (params: Params, reservation: Reservation) => void,
-): BatchedCall {
+): Promise<BatchedCall> {
   const priced = deps.prices.require(call.model, `agent ${call.agentId}`);
   const params = buildRequest(call);
-  const reservation = reserve(deps, call, params, priced, (r) => record(params, r), { batch: true });
+  const request = reserveRequest(deps, call, params, priced, { batch: true });
+  const reservation = await deps.ledger.reserveCall(request, (r) => record(params, r));
   return { params, reservation };
 }
 
@@ -166,12 +167,12 @@ export async function bookBatched(
 }
 
 /** A batch request that was not billed (canceled, expired, errored): a $0 row that says why. */
-export function releaseBatched(
+export async function releaseBatched(
   deps: ClaudeDeps,
   reservation: Reservation,
   why: string,
   alsoWrite?: () => void,
-): void {
+): Promise<void> {
   const outcome = {
     status: "api_error" as const,
     costNano: 0,
@@ -179,32 +180,32 @@ export function releaseBatched(
     error: why.slice(0, 500),
     batch: true,
   };
-  deps.ledger.settle(reservation, outcome, alsoWrite);
+  await deps.ledger.settleCall(reservation, outcome, alsoWrite);
 }
 
-/** Reserves the call's worst case under every cap, or throws CostCapError with nothing sent. */
-function reserve(
+/** What the call reserves under every cap: its worst case, and the output part of it. */
+function reserveRequest(
   deps: ClaudeDeps,
   call: ClaudeCall,
   params: Params,
   priced: PricedModel,
-  alsoWrite?: (reservation: Reservation) => void,
   { batch = false } = {},
-): Reservation {
+): ReserveRequest {
   const kept = batch ? 100 - priced.batchDiscountPercent : 100;
-  return deps.ledger.reserve({
+  return {
     agentId: call.agentId,
     workflowId: call.workflowId,
     model: call.model,
     turn: call.turn,
     backend: deps.backend,
     worstCaseNano: worstCaseNano(params, priced, call.knownPrefix, { batch }),
+    batch,
     // The output part as the worst case reserved it: with the data-residency premium where it may apply.
     output: {
       maxTokens: params.max_tokens,
       nanoPerToken: scaleUp(priced.rates.output, priced.dataResidencyPercent * kept, 100 * 100),
     },
-  }, alsoWrite);
+  };
 }
 
 /** The HTTP attempts of one call, seen by SDK middleware: how many, and which may have been billed. */
@@ -225,7 +226,7 @@ class Attempts {
     // worst case under the caps, or is refused (CostCapError). One that never reached the API
     // (refused, DNS, TLS) needs nothing more.
     const short = this.reservation.worstCaseNano * (this.unanswered + 1) - this.reservation.reservedNano;
-    if (short > 0) this.ledger.extend(this.reservation, short);
+    if (short > 0) await this.ledger.extendCall(this.reservation, short);
     this.count++;
     this.answered = false;
     try {
@@ -253,7 +254,12 @@ interface Booking {
  * Books a call that got no readable answer as an `api_error` row and records the exchange; returns the
  * error to throw (the API's or the cap's as they are, anything else as a BadResponseError).
  */
-function bookFailure(deps: ClaudeDeps, call: ClaudeCall, booking: Booking, error: unknown): Error {
+async function bookFailure(
+  deps: ClaudeDeps,
+  call: ClaudeCall,
+  booking: Booking,
+  error: unknown,
+): Promise<Error> {
   const { reservation, attempts } = booking;
   // A 2xx whose body could not be read was billed all the same: booked at its worst case, like
   // each attempt that may have been billed with no answer. Never more than the reservation holds.
@@ -269,7 +275,7 @@ function bookFailure(deps: ClaudeDeps, call: ClaudeCall, booking: Booking, error
     // The key never reaches the ledger, even if an error message were to quote it.
     deps.client.apiKey ? [deps.client.apiKey] : [],
   );
-  deps.ledger.settle(reservation, {
+  await deps.ledger.settleCall(reservation, {
     status: "api_error",
     costNano: cost,
     latencyMs: booking.latencyMs,
@@ -279,7 +285,10 @@ function bookFailure(deps: ClaudeDeps, call: ClaudeCall, booking: Booking, error
     cache: cacheOutcome(call),
   });
   call.record?.({ ...exchangeOf(call, booking), error: described, costNano: cost });
-  if (error instanceof Anthropic.APIError || error instanceof CostCapError) return error;
+  if (
+    error instanceof Anthropic.APIError || error instanceof CostCapError ||
+    error instanceof LedgerUnreachableError
+  ) return error;
   return new BadResponseError(described, { cause: error });
 }
 
@@ -317,7 +326,7 @@ async function bookAnswer(
   } catch (error) {
     judgeError = error;
   }
-  deps.ledger.settle(reservation, {
+  await deps.ledger.settleCall(reservation, {
     status: "ok",
     usage,
     costNano: cost,

@@ -20,12 +20,12 @@ export interface CapView {
   verdicts: Map<string, HoldVerdict>;
   /** The agents paused on a model once the verdicts apply. */
   pauses: Pause[];
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** The ledger and workflows, with every hold on the real API judged against `loaded`'s caps. */
-export function openCapView(loaded: LoadedConfig, io: Io): CapView {
-  const storage = openExistingStorage(loaded, io);
+export async function openCapView(loaded: LoadedConfig, io: Io): Promise<CapView> {
+  const storage = await openExistingStorage(loaded, io);
   const { ledger } = storage;
   try {
     const store = storage.workflows(io.now);
@@ -42,7 +42,7 @@ export function openCapView(loaded: LoadedConfig, io: Io): CapView {
       close: () => storage.close(),
     };
   } catch (error) {
-    storage.close();
+    await storage.close();
     throw error;
   }
 }

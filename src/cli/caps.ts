@@ -17,7 +17,7 @@ export const capsOptions = { json: { type: "boolean" } } as const;
 
 export async function capsCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
-  const view = openCapView(loaded, io);
+  const view = await openCapView(loaded, io);
   let caps: CapStatus[];
   let simulatedNano: number;
   const paused: Pause[] = view.pauses;
@@ -25,7 +25,7 @@ export async function capsCommand(parsed: Parsed, io: Io): Promise<number> {
     caps = view.ledger.capStatus();
     simulatedNano = view.ledger.simulatedSpentTodayNano();
   } finally {
-    view.close();
+    await view.close();
   }
   const perWorkflow = loaded.config.caps.perWorkflowUsd;
   if (parsed.values.json) {

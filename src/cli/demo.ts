@@ -99,7 +99,7 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
     );
     return 0;
   } finally {
-    context.close();
+    await context.close();
   }
 }
 

@@ -77,19 +77,27 @@ export async function doctorCommand(parsed: Parsed, io: Io): Promise<number> {
   await checkPrompts(loaded, say);
 
   try {
-    const storage = openExistingStorage(loaded, io);
+    const storage = await openExistingStorage(loaded, io);
     const { ledger } = storage;
     try {
       say(
         "ok",
         `ledger: ${loaded.dataDir}/pressroom.db (schema ${ledger.schemaVersion()}, ${ledger.totalCalls()} calls, ${ledger.openReservations()} in flight)`,
       );
+      const shared = ledger.shared;
+      if (shared) {
+        say(
+          "ok",
+          `shared ledger: ${shared.where} as machine "${shared.machine}" (${await shared
+            .openReservations()} in flight over every machine)`,
+        );
+      }
       const over = ledger.overReservation();
       if (over.latest) say("warn", overReservationLine(over));
       const pinned = storage.workflows(io.now).pinned();
       reportPinned(pinnedRetirements(pinned, (m) => loaded.prices.lookup(m), today), say);
     } finally {
-      storage.close();
+      await storage.close();
     }
   } catch (error) {
     noLedger = error instanceof NoLedgerError;

@@ -74,6 +74,11 @@ const COMMANDS: Record<string, Command> = {
       "rollout promote|stop <agent>: make the canary the agent's model, or end it",
     load: () => import("./rollout.ts").then((m) => ({ options: m.rolloutOptions, run: m.rolloutCommand })),
   },
+  ledger: {
+    summary: "migrate: bring the ledger's schema up to date; copy --to postgres://… [--ca FILE]: " +
+      "this data folder's ledger into a shared one (rerunnable)",
+    load: () => import("./ledger.ts").then((m) => ({ options: m.ledgerOptions, run: m.ledgerCommand })),
+  },
   caps: {
     summary: "each cap: limit, spent today, reserved, left, reset time [--json]",
     load: () => import("./caps.ts").then((m) => ({ options: m.capsOptions, run: m.capsCommand })),

@@ -81,7 +81,7 @@ export function canariesInFlight(
 
 export async function modelsCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
-  const storage = openExistingStorage(loaded, io);
+  const storage = await openExistingStorage(loaded, io);
   let history: { id: string; createdTs: number; models: Record<AgentId, string> }[];
   // The workflows not published yet: in flight.
   let inFlight: PinnedWorkflow[];
@@ -92,7 +92,7 @@ export async function modelsCommand(parsed: Parsed, io: Io): Promise<number> {
     inFlight = store.pinned();
     arms = store.canaryArms();
   } finally {
-    storage.close();
+    await storage.close();
   }
   const current = Object.fromEntries(AGENT_IDS.map((a) => [a, loaded.config.agents[a].model]));
   const pinned = Object.fromEntries(AGENT_IDS.map((a) => {

@@ -18,7 +18,7 @@ export interface PipelineContext {
   deps: PipelineDeps;
   /** The report queries on the same ledger, for the demo's summary. */
   reports: ReportQueries;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** The model each agent uses for workflows created now, and the canaries they may draw instead. */
@@ -33,7 +33,7 @@ export async function pipelineContext(
 ): Promise<PipelineContext> {
   const prompts = await loadPrompts(loaded.promptsDir);
   const client = backend.client ?? clientFromEnv(io.env);
-  const storage = openStorage(loaded, io);
+  const storage = await openStorage(loaded, io);
   return {
     deps: {
       ledger: storage.ledger,

@@ -39,17 +39,17 @@ export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
   loaded.prices.require(args.model, "project: --model");
   const now = io.now();
-  const storage = openExistingStorage(loaded, io);
+  const storage = await openExistingStorage(loaded, io);
   let history: CallHistory;
   let observed: Observed | undefined;
   try {
-    history = callHistory(storage.reports, {
+    history = await callHistory(storage.ledger.shared ?? storage.reports, {
       since: now - args.days * DAY_MS,
       agent: args.agent,
     });
     observed = observedArms(rolloutFrom(storage.reports, args.agent, history.backend), args.model);
   } finally {
-    storage.close();
+    await storage.close();
   }
   const swap = projectSwap(history, loaded, { ...args, now, observed });
   if (parsed.values.json) io.out(JSON.stringify(swapJson(swap, args), null, 2));

@@ -21,12 +21,12 @@ export async function pruneCommand(parsed: Parsed, io: Io): Promise<number> {
   }
   const cutoff = parseSince(olderThan, io.now(), "--older-than");
   const loaded = await configFrom(parsed, io);
-  const storage = openExistingStorage(loaded, io);
+  const storage = await openExistingStorage(loaded, io);
   let workflows: WorkflowAge[];
   try {
     workflows = storage.workflows(io.now).statuses();
   } finally {
-    storage.close();
+    await storage.close();
   }
   const transcripts = await transcriptsOf(loaded.dataDir, finishedBefore(workflows, cutoff));
   const before = new Date(cutoff).toISOString();

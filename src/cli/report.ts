@@ -11,6 +11,8 @@ import { writeFileAtomic } from "../output/atomic.ts";
 import { renderHtml } from "../report/html.ts";
 import { parseSince, sinceLabel } from "../report/maths.ts";
 import { type BackendReport, buildReport } from "../report/report.ts";
+import type { MachineFigures } from "../ledger/shared_ledger.ts";
+import { nanoToUsd } from "../pricing/money.ts";
 import { type Rollout, rolloutFrom } from "../report/rollout.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, openExistingStorage } from "./context.ts";
@@ -35,10 +37,13 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   const sinceText = (parsed.values.since as string | undefined) ?? "7d";
   const since = parseSince(sinceText, io.now());
   const loaded = await configFrom(parsed, io);
-  const storage = openExistingStorage(loaded, io);
+  const storage = await openExistingStorage(loaded, io);
   let reports: BackendReport[];
   let rollouts: Rollout[];
+  let machines: MachineFigures[] | undefined;
   try {
+    // Every machine's calls, from the shared ledger; the rest of the report is this machine's ledger.
+    machines = await storage.ledger.shared?.machines(since, agent);
     reports = buildReport(storage.reports, {
       since,
       agent,
@@ -48,7 +53,7 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
     rollouts = storage.reports.canaryAgents().filter((a) => agent === undefined || a === agent)
       .flatMap((a) => rolloutFrom(storage.reports, a) ?? []);
   } finally {
-    storage.close();
+    await storage.close();
   }
   const data = {
     since: new Date(since).toISOString(),
@@ -56,6 +61,7 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
     timezone: loaded.config.caps.timezone,
     backends: reports,
     rollouts,
+    ...(machines ? { machines: machines.map(machineJson) } : {}),
   };
   const html = parsed.values.html as string | undefined;
   if (html !== undefined) {
@@ -76,6 +82,7 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   for (const r of reports) {
     printBackend(io, r, { since: sinceLabel(sinceText), agent, timezone: loaded.config.caps.timezone });
   }
+  if (machines?.length) printMachines(io, machines);
   for (const r of rollouts) {
     io.out(`canary: ${r.agent} on ${r.canary.model}: ${r.verdict.text} (pressroom rollout)`);
   }
@@ -242,3 +249,34 @@ function cacheTtlLines(io: Io, cache: BackendReport["cache"]): void {
 
 /** Agents in pipeline order, intake first. */
 const agentOrder = (agent: string) => AGENT_IDS.indexOf(agent as never);
+
+function machineJson(m: MachineFigures) {
+  return {
+    machine: m.machine,
+    backend: m.backend,
+    calls: m.calls,
+    workflows: m.workflows,
+    spentUsd: nanoToUsd(m.spentNano),
+    cacheHitRate: m.promptTokens ? m.cacheReadTokens / m.promptTokens : null,
+    lastCall: new Date(m.lastCallTs).toISOString(),
+  };
+}
+
+/** Every machine on the shared ledger: the caps count them all. */
+function printMachines(io: Io, machines: MachineFigures[]): void {
+  io.out("");
+  io.out("every machine on the shared ledger (the workflow figures above are this machine's):");
+  const lines = table([
+    ["machine", "backend", "calls", "workflows", "spent", "cache hit", "last call"],
+    ...machines.map((m) => [
+      m.machine,
+      m.backend === "sim" ? "sim (SIMULATED)" : m.backend,
+      String(m.calls),
+      String(m.workflows),
+      usd(nanoToUsd(m.spentNano)),
+      m.promptTokens ? pct(m.cacheReadTokens / m.promptTokens) : "–",
+      new Date(m.lastCallTs).toISOString().slice(0, 16).replace("T", " "),
+    ]),
+  ], ["l", "l"]);
+  for (const line of lines) io.out(line);
+}

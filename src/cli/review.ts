@@ -66,7 +66,7 @@ export function fallbackMetadata(state: ContentState, id: string): Metadata {
 export async function approveCommand(parsed: Parsed, io: Io): Promise<number> {
   const id = oneId(parsed, "approve");
   const loaded = await configFrom(parsed, io);
-  const storage = openExistingStorage(loaded, io);
+  const storage = await openExistingStorage(loaded, io);
   const { ledger } = storage;
   try {
     const store = storage.workflows(io.now);
@@ -91,7 +91,7 @@ export async function approveCommand(parsed: Parsed, io: Io): Promise<number> {
     if (result.kind === "published") io.out(`${id}  published: ${result.path}`);
     return 0;
   } finally {
-    storage.close();
+    await storage.close();
   }
 }
 
@@ -108,7 +108,7 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
   }
   const loaded = await configFrom(parsed, io);
   const pins = modelPins((parsed.values.model as string[] | undefined) ?? [], loaded, io.now());
-  const storage = openExistingStorage(loaded, io);
+  const storage = await openExistingStorage(loaded, io);
   const { ledger } = storage;
   try {
     const store = storage.workflows(io.now);
@@ -164,7 +164,7 @@ export async function retryCommand(parsed: Parsed, io: Io): Promise<number> {
     io.out(`${id}  back to ${stage}`);
     return 0;
   } finally {
-    storage.close();
+    await storage.close();
   }
 }
 

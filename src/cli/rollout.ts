@@ -27,13 +27,13 @@ export async function rolloutCommand(parsed: Parsed, io: Io): Promise<number> {
   }
   if (second !== undefined) throw new UsageError(`rollout: unexpected argument "${second}"`);
   const loaded = await configFrom(parsed, io);
-  const storage = openExistingStorage(loaded, io);
+  const storage = await openExistingStorage(loaded, io);
   let rollouts: Rollout[];
   try {
     const agents = first === undefined ? storage.reports.canaryAgents() : [agentId(first)];
     rollouts = agents.flatMap((agent) => rolloutFrom(storage.reports, agent) ?? []);
   } finally {
-    storage.close();
+    await storage.close();
   }
   if (parsed.values.json) {
     io.out(JSON.stringify({ rollouts }, null, 2));

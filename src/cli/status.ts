@@ -78,7 +78,7 @@ function line(view: CapView, w: Workflow): Line {
 
 export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
-  const view = openCapView(loaded, io);
+  const view = await openCapView(loaded, io);
   const { ledger, store } = view;
   try {
     const id = parsed.positionals[0];
@@ -115,7 +115,7 @@ export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
     }
     const lines = store.list().map((w) => line(view, w));
     const paused = view.pauses;
-    const alerts = ledger.firedThisPeriod();
+    const alerts = await ledger.firedThisPeriod();
     if (parsed.values.json) {
       io.out(
         JSON.stringify(
@@ -149,6 +149,6 @@ export async function statusCommand(parsed: Parsed, io: Io): Promise<number> {
     }
     return 0;
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }

@@ -27,14 +27,14 @@ export async function submitCommand(parsed: Parsed, io: Io): Promise<number> {
     parsed.values.notes as string | undefined,
     (parsed.values.source as string[] | undefined) ?? [],
   );
-  const storage = openStorage(loaded, io);
+  const storage = await openStorage(loaded, io);
   try {
     const store = storage.workflows(io.now);
     const workflow = await createWorkflow(store, loaded.dataDir, request, currentModels(loaded));
     if (parsed.values.json) io.out(JSON.stringify({ id: workflow.id, models: workflow.models }));
     else io.out(`${workflow.id}  submitted: ${request.topic}`);
   } finally {
-    storage.close();
+    await storage.close();
   }
   return 0;
 }

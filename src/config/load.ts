@@ -13,6 +13,7 @@ import { ConfigError, UsageError, UserInputError } from "../errors.ts";
 import { PriceBook } from "../models/price_book.ts";
 import { retirementDay } from "../models/retirement.ts";
 import { checkAgentModel } from "./agent_model.ts";
+import type { PgTarget } from "../db/postgres.ts";
 import { AGENT_IDS, type AgentConfig, type AgentId, type Config, configSchema } from "./schema.ts";
 
 export interface LoadedConfig {
@@ -24,7 +25,17 @@ export interface LoadedConfig {
   dataDirFrom: string;
   promptsDir: string;
   prices: PriceBook;
+  /** The shared ledger (PostgreSQL) when `ledger.url` or $PRESSROOM_LEDGER_URL names one, else null. */
+  sharedLedger: SharedLedgerTarget | null;
 }
+
+/** Where the shared ledger is, and what this host is called in it. */
+export interface SharedLedgerTarget extends PgTarget {
+  machine?: string;
+}
+
+/** The environment variable that points the ledger at PostgreSQL, above the config's `ledger.url`. */
+export const LEDGER_URL_ENV = "PRESSROOM_LEDGER_URL";
 
 export interface LoadOptions {
   /** `--config`; when absent, `./pressroom.json` if it exists. */
@@ -84,6 +95,25 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     dataDirFrom,
     promptsDir: resolve(dir, config.promptsDir),
     prices,
+    sharedLedger: sharedLedgerOf(config, file, dir, env.get(LEDGER_URL_ENV)),
+  };
+}
+
+/** The shared ledger the config or the environment names, or null. */
+function sharedLedgerOf(
+  config: Config,
+  file: string,
+  dir: string,
+  fromEnv: string | undefined,
+): SharedLedgerTarget | null {
+  const url = fromEnv || config.ledger.url;
+  if (!url) return null;
+  const from = fromEnv ? `$${LEDGER_URL_ENV}` : `${file}: ledger.url`;
+  return {
+    url,
+    from,
+    caFile: config.ledger.caFile === undefined ? undefined : resolve(dir, config.ledger.caFile),
+    machine: config.ledger.machine,
   };
 }
 

@@ -204,6 +204,18 @@ export const configSchema = z.strictObject({
     ),
   }).prefault({}),
   webSearchUsdPerRequest: usd.optional(),
+  ledger: z.strictObject({
+    url: z.string().regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://").optional()
+      .describe(
+        "the shared ledger in PostgreSQL, e.g. postgres://pressroom@db.example/pressroom?sslmode=require " +
+          "($PRESSROOM_LEDGER_URL wins; the password is best left to $PGPASSWORD); default: SQLite in dataDir",
+      ),
+    caFile: folderPath.optional().describe(
+      "PEM file of the CA that signed the database server's certificate",
+    ),
+    machine: z.string().min(1).max(100).optional()
+      .describe("this host's name in the shared ledger's rows and reports (default: the host name)"),
+  }).prefault({}),
 }).transform((raw) => ({
   ...raw,
   agents: Object.fromEntries(

@@ -4,6 +4,7 @@
  * The daemon sends them one after another, never holding up the scheduler.
  * @module
  */
+import { UnreachableError } from "../errors.ts";
 import type { Alert } from "../ledger/alerts.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { formatUsd, nanoToUsd } from "../pricing/money.ts";
@@ -85,14 +86,21 @@ export interface AlertSender {
 }
 
 export function alertSender(options: AlertSenderOptions): AlertSender {
-  const sendDue = () => {
+  const sendDue = async () => {
     const config = options.config();
-    return deliver(options.ledger.dueAlerts(config.thresholds, options.now()), config, options.log);
+    return await deliver(
+      await options.ledger.dueAlerts(config.thresholds, options.now()),
+      config,
+      options.log,
+    );
   };
   let queued = Promise.resolve();
   return {
     queue() {
-      queued = queued.then(sendDue);
+      // A shared ledger out of reach now: what is due goes out after a later stage, once it is back.
+      queued = queued.then(sendDue).catch((error) => {
+        if (!(error instanceof UnreachableError)) throw error;
+      });
     },
     async flush() {
       await queued;

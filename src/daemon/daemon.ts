@@ -26,7 +26,7 @@ import type { ModelPlan } from "../pipeline/canary.ts";
 /** The pipeline wired to a backend: what the daemon works on, and closes at the end. */
 export interface PipelineHandle {
   deps: PipelineDeps;
-  close(): void;
+  close(): Promise<void> | void;
 }
 
 export interface DaemonOptions {
@@ -98,7 +98,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       onHolds: (changes) => logHolds(log, changes),
       onUnreachable: (error, until) =>
         log.note("unreachable", `${error.message}; trying again at ${new Date(until).toISOString()}`, {
-          baseUrl: error.baseUrl,
+          where: error.where,
           why: error.why,
           until: new Date(until).toISOString(),
         }),
@@ -143,7 +143,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     stop.dispose();
     log.done();
     unlisten();
-    pipeline?.close();
+    await pipeline?.close();
     runLock?.close();
   }
 }

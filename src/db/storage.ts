@@ -10,6 +10,7 @@ import { type Db, openDb } from "./sqlite.ts";
 import { Ledger, LEDGER_FILE, type LedgerOptions } from "../ledger/ledger.ts";
 import { WorkflowStore } from "../pipeline/store.ts";
 import { ReportQueries } from "../report/queries.ts";
+import { copyLedger, type CopyOptions, type CopyResult } from "../ledger/ledger_copy.ts";
 
 /** Opens (creating and migrating) the ledger file in the data folder, making the folder if need be. */
 export function openHandle(options: Pick<LedgerOptions, "dataDir" | "busyTimeoutMs">): Db {
@@ -43,8 +44,13 @@ export class Storage {
     return new WorkflowStore(this.#db, now);
   }
 
-  /** Releases this process's owner lock and closes the handle. */
-  close(): void {
-    this.ledger.close();
+  /** Copies this ledger's rows into a shared ledger (ledger_copy.ts): the ones it lacks. */
+  copyLedgerTo(options: Omit<CopyOptions, "db">): Promise<CopyResult> {
+    return copyLedger({ ...options, db: this.#db });
+  }
+
+  /** Releases this process's owner lock and closes the handle (and the shared ledger's connections). */
+  close(): Promise<void> {
+    return this.ledger.close();
   }
 }

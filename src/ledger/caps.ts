@@ -98,3 +98,37 @@ export function findBreach(
   }
   return found;
 }
+
+/** One cap as `pressroom caps` shows it: the spend of one backend (the real API unless asked). */
+export interface CapStatus {
+  cap: string;
+  scope: "day" | "workflow";
+  limitNano: number;
+  spentNano: number;
+  reservedNano: number;
+  leftNano: number;
+  resetsAt: number | null;
+}
+
+/** Every configured cap against a snapshot: the day's caps, and the workflow's when `withWorkflow`. Pure. */
+export function capStatusOf(
+  caps: CapsConfig,
+  snapshot: SpendSnapshot,
+  day: Period,
+  withWorkflow: boolean,
+): CapStatus[] {
+  return allCapRules(caps)
+    .filter((rule) => rule.scope === "day" || withWorkflow)
+    .map((rule) => {
+      const { spent, reserved } = usageOf(rule, snapshot);
+      return {
+        cap: rule.name,
+        scope: rule.scope,
+        limitNano: rule.limitNano,
+        spentNano: spent,
+        reservedNano: reserved,
+        leftNano: Math.max(0, rule.limitNano - spent - reserved),
+        resetsAt: rule.scope === "day" ? day.end : null,
+      };
+    });
+}

@@ -11,9 +11,11 @@ import { type CapBreach, CostCapError } from "../errors.ts";
 import type { CapsConfig } from "../config/schema.ts";
 import { BatchRequests } from "./batch_requests.ts";
 import { type Db, transaction } from "../db/sqlite.ts";
-import { type Alert, dueAlerts, firedThisPeriod } from "./alerts.ts";
+import { type Alert, dueAlerts, firedThisPeriod, reachedAlerts } from "./alerts.ts";
+import type { SharedLedger } from "./shared_ledger.ts";
+import { untilReachable } from "../db/postgres.ts";
 import { type OverReservation, overReservation } from "./anomalies.ts";
-import { allCapRules, capRulesFor, findBreach, type SpendSnapshot, usageOf } from "./caps.ts";
+import { capRulesFor, type CapStatus, capStatusOf, findBreach, type SpendSnapshot } from "./caps.ts";
 import type { CallUsage } from "../pricing/cost.ts";
 import { nanoToUsd } from "../pricing/money.ts";
 import { deadOwners, ownerAlive, OwnerLock, removeOwnerFile } from "./owner.ts";
@@ -22,7 +24,8 @@ import { dayPeriod, type Period } from "./period.ts";
 export type Backend = "anthropic" | "sim";
 /** The ledger's file name in the data folder. */
 export const LEDGER_FILE = "pressroom.db";
-const BUCKET_MS = 15 * 60_000;
+/** Spend roll-ups are kept per 15 minutes: every time zone offset is a multiple of it. */
+export const BUCKET_MS = 15 * 60_000;
 
 export interface ReserveRequest {
   agentId: string;
@@ -34,6 +37,8 @@ export interface ReserveRequest {
   worstCaseNano: number;
   /** Its `max_tokens` and output price: the part of the worst case a lower maxTokens changes. */
   output?: CallOutput;
+  /** Sent in a Message Batch: its reservation belongs to the data folder, not to the process that made it. */
+  batch?: boolean;
 }
 
 /** A call's `max_tokens`, and the output price they are reserved at. */
@@ -91,16 +96,7 @@ export interface CallTime {
   turn: number | null;
 }
 
-/** One cap as `pressroom caps` shows it: the spend of one backend (the real API unless asked). */
-export interface CapStatus {
-  cap: string;
-  scope: "day" | "workflow";
-  limitNano: number;
-  spentNano: number;
-  reservedNano: number;
-  leftNano: number;
-  resetsAt: number | null;
-}
+export type { CapStatus };
 
 export interface LedgerOptions {
   /** The data folder: `pressroom.db` and `locks/` live in it. */
@@ -117,6 +113,7 @@ export class Ledger {
   readonly #locksDir: string;
   readonly #now: () => number;
   #caps: CapsConfig;
+  #shared: SharedLedger | undefined;
   #stmts: ReturnType<typeof prepare>;
   /** Turns sent through Message Batches, recorded with their reservations. */
   readonly batches: BatchRequests;
@@ -141,9 +138,90 @@ export class Ledger {
     return ledger;
   }
 
-  close(): void {
+  /** Closes the ledger file, and the shared ledger's connections if there is one. */
+  async close(): Promise<void> {
     this.owner.release();
     this.#db.close();
+    await this.#shared?.close();
+  }
+
+  /** Hands the caps and every call's row to the shared ledger (ledger.url); this file keeps a mirror of this process's calls. */
+  share(shared: SharedLedger): void {
+    this.#shared = shared;
+  }
+
+  /** The shared ledger in use, if any. */
+  get shared(): SharedLedger | undefined {
+    return this.#shared;
+  }
+
+  /**
+   * The chokepoint's reservation: in the shared ledger when there is one (cap check over every machine),
+   * then mirrored here with `alsoWrite`; else `reserve`. If the mirror cannot be written, the shared
+   * reservation is released and nothing is sent.
+   */
+  async reserveCall(
+    request: ReserveRequest,
+    alsoWrite?: (reservation: Reservation) => void,
+  ): Promise<Reservation> {
+    const shared = this.#shared;
+    if (!shared) return this.reserve(request, alsoWrite);
+    const ts = this.#now();
+    const reservation = { ...request, id: ulid(ts), ts, reservedNano: request.worstCaseNano };
+    await shared.reserve(reservation);
+    try {
+      transaction(this.#db, () => {
+        this.#insertReservation(reservation);
+        alsoWrite?.(reservation);
+      });
+    } catch (error) {
+      await shared.release(reservation.id).catch(() => {});
+      throw error;
+    }
+    return reservation;
+  }
+
+  /** The chokepoint's `extend`: the shared ledger decides, the mirror follows. */
+  async extendCall(reservation: Reservation, extraNano: number): Promise<void> {
+    const shared = this.#shared;
+    if (!shared) return this.extend(reservation, extraNano);
+    await shared.extend(reservation, extraNano);
+    this.#stmts.extend.run(extraNano, reservation.id);
+    reservation.reservedNano += extraNano;
+  }
+
+  /**
+   * The chokepoint's `settle`: the shared ledger's row first (retried while its database is away: the
+   * spend must be recorded there, and the reservation holds the caps meanwhile), then this file's, with
+   * `alsoWrite`. A reservation another process booked at its worst case is said so through `onOrphaned`.
+   */
+  async settleCall(reservation: Reservation, outcome: CallOutcome, alsoWrite?: () => void): Promise<void> {
+    const shared = this.#shared;
+    if (shared) {
+      const result = await untilReachable(() => shared.settle(reservation, outcome), this.#retryWait);
+      if (result === "orphaned") this.onOrphaned?.(reservation);
+    }
+    this.settle(reservation, outcome, alsoWrite);
+  }
+
+  /** Told when a settle finds its call booked at its worst case by another process (the shared ledger). */
+  onOrphaned?: (reservation: Reservation) => void;
+
+  /** How long to wait between attempts to reach the shared ledger: from 250 ms, doubling up to 5 s. */
+  #retryWait = (attempt: number) => Math.min(5_000, 250 * 2 ** attempt);
+
+  /**
+   * Reads the shared ledger's day figures (every machine's spend and reservations) into what `capStatus`,
+   * `wouldRefuse` and the simulated spend show, for both backends. Nothing without a shared ledger.
+   */
+  async refresh(): Promise<void> {
+    if (!this.#shared) return;
+    for (const backend of ["anthropic", "sim"] as const) await this.#shared.capStatus({ backend });
+  }
+
+  /** Settles what dead processes left open: here (their lock files), and in the shared ledger (their heartbeats). */
+  async recoverAll(): Promise<number> {
+    return this.recoverOrphans() + (await this.#shared?.recoverDead() ?? 0);
   }
 
   /** An open reservation by id (a batch request's, collected by a later process); undefined once settled. */
@@ -155,6 +233,7 @@ export class Ledger {
   /** Caps change on config reload; reservations already made keep theirs. */
   setCaps(caps: CapsConfig): void {
     this.#caps = caps;
+    this.#shared?.setCaps(caps);
   }
 
   /**
@@ -164,23 +243,33 @@ export class Ledger {
   reserve(request: ReserveRequest, alsoWrite?: (reservation: Reservation) => void): Reservation {
     const ts = this.#now();
     const id = ulid(ts);
+    this.#refuseShared("reserve");
     const reservation = { ...request, id, ts, reservedNano: request.worstCaseNano };
     this.#hold(request, ts, request.worstCaseNano, () => {
-      this.#stmts.reserve.run(
-        id,
-        this.owner.id,
-        request.agentId,
-        request.workflowId,
-        request.model,
-        ts,
-        request.worstCaseNano,
-        request.turn ?? null,
-        request.backend,
-      );
+      this.#insertReservation(reservation);
       // What must exist exactly when the reservation does (a batch request's record), in its transaction.
       alsoWrite?.(reservation);
     });
     return reservation;
+  }
+
+  #insertReservation(r: Reservation): void {
+    this.#stmts.reserve.run(
+      r.id,
+      this.owner.id,
+      r.agentId,
+      r.workflowId,
+      r.model,
+      r.ts,
+      r.reservedNano,
+      r.turn ?? null,
+      r.backend,
+    );
+  }
+
+  /** With a shared ledger, the caps are checked there: a reservation made only here would bypass them. */
+  #refuseShared(what: string): void {
+    if (this.#shared) throw new Error(`Ledger.${what}: the ledger is shared; use ${what}Call`);
   }
 
   /**
@@ -189,6 +278,7 @@ export class Ledger {
    * billed needs room for one more worst case. It counts toward the day the call was made in.
    */
   extend(reservation: Reservation, extraNano: number): void {
+    this.#refuseShared("extend");
     this.#hold(
       reservation,
       reservation.ts,
@@ -206,20 +296,7 @@ export class Ledger {
         write();
         return undefined;
       }
-      this.#stmts.refuse.run(
-        this.#now(),
-        breach.cap,
-        call.agentId,
-        call.workflowId,
-        call.model,
-        breach.requestNano,
-        breach.spentNano,
-        breach.reservedNano,
-        breach.limitNano,
-        call.backend,
-        call.output?.maxTokens ?? null,
-        call.output?.nanoPerToken ?? null,
-      );
+      this.#stmts.refuse.run(...refusalValues(call, breach, this.#now()));
       return breach;
     });
     if (breach) throw new CostCapError(call.output ? { ...breach, output: call.output } : breach);
@@ -265,45 +342,11 @@ export class Ledger {
     }
   }
 
-  #writeRow(r: Reservation, o: CallOutcome | { status: "orphaned"; costNano: number }): void {
+  #writeRow(r: Reservation, o: SettledOutcome): void {
     const s = this.#stmts;
     // Gone already: another process took this one for dead and booked the call at its worst case.
     if (s.unreserve.run(r.id).changes === 0) return;
-    const u = "usage" in o && o.usage ? o.usage : undefined;
-    const full = o as CallOutcome;
-    s.insertRow.run(
-      r.id,
-      r.agentId,
-      r.workflowId,
-      r.model,
-      u?.inputTokens ?? 0,
-      u?.outputTokens ?? 0,
-      u?.cacheReadTokens ?? 0,
-      (u?.cacheWrite5mTokens ?? 0) + (u?.cacheWrite1hTokens ?? 0),
-      nanoToUsd(o.costNano),
-      full.toolCallsMade ?? 0,
-      full.toolCallsSucceeded ?? 0,
-      r.ts,
-      o.costNano,
-      r.reservedNano,
-      u?.cacheWrite5mTokens ?? 0,
-      u?.cacheWrite1hTokens ?? 0,
-      u?.webSearchRequests ?? 0,
-      full.stopReason ?? null,
-      o.status,
-      full.requestId ?? null,
-      full.latencyMs ?? null,
-      r.turn ?? null,
-      r.backend,
-      full.attempts ?? null,
-      full.error ?? null,
-      u?.inferenceGeo?.slice(0, 40) ?? null,
-      u?.batch || full.batch ? 1 : 0,
-      full.cache?.ttls ?? null,
-      full.cache?.messageId?.slice(0, 200) ?? null,
-      full.cache?.missReason?.slice(0, 60) ?? null,
-      full.cache?.missedTokens ?? null,
-    );
+    s.insertRow.run(...callLogValues(r, o));
     if (o.costNano > 0) {
       s.addBucket.run(r.backend, Math.floor(r.ts / BUCKET_MS), r.model, o.costNano);
       s.addWorkflow.run(r.workflowId, r.backend, o.costNano);
@@ -350,21 +393,12 @@ export class Ledger {
     const { workflowId, backend = "anthropic" } = options;
     const now = this.#now();
     const day = dayPeriod(now, this.#caps.timezone);
-    const snapshot = this.#snapshot(day, workflowId ?? "", backend);
-    return allCapRules(this.#caps)
-      .filter((rule) => rule.scope === "day" || workflowId !== undefined)
-      .map((rule) => {
-        const { spent, reserved } = usageOf(rule, snapshot);
-        return {
-          cap: rule.name,
-          scope: rule.scope,
-          limitNano: rule.limitNano,
-          spentNano: spent,
-          reservedNano: reserved,
-          leftNano: Math.max(0, rule.limitNano - spent - reserved),
-          resetsAt: rule.scope === "day" ? day.end : null,
-        };
-      });
+    return capStatusOf(
+      this.#caps,
+      this.#snapshot(day, workflowId ?? "", backend),
+      day,
+      workflowId !== undefined,
+    );
   }
 
   /** Copies the WAL into the database without waiting for readers; cheap when there is little to copy. */
@@ -387,6 +421,8 @@ export class Ledger {
   /** Today's spend on the simulated model: shown beside the caps, never counted toward them. */
   simulatedSpentTodayNano(): number {
     const day = dayPeriod(this.#now(), this.#caps.timezone);
+    const shared = this.#shared?.lastDay("sim", day);
+    if (shared) return [...shared.values()].reduce((n, e) => n + e.spent, 0);
     const rows = this.#stmts.daySpent.all(
       "sim",
       day.start / BUCKET_MS,
@@ -470,12 +506,16 @@ export class Ledger {
   }
 
   /** Alerts due now that no process has sent in this period, each recorded as it is returned (see alerts.ts). */
-  dueAlerts(thresholds: Record<string, number[]>, now: number): Alert[] {
+  async dueAlerts(thresholds: Record<string, number[]>, now: number): Promise<Alert[]> {
+    if (this.#shared) {
+      return await this.#shared.recordAlerts(reachedAlerts(await this.#shared.capStatus(), thresholds, now));
+    }
     return dueAlerts(this.#db, () => this.capStatus(), thresholds, now);
   }
 
   /** Alerts fired in the current period of each cap, for `status`. */
-  firedThisPeriod(): Alert[] {
+  async firedThisPeriod(): Promise<Alert[]> {
+    if (this.#shared) return await this.#shared.firedThisPeriod(await this.#shared.capStatus());
     return firedThisPeriod(this.#db, this.capStatus());
   }
 
@@ -492,14 +532,19 @@ export class Ledger {
       if (!e) dayByModel.set(model, e = { spent: 0, reserved: 0 });
       return e;
     };
-    const buckets = s.daySpent.all(
-      backend,
-      day.start / BUCKET_MS,
-      day.end / BUCKET_MS,
-    ) as unknown as ModelSum[];
-    for (const row of buckets) entry(row.model).spent += row.nano;
-    for (const row of s.dayReserved.all(backend, day.start, day.end) as unknown as ModelSum[]) {
-      entry(row.model).reserved += row.nano;
+    const shared = this.#shared?.lastDay(backend, day);
+    if (shared) {
+      for (const [model, e] of shared) dayByModel.set(model, { ...e });
+    } else {
+      const buckets = s.daySpent.all(
+        backend,
+        day.start / BUCKET_MS,
+        day.end / BUCKET_MS,
+      ) as unknown as ModelSum[];
+      for (const row of buckets) entry(row.model).spent += row.nano;
+      for (const row of s.dayReserved.all(backend, day.start, day.end) as unknown as ModelSum[]) {
+        entry(row.model).reserved += row.nano;
+      }
     }
     const spent = this.workflowSpentNano(workflowId, backend);
     const reserved = (s.workflowReserved.get(workflowId, backend) as { nano: number }).nano;
@@ -507,12 +552,131 @@ export class Ledger {
   }
 }
 
+/** What a reservation is settled with: a call's outcome, or its worst case when its process died. */
+export type SettledOutcome = CallOutcome | { status: "orphaned"; costNano: number };
+
+/**
+ * The columns of an `ai_call_log` row in the order callLogValues gives them: the first twelve keep the
+ * names SQL written against such a log expects. Both ledgers (SQLite and PostgreSQL) write from here.
+ */
+export const CALL_LOG_COLUMNS = [
+  "id",
+  "agent_id",
+  "workflow_instance_id",
+  "model",
+  "input_tokens",
+  "output_tokens",
+  "cache_read_tokens",
+  "cache_write_tokens",
+  "usd_cost",
+  "tool_calls_made",
+  "tool_calls_succeeded",
+  "ts",
+  "cost_nano_usd",
+  "reserved_nano_usd",
+  "cache_write_5m_tokens",
+  "cache_write_1h_tokens",
+  "web_search_requests",
+  "stop_reason",
+  "status",
+  "request_id",
+  "latency_ms",
+  "turn",
+  "backend",
+  "attempts",
+  "error",
+  "inference_geo",
+  "batch",
+  "cache_ttls",
+  "message_id",
+  "cache_miss_reason",
+  "cache_missed_tokens",
+] as const;
+
+/** A settled call's ledger row, in CALL_LOG_COLUMNS order. */
+export function callLogValues(r: Reservation, o: SettledOutcome): (string | number | null)[] {
+  const u = "usage" in o && o.usage ? o.usage : undefined;
+  const full = o as CallOutcome;
+  return [
+    r.id,
+    r.agentId,
+    r.workflowId,
+    r.model,
+    u?.inputTokens ?? 0,
+    u?.outputTokens ?? 0,
+    u?.cacheReadTokens ?? 0,
+    (u?.cacheWrite5mTokens ?? 0) + (u?.cacheWrite1hTokens ?? 0),
+    nanoToUsd(o.costNano),
+    full.toolCallsMade ?? 0,
+    full.toolCallsSucceeded ?? 0,
+    r.ts,
+    o.costNano,
+    r.reservedNano,
+    u?.cacheWrite5mTokens ?? 0,
+    u?.cacheWrite1hTokens ?? 0,
+    u?.webSearchRequests ?? 0,
+    full.stopReason ?? null,
+    o.status,
+    full.requestId ?? null,
+    full.latencyMs ?? null,
+    r.turn ?? null,
+    r.backend,
+    full.attempts ?? null,
+    full.error ?? null,
+    u?.inferenceGeo?.slice(0, 40) ?? null,
+    u?.batch || full.batch ? 1 : 0,
+    full.cache?.ttls ?? null,
+    full.cache?.messageId?.slice(0, 200) ?? null,
+    full.cache?.missReason?.slice(0, 60) ?? null,
+    full.cache?.missedTokens ?? null,
+  ];
+}
+
+/** The columns of a `cap_refusal` row in the order refusalValues gives them, in both ledgers. */
+export const REFUSAL_COLUMNS = [
+  "ts",
+  "cap",
+  "agent_id",
+  "workflow_instance_id",
+  "model",
+  "request_nano_usd",
+  "spent_nano_usd",
+  "reserved_nano_usd",
+  "limit_nano_usd",
+  "backend",
+  "max_tokens",
+  "output_nano_per_token",
+] as const;
+
+/** A refused call's `cap_refusal` row, in REFUSAL_COLUMNS order. */
+export function refusalValues(
+  call: ReserveRequest,
+  breach: CapBreach,
+  ts: number,
+): (string | number | null)[] {
+  return [
+    ts,
+    breach.cap,
+    call.agentId,
+    call.workflowId,
+    call.model,
+    breach.requestNano,
+    breach.spentNano,
+    breach.reservedNano,
+    breach.limitNano,
+    call.backend,
+    call.output?.maxTokens ?? null,
+    call.output?.nanoPerToken ?? null,
+  ];
+}
+
 interface ModelSum {
   model: string;
   nano: number;
 }
 
-interface ReservationRow {
+/** A `reservation` row as both ledgers store it. */
+export interface ReservationRow {
   id: string;
   agent_id: string;
   workflow_instance_id: string;
@@ -523,7 +687,8 @@ interface ReservationRow {
   backend: Backend;
 }
 
-function fromRow(row: ReservationRow): Reservation {
+/** The reservation a stored row holds: its worst case as stored (extensions included). */
+export function fromRow(row: ReservationRow): Reservation {
   return {
     id: row.id,
     agentId: row.agent_id,
@@ -546,17 +711,13 @@ function prepare(db: Db) {
     unreserve: db.prepare("DELETE FROM reservation WHERE id = ?"),
     extend: db.prepare("UPDATE reservation SET cost_nano_usd = cost_nano_usd + ? WHERE id = ?"),
     refuse: db.prepare(
-      `INSERT INTO cap_refusal (ts, cap, agent_id, workflow_instance_id, model, request_nano_usd,
-         spent_nano_usd, reserved_nano_usd, limit_nano_usd, backend, max_tokens, output_nano_per_token)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO cap_refusal (${REFUSAL_COLUMNS.join(", ")}) VALUES (${
+        REFUSAL_COLUMNS.map(() => "?").join(", ")
+      })`,
     ),
     insertRow: db.prepare(
-      `INSERT INTO ai_call_log (id, agent_id, workflow_instance_id, model, input_tokens, output_tokens,
-         cache_read_tokens, cache_write_tokens, usd_cost, tool_calls_made, tool_calls_succeeded, ts,
-         cost_nano_usd, reserved_nano_usd, cache_write_5m_tokens, cache_write_1h_tokens, web_search_requests,
-         stop_reason, status, request_id, latency_ms, turn, backend, attempts, error, inference_geo, batch,
-         cache_ttls, message_id, cache_miss_reason, cache_missed_tokens)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO ai_call_log (${CALL_LOG_COLUMNS.join(", ")})
+       VALUES (${CALL_LOG_COLUMNS.map(() => "?").join(", ")})`,
     ),
     addBucket: db.prepare(
       `INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls) VALUES (?, ?, ?, ?, 1)

@@ -15,10 +15,10 @@ import type { StageResult } from "./loop.ts";
 import { type Answer, type Progress, type StageRun, turnCall } from "./turn.ts";
 
 /** Records the turn for the next batch and makes the workflow wait for it. */
-export function sendToBatch(run: StageRun, turn: number, progress: Progress): StageResult {
+export async function sendToBatch(run: StageRun, turn: number, progress: Progress): Promise<StageResult> {
   const { deps, agentId, workflow } = run;
   const { call } = turnCall(run, turn, progress);
-  reserveBatched(deps, call, (params, reservation) =>
+  await reserveBatched(deps, call, (params, reservation) =>
     deps.ledger.batches.record({
       customId: customIdOf({ agent: agentId, workflow: workflow.id, reservation: reservation.id }),
       reservationId: reservation.id,
@@ -64,7 +64,7 @@ export async function collectedAnswer(run: StageRun, request: BatchRequest): Pro
   const why = error
     ? `batch request errored (${error.type}): ${error.message}; not billed`
     : `batch request ${result.type}: not billed`;
-  releaseBatched(deps, reservation, why, settled);
+  await releaseBatched(deps, reservation, why, settled);
   if (error?.type === "invalid_request_error") {
     throw new Anthropic.BadRequestError(400, { type: "error", error }, error.message, new Headers());
   }

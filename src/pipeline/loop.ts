@@ -12,7 +12,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { BadResponseError, type ClaudeDeps, type Exchange } from "../claude/call_claude.ts";
 import type { AgentId, Config } from "../config/schema.ts";
-import { ApiUnreachableError, CostCapError } from "../errors.ts";
+import { ApiUnreachableError, CostCapError, UnreachableError } from "../errors.ts";
 import { unreachableReason } from "../claude/billing.ts";
 import { nanoToUsd } from "../pricing/money.ts";
 import { AGENTS, type Stage } from "./agents.ts";
@@ -134,7 +134,7 @@ async function takeTurns(
         collected = undefined;
       }
       // Not billed (canceled, expired, an overloaded batch): the same turn again, as it stood.
-      if (!answer && settings.batch) return sendToBatch(run, turn, progress);
+      if (!answer && settings.batch) return await sendToBatch(run, turn, progress);
       answer ??= await ask(run, turn, progress);
     } catch (error) {
       deps.store.update(workflow.id, { state });
@@ -263,6 +263,8 @@ async function stopped(
 ): Promise<StageResult> {
   if (error instanceof CostCapError) return await waitForCap(deps, workflow, error, state);
   if (error instanceof Anthropic.APIUserAbortError) return { kind: "interrupted" };
+  // The shared ledger is out of reach: no call went out, and no other workflow's can either.
+  if (error instanceof UnreachableError) throw error;
   // Nothing reached the API: not the workflow's fault, and no other workflow gets through either. It stays
   // as it is (its state saved, still ready) and the caller decides: `run --once` stops, `run` backs off.
   const unreachable = unreachableReason(error);

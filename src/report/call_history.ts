@@ -1,12 +1,12 @@
 /**
  * The recorded calls `project` re-prices: the successful calls of the window on the real API (or on
  * the simulated model when there are no real ones), each agent's mean output length per model, and
- * the cap days the data covers. The rows come from queries.ts; `daySpan` is pure.
+ * the cap days the data covers. The rows come from queries.ts, or from the shared ledger; `daySpan` is pure.
  * @module
  */
 import type { Backend } from "../ledger/ledger.ts";
 import { DAY_MS, dayKey } from "../ledger/period.ts";
-import type { HistoryRow, ReportQueries } from "./queries.ts";
+import type { HistoryRow } from "./queries.ts";
 
 export interface CallHistory {
   backend: Backend;
@@ -17,10 +17,23 @@ export interface CallHistory {
   firstTs: number | undefined;
 }
 
-export function callHistory(queries: ReportQueries, options: { since: number; agent: string }): CallHistory {
-  const backend: Backend = queries.anyRealCall(options.since) ? "anthropic" : "sim";
-  const rows = queries.okCalls(backend, options.since);
-  const meanOutput = queries.meanOutput(options.agent, backend);
+/**
+ * Where the calls come from: the data folder's ledger (ReportQueries), or the shared ledger's, which holds
+ * every machine's (SharedLedger), since the caps a swap is judged against count them all.
+ */
+export interface HistorySource {
+  anyRealCall(since: number): boolean | Promise<boolean>;
+  okCalls(backend: Backend, since: number): HistoryRow[] | Promise<HistoryRow[]>;
+  meanOutput(agent: string, backend: Backend): Record<string, number> | Promise<Record<string, number>>;
+}
+
+export async function callHistory(
+  queries: HistorySource,
+  options: { since: number; agent: string },
+): Promise<CallHistory> {
+  const backend: Backend = await queries.anyRealCall(options.since) ? "anthropic" : "sim";
+  const rows = await queries.okCalls(backend, options.since);
+  const meanOutput = await queries.meanOutput(options.agent, backend);
   const firstTs = rows.reduce<number | undefined>(
     (min, r) => min === undefined || r.ts < min ? r.ts : min,
     undefined,

@@ -5,8 +5,9 @@
  * `run.maxConcurrent`. Work is claimed with a lease in SQLite, so two processes
  * never work on the same workflow's stage; an agent a cap refused pauses while
  * the caps in force would still refuse it (cap_holds.ts, judged at every pass,
- * so a raised cap or a new day lifts it). When no call can reach the API at all, `--once` stops with
- * ApiUnreachableError and `run` claims nothing for a back-off that doubles from 10 s to 5 minutes, the
+ * so a raised cap or a new day lifts it). When no call can reach the API at all, or the shared ledger's
+ * database is away (no call goes out without a reservation), `--once` stops with that UnreachableError
+ * and `run` claims nothing for a back-off that doubles from 10 s to 5 minutes, the
  * work left as it was. Clock and sleeping are injected, so
  * tests drive cron wakes, days and cap resets without waiting.
  * @module
@@ -25,7 +26,7 @@ import {
 } from "../pipeline/cap_holds.ts";
 import type { Pause } from "../pipeline/store.ts";
 import type { Backend } from "../ledger/ledger.ts";
-import { ApiUnreachableError } from "../errors.ts";
+import { UnreachableError } from "../errors.ts";
 import { dataPaths } from "../output/paths.ts";
 
 export interface SchedulerEvent {
@@ -51,7 +52,7 @@ export interface SchedulerOptions {
    * Not --once: no call could reach the API, so nothing is claimed until `until` (epoch ms). Called once
    * per back-off, not for every stage that failed during it.
    */
-  onUnreachable?: (error: ApiUnreachableError, until: number) => void;
+  onUnreachable?: (error: UnreachableError, until: number) => void;
   /** A Message Batches call failed (create, poll, results): it is tried again at a later pass. */
   onBatchError?: (error: unknown) => void;
 }
@@ -155,7 +156,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
   // An API that cannot be reached: --once stops (the error is fatal), `run` claims nothing until then.
   let backoffMs = 0;
   let backoffUntil = Number.NEGATIVE_INFINITY;
-  const unreachable = (error: ApiUnreachableError) => {
+  const unreachable = (error: UnreachableError) => {
     const now = deps.now();
     // Stages that were running when the API went away fail within the same back-off: one is enough.
     if (now < backoffUntil) return;
@@ -184,7 +185,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
     const task = runStage(deps, workflowId).then(
       (result) => finished(workflowId, agent, result),
       (error) => {
-        if (!once && error instanceof ApiUnreachableError) unreachable(error);
+        if (!once && error instanceof UnreachableError) unreachable(error);
         else fatal ??= error;
       },
     ).finally(() => {
@@ -207,14 +208,20 @@ export async function runScheduler(options: SchedulerOptions): Promise<Scheduler
       // Passes come at every stage's end; housekeeping once a second is enough and keeps passes quick.
       if (performance.now() - lastHousekeeping >= HOUSEKEEPING_EVERY_MS) {
         // A process that died while this one runs leaves reservations open: settle them at their worst case.
-        deps.ledger.recoverOrphans();
+        // Then the shared ledger's figures (every machine's) for the progress line and cap holds.
+        lastHousekeeping = performance.now();
+        await deps.ledger.recoverAll();
+        await deps.ledger.refresh();
         // Fold the WAL back into the database, off the call path.
         deps.ledger.checkpoint();
-        lastHousekeeping = performance.now();
       }
     } catch (error) {
-      fatal ??= error;
-      break;
+      // A shared ledger out of reach: `run` waits for it as for the API; --once stops.
+      if (!once && error instanceof UnreachableError) unreachable(error);
+      else {
+        fatal ??= error;
+        break;
+      }
     }
     const endedBefore = stagesEnded;
     const collected = await batchCall(() => batches.collect({ force: forcePoll }));

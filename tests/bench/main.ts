@@ -1,6 +1,6 @@
 /**
  * `deno task bench`: every benchmark of Pressroom in one table, with the
- * machine it ran on. Sections: ledger, orchestration, throughput, cache, memory, startup, calibration, and
+ * machine it ran on. Sections: ledger, shared (the PostgreSQL ledger beside SQLite), orchestration, throughput, cache, memory, startup, calibration, and
  * cost (cost_bench.ts), which prints its own table after the others: one row per way of running the
  * reference workload, side by side.
  *
@@ -12,12 +12,14 @@ import { parseArgs } from "node:util";
 import { ledgerBench, machineLine } from "./ledger_bench.ts";
 import { cacheBench, memoryBench, orchestrationBench, throughputBench } from "./pipeline_bench.ts";
 import { startupBench } from "./startup_bench.ts";
+import { sharedLedgerBench } from "./shared_ledger_bench.ts";
 import { calibrationBench } from "./calibration_bench.ts";
 import { costRuns, costTable } from "./cost_bench.ts";
 import { type BenchRow, markdownTable } from "./table.ts";
 
 const SECTIONS = [
   "ledger",
+  "shared",
   "orchestration",
   "throughput",
   "cache",
@@ -60,6 +62,7 @@ const [workflows] = integers("workflows", values.workflows);
 const [latencyMs] = integers("latency", values.latency);
 const rows: BenchRow[] = [];
 const started = performance.now();
+if (only.has("shared")) rows.push(...await sharedLedgerBench());
 if (only.has("orchestration")) rows.push(...await orchestrationBench());
 if (only.has("throughput")) rows.push(...await throughputBench({ workflows, latencyMs }));
 if (only.has("cache")) rows.push(...await cacheBench());

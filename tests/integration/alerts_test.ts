@@ -34,14 +34,14 @@ Deno.test("each threshold fires once per period, even with two processes asking"
   const thresholds = { default: [50, 80] };
   try {
     spend(a, 600_000_000);
-    const first = [...a.dueAlerts(thresholds, now), ...b.dueAlerts(thresholds, now)];
+    const first = [...await a.dueAlerts(thresholds, now), ...await b.dueAlerts(thresholds, now)];
     assertEquals(first.map((x) => [x.cap, x.threshold, x.spentNano]), [["dailyUsd", 50, 600_000_000]]);
-    assertEquals(a.dueAlerts(thresholds, now), []);
+    assertEquals(await a.dueAlerts(thresholds, now), []);
     spend(a, 250_000_000);
-    assertEquals(b.dueAlerts(thresholds, now).map((x) => x.threshold), [80]);
+    assertEquals((await b.dueAlerts(thresholds, now)).map((x) => x.threshold), [80]);
     now = Date.parse("2026-11-25T09:00:00Z");
     spend(b, 500_000_000);
-    assertEquals(a.dueAlerts(thresholds, now).map((x) => [x.threshold, x.resetsAt]), [[
+    assertEquals((await a.dueAlerts(thresholds, now)).map((x) => [x.threshold, x.resetsAt]), [[
       50,
       Date.parse("2026-11-26T00:00:00Z"),
     ]]);
@@ -104,7 +104,7 @@ Deno.test("status lists the alerts of the current period", async () => {
   await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ caps: { dailyUsd: 1 } }));
   const ledger = openLedger(`${cwd}/pressroom-data`, caps({ dailyUsd: 1 }));
   spend(ledger, 900_000_000);
-  assertEquals(ledger.dueAlerts({ default: [80] }, Date.now()).length, 1);
+  assertEquals((await ledger.dueAlerts({ default: [80] }, Date.now())).length, 1);
   ledger.close();
   const out = (await runPressroom(cwd, ["status"])).out;
   assertMatch(out, /^alert: dailyUsd passed 80%: \$0\.9000 of \$1\.0000, resets /m);

@@ -154,7 +154,7 @@ Deno.test("run that cannot reach the API keeps running: one log line per back-of
     const seen = await readLines((l) => l.event === "unreachable", 30_000);
     const line = seen.find((l) => l.event === "unreachable");
     assert(line, JSON.stringify(seen));
-    assertEquals([line.baseUrl, line.why], [url, "connection refused"]);
+    assertEquals([line.where, line.why], [url, "connection refused"]);
     const backoff = Date.parse(line.until) - Date.parse(line.ts);
     assert(backoff > 9_000 && backoff <= 10_000, `the first back-off is 10 s, not ${backoff} ms`);
     assertMatch(

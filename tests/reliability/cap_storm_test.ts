@@ -1,5 +1,6 @@
 /**
- * Caps under a storm: two processes share one ledger and fire rounds of
+ * Caps under a storm: two processes share one SQLite ledger, and four processes with a data folder each
+ * (four machines) share one PostgreSQL ledger (tests/pg_server.ts); each fires rounds of
  * concurrent calls (2,000 in all by default) at the fake API, which answers
  * with random latency and random faults: 429 with retry-after, 529, 500, a
  * malformed 200 body, a 200 without usage, and replies slower than the client's
@@ -16,6 +17,8 @@
  * number of calls, so that any size keeps them binding.
  * @module
  */
+// @ts-types="npm:@types/pg@8.23.1"
+import pg from "pg";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
@@ -33,13 +36,13 @@ import {
   startFakeApi,
 } from "../fake_api/server.ts";
 import { pressroomArgs, tempDir, TEST_KEY } from "../helpers.ts";
+import { postgresMissing, startPostgres } from "../pg_server.ts";
+import { globMatches } from "../../src/ledger/caps.ts";
 
 const SEED = Number(Deno.env.get("PRESSROOM_STORM_SEED") ?? Math.floor(Math.random() * 2 ** 31));
 const TOTAL_CALLS = Number(Deno.env.get("PRESSROOM_STORM_CALLS") ?? 2000);
-const PROCESSES = 2;
 // About 250 calls per process per round: many more at once only time out on a two-core machine.
 const ROUNDS = Number(Deno.env.get("PRESSROOM_STORM_ROUNDS") ?? Math.max(2, Math.round(TOTAL_CALLS / 500)));
-const PER_ROUND = Math.ceil(TOTAL_CALLS / PROCESSES / ROUNDS);
 /** Short, so that a reply slower than it costs a fraction of a second, not ten minutes. */
 const TIMEOUT_MS = 400;
 /** Hard bound on each driver (a few seconds is usual): one still running then is killed, and the test fails. */
@@ -150,13 +153,27 @@ interface DriverSummary {
   rows: Record<string, string>;
 }
 
-async function runDriver(api: FakeApi, dir: string, name: string, seed: number): Promise<DriverSummary> {
+interface Driver {
+  dir: string;
+  name: string;
+  seed: number;
+  perRound: number;
+  /** The shared ledger, for drivers on PostgreSQL. */
+  ledgerUrl?: string;
+}
+
+async function runDriver(api: FakeApi, d: Driver): Promise<DriverSummary> {
+  const { dir, name, seed } = d;
   const child = new Deno.Command(Deno.execPath(), {
     args: pressroomArgs([
       ...["--data", dir, "--name", name, "--seed", String(seed), "--caps", JSON.stringify(CAPS)],
-      ...["--rounds", String(ROUNDS), "--calls", String(PER_ROUND), "--timeout-ms", String(TIMEOUT_MS)],
+      ...["--rounds", String(ROUNDS), "--calls", String(d.perRound), "--timeout-ms", String(TIMEOUT_MS)],
     ], "tests/fixtures/storm_driver.ts"),
-    env: { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: api.url },
+    env: {
+      ANTHROPIC_API_KEY: TEST_KEY,
+      ANTHROPIC_BASE_URL: api.url,
+      ...(d.ledgerUrl ? { PRESSROOM_LEDGER_URL: d.ledgerUrl } : {}),
+    },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -175,36 +192,71 @@ async function runDriver(api: FakeApi, dir: string, name: string, seed: number):
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 /** Recorded spend under every cap, summed from the rows themselves (exact integers, not the roll-ups). */
-function spendByCap(db: DatabaseSync): { cap: string; nano: number; limitNano: number }[] {
-  // Days as the ledger counts them (UTC), should the storm straddle midnight.
-  const day = "ts / 86400000";
+function spendByCap(rows: Row[]): { cap: string; nano: number; limitNano: number }[] {
   const out: { cap: string; nano: number; limitNano: number }[] = [];
-  const add = (cap: string, usd: number, rows: { key: unknown; nano: number }[]) => {
-    for (const { key, nano } of rows) out.push({ cap: `${cap} ${key}`, nano, limitNano: usdToNano(usd) });
+  const add = (cap: string, usd: number, keyOf: (r: Row) => string | undefined) => {
+    const sums = new Map<string, number>();
+    for (const r of rows) {
+      const key = keyOf(r);
+      if (key !== undefined) sums.set(key, (sums.get(key) ?? 0) + r.cost_nano_usd);
+    }
+    for (const [key, nano] of [...sums].sort()) {
+      out.push({ cap: `${cap} ${key}`, nano, limitNano: usdToNano(usd) });
+    }
   };
-  add(
-    "dailyUsd, day",
-    CAPS.dailyUsd,
-    db.prepare(`SELECT ${day} AS key, SUM(cost_nano_usd) AS nano FROM ai_call_log GROUP BY key`)
-      .all() as never,
-  );
+  // Days as the ledger counts them (UTC), should the storm straddle midnight.
+  const day = (r: Row) => String(Math.floor(r.ts / 86_400_000));
+  add("dailyUsd, day", CAPS.dailyUsd, day);
   for (const [glob, usd] of Object.entries(CAPS.perModelDailyUsd)) {
-    add(
-      `perModelDailyUsd["${glob}"], day`,
-      usd,
-      db.prepare(
-        `SELECT ${day} AS key, SUM(cost_nano_usd) AS nano FROM ai_call_log WHERE model GLOB ? GROUP BY key`,
-      ).all(glob) as never,
-    );
+    add(`perModelDailyUsd["${glob}"], day`, usd, (r) => globMatches(glob, r.model) ? day(r) : undefined);
   }
-  add(
-    "perWorkflowUsd,",
-    CAPS.perWorkflowUsd,
-    db.prepare(
-      `SELECT workflow_instance_id AS key, SUM(cost_nano_usd) AS nano FROM ai_call_log GROUP BY key ORDER BY key`,
-    ).all() as never,
-  );
+  add("perWorkflowUsd,", CAPS.perWorkflowUsd, (r) => r.workflow_instance_id);
   return out;
+}
+
+/** What the storm left in the ledger, as the drivers left it. */
+interface LedgerView {
+  rows: Row[];
+  open: number;
+  refusals: number;
+}
+
+const ROW_COLUMNS =
+  "id, status, cost_nano_usd, reserved_nano_usd, attempts, error, ts, model, workflow_instance_id";
+
+/**
+ * The SQLite file as the drivers left it. Storage.open would settle what they left open as orphans and so
+ * hide the very leak this test looks for.
+ */
+function sqliteView(dir: string): LedgerView {
+  const db = new DatabaseSync(join(dir, "pressroom.db"), { readOnly: true });
+  try {
+    return {
+      rows: db.prepare(`SELECT ${ROW_COLUMNS} FROM ai_call_log`).all() as unknown as Row[],
+      open: (db.prepare("SELECT COUNT(*) AS n FROM reservation").get() as { n: number }).n,
+      refusals: (db.prepare("SELECT COUNT(*) AS n FROM cap_refusal").get() as { n: number }).n,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+async function postgresView(url: string): Promise<LedgerView> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const count = async (table: string) =>
+    (await client.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM ${table}`)).rows[0].n;
+  try {
+    const rows = (await client.query(`SELECT ${ROW_COLUMNS} FROM ai_call_log`)).rows.map((r) => ({
+      ...r,
+      cost_nano_usd: Number(r.cost_nano_usd),
+      reserved_nano_usd: Number(r.reserved_nano_usd),
+      ts: Number(r.ts),
+    })) as Row[];
+    return { rows, open: await count("reservation"), refusals: await count("cap_refusal") };
+  } finally {
+    await client.end();
+  }
 }
 
 interface Row {
@@ -214,9 +266,52 @@ interface Row {
   reserved_nano_usd: number;
   attempts: number | null;
   error: string | null;
+  ts: number;
+  model: string;
+  workflow_instance_id: string;
 }
 
-Deno.test("cap storm: two processes, rounds of concurrent calls, random faults: no cap is passed, nothing is left open", async () => {
+/** A storm's processes: how many, and where each keeps its ledger. */
+interface StormSetup {
+  processes: number;
+  /** Each process's data folder. */
+  dirs: string[];
+  /** The shared ledger they all use, if any. */
+  ledgerUrl?: string;
+  /** Reads what they left. */
+  view: () => LedgerView | Promise<LedgerView>;
+}
+
+Deno.test("cap storm: two processes on one SQLite ledger, rounds of concurrent calls, random faults: no cap is passed, nothing is left open", async () => {
+  const dir = await tempDir();
+  await storm({ processes: 2, dirs: [dir, dir], view: () => sqliteView(dir) });
+  // Kept (in storm) when something broke, for a look at the rows.
+  await Deno.remove(dir, { recursive: true });
+});
+
+const pgMissing = postgresMissing();
+Deno.test({
+  name:
+    "cap storm: four machines on one PostgreSQL ledger, rounds of concurrent calls, random faults: no cap is passed, nothing is left open",
+  ignore: pgMissing !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const server = await startPostgres();
+    try {
+      const url = await server.database("storm");
+      const dirs = await Promise.all([0, 1, 2, 3].map(() => tempDir()));
+      await storm({ processes: 4, dirs, ledgerUrl: url, view: () => postgresView(url) });
+    } finally {
+      await server.close();
+    }
+  },
+});
+if (pgMissing) console.log(`PostgreSQL cap storm skipped: ${pgMissing}`);
+
+async function storm(setup: StormSetup): Promise<void> {
+  const { processes: PROCESSES } = setup;
+  const PER_ROUND = Math.ceil(TOTAL_CALLS / PROCESSES / ROUNDS);
   const started = performance.now();
   const served: Record<string, number> = {};
   const api = startFakeApi({
@@ -227,11 +322,18 @@ Deno.test("cap storm: two processes, rounds of concurrent calls, random faults: 
       return reply;
     },
   });
-  const dir = await tempDir();
   let drivers: DriverSummary[];
   try {
     drivers = await Promise.all(
-      Array.from({ length: PROCESSES }, (_, p) => runDriver(api, dir, `p${p}`, SEED + p + 1)),
+      setup.dirs.map((dir, p) =>
+        runDriver(api, {
+          dir,
+          name: `p${p}`,
+          seed: SEED + p + 1,
+          perRound: PER_ROUND,
+          ledgerUrl: setup.ledgerUrl,
+        })
+      ),
     );
     // Replies to timed-out requests are still on their way, and billed when they go out.
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -246,10 +348,8 @@ Deno.test("cap storm: two processes, rounds of concurrent calls, random faults: 
   }
   const stormMs = Math.round(performance.now() - started);
 
-  // Read the file as the drivers left it. Storage.open would settle what they left open as orphans
-  // and so hide the very leak this test looks for.
-  const db = new DatabaseSync(join(dir, "pressroom.db"), { readOnly: true });
-  try {
+  const { rows, open, refusals } = await setup.view();
+  {
     const calls = drivers.reduce((n, d) => n + d.ok + sum(d.refused) + sum(d.failed) + d.unexpected, 0);
     const ok = drivers.reduce((n, d) => n + d.ok, 0);
     const refusedBy: Record<string, number> = {};
@@ -259,9 +359,6 @@ Deno.test("cap storm: two processes, rounds of concurrent calls, random faults: 
       for (const [kind, n] of Object.entries(d.failed)) failedBy[kind] = (failedBy[kind] ?? 0) + n;
     }
     const refused = sum(refusedBy);
-    const rows = db.prepare(
-      "SELECT id, status, cost_nano_usd, reserved_nano_usd, attempts, error FROM ai_call_log",
-    ).all() as unknown as Row[];
     const recorded = rows.reduce((n, r) => n + r.cost_nano_usd, 0);
     const billedByTag = new Map<string, number>();
     for (const b of api.billed) {
@@ -270,7 +367,7 @@ Deno.test("cap storm: two processes, rounds of concurrent calls, random faults: 
       billedByTag.set(tag, (billedByTag.get(tag) ?? 0) + nano);
     }
     const billed = [...billedByTag.values()].reduce((a, b) => a + b, 0);
-    const spend = spendByCap(db);
+    const spend = spendByCap(rows);
     const usd = (nano: number) => `$${(nano / 1e9).toFixed(4)}`;
     console.log([
       `storm ${seedNote}: ${calls} calls, ${PROCESSES} processes × ${ROUNDS} rounds, ${stormMs} ms`,
@@ -311,11 +408,9 @@ Deno.test("cap storm: two processes, rounds of concurrent calls, random faults: 
     for (const s of spend) {
       expect(s.nano <= s.limitNano, `recorded spend passed ${s.cap}: ${usd(s.nano)} > ${usd(s.limitNano)}`);
     }
-    const open = (db.prepare("SELECT COUNT(*) AS n FROM reservation").get() as { n: number }).n;
     expect(open === 0, `${open} reservations left open`);
     const orphaned = rows.filter((r) => r.status === "orphaned").length;
     expect(orphaned === 0, `${orphaned} orphaned rows, though no process died`);
-    const refusals = (db.prepare("SELECT COUNT(*) AS n FROM cap_refusal").get() as { n: number }).n;
     expect(refusals === refused, `${refusals} refusals recorded for ${refused} calls refused`);
     // The cap check only ever saw a call's reservation: a row booked above it can pass a cap. This
     // server never reports more usage than a request allows, so no row here may be such an anomaly.
@@ -357,10 +452,12 @@ Deno.test("cap storm: two processes, rounds of concurrent calls, random faults: 
     expect(uncounted.length === 0, `rows counting fewer attempts than requests sent: ${examples(uncounted)}`);
     expect(short.length === 0, `calls booked below what the server billed: ${examples(short)}`);
     expect(recorded >= billed, `recorded ${usd(recorded)} < billed ${usd(billed)}`);
-    assertEquals(broken, [], `the storm broke ${broken.length} promises ${seedNote}; ledger kept in ${dir}`);
-  } finally {
-    db.close();
+    assertEquals(
+      broken,
+      [],
+      `the storm broke ${broken.length} promises ${seedNote}; ledger kept in ${
+        setup.ledgerUrl ?? setup.dirs[0]
+      }`,
+    );
   }
-  // Kept (above) when something broke, for a look at the rows.
-  await Deno.remove(dir, { recursive: true });
-});
+}

@@ -186,6 +186,7 @@ Deno.test("the editor JSON Schema accepts every field the loader fills in, and r
     "alerts",
     "caps",
     "dataDir",
+    "ledger",
     "prices",
     "promptsDir",
     "run",
@@ -457,4 +458,33 @@ Deno.test("a canary is refused at load when its model is unknown, retired, the a
   const dir = await withConfig(canary({ model: "claude-sonnet-4-6", share: 0.2 }));
   const { config } = await loadConfig({ cwd: dir, env: noEnv, now: DEC_1_2026 });
   assertEquals(config.agents.writer.canary, { model: "claude-sonnet-4-6", share: 0.2 });
+});
+
+Deno.test("the shared ledger: ledger.url, or $PRESSROOM_LEDGER_URL above it; caFile against the config's folder", async () => {
+  const dir = await withConfig(
+    JSON.stringify({ ledger: { url: "postgres://a@db.example/p", caFile: "ca.pem", machine: "web-1" } }),
+  );
+  const fromFile = await loadConfig({ cwd: dir, env: noEnv });
+  assertEquals(fromFile.sharedLedger, {
+    url: "postgres://a@db.example/p",
+    from: `${dir}/pressroom.json: ledger.url`,
+    caFile: `${dir}/ca.pem`,
+    machine: "web-1",
+  });
+  const env = {
+    get: (name: string) => name === "PRESSROOM_LEDGER_URL" ? "postgresql://b@other/q" : undefined,
+  };
+  const fromEnv = await loadConfig({ cwd: dir, env });
+  assertEquals([fromEnv.sharedLedger?.url, fromEnv.sharedLedger?.from], [
+    "postgresql://b@other/q",
+    "$PRESSROOM_LEDGER_URL",
+  ]);
+  assertEquals((await loadConfig({ cwd: await tempDir(), env: noEnv })).sharedLedger, null);
+});
+
+Deno.test("a shared ledger URL that is not postgres:// is refused at load", async () => {
+  assertEquals(
+    await rejection(`{"ledger": {"url": "mysql://db/p"}}`),
+    "pressroom.json: ledger.url: must start with postgres:// or postgresql://",
+  );
 });

@@ -1,0 +1,334 @@
+/**
+ * The shared ledger on a real PostgreSQL server (tests/pg_server.ts): caps across two data folders (two
+ * machines), heartbeats and what a process taken for dead does, the database going away and coming back,
+ * TLS with a self-signed certificate, two processes migrating at once, and `ledger copy` rerun.
+ * @module
+ */
+// @ts-types="npm:@types/pg@8.23.1"
+import pg from "pg";
+import { assert, assertEquals, assertMatch, assertRejects } from "../assert.ts";
+import { CostCapError, LedgerUnreachableError } from "../../src/errors.ts";
+import type { Ledger, Reservation } from "../../src/ledger/ledger.ts";
+import { SharedLedger, type SharedLedgerOptions } from "../../src/ledger/shared_ledger.ts";
+import { poolConfig } from "../../src/db/pg_pool.ts";
+import { caps, openLedger, pressroomArgs, rawDb, runPressroom, tempDir } from "../helpers.ts";
+import { type PgServer, postgresMissing, startPostgres } from "../pg_server.ts";
+
+const missing = postgresMissing();
+if (missing) console.log(`shared ledger tests skipped: ${missing}`);
+
+/** One server for the file; each test takes its own database. */
+let server: PgServer | undefined;
+let databases = 0;
+async function database(): Promise<string> {
+  server ??= await startPostgres();
+  return await server.database(`t${++databases}`);
+}
+
+const CAPS = caps({ dailyUsd: 1, perModelDailyUsd: {}, perWorkflowUsd: 100 });
+const call = (workflowId: string, worstCaseNano: number) => ({
+  agentId: "writer",
+  workflowId,
+  model: "claude-opus-4-7",
+  backend: "anthropic" as const,
+  worstCaseNano,
+});
+
+async function sharedLedger(url: string, machine: string, extra: Partial<SharedLedgerOptions> = {}) {
+  const dir = await tempDir();
+  const ledger = openLedger(dir, CAPS);
+  folders.set(ledger, dir);
+  ledger.share(await SharedLedger.connect({ target: { url, from: "test" }, caps: CAPS, machine, ...extra }));
+  return ledger;
+}
+
+/** The data folder a ledger opened here lives in. */
+const folders = new WeakMap<Ledger, string>();
+function dataOf(ledger: Ledger): Promise<string> {
+  return Promise.resolve(folders.get(ledger)!);
+}
+
+async function rows(url: string, sql: string): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const pgTest = (name: string, fn: () => Promise<void>) =>
+  Deno.test({ name, ignore: missing !== undefined, sanitizeResources: false, sanitizeOps: false, fn });
+
+pgTest(
+  "two machines share the caps: the second is refused what the first reserved, and sees its spend",
+  async () => {
+    const url = await database();
+    const a = await sharedLedger(url, "alpha");
+    const b = await sharedLedger(url, "beta");
+    try {
+      const held = await a.reserveCall(call("wf-a", 700_000_000));
+      const refused = await assertRejects(() => b.reserveCall(call("wf-b", 400_000_000)), CostCapError);
+      assertEquals(
+        [refused.breach.cap, refused.breach.reservedNano, refused.breach.spentNano],
+        ["dailyUsd", 700_000_000, 0],
+      );
+      await a.settleCall(held, { status: "ok", costNano: 250_000_000 });
+      const fits = await b.reserveCall(call("wf-b", 400_000_000));
+      await b.settleCall(fits, { status: "ok", costNano: 100_000_000 });
+      await b.refresh();
+      const daily = b.capStatus().find((c) => c.cap === "dailyUsd")!;
+      assertEquals([daily.spentNano, daily.reservedNano], [350_000_000, 0]);
+      assertEquals(
+        await rows(url, "SELECT machine, cost_nano_usd::int AS c FROM ai_call_log ORDER BY machine"),
+        [{ machine: "alpha", c: 250_000_000 }, { machine: "beta", c: 100_000_000 }],
+      );
+      assertEquals(await rows(url, "SELECT cap, machine FROM cap_refusal"), [{
+        cap: "dailyUsd",
+        machine: "beta",
+      }]);
+      // Each machine's own file mirrors its own calls.
+      const mirrored = (l: Ledger) => ({
+        ...rawDb(l).prepare("SELECT COUNT(*) AS n, SUM(cost_nano_usd) AS c FROM ai_call_log").get(),
+      });
+      assertEquals([mirrored(a), mirrored(b)], [{ n: 1, c: 250_000_000 }, { n: 1, c: 100_000_000 }]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);
+
+pgTest(
+  "caps, report and project read every machine's calls from the shared ledger; doctor names it",
+  async () => {
+    const url = await database();
+    const a = await sharedLedger(url, "alpha");
+    const b = await sharedLedger(url, "beta");
+    try {
+      await a.settleCall(await a.reserveCall(call("wf-a", 300_000_000)), {
+        status: "ok",
+        costNano: 200_000_000,
+      });
+      await b.settleCall(await b.reserveCall(call("wf-b", 300_000_000)), {
+        status: "ok",
+        costNano: 50_000_000,
+      });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    const cwd = await tempDir();
+    const env = { PRESSROOM_LEDGER_URL: url };
+    await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ caps: { dailyUsd: 1 } }));
+    const capsOut = await runPressroom(cwd, ["caps", "--json", "--data", await dataOf(a)], env);
+    assertEquals(capsOut.code, 0, capsOut.err);
+    const daily = JSON.parse(capsOut.out).caps.find((c: { cap: string }) => c.cap === "dailyUsd");
+    assertEquals([daily.spentUsd, daily.leftUsd], [0.25, 0.75]);
+    const report = await runPressroom(cwd, ["report", "--json", "--data", await dataOf(a)], env);
+    assertEquals(report.code, 0, report.err);
+    assertEquals(
+      JSON.parse(report.out).machines.map((
+        m: Record<string, unknown>,
+      ) => [m.machine, m.backend, m.calls, m.spentUsd]),
+      [["alpha", "anthropic", 1, 0.2], ["beta", "anthropic", 1, 0.05]],
+    );
+    const project = await runPressroom(
+      cwd,
+      ["project", "--agent", "writer", "--model", "claude-sonnet-4-6", "--json", "--data", await dataOf(a)],
+      env,
+    );
+    assertEquals(project.code, 0, project.err);
+    const swap = JSON.parse(project.out);
+    assertEquals([swap.calls, swap.simulated, swap.agentDailyNowUsd], [2, false, 0.25]);
+    const doctor = await runPressroom(cwd, ["doctor", "--data", await dataOf(a)], env);
+    assertMatch(
+      doctor.out,
+      /^ok {4}shared ledger: postgres:\/\/postgres@127\.0\.0\.1:\d+\/t\d+ as machine "\S+" \(0 in flight over every machine\)$/m,
+    );
+  },
+);
+
+pgTest(
+  "a process taken for dead: its call is booked at its worst case, its late settle adds nothing, it goes on under a new owner",
+  async () => {
+    const url = await database();
+    const lost: string[] = [];
+    // Its heartbeat never beats on its own here, and a second is long enough to be taken for dead.
+    const a = await sharedLedger(url, "alpha", {
+      heartbeatMs: 3_600_000,
+      onHeartbeatLost: (l) => lost.push(l),
+    });
+    const b = await sharedLedger(url, "beta", { ownerTimeoutMs: 1_000 });
+    try {
+      const firstOwner = a.shared!.owner;
+      const inFlight = await a.reserveCall(call("wf-a", 300_000_000));
+      await new Promise((r) => setTimeout(r, 1_500));
+      assertEquals(await b.recoverAll(), 1);
+      const orphaned: Reservation[] = [];
+      a.onOrphaned = (r) => orphaned.push(r);
+      await a.settleCall(inFlight, { status: "ok", costNano: 120_000_000 });
+      assertEquals(orphaned.map((r) => r.id), [inFlight.id]);
+      assertEquals(
+        await rows(url, "SELECT status, cost_nano_usd::int AS c FROM ai_call_log"),
+        [{ status: "orphaned", c: 300_000_000 }],
+      );
+      // Its own file keeps what the call really cost.
+      assertEquals({ ...rawDb(a).prepare("SELECT cost_nano_usd AS c FROM ai_call_log").get() }, {
+        c: 120_000_000,
+      });
+      // A retry of a call whose reservation was taken is not sent.
+      const next = await a.reserveCall(call("wf-a", 10_000_000));
+      assertEquals(lost, [firstOwner]);
+      assert(a.shared!.owner !== firstOwner);
+      await a.settleCall(next, { status: "ok", costNano: 5_000_000 });
+      assertEquals(await rows(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);
+
+pgTest(
+  "the database goes away: nothing is reserved or sent, and it goes on when the database is back",
+  async () => {
+    const url = await database();
+    const a = await sharedLedger(url, "alpha");
+    try {
+      await server!.stopServer();
+      const error = await assertRejects(
+        () => a.reserveCall(call("wf-a", 10_000_000)),
+        LedgerUnreachableError,
+      );
+      assertMatch(
+        error.message,
+        /cannot reach the shared ledger at postgres:\/\/postgres@127\.0\.0\.1:\d+\/t\d+ \(/,
+      );
+      assertEquals(a.openReservations(), 0);
+      await server!.startServer();
+      const r = await a.reserveCall(call("wf-a", 10_000_000));
+      await a.settleCall(r, { status: "ok", costNano: 1_000 });
+      assertEquals(await rows(url, "SELECT COUNT(*)::int AS n FROM ai_call_log"), [{ n: 1 }]);
+    } finally {
+      await a.close();
+    }
+  },
+);
+
+pgTest(
+  "a request in a Message Batch outlives its process: recovery leaves it for its data folder, which settles it",
+  async () => {
+    const url = await database();
+    const a = await sharedLedger(url, "alpha", { heartbeatMs: 3_600_000 });
+    const batched = await a.reserveCall({ ...call("wf-a", 40_000_000), batch: true });
+    const synchronous = await a.reserveCall(call("wf-a", 30_000_000));
+    // The process ends with both open: its owner row goes with it.
+    await a.shared!.close();
+    // Connecting, beta settles what dead processes left: the synchronous call, not the batched one.
+    const b = await sharedLedger(url, "beta");
+    try {
+      assertEquals(await b.recoverAll(), 0, "nothing more to settle once connected");
+      assertEquals(
+        await rows(url, "SELECT id, batch FROM reservation"),
+        [{ id: batched.id, batch: true }],
+        "only the batched request's reservation is left",
+      );
+      // The batch's result, collected later by a process on alpha's data folder.
+      await b.settleCall(batched, { status: "ok", costNano: 20_000_000, batch: true });
+      assertEquals(
+        await rows(url, "SELECT id, status, cost_nano_usd::int AS c FROM ai_call_log ORDER BY c"),
+        [
+          { id: batched.id, status: "ok", c: 20_000_000 },
+          { id: synchronous.id, status: "orphaned", c: 30_000_000 },
+        ],
+      );
+    } finally {
+      await b.close();
+    }
+  },
+);
+
+pgTest("a settle waits for the database to come back: the spend is recorded once", async () => {
+  const url = await database();
+  const a = await sharedLedger(url, "alpha");
+  try {
+    const r = await a.reserveCall(call("wf-a", 10_000_000));
+    await server!.stopServer();
+    const settled = a.settleCall(r, { status: "ok", costNano: 7_000 });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await server!.startServer();
+    await settled;
+    assertEquals(
+      await rows(url, "SELECT status, cost_nano_usd::int AS c FROM ai_call_log"),
+      [{ status: "ok", c: 7_000 }],
+    );
+    assertEquals(await rows(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
+  } finally {
+    await a.close();
+  }
+});
+
+pgTest(
+  "TLS: sslmode=require with the CA file verifies the self-signed certificate; verify-full without it is refused",
+  async () => {
+    const url = await database();
+    const tls = `${url}?sslmode=require`;
+    const client = new pg.Client(poolConfig({ url: tls, caFile: server!.caFile, from: "test" }));
+    await client.connect();
+    try {
+      assertEquals((await client.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")).rows, [{
+        ssl: true,
+      }]);
+    } finally {
+      await client.end();
+    }
+    const unverified = new pg.Client(poolConfig({ url: `${url}?sslmode=verify-full`, from: "test" }));
+    const refused = await assertRejects(() => unverified.connect(), Error);
+    assertMatch(refused.message, /self[- ]signed certificate/);
+    await unverified.end().catch(() => {});
+    // The ledger itself over TLS.
+    const ledger = openLedger(await tempDir(), CAPS);
+    ledger.share(
+      await SharedLedger.connect({ target: { url: tls, caFile: server!.caFile, from: "test" }, caps: CAPS }),
+    );
+    try {
+      await ledger.settleCall(await ledger.reserveCall(call("wf", 1_000)), { status: "ok", costNano: 1_000 });
+    } finally {
+      await ledger.close();
+    }
+  },
+);
+
+pgTest(
+  "two processes migrating at once: one applies the migrations, the other finds nothing to do",
+  async () => {
+    const url = await database();
+    const cwd = await tempDir();
+    const migrate = () =>
+      new Deno.Command(Deno.execPath(), {
+        args: pressroomArgs(["ledger", "migrate"]),
+        cwd,
+        env: { PRESSROOM_LEDGER_URL: url },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    const outs = await Promise.all([migrate(), migrate()]);
+    const text = outs.map((o) =>
+      new TextDecoder().decode(o.stdout).trim() + new TextDecoder().decode(o.stderr)
+    );
+    assertEquals(outs.map((o) => o.code), [0, 0], text.join("\n"));
+    assertEquals(text.filter((t) => /applied migration 1$/.test(t)).length, 1, text.join("\n"));
+    assertEquals(text.filter((t) => /up to date, nothing to apply$/.test(t)).length, 1, text.join("\n"));
+    assertEquals(await rows(url, "SELECT version FROM pressroom_schema"), [{ version: 1 }]);
+  },
+);
+
+Deno.test({
+  name: "shared ledger tests: the server stops",
+  ignore: missing !== undefined,
+  fn: async () => {
+    await server?.close();
+  },
+});

@@ -1,0 +1,224 @@
+/**
+ * `pressroom run` on a shared ledger (a real PostgreSQL server, tests/pg_server.ts), against the simulated
+ * model served on loopback: killed with SIGKILL with calls in flight, and the database restarted while it
+ * works. Each time the shared ledger ends with nothing open, and with the same calls and spend as the data
+ * folder's own ledger.
+ * @module
+ */
+// @ts-types="npm:@types/pg@8.23.1"
+import pg from "pg";
+import { assertEquals, assertMatch } from "../assert.ts";
+import { createSimulator } from "../../src/sim/simulator.ts";
+import { serveSimulator } from "../../src/sim/server.ts";
+import { SharedLedger } from "../../src/ledger/shared_ledger.ts";
+import { caps, dropRequest, jsonLineReader, pressroomArgs, runPressroom, tempDir } from "../helpers.ts";
+import { type PgServer, postgresMissing, startPostgres } from "../pg_server.ts";
+import { DatabaseSync } from "node:sqlite";
+
+const missing = postgresMissing();
+if (missing) console.log(`shared ledger run tests skipped: ${missing}`);
+const TOPICS = ["Rain gardens", "Window boxes"];
+const KEY = "sk-ant-test-shared-0123456789";
+
+let server: PgServer | undefined;
+async function database(name: string): Promise<string> {
+  server ??= await startPostgres();
+  return await server.database(name);
+}
+
+async function query<T>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Calls and spend in the shared ledger, and in the data folder's own. */
+async function totals(url: string, data: string) {
+  const [shared] = await query<{ n: number; nano: number }>(
+    url,
+    "SELECT COUNT(*)::int AS n, COALESCE(SUM(cost_nano_usd), 0)::bigint AS nano FROM ai_call_log",
+  );
+  const db = new DatabaseSync(`${data}/pressroom.db`, { readOnly: true });
+  try {
+    const local = db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(cost_nano_usd), 0) AS nano FROM ai_call_log")
+      .get() as { n: number; nano: number };
+    const statuses = db.prepare("SELECT status FROM workflow").all().map((r) => String(r.status));
+    return { shared: { n: shared.n, nano: Number(shared.nano) }, local: { ...local }, statuses };
+  } finally {
+    db.close();
+  }
+}
+
+async function setUp(name: string) {
+  const url = await database(name);
+  const cwd = await tempDir();
+  const data = `${cwd}/pressroom-data`;
+  await Deno.mkdir(`${data}/inbox`, { recursive: true });
+  for (const topic of TOPICS) await dropRequest(`${data}/inbox`, `${topic.replaceAll(" ", "-")}.txt`, topic);
+  await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ run: { pollSeconds: 0.2 } }));
+  return { url, cwd, data };
+}
+
+function daemon(cwd: string, apiUrl: string, ledgerUrl: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: pressroomArgs(["run"]),
+    cwd,
+    env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: apiUrl, PRESSROOM_LEDGER_URL: ledgerUrl },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Ends the daemon if a test left it running, and the simulator behind it. */
+async function cleanUp(child: Deno.ChildProcess, api: { close(): Promise<void> }): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* gone */ }
+  await child.stdout.cancel().catch(() => {});
+  await child.stderr.cancel().catch(() => {});
+  await api.close();
+}
+
+/** What the daemon wrote on stderr, once it has ended (or been killed for it). */
+async function errorsOf(child: Deno.ChildProcess): Promise<string> {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* gone */ }
+  return "\n" + new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
+}
+
+async function until(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const pgTest = (name: string, fn: () => Promise<void>) =>
+  Deno.test({ name, ignore: missing !== undefined, sanitizeResources: false, sanitizeOps: false, fn });
+
+pgTest(
+  "run killed with SIGKILL with calls in flight: their reservations are booked at their worst case once its heartbeat is stale, and the work finishes",
+  async () => {
+    const api = serveSimulator(createSimulator({ seed: 21, latencyScale: 0.05 }));
+    const { url, cwd, data } = await setUp("killed");
+    const child = daemon(cwd, api.url, url);
+    try {
+      await until(
+        "a call in flight",
+        // Before `run` migrates the database, there is no table to count in.
+        async () =>
+          (await query<{ n: number }>(url, "SELECT COUNT(*)::int AS n FROM reservation").catch(
+            () => [{ n: 0 }],
+          ))[0]
+            .n > 0,
+        60_000,
+      );
+      child.kill("SIGKILL");
+      await child.status;
+      const [open] = await query<{ n: number }>(url, "SELECT COUNT(*)::int AS n FROM reservation");
+      // Another process, judging a heartbeat stale after a second, settles what the dead one held.
+      await new Promise((r) => setTimeout(r, 1_500));
+      const other = await SharedLedger.connect({
+        target: { url, from: "test" },
+        caps: caps(),
+        ownerTimeoutMs: 1_000,
+      });
+      await other.close();
+      const orphaned = await query<{ c: string; r: string }>(
+        url,
+        "SELECT cost_nano_usd AS c, reserved_nano_usd AS r FROM ai_call_log WHERE status = 'orphaned'",
+      );
+      assertEquals(orphaned.length, open.n);
+      for (const row of orphaned) assertEquals(row.c, row.r, "an orphaned call is booked at its worst case");
+      assertEquals(await query(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
+
+      const finish = await runPressroom(cwd, ["run", "--once"], {
+        ANTHROPIC_API_KEY: KEY,
+        ANTHROPIC_BASE_URL: api.url,
+        PRESSROOM_LEDGER_URL: url,
+      });
+      assertEquals(finish.code, 0, finish.err);
+      const t = await totals(url, data);
+      assertEquals(t.statuses.filter((s) => s === "published" || s === "flagged").length, TOPICS.length);
+      assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
+    } finally {
+      await cleanUp(child, api);
+    }
+  },
+);
+
+pgTest(
+  "the database restarted while run works: run says why, waits, and finishes the work with every call recorded once",
+  async () => {
+    const api = serveSimulator(createSimulator({ seed: 22, latencyScale: 0.05 }));
+    const { url, cwd, data } = await setUp("restarted");
+    const child = daemon(cwd, api.url, url);
+    const readLines = jsonLineReader(child);
+    try {
+      const first = await readLines((l) => l.event === "stage", 60_000);
+      if (!first.some((l) => l.event === "stage")) {
+        throw new Error(JSON.stringify(first.slice(-3)) + await errorsOf(child));
+      }
+      await server!.stopServer();
+      const seen = await readLines((l) => l.event === "unreachable", 30_000);
+      const line = seen.find((l) => l.event === "unreachable");
+      if (!line) throw new Error(JSON.stringify(seen.slice(-3)) + await errorsOf(child));
+      assertMatch(
+        line.message,
+        /^cannot reach the shared ledger at postgres:\/\/postgres@127\.0\.0\.1:\d+\/restarted /,
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+      await server!.startServer();
+      await until("every workflow done", async () => {
+        const { statuses } = await totals(url, data).catch(() => ({ statuses: [] as string[] }));
+        return statuses.length === TOPICS.length &&
+          statuses.every((s) => s === "published" || s === "flagged");
+      }, 120_000);
+      child.kill("SIGTERM");
+      const rest = await readLines((l) => l.event === "stopped", 30_000);
+      assertEquals(rest.at(-1)?.event, "stopped", JSON.stringify(rest.slice(-3)));
+      assertEquals((await child.status).code, 0);
+      const t = await totals(url, data);
+      assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
+      assertEquals(await query(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
+    } finally {
+      await cleanUp(child, api);
+    }
+  },
+);
+
+pgTest(
+  "demo --batch on a shared ledger: every turn through Message Batches, every row in both ledgers once",
+  async () => {
+    const url = await database("batched");
+    const cwd = await tempDir();
+    const demo = await runPressroom(cwd, ["demo", "--batch", "--workflows", "1"], {
+      PRESSROOM_LEDGER_URL: url,
+    });
+    assertEquals(demo.code, 0, demo.err);
+    const t = await totals(url, `${cwd}/pressroom-data`);
+    assertEquals(t.statuses, ["published"]);
+    assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
+    assertEquals(
+      await query(url, "SELECT COUNT(*)::int AS n FROM ai_call_log WHERE batch = 0"),
+      [{ n: 0 }],
+      "every call went through a batch",
+    );
+    assertEquals(await query(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
+  },
+);
+
+Deno.test({
+  name: "shared ledger run tests: the server stops",
+  ignore: missing !== undefined,
+  fn: async () => {
+    await server?.close();
+  },
+});
