@@ -5,13 +5,13 @@
  * folder's SQLite ledger into a shared ledger, rerunnable (ledger_copy.ts).
  * @module
  */
-import { hostname } from "node:os";
 import { UsageError, UserInputError } from "../errors.ts";
 import { redactedUrl } from "../db/postgres.ts";
 import { openPool } from "../db/pg_pool.ts";
 import { migratePg } from "../db/pg_migrations.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, openExistingStorage } from "./context.ts";
+import { machineName } from "../config/load.ts";
 import type { Io } from "./io.ts";
 import { Storage } from "../db/storage.ts";
 
@@ -62,11 +62,12 @@ async function copy(parsed: Parsed, io: Io): Promise<number> {
   const loaded = await configFrom(parsed, io);
   const target = { url, from: "--to", caFile: (parsed.values.ca as string | undefined) ?? undefined };
   const where = redactedUrl(url);
-  const machine = loaded.config.ledger.machine ?? hostname();
+  const machine = machineName(loaded.config);
   // As `run` opens it: what dead processes left open is settled first; a live one's calls stop the copy.
   const storage = await openExistingStorage({ ...loaded, sharedLedger: null }, io);
-  const pool = openPool(target);
+  let pool: ReturnType<typeof openPool> | undefined;
   try {
+    pool = openPool(target);
     const open = storage.ledger.openReservations();
     if (open > 0) {
       throw new UserInputError(
@@ -89,7 +90,7 @@ async function copy(parsed: Parsed, io: Io): Promise<number> {
         ` (the rest were there already)`,
     );
   } finally {
-    await pool.end();
+    await pool?.end();
     await storage.close();
   }
   return 0;

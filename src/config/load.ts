@@ -8,6 +8,7 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
+import { hostname } from "node:os";
 import type { z } from "zod";
 import { ConfigError, UsageError, UserInputError } from "../errors.ts";
 import { PriceBook } from "../models/price_book.ts";
@@ -31,7 +32,12 @@ export interface LoadedConfig {
 
 /** Where the shared ledger is, and what this host is called in it. */
 export interface SharedLedgerTarget extends PgTarget {
-  machine?: string;
+  machine: string;
+}
+
+/** What this host is called in the shared ledger's rows: `ledger.machine`, else the host name. */
+export function machineName(config: Pick<Config, "ledger">): string {
+  return config.ledger.machine ?? hostname();
 }
 
 /** The environment variable that points the ledger at PostgreSQL, above the config's `ledger.url`. */
@@ -113,7 +119,7 @@ function sharedLedgerOf(
     url,
     from,
     caFile: config.ledger.caFile === undefined ? undefined : resolve(dir, config.ledger.caFile),
-    machine: config.ledger.machine,
+    machine: machineName(config),
   };
 }
 

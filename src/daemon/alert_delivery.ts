@@ -97,9 +97,12 @@ export function alertSender(options: AlertSenderOptions): AlertSender {
   let queued = Promise.resolve();
   return {
     queue() {
-      // A shared ledger out of reach now: what is due goes out after a later stage, once it is back.
+      // A ledger that cannot say what is due now (a shared ledger out of reach): what is due goes out after a
+      // later stage. The queue goes on either way.
       queued = queued.then(sendDue).catch((error) => {
-        if (!(error instanceof UnreachableError)) throw error;
+        if (!(error instanceof UnreachableError)) {
+          options.log.note("alert_failed", `alerts: ${(error as Error).message}`);
+        }
       });
     },
     async flush() {

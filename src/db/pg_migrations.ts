@@ -9,7 +9,8 @@
  * machine's data folder.
  * @module
  */
-import { checkout, type PgPool, pgQuery, pgTransaction } from "./postgres.ts";
+import { asUnreachable, checkout, type PgPool, pgQuery, pgTransaction } from "./postgres.ts";
+import { BUCKET_MS } from "../ledger/ledger.ts";
 import { DatabaseError } from "./sqlite.ts";
 
 export const PG_MIGRATIONS: readonly string[] = [
@@ -73,11 +74,10 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (workflow_instance_id, backend)
   );
 
-  -- One row per backend and cap day: every reservation of that day locks it, so cap checks queue.
+  -- One row per backend: every reservation locks it, so cap checks queue one by one, whatever day and
+  -- time zone each process counts in.
   CREATE TABLE cap_lock (
-    backend TEXT NOT NULL,
-    day_start BIGINT NOT NULL,
-    PRIMARY KEY (backend, day_start)
+    backend TEXT PRIMARY KEY
   );
 
   -- The processes sharing the ledger: a row whose beat_at is older than the timeout is a dead one.
@@ -160,6 +160,33 @@ export function pgColumnType(column: string): string {
   return TEXT_COLUMNS.has(column) ? "text" : column === "usd_cost" ? "float8" : "int8";
 }
 
+/**
+ * The last two CTEs (`bucket`, `total`) of a statement that rolls the rows of the CTE `written` (backend,
+ * ts, model, cost_nano_usd, workflow_instance_id) into the spend tables, as the SQLite ledger does: rows
+ * that cost nothing are not rolled up.
+ */
+export function rollUpsSql(written: string): string {
+  return `bucket AS (
+    INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls)
+    SELECT backend, ts / ${BUCKET_MS}, model, SUM(cost_nano_usd), COUNT(*) FROM ${written}
+    WHERE cost_nano_usd > 0 GROUP BY 1, 2, 3
+    ON CONFLICT (backend, bucket, model) DO UPDATE
+      SET cost_nano_usd = spend_bucket.cost_nano_usd + EXCLUDED.cost_nano_usd,
+        calls = spend_bucket.calls + EXCLUDED.calls
+  ),
+  total AS (
+    INSERT INTO spend_workflow (workflow_instance_id, backend, cost_nano_usd)
+    SELECT workflow_instance_id, backend, SUM(cost_nano_usd) FROM ${written}
+    WHERE cost_nano_usd > 0 GROUP BY 1, 2
+    ON CONFLICT (workflow_instance_id, backend) DO UPDATE
+      SET cost_nano_usd = spend_workflow.cost_nano_usd + EXCLUDED.cost_nano_usd
+  )`;
+}
+
+/** A fired alert, once per cap, threshold and period whichever machine fires it: `rowCount` 1 when it is new. */
+export const ALERT_FIRED_SQL = `INSERT INTO alert_fired (cap, threshold, period_start, ts, spent_nano_usd,
+  limit_nano_usd, machine) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`;
+
 /** Any 64-bit number that no other program's advisory lock on this database is likely to use. */
 const MIGRATION_LOCK = 0x7072_6573_7372_6f6fn; // "pressroo"
 
@@ -173,6 +200,8 @@ export async function migratePg(pool: PgPool, where: string): Promise<number[]> 
   const lock = await checkout(pool, where);
   const applied: number[] = [];
   try {
+    // Another process's migrations may take longer than the pool's lock and statement timeouts.
+    await lock.query("SET lock_timeout = 0; SET statement_timeout = 0");
     await lock.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK.toString()]);
     await lock.query(
       "CREATE TABLE IF NOT EXISTS pressroom_schema (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
@@ -190,9 +219,15 @@ export async function migratePg(pool: PgPool, where: string): Promise<number[]> 
       });
       applied.push(v + 1);
     }
+  } catch (error) {
+    throw asUnreachable(error, where);
   } finally {
-    await lock.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK.toString()]).catch(() => {});
-    lock.release();
+    const reset = async () => {
+      await lock.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK.toString()]);
+      await lock.query("RESET lock_timeout; RESET statement_timeout");
+    };
+    // A connection whose session could not be put back is dropped, not returned to the pool.
+    lock.release(await reset().then(() => false, () => true));
   }
   return applied;
 }

@@ -43,10 +43,17 @@ export function poolConfig(target: PgTarget): pg.PoolConfig {
   return {
     connectionString: url.toString(),
     ssl: sslOptions(mode, ca),
-    // Transactions are short; a few connections serve a process's stages.
-    max: 4,
+    // Transactions are short; this serves the default six stages at once, the heartbeat and housekeeping.
+    max: 10,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    // A peer that vanishes mid-transaction (power lost) must not hold the caps' lock for hours: the server
+    // ends an idle transaction after 10 s, nobody waits on a lock for more than 10 s, and TCP keepalives
+    // notice a dead server. Each ends as an error that waits and tries again (postgres.ts).
+    keepAlive: true,
+    idle_in_transaction_session_timeout: 10_000,
+    lock_timeout: 10_000,
+    statement_timeout: 60_000,
     application_name: "pressroom",
     types: { getTypeParser: typeParser },
   };
@@ -57,8 +64,9 @@ function sslOptions(mode: SslMode, ca: string | undefined): pg.PoolConfig["ssl"]
     case "disable":
     case "allow":
     case "prefer":
-      // `prefer` would try TLS first; the driver cannot fall back, so it takes what the CA says.
-      return ca === undefined ? false : { ca, rejectUnauthorized: true };
+      // libpq's `allow` and `prefer` fall back from one to the other; the driver cannot, so they connect
+      // without TLS, as `disable` does: ask for `require` or above to have it.
+      return false;
     case "require":
       return ca === undefined
         ? { rejectUnauthorized: false }

@@ -38,7 +38,15 @@ function deniedByPermissions(error: unknown): boolean {
 }
 
 /** SQLSTATE classes and codes that mean the server went away or is not taking connections. */
-const UNREACHABLE_CODES = new Set(["57P01", "57P02", "57P03", "53300"]);
+const UNREACHABLE_CODES = new Set([
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "53300", // too_many_connections
+  "57014", // query_canceled: statement_timeout
+  "55P03", // lock_not_available: lock_timeout
+  "25P03", // idle_in_transaction_session_timeout
+]);
 const UNREACHABLE_ERRNOS = new Set([
   "ECONNREFUSED",
   "ECONNRESET",

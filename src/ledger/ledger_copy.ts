@@ -9,8 +9,8 @@
  */
 import type { Db } from "../db/sqlite.ts";
 import { type PgPool, pgTransaction } from "../db/postgres.ts";
-import { BUCKET_MS, CALL_LOG_COLUMNS, REFUSAL_COLUMNS } from "./ledger.ts";
-import { pgColumnType } from "../db/pg_migrations.ts";
+import { CALL_LOG_COLUMNS, REFUSAL_COLUMNS } from "./ledger.ts";
+import { ALERT_FIRED_SQL, pgColumnType, rollUpsSql } from "../db/pg_migrations.ts";
 
 export interface CopyOptions {
   /** The SQLite ledger, opened and with nothing in flight. */
@@ -59,21 +59,7 @@ const COPY_CALLS_SQL = `
     ON CONFLICT (id) DO NOTHING
     RETURNING backend, ts, model, cost_nano_usd, workflow_instance_id
   ),
-  bucket AS (
-    INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls)
-    SELECT backend, ts / ${BUCKET_MS}, model, SUM(cost_nano_usd), COUNT(*) FROM written
-    WHERE cost_nano_usd > 0 GROUP BY 1, 2, 3
-    ON CONFLICT (backend, bucket, model) DO UPDATE
-      SET cost_nano_usd = spend_bucket.cost_nano_usd + EXCLUDED.cost_nano_usd,
-        calls = spend_bucket.calls + EXCLUDED.calls
-  ),
-  total AS (
-    INSERT INTO spend_workflow (workflow_instance_id, backend, cost_nano_usd)
-    SELECT workflow_instance_id, backend, SUM(cost_nano_usd) FROM written
-    WHERE cost_nano_usd > 0 GROUP BY 1, 2
-    ON CONFLICT (workflow_instance_id, backend) DO UPDATE
-      SET cost_nano_usd = spend_workflow.cost_nano_usd + EXCLUDED.cost_nano_usd
-  )
+  ${rollUpsSql("written")}
   SELECT COUNT(*)::int AS n FROM written`;
 
 async function copyCalls(options: CopyOptions): Promise<CopyCounts> {
@@ -126,8 +112,7 @@ async function copyAlerts({ db, pool, where, machine }: CopyOptions): Promise<Co
   await pgTransaction(pool, where, async (client) => {
     for (const row of rows) {
       const r = await client.query(
-        `INSERT INTO alert_fired (cap, threshold, period_start, ts, spent_nano_usd, limit_nano_usd, machine)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+        ALERT_FIRED_SQL,
         [row.cap, row.threshold, row.period_start, row.ts, row.spent_nano_usd, row.limit_nano_usd, machine],
       );
       inserted += r.rowCount ?? 0;

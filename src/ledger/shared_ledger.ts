@@ -4,13 +4,12 @@
  * own calls (what its workflows read); this one decides the caps and holds every machine's rows.
  *
  * Cap check and reservation are one READ COMMITTED transaction that first locks the `cap_lock` row of
- * the call's backend and cap day (an upsert, which takes the row lock). Every transaction that adds to a
- * day's reservations (reserve, extend) holds that lock from its check to its commit, so they queue one
- * by one; each reads spent and reserved in one statement after the lock is granted, so it sees every
- * commit before it; a settle, which turns a reservation into spend, is one statement, seen whole or
- * not at all. Spent + reserved + this call can
- * therefore never pass a cap, whatever the number of processes. A workflow runs in one process at a
- * time (its lease), so its own calls never race each other for the per-workflow cap.
+ * the call's backend (an upsert, which takes the row lock). Every transaction that adds to reservations
+ * (reserve, extend) holds that lock from its check to its commit, so they queue one by one, whatever cap
+ * day or time zone each process counts in; each reads spent and reserved in one statement after the lock
+ * is granted, so it sees every commit before it. A settle, which turns a reservation into spend, is one
+ * statement: a check sees all of it or none. Spent + reserved + this call can therefore never pass a cap
+ * in force where the check is made, whatever the number of processes and machines.
  *
  * Liveness is a heartbeat: each process has a `ledger_owner` row whose `beat_at` it refreshes every
  * HEARTBEAT_MS and with every reservation, on the database's clock. A row older than OWNER_TIMEOUT_MS
@@ -21,9 +20,8 @@
  * and it says so.
  * @module
  */
-import { hostname } from "node:os";
 import { ulid } from "../ids.ts";
-import { type CapBreach, CostCapError, LedgerUnreachableError } from "../errors.ts";
+import { type CapBreach, CostCapError, LedgerUnreachableError, PressroomError } from "../errors.ts";
 import type { CapsConfig } from "../config/schema.ts";
 import { openPool } from "../db/pg_pool.ts";
 import {
@@ -36,7 +34,7 @@ import {
   pgTransaction,
   redactedUrl,
 } from "../db/postgres.ts";
-import { migratePg, pgColumnType } from "../db/pg_migrations.ts";
+import { ALERT_FIRED_SQL, migratePg, pgColumnType, rollUpsSql } from "../db/pg_migrations.ts";
 import { type Alert, type FiredRow, ofPeriods, periodKey } from "./alerts.ts";
 import { capRulesFor, type CapStatus, capStatusOf, findBreach, type SpendSnapshot } from "./caps.ts";
 import { dayPeriod, type Period } from "./period.ts";
@@ -69,8 +67,8 @@ export const BATCH_RESERVATION_MS = 29 * 3_600_000;
 export interface SharedLedgerOptions {
   target: PgTarget;
   caps: CapsConfig;
-  /** The name rows and reports give this host (ledger.machine, else the host name). */
-  machine?: string;
+  /** The name rows and reports give this host (config/load.ts machineName). */
+  machine: string;
   now?: () => number;
   /** Told when this process finds it was taken for dead, and the owner id it goes on under. */
   onHeartbeatLost?: (lost: string, next: string) => void;
@@ -79,7 +77,18 @@ export interface SharedLedgerOptions {
 }
 
 /** What settling a reservation did in the shared ledger. */
-export type SettleResult = "booked" | "already" | "orphaned";
+export type SettleResult = "booked" | "already" | "orphaned" | "unreserved";
+
+/** A retry's reservation was booked at its worst case by another process: the retry is not sent. */
+export class ReservationGoneError extends PressroomError {
+  constructor(readonly id: string) {
+    super(
+      `reservation ${id} was booked at its worst case by another process while this one's heartbeat had ` +
+        "lapsed; the call is not retried",
+    );
+    this.name = "ReservationGoneError";
+  }
+}
 
 export class SharedLedger {
   readonly #pool: PgPool;
@@ -93,6 +102,8 @@ export class SharedLedger {
   #timer: ReturnType<typeof setInterval> | undefined;
   /** Reservations whose commit's fate was unknown when the database went away: released once it is back. */
   readonly #limbo = new Set<string>();
+  /** A new owner row being registered, for the calls that noticed the old one gone at the same time. */
+  #renewing: Promise<void> | undefined;
   /** The last day snapshots read, per backend, for readers that cannot wait (see Ledger's figures). */
   readonly #days = new Map<Backend, { day: Period; byModel: SpendSnapshot["dayByModel"] }>();
 
@@ -100,7 +111,7 @@ export class SharedLedger {
     this.#pool = pool;
     this.#options = options;
     this.where = redactedUrl(options.target.url);
-    this.machine = options.machine ?? hostname();
+    this.machine = options.machine;
     this.#now = options.now ?? Date.now;
     this.#caps = options.caps;
   }
@@ -111,17 +122,19 @@ export class SharedLedger {
     const ledger = new SharedLedger(pool, options);
     try {
       await migratePg(pool, ledger.where);
-      await pgQuery(pool, ledger.where, "INSERT INTO ledger_owner (id, machine, pid) VALUES ($1, $2, $3)", [
-        ledger.#owner,
-        ledger.machine,
-        Deno.pid,
-      ]);
+      await pgQuery(pool, ledger.where, OWNER_INSERT_SQL, [ledger.#owner, ledger.machine, Deno.pid]);
       await ledger.recoverDead();
     } catch (error) {
       await pool.end().catch(() => {});
       throw error;
     }
-    const timer = setInterval(() => void ledger.beat().catch(() => {}), options.heartbeatMs ?? HEARTBEAT_MS);
+    // One beat at a time: after an outage, beats that waited for the database must not pile up.
+    let beating = false;
+    const timer = setInterval(() => {
+      if (beating) return;
+      beating = true;
+      ledger.beat().catch(() => {}).finally(() => beating = false);
+    }, options.heartbeatMs ?? HEARTBEAT_MS);
     Deno.unrefTimer(timer);
     ledger.#timer = timer;
     return ledger;
@@ -190,13 +203,7 @@ export class SharedLedger {
         ],
       );
       // Booked at its worst case by a process that took this one for dead: no retry goes out unreserved.
-      if (r.rowCount === 0) {
-        throw new LedgerUnreachableError(
-          this.where,
-          `reservation ${reservation.id} was booked at its worst case by another process while this one's ` +
-            "heartbeat had lapsed; the call is not retried",
-        );
-      }
+      if (r.rowCount === 0) throw new ReservationGoneError(reservation.id);
     });
   }
 
@@ -211,16 +218,10 @@ export class SharedLedger {
       this.#pool,
       this.where,
       async (client): Promise<CapBreach | undefined> => {
-        // The lock every reservation of this backend and day queues on (see the module doc), and this
-        // process's heartbeat, in one statement.
-        const locked = await client.query<{ alive: number }>(
-          `WITH beat AS (UPDATE ledger_owner SET beat_at = now() WHERE id = $3 RETURNING 1)
-         INSERT INTO cap_lock (backend, day_start) VALUES ($1, $2)
-         ON CONFLICT (backend, day_start) DO UPDATE SET day_start = EXCLUDED.day_start
-         RETURNING (SELECT COUNT(*)::int FROM beat) AS alive`,
-          [call.backend, day.start, this.#owner],
-        );
-        if (locked.rows[0].alive === 0) await this.#registerAgain(client);
+        // The lock every reservation of this backend queues on (see the module doc), and this process's
+        // heartbeat, in one statement.
+        const locked = await client.query<{ alive: number }>(LOCK_SQL, [call.backend, this.#owner]);
+        if (locked.rows[0].alive === 0) await this.#renewOwner();
         const snapshot = await readSnapshot(client, day, call.workflowId, call.backend);
         const breach = findBreach(capRulesFor(this.#caps, call.model), snapshot, nano, day);
         if (!breach) {
@@ -234,85 +235,87 @@ export class SharedLedger {
     if (breach) throw new CostCapError(call.output ? { ...breach, output: call.output } : breach);
   }
 
-  /** Refreshes this process's heartbeat; registers anew if it was taken for dead. */
-  async #stillAlive(client: PgClient): Promise<void> {
-    const beat = await client.query("UPDATE ledger_owner SET beat_at = now() WHERE id = $1", [this.#owner]);
-    if (beat.rowCount === 0) await this.#registerAgain(client);
-  }
-
-  /** Taken for dead: its reservations were booked at their worst case. It goes on under a new owner id. */
-  async #registerAgain(client: PgClient): Promise<void> {
-    const lost = this.#owner;
-    this.#owner = ulid();
-    await client.query("INSERT INTO ledger_owner (id, machine, pid) VALUES ($1, $2, $3)", [
-      this.#owner,
-      this.machine,
-      Deno.pid,
-    ]);
-    this.#options.onHeartbeatLost?.(lost, this.#owner);
+  /**
+   * Taken for dead (its owner row is gone): its reservations were booked at their worst case. It registers
+   * under a new owner id, once however many of its calls notice at the same moment, and says so once the
+   * new row is committed.
+   */
+  #renewOwner(): Promise<void> {
+    this.#renewing ??= (async () => {
+      const next = ulid();
+      await pgQuery(this.#pool, this.where, OWNER_INSERT_SQL, [next, this.machine, Deno.pid]);
+      const lost = this.#owner;
+      this.#owner = next;
+      this.#options.onHeartbeatLost?.(lost, next);
+    })().finally(() => this.#renewing = undefined);
+    return this.#renewing;
   }
 
   /**
    * Replaces the reservation by its row and rolls its cost into the spend tables, in one statement.
-   * "orphaned": another process had booked it at its worst case (this one was taken for dead), and
-   * nothing more is written; "already": an earlier attempt whose answer was lost had written it.
+   * "orphaned": another process had booked it at its worst case (this one was taken for dead), and nothing
+   * more is written; "already": an earlier attempt whose answer was lost had written it; "unreserved": the
+   * shared ledger never held it (reserved before the data folder was pointed here): its row is written now.
    */
   async settle(reservation: Reservation, outcome: SettledOutcome): Promise<SettleResult> {
-    const written = await pgQuery<{ n: number }>(
-      this.#pool,
-      this.where,
-      SETTLE_SQL,
-      callLogValues(reservation, outcome),
-    );
+    const values = callLogValues(reservation, outcome);
+    const written = await pgQuery<{ n: number }>(this.#pool, this.where, SETTLE_SQL, values);
     if (written.rows[0].n === 1) return "booked";
     const row = await pgQuery<{ status: string }>(
       this.#pool,
       this.where,
       "SELECT status FROM ai_call_log WHERE id = $1",
-      [
-        reservation.id,
-      ],
+      [reservation.id],
     );
-    return row.rows[0]?.status === "orphaned" && outcome.status !== "orphaned" ? "orphaned" : "already";
+    if (row.rows.length === 0) {
+      await pgQuery(this.#pool, this.where, UNRESERVED_SETTLE_SQL, [...values, this.machine]);
+      return "unreserved";
+    }
+    return row.rows[0].status === "orphaned" && outcome.status !== "orphaned" ? "orphaned" : "already";
   }
 
-  /** Drops a reservation whose call was never sent (what the local mirror could not record). */
+  /** Drops a reservation whose call was never sent; if that fails, once the database is back. */
   async release(id: string): Promise<void> {
-    await pgQuery(this.#pool, this.where, "DELETE FROM reservation WHERE id = $1", [id]);
+    await pgQuery(this.#pool, this.where, "DELETE FROM reservation WHERE id = $1", [id]).catch(() => {
+      this.#limbo.add(id);
+    });
   }
 
   /**
    * Settles at their worst case the reservations of processes whose heartbeat is older than the timeout,
-   * and of owners that are gone, in one transaction. Returns how many rows it wrote.
+   * and of owners that are gone. Each is its own statement: two processes recovering at once, or a live
+   * settle beside them, never wait on each other's roll-up rows in opposite orders, and a reservation
+   * settled by one is skipped by the other. Returns how many rows it wrote.
    */
   async recoverDead(): Promise<number> {
     const timeout = this.#options.ownerTimeoutMs ?? OWNER_TIMEOUT_MS;
-    return await pgTransaction(this.#pool, this.where, async (client) => {
-      await client.query(
-        "DELETE FROM ledger_owner WHERE id <> $1 AND beat_at < now() - make_interval(secs => $2::float8 / 1000)",
-        [this.#owner, timeout],
-      );
-      // A batched request's reservation is its data folder's: it waits for the next process there, unless
-      // it is older than any batch can be (the folder is gone for good).
-      const dead = await client.query<ReservationRow>(
-        `SELECT id, agent_id, workflow_instance_id, model, ts, cost_nano_usd, turn, backend FROM reservation r
-         WHERE NOT EXISTS (SELECT 1 FROM ledger_owner o WHERE o.id = r.owner) AND (NOT batch OR ts < $1)
-         FOR UPDATE SKIP LOCKED`,
-        [this.#now() - BATCH_RESERVATION_MS],
-      );
-      for (const row of dead.rows) {
-        await client.query(
-          SETTLE_SQL,
-          callLogValues(fromRow(row), { status: "orphaned", costNano: row.cost_nano_usd }),
-        );
-      }
-      return dead.rowCount ?? 0;
-    });
+    await pgQuery(
+      this.#pool,
+      this.where,
+      "DELETE FROM ledger_owner WHERE id <> $1 AND beat_at < now() - make_interval(secs => $2::float8 / 1000)",
+      [this.#owner, timeout],
+    );
+    // A batched request's reservation is its data folder's: it waits for the next process there, unless
+    // it is older than any batch can be (the folder is gone for good).
+    const dead = await pgQuery<ReservationRow>(
+      this.#pool,
+      this.where,
+      `SELECT id, agent_id, workflow_instance_id, model, ts, cost_nano_usd, turn, backend FROM reservation r
+       WHERE NOT EXISTS (SELECT 1 FROM ledger_owner o WHERE o.id = r.owner) AND (NOT batch OR ts < $1)`,
+      [this.#now() - BATCH_RESERVATION_MS],
+    );
+    let settled = 0;
+    for (const row of dead.rows) {
+      const orphaned = callLogValues(fromRow(row), { status: "orphaned", costNano: row.cost_nano_usd });
+      settled += (await pgQuery<{ n: number }>(this.#pool, this.where, SETTLE_SQL, orphaned)).rows[0].n;
+    }
+    return settled;
   }
 
   /** Refreshes the heartbeat (registering anew if taken for dead) and releases reservations left in limbo. */
   async beat(): Promise<void> {
-    await pgTransaction(this.#pool, this.where, (client) => this.#stillAlive(client));
+    const beat = await pgQuery(this.#pool, this.where, BEAT_SQL, [this.#owner]);
+    if (beat.rowCount === 0) await this.#renewOwner();
     if (this.#limbo.size > 0) {
       const ids = [...this.#limbo];
       await pgQuery(this.#pool, this.where, "DELETE FROM reservation WHERE id = ANY($1)", [ids]);
@@ -349,13 +352,15 @@ export class SharedLedger {
   async recordAlerts(alerts: Alert[]): Promise<Alert[]> {
     const sent: Alert[] = [];
     for (const a of alerts) {
-      const r = await pgQuery(
-        this.#pool,
-        this.where,
-        `INSERT INTO alert_fired (cap, threshold, period_start, ts, spent_nano_usd, limit_nano_usd, machine)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-        [a.cap, a.threshold, periodKey(a), a.ts, a.spentNano, a.limitNano, this.machine],
-      );
+      const r = await pgQuery(this.#pool, this.where, ALERT_FIRED_SQL, [
+        a.cap,
+        a.threshold,
+        periodKey(a),
+        a.ts,
+        a.spentNano,
+        a.limitNano,
+        this.machine,
+      ]);
       if (r.rowCount === 1) sent.push(a);
     }
     return sent;
@@ -422,7 +427,7 @@ export class SharedLedger {
     return Object.fromEntries(r.rows.map((row) => [row.model, row.mean]));
   }
 
-  /** Open reservations over every machine, and the processes alive, for `doctor`. */
+  /** Open reservations over every machine, for `doctor`. */
   async openReservations(): Promise<number> {
     const r = await pgQuery<{ n: number }>(
       this.#pool,
@@ -491,32 +496,38 @@ async function readSnapshot(
   return { dayByModel, workflow };
 }
 
+const OWNER_INSERT_SQL = "INSERT INTO ledger_owner (id, machine, pid) VALUES ($1, $2, $3)";
+const BEAT_SQL = "UPDATE ledger_owner SET beat_at = now() WHERE id = $1";
+/** The backend's lock row, taken by an upsert, and this process's heartbeat: `alive` 0 when it was taken for dead. */
+const LOCK_SQL = `
+  WITH beat AS (UPDATE ledger_owner SET beat_at = now() WHERE id = $2 RETURNING 1)
+  INSERT INTO cap_lock (backend) VALUES ($1)
+  ON CONFLICT (backend) DO UPDATE SET backend = EXCLUDED.backend
+  RETURNING (SELECT COUNT(*)::int FROM beat) AS alive`;
+
 const REFUSE_SQL = `INSERT INTO cap_refusal (${REFUSAL_COLUMNS.join(", ")}, machine)
   VALUES (${[...REFUSAL_COLUMNS, "machine"].map((_, i) => `$${i + 1}`).join(", ")})`;
 
 /**
- * Settling, as one statement: delete the reservation, and only if it was there, insert its row (with the
- * reservation's machine) and roll its cost into the day's bucket and the workflow's total.
+ * Settling, as one statement: take the call's machine from `source` (a CTE named `gone`), and only if it
+ * gives one, insert the row and roll its cost into the day's bucket and the workflow's total.
  */
-const SETTLE_SQL = `
-  WITH gone AS (DELETE FROM reservation WHERE id = $1 RETURNING machine),
+function settleSql(source: string): string {
+  return `
+  WITH gone AS (${source}),
   written AS (
     INSERT INTO ai_call_log (${CALL_LOG_COLUMNS.join(", ")}, machine)
     SELECT ${
-  CALL_LOG_COLUMNS.map((c, i) => `$${i + 1}::${pgColumnType(c)}`).join(", ")
-}, gone.machine FROM gone
+    CALL_LOG_COLUMNS.map((c, i) => `$${i + 1}::${pgColumnType(c)}`).join(", ")
+  }, gone.machine FROM gone
+    ON CONFLICT (id) DO NOTHING
     RETURNING backend, ts, model, cost_nano_usd, workflow_instance_id
   ),
-  bucket AS (
-    INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls)
-    SELECT backend, ts / ${BUCKET_MS}, model, cost_nano_usd, 1 FROM written WHERE cost_nano_usd > 0
-    ON CONFLICT (backend, bucket, model) DO UPDATE
-      SET cost_nano_usd = spend_bucket.cost_nano_usd + EXCLUDED.cost_nano_usd, calls = spend_bucket.calls + 1
-  ),
-  total AS (
-    INSERT INTO spend_workflow (workflow_instance_id, backend, cost_nano_usd)
-    SELECT workflow_instance_id, backend, cost_nano_usd FROM written WHERE cost_nano_usd > 0
-    ON CONFLICT (workflow_instance_id, backend) DO UPDATE
-      SET cost_nano_usd = spend_workflow.cost_nano_usd + EXCLUDED.cost_nano_usd
-  )
+  ${rollUpsSql("written")}
   SELECT COUNT(*)::int AS n FROM written`;
+}
+
+/** A reservation replaced by its row. */
+const SETTLE_SQL = settleSql("DELETE FROM reservation WHERE id = $1 RETURNING machine");
+/** A row whose call the shared ledger never reserved, with this machine's name as the last parameter. */
+const UNRESERVED_SETTLE_SQL = settleSql(`SELECT $${CALL_LOG_COLUMNS.length + 1}::text AS machine`);

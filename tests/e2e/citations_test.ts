@@ -3,6 +3,7 @@
  * workflow still reaches publication and every published source came from a search of its stage; with
  * `flag` and no search, the addresses cited from memory are kept and marked in draft.md.
  */
+import { existsSync } from "node:fs";
 import { assert, assertEquals } from "../assert.ts";
 import { runPressroom, tempDir } from "../helpers.ts";
 import { parseFrontMatter } from "../../src/output/front_matter.ts";
@@ -15,11 +16,21 @@ async function demo(researcher: Record<string, unknown>, workflows: number): Pro
   return cwd;
 }
 
-Deno.test("require on a model that searches first: every workflow is published, every source from a search of its stage", async () => {
+Deno.test("require on a model that searches first: no workflow gets stuck, every source published came from a search of its stage", async () => {
   // One search a turn keeps the researcher's worst case (three searches: $1.27) under the $1 workflow cap.
   const cwd = await demo({ webSearch: { enabled: true, maxUses: 1 }, citations: "require" }, 4);
   const published = [...Deno.readDirSync(`${cwd}/pressroom-data/published`)].map((e) => e.name);
-  assertEquals(published.length, 4);
+  // Each workflow gets through; the simulated editor flags a draft now and then (its draws follow the
+  // workflow ids, which differ run to run), which is the editor's call, not the citations'.
+  const reviews = `${cwd}/pressroom-data/review`;
+  const flagged = (existsSync(reviews) ? [...Deno.readDirSync(reviews)] : []).map((e) =>
+    Deno.readTextFileSync(`${reviews}/${e.name}`)
+  );
+  for (const review of flagged) {
+    assert(/^kind: "flagged"\nstage: "editor"$/m.test(review), review.slice(0, 300));
+  }
+  assertEquals(published.length + flagged.length, 4);
+  assert(published.length >= 2, `only ${published.length} of 4 published`);
   let sources = 0;
   for (const name of published) {
     const front = parseFrontMatter(await Deno.readTextFile(`${cwd}/pressroom-data/published/${name}`));
@@ -28,7 +39,7 @@ Deno.test("require on a model that searches first: every workflow is published, 
       sources++;
     }
   }
-  assert(sources >= 4, `${sources} sources in 4 articles`);
+  assert(sources >= published.length, `${sources} sources in ${published.length} articles`);
 });
 
 Deno.test("flag without web search: addresses cited from memory are kept and marked unverified in draft.md", async () => {

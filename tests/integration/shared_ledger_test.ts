@@ -9,7 +9,11 @@ import pg from "pg";
 import { assert, assertEquals, assertMatch, assertRejects } from "../assert.ts";
 import { CostCapError, LedgerUnreachableError } from "../../src/errors.ts";
 import type { Ledger, Reservation } from "../../src/ledger/ledger.ts";
-import { SharedLedger, type SharedLedgerOptions } from "../../src/ledger/shared_ledger.ts";
+import {
+  ReservationGoneError,
+  SharedLedger,
+  type SharedLedgerOptions,
+} from "../../src/ledger/shared_ledger.ts";
 import { poolConfig } from "../../src/db/pg_pool.ts";
 import { caps, openLedger, pressroomArgs, rawDb, runPressroom, tempDir } from "../helpers.ts";
 import { type PgServer, postgresMissing, startPostgres } from "../pg_server.ts";
@@ -166,6 +170,8 @@ pgTest(
       const inFlight = await a.reserveCall(call("wf-a", 300_000_000));
       await new Promise((r) => setTimeout(r, 1_500));
       assertEquals(await b.recoverAll(), 1);
+      // A retry of a call whose reservation was taken is not sent: that call stops, the rest go on.
+      await assertRejects(() => a.extendCall(inFlight, 300_000_000), ReservationGoneError);
       const orphaned: Reservation[] = [];
       a.onOrphaned = (r) => orphaned.push(r);
       await a.settleCall(inFlight, { status: "ok", costNano: 120_000_000 });
@@ -178,15 +184,45 @@ pgTest(
       assertEquals({ ...rawDb(a).prepare("SELECT cost_nano_usd AS c FROM ai_call_log").get() }, {
         c: 120_000_000,
       });
-      // A retry of a call whose reservation was taken is not sent.
-      const next = await a.reserveCall(call("wf-a", 10_000_000));
+      // Its next calls, three at once, find it taken for dead: it registers once, and they go on under it.
+      const next = await Promise.all([1, 2, 3].map(() => a.reserveCall(call("wf-a", 10_000_000))));
       assertEquals(lost, [firstOwner]);
       assert(a.shared!.owner !== firstOwner);
-      await a.settleCall(next, { status: "ok", costNano: 5_000_000 });
+      assertEquals(
+        await rows(
+          url,
+          "SELECT DISTINCT r.owner, o.id IS NOT NULL AS registered FROM reservation r LEFT JOIN ledger_owner o ON o.id = r.owner",
+        ),
+        [{ owner: a.shared!.owner, registered: true }],
+      );
+      for (const r of next) await a.settleCall(r, { status: "ok", costNano: 5_000_000 });
       assertEquals(await rows(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
     } finally {
       await a.close();
       await b.close();
+    }
+  },
+);
+
+pgTest(
+  "a call reserved before the folder was pointed at the shared ledger is still recorded there when it settles",
+  async () => {
+    const url = await database();
+    const dir = await tempDir();
+    const ledger = openLedger(dir, CAPS);
+    const before = ledger.reserve(call("wf-a", 50_000_000));
+    ledger.share(await SharedLedger.connect({ target: { url, from: "test" }, caps: CAPS, machine: "alpha" }));
+    try {
+      await ledger.settleCall(before, { status: "ok", costNano: 20_000_000 });
+      assertEquals(
+        await rows(url, "SELECT machine, status, cost_nano_usd::int AS c FROM ai_call_log"),
+        [{ machine: "alpha", status: "ok", c: 20_000_000 }],
+      );
+      assertEquals(await rows(url, "SELECT SUM(cost_nano_usd)::int AS c FROM spend_bucket"), [{
+        c: 20_000_000,
+      }]);
+    } finally {
+      await ledger.close();
     }
   },
 );
@@ -291,7 +327,11 @@ pgTest(
     // The ledger itself over TLS.
     const ledger = openLedger(await tempDir(), CAPS);
     ledger.share(
-      await SharedLedger.connect({ target: { url: tls, caFile: server!.caFile, from: "test" }, caps: CAPS }),
+      await SharedLedger.connect({
+        target: { url: tls, caFile: server!.caFile, from: "test" },
+        caps: CAPS,
+        machine: "tls",
+      }),
     );
     try {
       await ledger.settleCall(await ledger.reserveCall(call("wf", 1_000)), { status: "ok", costNano: 1_000 });

@@ -128,6 +128,7 @@ pgTest(
       const other = await SharedLedger.connect({
         target: { url, from: "test" },
         caps: caps(),
+        machine: "other",
         ownerTimeoutMs: 1_000,
       });
       await other.close();

@@ -160,6 +160,8 @@ interface Driver {
   perRound: number;
   /** The shared ledger, for drivers on PostgreSQL. */
   ledgerUrl?: string;
+  /** The zone its cap days run in, when not the caps' own. */
+  timezone?: string;
 }
 
 async function runDriver(api: FakeApi, d: Driver): Promise<DriverSummary> {
@@ -168,6 +170,7 @@ async function runDriver(api: FakeApi, d: Driver): Promise<DriverSummary> {
     args: pressroomArgs([
       ...["--data", dir, "--name", name, "--seed", String(seed), "--caps", JSON.stringify(CAPS)],
       ...["--rounds", String(ROUNDS), "--calls", String(d.perRound), "--timeout-ms", String(TIMEOUT_MS)],
+      ...(d.timezone ? ["--timezone", d.timezone] : []),
     ], "tests/fixtures/storm_driver.ts"),
     env: {
       ANTHROPIC_API_KEY: TEST_KEY,
@@ -278,6 +281,8 @@ interface StormSetup {
   dirs: string[];
   /** The shared ledger they all use, if any. */
   ledgerUrl?: string;
+  /** Each process's cap-day zone, if they differ. */
+  timezones?: string[];
   /** Reads what they left. */
   view: () => LedgerView | Promise<LedgerView>;
 }
@@ -301,7 +306,9 @@ Deno.test({
     try {
       const url = await server.database("storm");
       const dirs = await Promise.all([0, 1, 2, 3].map(() => tempDir()));
-      await storm({ processes: 4, dirs, ledgerUrl: url, view: () => postgresView(url) });
+      // Four machines whose cap days start at four different hours: one lock orders them all the same.
+      const timezones = ["UTC", "Pacific/Kiritimati", "America/Adak", "Asia/Kolkata"];
+      await storm({ processes: 4, dirs, ledgerUrl: url, timezones, view: () => postgresView(url) });
     } finally {
       await server.close();
     }
