@@ -83,11 +83,11 @@ async function copy(parsed: Parsed, io: Io): Promise<number> {
       onBatch: (read) => io.progress?.(`copied ${read} call rows…`),
     });
     io.progress?.("");
-    const { calls, refusals, alerts } = result;
+    const { calls, refusals, alerts, completions } = result;
     io.out(
       `copied to ${where} as machine "${machine}": ${calls.inserted} of ${calls.read} call rows, ` +
-        `${refusals.inserted} of ${refusals.read} cap refusals, ${alerts.inserted} of ${alerts.read} fired alerts` +
-        ` (the rest were there already)`,
+        `${refusals.inserted} of ${refusals.read} cap refusals, ${alerts.inserted} of ${alerts.read} fired alerts, ` +
+        `${completions.inserted} of ${completions.read} completions (the rest were there already)`,
     );
   } finally {
     await pool?.end();

@@ -257,6 +257,9 @@ function machineJson(m: MachineFigures) {
     calls: m.calls,
     workflows: m.workflows,
     spentUsd: nanoToUsd(m.spentNano),
+    completions: m.completions,
+    costPerCompletionUsd: m.completions ? nanoToUsd(m.completedNano) / m.completions : null,
+    toolAccuracy: m.toolCalls ? m.toolCallsOk / m.toolCalls : null,
     cacheHitRate: m.promptTokens ? m.cacheReadTokens / m.promptTokens : null,
     lastCall: new Date(m.lastCallTs).toISOString(),
   };
@@ -265,15 +268,29 @@ function machineJson(m: MachineFigures) {
 /** Every machine on the shared ledger: the caps count them all. */
 function printMachines(io: Io, machines: MachineFigures[]): void {
   io.out("");
-  io.out("every machine on the shared ledger (the workflow figures above are this machine's):");
+  io.out("every machine on the shared ledger (the figures above are this machine's):");
   const lines = table([
-    ["machine", "backend", "calls", "workflows", "spent", "cache hit", "last call"],
+    [
+      "machine",
+      "backend",
+      "calls",
+      "workflows",
+      "spent",
+      "published",
+      "per completion",
+      "tool ok",
+      "cache hit",
+      "last call",
+    ],
     ...machines.map((m) => [
       m.machine,
       m.backend === "sim" ? "sim (SIMULATED)" : m.backend,
       String(m.calls),
       String(m.workflows),
       usd(nanoToUsd(m.spentNano)),
+      String(m.completions),
+      m.completions ? usd(nanoToUsd(m.completedNano) / m.completions) : "–",
+      m.toolCalls ? pct(m.toolCallsOk / m.toolCalls) : "–",
       m.promptTokens ? pct(m.cacheReadTokens / m.promptTokens) : "–",
       new Date(m.lastCallTs).toISOString().slice(0, 16).replace("T", " "),
     ]),

@@ -127,6 +127,14 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX cap_refusal_ts ON cap_refusal (ts);
 
+  -- Workflows published, by the machine that ran them: what cost per completion is counted over.
+  CREATE TABLE workflow_completion (
+    workflow_instance_id TEXT PRIMARY KEY,
+    machine TEXT NOT NULL,
+    published_ts BIGINT NOT NULL
+  );
+  CREATE INDEX workflow_completion_ts ON workflow_completion (published_ts);
+
   CREATE TABLE alert_fired (
     cap TEXT NOT NULL,
     threshold INTEGER NOT NULL,

@@ -11,6 +11,7 @@ import { Ledger, LEDGER_FILE, type LedgerOptions } from "../ledger/ledger.ts";
 import { WorkflowStore } from "../pipeline/store.ts";
 import { ReportQueries } from "../report/queries.ts";
 import { copyLedger, type CopyOptions, type CopyResult } from "../ledger/ledger_copy.ts";
+import { DAY_MS } from "../ledger/period.ts";
 
 /** Opens (creating and migrating) the ledger file in the data folder, making the folder if need be. */
 export function openHandle(options: Pick<LedgerOptions, "dataDir" | "busyTimeoutMs">): Db {
@@ -47,6 +48,17 @@ export class Storage {
   /** Copies this ledger's rows into a shared ledger (ledger_copy.ts): the ones it lacks. */
   copyLedgerTo(options: Omit<CopyOptions, "db">): Promise<CopyResult> {
     return copyLedger({ ...options, db: this.#db });
+  }
+
+  /**
+   * Records in the shared ledger the workflows this data folder published since its latest one there (a day
+   * before it, for those published while the database was away). Nothing without a shared ledger.
+   */
+  async syncCompletions(): Promise<void> {
+    const shared = this.ledger.shared;
+    if (!shared) return;
+    const latest = await shared.latestCompletion();
+    await shared.recordCompletions(this.workflows().publishedSince(latest === null ? 0 : latest - DAY_MS));
   }
 
   /** Releases this process's owner lock and closes the handle (and the shared ledger's connections). */

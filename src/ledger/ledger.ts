@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { ulid } from "../ids.ts";
-import { type CapBreach, CostCapError } from "../errors.ts";
+import { type CapBreach, CostCapError, UnreachableError } from "../errors.ts";
 import type { CapsConfig } from "../config/schema.ts";
 import { BatchRequests } from "./batch_requests.ts";
 import { type Db, transaction } from "../db/sqlite.ts";
@@ -217,6 +217,16 @@ export class Ledger {
   async refresh(): Promise<void> {
     if (!this.#shared) return;
     for (const backend of ["anthropic", "sim"] as const) await this.#shared.capStatus({ backend });
+  }
+
+  /**
+   * A workflow was published: the shared ledger counts it toward this machine's completions. A database out
+   * of reach now is caught up with when the data folder is next opened (Storage.syncCompletions).
+   */
+  async completed(workflowId: string, ts: number): Promise<void> {
+    await this.#shared?.recordCompletions([{ workflowId, ts }]).catch((error) => {
+      if (!(error instanceof UnreachableError)) throw error;
+    });
   }
 
   /** Settles what dead processes left open: here (their lock files), and in the shared ledger (their heartbeats). */

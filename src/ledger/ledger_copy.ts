@@ -8,7 +8,8 @@
  * @module
  */
 import type { Db } from "../db/sqlite.ts";
-import { type PgPool, pgTransaction } from "../db/postgres.ts";
+import { type PgPool, pgQuery, pgTransaction } from "../db/postgres.ts";
+import { PUBLISHED } from "../pipeline/store.ts";
 import { CALL_LOG_COLUMNS, REFUSAL_COLUMNS } from "./ledger.ts";
 import { ALERT_FIRED_SQL, pgColumnType, rollUpsSql } from "../db/pg_migrations.ts";
 
@@ -37,6 +38,7 @@ export interface CopyResult {
   calls: CopyCounts;
   refusals: CopyCounts;
   alerts: CopyCounts;
+  completions: CopyCounts;
 }
 
 /** Copies every call row, cap refusal and fired alert the target lacks. */
@@ -45,6 +47,7 @@ export async function copyLedger(options: CopyOptions): Promise<CopyResult> {
     calls: await copyCalls(options),
     refusals: await copyRefusals(options),
     alerts: await copyAlerts(options),
+    completions: await copyCompletions(options),
   };
 }
 
@@ -102,6 +105,21 @@ async function copyRefusals({ db, pool, where, machine }: CopyOptions): Promise<
     }
   });
   return { read: rows.length, inserted };
+}
+
+/** The folder's published workflows, which cost per completion across machines counts. */
+async function copyCompletions({ db, pool, where, machine }: CopyOptions): Promise<CopyCounts> {
+  const rows = db.prepare(
+    "SELECT workflow_instance_id AS id, MIN(ts) AS ts FROM workflow_event WHERE kind = ? GROUP BY 1",
+  ).all(PUBLISHED) as { id: string; ts: number }[];
+  const r = await pgQuery(
+    pool,
+    where,
+    `INSERT INTO workflow_completion (workflow_instance_id, machine, published_ts)
+     SELECT id, $3, ts FROM unnest($1::text[], $2::int8[]) AS t(id, ts) ON CONFLICT DO NOTHING`,
+    [rows.map((c) => c.id), rows.map((c) => c.ts), machine],
+  );
+  return { read: rows.length, inserted: r.rowCount ?? 0 };
 }
 
 async function copyAlerts({ db, pool, where, machine }: CopyOptions): Promise<CopyCounts> {

@@ -39,6 +39,7 @@ import { type Alert, type FiredRow, ofPeriods, periodKey } from "./alerts.ts";
 import { capRulesFor, type CapStatus, capStatusOf, findBreach, type SpendSnapshot } from "./caps.ts";
 import { dayPeriod, type Period } from "./period.ts";
 import type { HistoryRow } from "../report/queries.ts";
+import type { Completion } from "../pipeline/store.ts";
 import {
   type Backend,
   BUCKET_MS,
@@ -374,16 +375,32 @@ export class SharedLedger {
 
   /** Calls, spend and cache reads per machine and backend since `since`, over every machine: for `report`. */
   async machines(since: number, agent?: string): Promise<MachineFigures[]> {
+    // Completions count the workflows published in the window, each with its whole cost (every agent's,
+    // or the one agent's), as the report's cost per completion does.
     const rows = await pgQuery<MachineFigures>(
       this.#pool,
       this.where,
-      `SELECT machine, backend, COUNT(*)::int AS calls, SUM(cost_nano_usd)::bigint AS "spentNano",
-         COUNT(DISTINCT workflow_instance_id)::int AS workflows,
-         SUM(cache_read_tokens)::bigint AS "cacheReadTokens",
-         SUM(input_tokens + cache_read_tokens + cache_write_tokens)::bigint AS "promptTokens",
-         MAX(ts)::bigint AS "lastCallTs"
-       FROM ai_call_log WHERE ts >= $1 AND ($2::text IS NULL OR agent_id = $2)
-       GROUP BY machine, backend ORDER BY backend, machine`,
+      `WITH calls AS (
+         SELECT machine, backend, COUNT(*)::int AS calls, SUM(cost_nano_usd)::bigint AS "spentNano",
+           COUNT(DISTINCT workflow_instance_id)::int AS workflows,
+           SUM(cache_read_tokens)::bigint AS "cacheReadTokens",
+           SUM(input_tokens + cache_read_tokens + cache_write_tokens)::bigint AS "promptTokens",
+           SUM(tool_calls_made)::bigint AS "toolCalls", SUM(tool_calls_succeeded)::bigint AS "toolCallsOk",
+           MAX(ts)::bigint AS "lastCallTs"
+         FROM ai_call_log WHERE ts >= $1 AND ($2::text IS NULL OR agent_id = $2)
+         GROUP BY machine, backend
+       ),
+       completed AS (
+         SELECT c.machine, l.backend, COUNT(DISTINCT c.workflow_instance_id)::int AS completions,
+           SUM(l.cost_nano_usd)::bigint AS "completedNano"
+         FROM workflow_completion c JOIN ai_call_log l ON l.workflow_instance_id = c.workflow_instance_id
+         WHERE c.published_ts >= $1 AND ($2::text IS NULL OR l.agent_id = $2)
+         GROUP BY c.machine, l.backend
+       )
+       SELECT calls.*, COALESCE(completed.completions, 0) AS completions,
+         COALESCE(completed."completedNano", 0)::bigint AS "completedNano"
+       FROM calls LEFT JOIN completed USING (machine, backend)
+       ORDER BY backend, machine`,
       [since, agent ?? null],
     );
     return rows.rows;
@@ -427,6 +444,29 @@ export class SharedLedger {
     return Object.fromEntries(r.rows.map((row) => [row.model, row.mean]));
   }
 
+  /** Records this machine's published workflows (those already there are skipped). */
+  async recordCompletions(completions: Completion[]): Promise<void> {
+    if (completions.length === 0) return;
+    await pgQuery(
+      this.#pool,
+      this.where,
+      `INSERT INTO workflow_completion (workflow_instance_id, machine, published_ts)
+       SELECT id, $3, ts FROM unnest($1::text[], $2::int8[]) AS t(id, ts) ON CONFLICT DO NOTHING`,
+      [completions.map((c) => c.workflowId), completions.map((c) => c.ts), this.machine],
+    );
+  }
+
+  /** When this machine's latest recorded completion was, or null for none. */
+  async latestCompletion(): Promise<number | null> {
+    const r = await pgQuery<{ ts: number | null }>(
+      this.#pool,
+      this.where,
+      "SELECT MAX(published_ts) AS ts FROM workflow_completion WHERE machine = $1",
+      [this.machine],
+    );
+    return r.rows[0].ts;
+  }
+
   /** Open reservations over every machine, for `doctor`. */
   async openReservations(): Promise<number> {
     const r = await pgQuery<{ n: number }>(
@@ -452,7 +492,12 @@ export interface MachineFigures {
   spentNano: number;
   cacheReadTokens: number;
   promptTokens: number;
+  toolCalls: number;
+  toolCallsOk: number;
   lastCallTs: number;
+  /** Workflows it published in the window, and what they cost in all. */
+  completions: number;
+  completedNano: number;
 }
 
 /** Spent and reserved for a cap check, in one statement: one snapshot, so a settle is seen whole or not. */

@@ -229,6 +229,7 @@ export async function publish(
     reason: null,
   });
   deps.store.event(workflow.id, "publisher", PUBLISHED, path);
+  await deps.ledger.completed(workflow.id, deps.now());
   return { kind: "published", path };
 }
 

@@ -19,6 +19,12 @@ import { type ContentState, emptyState, type WorkflowRequest } from "../content/
  */
 export const newWorkflowId: (now: number) => string = monotonicUlid();
 
+/** A published workflow, as the shared ledger counts completions. */
+export interface Completion {
+  workflowId: string;
+  ts: number;
+}
+
 export type WorkflowStatus = "ready" | "waiting" | "stuck" | "flagged" | "published";
 
 /** The event the loop records when it publishes a workflow (its status is named the same): a completion. */
@@ -261,6 +267,15 @@ export class WorkflowStore {
       this.update(id, { state: to.state, stage: to.stage, status: "ready", reason: null, waitUntil: null });
       this.event(id, to.stage, "retried", to.detail);
     });
+  }
+
+  /** The workflows published at or after `since`, and when (their first publication). */
+  publishedSince(since: number): Completion[] {
+    return statement(
+      this.#db,
+      `SELECT workflow_instance_id AS workflowId, MIN(ts) AS ts FROM workflow_event WHERE kind = ?
+       GROUP BY workflow_instance_id HAVING MIN(ts) >= ?`,
+    ).all(PUBLISHED, since) as unknown as Completion[];
   }
 
   /** What happened to a workflow, in order. */

@@ -297,7 +297,7 @@ Deno.test("cap storm: two processes on one SQLite ledger, rounds of concurrent c
 const pgMissing = postgresMissing();
 Deno.test({
   name:
-    "cap storm: four machines on one PostgreSQL ledger, rounds of concurrent calls, random faults: no cap is passed, nothing is left open",
+    "cap storm: four machines in four time zones on one PostgreSQL ledger, rounds of concurrent calls, random faults: no cap is passed, nothing is left open",
   ignore: pgMissing !== undefined,
   sanitizeResources: false,
   sanitizeOps: false,
