@@ -38,7 +38,8 @@ const CAPS = {
   timezone: "UTC",
 };
 
-const USAGE = {
+/** The usage every benchmark call settles with. */
+export const USAGE = {
   inputTokens: 100,
   outputTokens: 50,
   cacheReadTokens: 0,

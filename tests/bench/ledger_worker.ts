@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { Storage } from "../../src/db/storage.ts";
 import { SharedLedger } from "../../src/ledger/shared_ledger.ts";
+import { USAGE } from "./ledger_bench.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -32,15 +33,6 @@ if (values.url) {
     await SharedLedger.connect({ target: { url: values.url, from: "--url" }, caps, machine: values.name }),
   );
 }
-const usage = {
-  inputTokens: 100,
-  outputTokens: 50,
-  cacheReadTokens: 0,
-  cacheWrite5mTokens: 0,
-  cacheWrite1hTokens: 0,
-  webSearchRequests: 0,
-  batch: false,
-};
 const one = async (i: number) => {
   const r = await ledger.reserveCall({
     agentId: "writer",
@@ -49,7 +41,7 @@ const one = async (i: number) => {
     backend: "anthropic",
     worstCaseNano: 50_000_000,
   });
-  await ledger.settleCall(r, { status: "ok", usage, costNano: 1_000_000 });
+  await ledger.settleCall(r, { status: "ok", usage: USAGE, costNano: 1_000_000 });
 };
 for (let i = 0; i < Number(values.warmup); i++) await one(i);
 const wait = Number(values.start) - Date.now();
