@@ -127,6 +127,38 @@ export function pressroomArgs(args: string[], script = "src/main.ts"): string[] 
   return ["run", "-q", "-P=pressroom", "--config", `${ROOT}deno.json`, `${ROOT}${script}`, ...args];
 }
 
+/**
+ * `pressroom run [args]` (the daemon) as a child process with the binary's permission set and only `env`, its
+ * output piped: for tests that read its log lines.
+ */
+export function spawnDaemon(
+  cwd: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: pressroomArgs(["run", ...args]),
+    cwd,
+    env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Ends a daemon from spawnDaemon if a test left it running, and the server behind it. */
+export async function stopDaemon(
+  child: Deno.ChildProcess,
+  server: { close(): Promise<void> },
+): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* already gone */ }
+  await child.stderr.cancel().catch(() => {});
+  await child.stdout.cancel().catch(() => {});
+  await server.close();
+}
+
 /** `pressroom run` (the daemon) as a child process with the binary's permission set, its output dropped: to kill. */
 export function spawnRun(cwd: string, env: Record<string, string>): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {

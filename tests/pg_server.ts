@@ -7,6 +7,18 @@
  */
 import { join } from "node:path";
 
+/** The rows a query gives on a database, over a connection of its own. */
+export async function pgRows<T = Record<string, unknown>>(url: string, sql: string): Promise<T[]> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
 export interface PgServer {
   /** postgres://postgres@127.0.0.1:<port>/postgres, no TLS asked. */
   url: string;

@@ -166,8 +166,7 @@ export class Ledger {
   ): Promise<Reservation> {
     const shared = this.#shared;
     if (!shared) return this.reserve(request, alsoWrite);
-    const ts = this.#now();
-    const reservation = { ...request, id: ulid(ts), ts, reservedNano: request.worstCaseNano };
+    const reservation = this.#newReservation(request);
     await shared.reserve(reservation);
     try {
       transaction(this.#db, () => {
@@ -175,7 +174,7 @@ export class Ledger {
         alsoWrite?.(reservation);
       });
     } catch (error) {
-      await shared.release(reservation.id).catch(() => {});
+      await shared.release(reservation.id);
       throw error;
     }
     return reservation;
@@ -198,7 +197,7 @@ export class Ledger {
   async settleCall(reservation: Reservation, outcome: CallOutcome, alsoWrite?: () => void): Promise<void> {
     const shared = this.#shared;
     if (shared) {
-      const result = await untilReachable(() => shared.settle(reservation, outcome), this.#retryWait);
+      const result = await untilReachable(() => shared.settle(reservation, outcome), settleRetryWait);
       if (result === "orphaned") this.onOrphaned?.(reservation);
     }
     this.settle(reservation, outcome, alsoWrite);
@@ -206,9 +205,6 @@ export class Ledger {
 
   /** Told when a settle finds its call booked at its worst case by another process (the shared ledger). */
   onOrphaned?: (reservation: Reservation) => void;
-
-  /** How long to wait between attempts to reach the shared ledger: from 250 ms, doubling up to 5 s. */
-  #retryWait = (attempt: number) => Math.min(5_000, 250 * 2 ** attempt);
 
   /**
    * Reads the shared ledger's day figures (every machine's spend and reservations) into what `capStatus`,
@@ -251,16 +247,20 @@ export class Ledger {
    * records the refusal and throws CostCapError. Check and write are one transaction.
    */
   reserve(request: ReserveRequest, alsoWrite?: (reservation: Reservation) => void): Reservation {
-    const ts = this.#now();
-    const id = ulid(ts);
     this.#refuseShared("reserve");
-    const reservation = { ...request, id, ts, reservedNano: request.worstCaseNano };
-    this.#hold(request, ts, request.worstCaseNano, () => {
+    const reservation = this.#newReservation(request);
+    this.#hold(request, reservation.ts, request.worstCaseNano, () => {
       this.#insertReservation(reservation);
       // What must exist exactly when the reservation does (a batch request's record), in its transaction.
       alsoWrite?.(reservation);
     });
     return reservation;
+  }
+
+  /** A reservation made now: its id (a ULID of now) becomes the ledger row's id. */
+  #newReservation(request: ReserveRequest): Reservation {
+    const ts = this.#now();
+    return { ...request, id: ulid(ts), ts, reservedNano: request.worstCaseNano };
   }
 
   #insertReservation(r: Reservation): void {
@@ -678,6 +678,11 @@ export function refusalValues(
     call.output?.maxTokens ?? null,
     call.output?.nanoPerToken ?? null,
   ];
+}
+
+/** How long to wait between attempts to record a settled call in the shared ledger: 250 ms, doubling to 5 s. */
+function settleRetryWait(attempt: number): number {
+  return Math.min(5_000, 250 * 2 ** attempt);
 }
 
 interface ModelSum {

@@ -23,6 +23,10 @@ import { createSimulator, type SimulatorOptions } from "../../src/sim/simulator.
 import { RECOVERABLE_QUIRKS } from "../../src/sim/quirks.ts";
 import { type FakeApi, okReply, type Received, type Reply, startFakeApi } from "../fake_api/server.ts";
 import { openStorage, rawDb, tempDir, TEST_KEY } from "../helpers.ts";
+import { pgRows } from "../pg_server.ts";
+import { assertEquals } from "../assert.ts";
+import type { Ledger } from "../../src/ledger/ledger.ts";
+import { SharedLedger } from "../../src/ledger/shared_ledger.ts";
 
 /**
  * A turn a test plays instead of the simulator: tool calls, plain text (which ends the turn), or a
@@ -59,6 +63,8 @@ export interface HarnessOptions {
   script?: Script;
   sim?: SimulatorOptions;
   now?: () => number;
+  /** A shared ledger (PostgreSQL) to share the data folder's with; close() checks that the two agree. */
+  ledgerUrl?: string;
   /** The scheduler's sleep (real by default): a fake clock's, to wait without waiting. */
   sleep?: (ms: number, wake: AbortSignal) => Promise<void>;
 }
@@ -131,6 +137,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const storage = openStorage({ dataDir: dir, caps: config.caps, now });
   const ledger = storage.ledger;
+  if (options.ledgerUrl) {
+    ledger.share(
+      await SharedLedger.connect({
+        target: { url: options.ledgerUrl, from: "test" },
+        caps: config.caps,
+        machine: "harness",
+        now,
+      }),
+    );
+  }
   const events: SchedulerEvent[] = [];
   const deps: PipelineDeps = {
     ledger,
@@ -163,10 +179,29 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return these;
     },
     async close() {
-      ledger.close();
-      await api.close();
+      try {
+        if (options.ledgerUrl) await assertLedgersAgree(ledger, options.ledgerUrl);
+      } finally {
+        await ledger.close();
+        await api.close();
+      }
     },
   };
+}
+
+/** Every call of the data folder's ledger is in the shared one, booked alike, and nothing is left open there. */
+async function assertLedgersAgree(ledger: Ledger, url: string): Promise<void> {
+  const columns =
+    "id, status, stop_reason, cost_nano_usd, reserved_nano_usd, tool_calls_made, turn, attempts";
+  const local = rawDb(ledger).prepare(`SELECT ${columns} FROM ai_call_log ORDER BY id`).all()
+    .map((r) => ({ ...r }));
+  const shared = (await pgRows(url, `SELECT ${columns} FROM ai_call_log ORDER BY id`)).map((r) => ({
+    ...r,
+    cost_nano_usd: Number(r.cost_nano_usd),
+    reserved_nano_usd: Number(r.reserved_nano_usd),
+  }));
+  assertEquals(shared, local, "the shared ledger books every call as the data folder's does");
+  assertEquals(await pgRows(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
 }
 
 /** Every tool call the store recorded, as [agent, tool, outcome]. */

@@ -3,29 +3,16 @@
  * and hard stops. The unit files that start it: systemd_cli_test.ts.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { dropRequest, jsonLineReader, pressroomArgs, runPressroom, tempDir } from "../helpers.ts";
+import { dropRequest, jsonLineReader, runPressroom, spawnDaemon, stopDaemon, tempDir } from "../helpers.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 
 function daemon(cwd: string, url: string, args: string[] = []): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: pressroomArgs(["run", ...args]),
+  return spawnDaemon(
     cwd,
-    env: { ANTHROPIC_API_KEY: "sk-ant-test-daemon-0123456789", ANTHROPIC_BASE_URL: url },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-/** Ends the daemon if a test left it running, and the simulator behind it. */
-async function cleanUp(child: Deno.ChildProcess, server: { close(): Promise<void> }): Promise<void> {
-  try {
-    child.kill("SIGKILL");
-  } catch { /* already gone */ }
-  await child.stderr.cancel().catch(() => {});
-  await child.stdout.cancel().catch(() => {});
-  await server.close();
+    { ANTHROPIC_API_KEY: "sk-ant-test-daemon-0123456789", ANTHROPIC_BASE_URL: url },
+    args,
+  );
 }
 
 Deno.test("one runner per data folder; SIGTERM stops claiming, finishes what is in flight, and exits 0", async () => {
@@ -58,7 +45,7 @@ Deno.test("one runner per data folder; SIGTERM stops claiming, finishes what is 
     const caps = JSON.parse((await runPressroom(cwd, ["caps", "--json"])).out).caps;
     assertEquals(caps[0].reservedUsd, 0, "nothing left in flight");
   } finally {
-    await cleanUp(child, server);
+    await stopDaemon(child, server);
   }
 });
 
@@ -87,7 +74,7 @@ Deno.test("a changed config file or SIGHUP reloads the config without a restart;
     child.kill("SIGTERM");
     assertEquals((await child.status).code, 0);
   } finally {
-    await cleanUp(child, server);
+    await stopDaemon(child, server);
   }
 });
 
@@ -114,7 +101,7 @@ Deno.test("a second signal exits at once; the next start settles what was in fli
     assertEquals(caps[0].reservedUsd, 0, "the next start settled the call left in flight");
     assert(caps[0].spentUsd > 0, "at its worst case, never at zero");
   } finally {
-    await cleanUp(child, server);
+    await stopDaemon(child, server);
   }
 });
 
@@ -137,7 +124,7 @@ Deno.test("the data folder deleted while run works: one clear line and exit 1", 
       /^pressroom: .*pressroom-data: the data folder or its database was deleted while running; stopping\n$/m,
     );
   } finally {
-    await cleanUp(child, server);
+    await stopDaemon(child, server);
   }
 });
 
@@ -169,6 +156,6 @@ Deno.test("run that cannot reach the API keeps running: one log line per back-of
     const [workflow] = JSON.parse((await runPressroom(cwd, ["status", "--json"])).out).workflows;
     assertEquals([workflow.stage, workflow.status, workflow.reason], ["intake", "ready", null]);
   } finally {
-    await cleanUp(child, { close: () => Promise.resolve() });
+    await stopDaemon(child, { close: () => Promise.resolve() });
   }
 });

@@ -16,7 +16,7 @@ import {
 } from "../../src/ledger/shared_ledger.ts";
 import { poolConfig } from "../../src/db/pg_pool.ts";
 import { caps, openLedger, pressroomArgs, rawDb, runPressroom, tempDir } from "../helpers.ts";
-import { type PgServer, postgresMissing, startPostgres } from "../pg_server.ts";
+import { pgRows, type PgServer, postgresMissing, startPostgres } from "../pg_server.ts";
 
 const missing = postgresMissing();
 if (missing) console.log(`shared ledger tests skipped: ${missing}`);
@@ -52,16 +52,6 @@ function dataOf(ledger: Ledger): Promise<string> {
   return Promise.resolve(folders.get(ledger)!);
 }
 
-async function rows(url: string, sql: string): Promise<Record<string, unknown>[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 const pgTest = (name: string, fn: () => Promise<void>) =>
   Deno.test({ name, ignore: missing !== undefined, sanitizeResources: false, sanitizeOps: false, fn });
 
@@ -85,10 +75,10 @@ pgTest(
       const daily = b.capStatus().find((c) => c.cap === "dailyUsd")!;
       assertEquals([daily.spentNano, daily.reservedNano], [350_000_000, 0]);
       assertEquals(
-        await rows(url, "SELECT machine, cost_nano_usd::int AS c FROM ai_call_log ORDER BY machine"),
+        await pgRows(url, "SELECT machine, cost_nano_usd::int AS c FROM ai_call_log ORDER BY machine"),
         [{ machine: "alpha", c: 250_000_000 }, { machine: "beta", c: 100_000_000 }],
       );
-      assertEquals(await rows(url, "SELECT cap, machine FROM cap_refusal"), [{
+      assertEquals(await pgRows(url, "SELECT cap, machine FROM cap_refusal"), [{
         cap: "dailyUsd",
         machine: "beta",
       }]);
@@ -177,7 +167,7 @@ pgTest(
       await a.settleCall(inFlight, { status: "ok", costNano: 120_000_000 });
       assertEquals(orphaned.map((r) => r.id), [inFlight.id]);
       assertEquals(
-        await rows(url, "SELECT status, cost_nano_usd::int AS c FROM ai_call_log"),
+        await pgRows(url, "SELECT status, cost_nano_usd::int AS c FROM ai_call_log"),
         [{ status: "orphaned", c: 300_000_000 }],
       );
       // Its own file keeps what the call really cost.
@@ -189,14 +179,14 @@ pgTest(
       assertEquals(lost, [firstOwner]);
       assert(a.shared!.owner !== firstOwner);
       assertEquals(
-        await rows(
+        await pgRows(
           url,
           "SELECT DISTINCT r.owner, o.id IS NOT NULL AS registered FROM reservation r LEFT JOIN ledger_owner o ON o.id = r.owner",
         ),
         [{ owner: a.shared!.owner, registered: true }],
       );
       for (const r of next) await a.settleCall(r, { status: "ok", costNano: 5_000_000 });
-      assertEquals(await rows(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
+      assertEquals(await pgRows(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
     } finally {
       await a.close();
       await b.close();
@@ -215,10 +205,10 @@ pgTest(
     try {
       await ledger.settleCall(before, { status: "ok", costNano: 20_000_000 });
       assertEquals(
-        await rows(url, "SELECT machine, status, cost_nano_usd::int AS c FROM ai_call_log"),
+        await pgRows(url, "SELECT machine, status, cost_nano_usd::int AS c FROM ai_call_log"),
         [{ machine: "alpha", status: "ok", c: 20_000_000 }],
       );
-      assertEquals(await rows(url, "SELECT SUM(cost_nano_usd)::int AS c FROM spend_bucket"), [{
+      assertEquals(await pgRows(url, "SELECT SUM(cost_nano_usd)::int AS c FROM spend_bucket"), [{
         c: 20_000_000,
       }]);
     } finally {
@@ -246,7 +236,7 @@ pgTest(
       await server!.startServer();
       const r = await a.reserveCall(call("wf-a", 10_000_000));
       await a.settleCall(r, { status: "ok", costNano: 1_000 });
-      assertEquals(await rows(url, "SELECT COUNT(*)::int AS n FROM ai_call_log"), [{ n: 1 }]);
+      assertEquals(await pgRows(url, "SELECT COUNT(*)::int AS n FROM ai_call_log"), [{ n: 1 }]);
     } finally {
       await a.close();
     }
@@ -267,14 +257,14 @@ pgTest(
     try {
       assertEquals(await b.recoverAll(), 0, "nothing more to settle once connected");
       assertEquals(
-        await rows(url, "SELECT id, batch FROM reservation"),
+        await pgRows(url, "SELECT id, batch FROM reservation"),
         [{ id: batched.id, batch: true }],
         "only the batched request's reservation is left",
       );
       // The batch's result, collected later by a process on alpha's data folder.
       await b.settleCall(batched, { status: "ok", costNano: 20_000_000, batch: true });
       assertEquals(
-        await rows(url, "SELECT id, status, cost_nano_usd::int AS c FROM ai_call_log ORDER BY c"),
+        await pgRows(url, "SELECT id, status, cost_nano_usd::int AS c FROM ai_call_log ORDER BY c"),
         [
           { id: batched.id, status: "ok", c: 20_000_000 },
           { id: synchronous.id, status: "orphaned", c: 30_000_000 },
@@ -297,10 +287,10 @@ pgTest("a settle waits for the database to come back: the spend is recorded once
     await server!.startServer();
     await settled;
     assertEquals(
-      await rows(url, "SELECT status, cost_nano_usd::int AS c FROM ai_call_log"),
+      await pgRows(url, "SELECT status, cost_nano_usd::int AS c FROM ai_call_log"),
       [{ status: "ok", c: 7_000 }],
     );
-    assertEquals(await rows(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
+    assertEquals(await pgRows(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
   } finally {
     await a.close();
   }
@@ -361,7 +351,7 @@ pgTest(
     assertEquals(outs.map((o) => o.code), [0, 0], text.join("\n"));
     assertEquals(text.filter((t) => /applied migration 1$/.test(t)).length, 1, text.join("\n"));
     assertEquals(text.filter((t) => /up to date, nothing to apply$/.test(t)).length, 1, text.join("\n"));
-    assertEquals(await rows(url, "SELECT version FROM pressroom_schema"), [{ version: 1 }]);
+    assertEquals(await pgRows(url, "SELECT version FROM pressroom_schema"), [{ version: 1 }]);
   },
 );
 

@@ -5,14 +5,20 @@
  * folder's own ledger.
  * @module
  */
-// @ts-types="npm:@types/pg@8.23.1"
-import pg from "pg";
 import { assert, assertAlmostEquals, assertEquals, assertMatch } from "../assert.ts";
 import { createSimulator } from "../../src/sim/simulator.ts";
 import { serveSimulator } from "../../src/sim/server.ts";
 import { SharedLedger } from "../../src/ledger/shared_ledger.ts";
-import { caps, dropRequest, jsonLineReader, pressroomArgs, runPressroom, tempDir } from "../helpers.ts";
-import { type PgServer, postgresMissing, startPostgres } from "../pg_server.ts";
+import {
+  caps,
+  dropRequest,
+  jsonLineReader,
+  runPressroom,
+  spawnDaemon,
+  stopDaemon,
+  tempDir,
+} from "../helpers.ts";
+import { pgRows, type PgServer, postgresMissing, startPostgres } from "../pg_server.ts";
 import { DatabaseSync } from "node:sqlite";
 
 const missing = postgresMissing();
@@ -26,19 +32,9 @@ async function database(name: string): Promise<string> {
   return await server.database(name);
 }
 
-async function query<T>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
 /** Calls and spend in the shared ledger, and in the data folder's own. */
 async function totals(url: string, data: string) {
-  const [shared] = await query<{ n: number; nano: number }>(
+  const [shared] = await pgRows<{ n: number; nano: number }>(
     url,
     "SELECT COUNT(*)::int AS n, COALESCE(SUM(cost_nano_usd), 0)::bigint AS nano FROM ai_call_log",
   );
@@ -64,24 +60,11 @@ async function setUp(name: string) {
 }
 
 function daemon(cwd: string, apiUrl: string, ledgerUrl: string): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: pressroomArgs(["run"]),
-    cwd,
-    env: { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: apiUrl, PRESSROOM_LEDGER_URL: ledgerUrl },
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-/** Ends the daemon if a test left it running, and the simulator behind it. */
-async function cleanUp(child: Deno.ChildProcess, api: { close(): Promise<void> }): Promise<void> {
-  try {
-    child.kill("SIGKILL");
-  } catch { /* gone */ }
-  await child.stdout.cancel().catch(() => {});
-  await child.stderr.cancel().catch(() => {});
-  await api.close();
+  return spawnDaemon(cwd, {
+    ANTHROPIC_API_KEY: KEY,
+    ANTHROPIC_BASE_URL: apiUrl,
+    PRESSROOM_LEDGER_URL: ledgerUrl,
+  });
 }
 
 /** What the daemon wrote on stderr, once it has ended (or been killed for it). */
@@ -114,7 +97,7 @@ pgTest(
         "a call in flight",
         // Before `run` migrates the database, there is no table to count in.
         async () =>
-          (await query<{ n: number }>(url, "SELECT COUNT(*)::int AS n FROM reservation").catch(
+          (await pgRows<{ n: number }>(url, "SELECT COUNT(*)::int AS n FROM reservation").catch(
             () => [{ n: 0 }],
           ))[0]
             .n > 0,
@@ -122,7 +105,7 @@ pgTest(
       );
       child.kill("SIGKILL");
       await child.status;
-      const [open] = await query<{ n: number }>(url, "SELECT COUNT(*)::int AS n FROM reservation");
+      const [open] = await pgRows<{ n: number }>(url, "SELECT COUNT(*)::int AS n FROM reservation");
       // Another process, judging a heartbeat stale after a second, settles what the dead one held.
       await new Promise((r) => setTimeout(r, 1_500));
       const other = await SharedLedger.connect({
@@ -132,13 +115,13 @@ pgTest(
         ownerTimeoutMs: 1_000,
       });
       await other.close();
-      const orphaned = await query<{ c: string; r: string }>(
+      const orphaned = await pgRows<{ c: string; r: string }>(
         url,
         "SELECT cost_nano_usd AS c, reserved_nano_usd AS r FROM ai_call_log WHERE status = 'orphaned'",
       );
       assertEquals(orphaned.length, open.n);
       for (const row of orphaned) assertEquals(row.c, row.r, "an orphaned call is booked at its worst case");
-      assertEquals(await query(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
+      assertEquals(await pgRows(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
 
       const finish = await runPressroom(cwd, ["run", "--once"], {
         ANTHROPIC_API_KEY: KEY,
@@ -150,7 +133,7 @@ pgTest(
       assertEquals(t.statuses.filter((s) => s === "published" || s === "flagged").length, TOPICS.length);
       assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
     } finally {
-      await cleanUp(child, api);
+      await stopDaemon(child, api);
     }
   },
 );
@@ -188,7 +171,7 @@ pgTest(
       assertEquals((await child.status).code, 0);
       const t = await totals(url, data);
       assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
-      assertEquals(await query(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
+      assertEquals(await pgRows(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
       // The report's line for this machine, from the shared ledger, says what its own figures say.
       const report = await runPressroom(cwd, ["report", "--json"], { PRESSROOM_LEDGER_URL: url });
       assertEquals(report.code, 0, report.err);
@@ -201,7 +184,7 @@ pgTest(
       // Dollars from exact nano-dollars, divided in two orders: equal to the last few digits.
       assertAlmostEquals(machines[0].costPerCompletionUsd ?? 0, local.meanUsd ?? 0, 1e-9);
     } finally {
-      await cleanUp(child, api);
+      await stopDaemon(child, api);
     }
   },
 );
@@ -221,11 +204,11 @@ pgTest(
     assert(["published", "flagged"].includes(t.statuses[0]), t.statuses[0]);
     assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
     assertEquals(
-      await query(url, "SELECT COUNT(*)::int AS n FROM ai_call_log WHERE batch = 0"),
+      await pgRows(url, "SELECT COUNT(*)::int AS n FROM ai_call_log WHERE batch = 0"),
       [{ n: 0 }],
       "every call went through a batch",
     );
-    assertEquals(await query(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
+    assertEquals(await pgRows(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
   },
 );
 

@@ -17,8 +17,6 @@
  * number of calls, so that any size keeps them binding.
  * @module
  */
-// @ts-types="npm:@types/pg@8.23.1"
-import pg from "pg";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { assertEquals } from "../assert.ts";
@@ -36,7 +34,7 @@ import {
   startFakeApi,
 } from "../fake_api/server.ts";
 import { pressroomArgs, tempDir, TEST_KEY } from "../helpers.ts";
-import { postgresMissing, startPostgres } from "../pg_server.ts";
+import { pgRows, postgresMissing, startPostgres } from "../pg_server.ts";
 import { globMatches } from "../../src/ledger/caps.ts";
 
 const SEED = Number(Deno.env.get("PRESSROOM_STORM_SEED") ?? Math.floor(Math.random() * 2 ** 31));
@@ -245,21 +243,15 @@ function sqliteView(dir: string): LedgerView {
 }
 
 async function postgresView(url: string): Promise<LedgerView> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
   const count = async (table: string) =>
-    (await client.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM ${table}`)).rows[0].n;
-  try {
-    const rows = (await client.query(`SELECT ${ROW_COLUMNS} FROM ai_call_log`)).rows.map((r) => ({
-      ...r,
-      cost_nano_usd: Number(r.cost_nano_usd),
-      reserved_nano_usd: Number(r.reserved_nano_usd),
-      ts: Number(r.ts),
-    })) as Row[];
-    return { rows, open: await count("reservation"), refusals: await count("cap_refusal") };
-  } finally {
-    await client.end();
-  }
+    (await pgRows<{ n: number }>(url, `SELECT COUNT(*)::int AS n FROM ${table}`))[0].n;
+  const rows = (await pgRows(url, `SELECT ${ROW_COLUMNS} FROM ai_call_log`)).map((r) => ({
+    ...r,
+    cost_nano_usd: Number(r.cost_nano_usd),
+    reserved_nano_usd: Number(r.reserved_nano_usd),
+    ts: Number(r.ts),
+  })) as Row[];
+  return { rows, open: await count("reservation"), refusals: await count("cap_refusal") };
 }
 
 interface Row {
