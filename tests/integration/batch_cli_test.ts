@@ -27,16 +27,18 @@ Deno.test("run --once carries workflows to publication through batches: each run
     config.agents.writer.batch = true;
     config.agents.editor.batch = true;
     config.run.onceWaitSeconds = 0;
+    // The simulated Sonnet fails about one call in five, so now and then four in a row (the default limit)
+    // and the workflow is stuck: the room tests/e2e/harness.ts gives for the same reason.
+    for (const agent of Object.keys(config.agents)) config.agents[agent].maxConsecutiveFailures = 8;
     await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify(config, null, 2));
     for (const topic of ["Keeping bees on a city roof", "How tides work"]) {
       assertEquals((await pressroom(["submit", topic])).code, 0);
     }
     const runs: string[] = [];
     // Done: published, or flagged by the simulated editor (a few per cent of drafts, at random: `submit`
-    // gives each workflow a fresh id, which seeds the simulated model's choices), or stuck where the
-    // simulated model's tool calls kept failing (as rare, and as random). Each got there through batches.
+    // gives each workflow a fresh id, which seeds the simulated model's choices).
     let done = 0;
-    const ended = ["published", "flagged", "stuck"];
+    const ended = ["published", "flagged"];
     for (let run = 1; run <= 10 && done < 2; run++) {
       const once = await pressroom(["run", "--once"]);
       assertEquals(once.code, 0, once.err);
