@@ -20,6 +20,7 @@ import type { CallUsage } from "../pricing/cost.ts";
 import { nanoToUsd } from "../pricing/money.ts";
 import { deadOwners, ownerAlive, OwnerLock, removeOwnerFile } from "./owner.ts";
 import { dayPeriod, type Period } from "./period.ts";
+import type { ToolOutcome } from "../pipeline/run_tool.ts";
 
 export type Backend = "anthropic" | "sim";
 /** The ledger's file name in the data folder. */
@@ -73,10 +74,19 @@ export interface CallOutcome {
   error?: string;
   toolCallsMade?: number;
   toolCallsSucceeded?: number;
+  /** Each tool call the reply made, as judged: written with the call's row, in both ledgers. */
+  tools?: ToolCallRecord[];
   /** Sent in a Message Batch (a result with usage says so itself). */
   batch?: boolean;
   /** The request's TTLs and what the response's id and cache diagnostics said. */
   cache?: CacheOutcome;
+}
+
+/** One tool call of a reply: its tool, how it was judged, and what the model was told when it failed. */
+export interface ToolCallRecord {
+  tool: string;
+  outcome: ToolOutcome;
+  message: string | null;
 }
 
 export interface CacheOutcome {
@@ -357,6 +367,9 @@ export class Ledger {
     // Gone already: another process took this one for dead and booked the call at its worst case.
     if (s.unreserve.run(r.id).changes === 0) return;
     s.insertRow.run(...callLogValues(r, o));
+    for (const t of toolCallsOf(o)) {
+      s.insertTool.run(r.id, r.workflowId, r.agentId, r.model, r.turn ?? 0, ...t, r.ts);
+    }
     if (o.costNano > 0) {
       s.addBucket.run(r.backend, Math.floor(r.ts / BUCKET_MS), r.model, o.costNano);
       s.addWorkflow.run(r.workflowId, r.backend, o.costNano);
@@ -642,6 +655,13 @@ export function callLogValues(r: Reservation, o: SettledOutcome): (string | numb
   ];
 }
 
+/** A settled call's tool calls as [tool, outcome, message], cut to what the ledgers keep. */
+export function toolCallsOf(o: SettledOutcome): [string, ToolOutcome, string | null][] {
+  return ("tools" in o ? o.tools ?? [] : []).map((
+    t,
+  ) => [t.tool.slice(0, 100), t.outcome, t.message?.slice(0, 1000) ?? null]);
+}
+
 /** The columns of a `cap_refusal` row in the order refusalValues gives them, in both ledgers. */
 export const REFUSAL_COLUMNS = [
   "ts",
@@ -733,6 +753,10 @@ function prepare(db: Db) {
     insertRow: db.prepare(
       `INSERT INTO ai_call_log (${CALL_LOG_COLUMNS.join(", ")})
        VALUES (${CALL_LOG_COLUMNS.map(() => "?").join(", ")})`,
+    ),
+    insertTool: db.prepare(
+      `INSERT INTO tool_call (call_id, workflow_instance_id, agent_id, model, turn, tool, outcome, message, ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     addBucket: db.prepare(
       `INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls) VALUES (?, ?, ?, ?, 1)

@@ -9,7 +9,6 @@ import { type Db, statement, transaction } from "../db/sqlite.ts";
 import { UserInputError } from "../errors.ts";
 import type { Backend, CallOutput } from "../ledger/ledger.ts";
 import type { Stage } from "./agents.ts";
-import type { ToolCallResult } from "./run_tool.ts";
 import type { ArmPin } from "./canary.ts";
 import { type ContentState, emptyState, type WorkflowRequest } from "../content/state.ts";
 
@@ -538,32 +537,5 @@ export class WorkflowStore {
     }[];
     for (const r of rows) counts[r.status] = r.n;
     return counts;
-  }
-
-  recordToolCalls(
-    call: { callId: string; workflowId: string; agentId: AgentId; model: string; turn: number },
-    results: ToolCallResult[],
-  ): void {
-    const insert = statement(
-      this.#db,
-      `INSERT INTO tool_call (call_id, workflow_instance_id, agent_id, model, turn, tool, outcome, message, ts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const now = this.now();
-    transaction(this.#db, () => {
-      for (const r of results) {
-        insert.run(
-          call.callId,
-          call.workflowId,
-          call.agentId,
-          call.model,
-          call.turn,
-          r.tool.slice(0, 100),
-          r.outcome,
-          r.outcome === "ok" ? null : r.content.slice(0, 1000),
-          now,
-        );
-      }
-    });
   }
 }
