@@ -51,14 +51,18 @@ export class Storage {
   }
 
   /**
-   * Records in the shared ledger the workflows this data folder published since its latest one there (a day
-   * before it, for those published while the database was away). Nothing without a shared ledger.
+   * Records in the shared ledger the workflows this data folder published and the canary arms it drew since
+   * its latest ones there (a day before them, for those made while the database was away). Nothing without
+   * a shared ledger.
    */
-  async syncCompletions(): Promise<void> {
+  async syncShared(): Promise<void> {
     const shared = this.ledger.shared;
     if (!shared) return;
-    const latest = await shared.latestCompletion();
-    await shared.recordCompletions(this.workflows().publishedSince(latest === null ? 0 : latest - DAY_MS));
+    const latest = await shared.latestFacts();
+    const since = (ts: number | null) => ts === null ? 0 : ts - DAY_MS;
+    const store = this.workflows();
+    await shared.recordCompletions(store.publishedSince(since(latest.completion)));
+    await shared.recordArms(store.canaryArms(since(latest.arm)));
   }
 
   /** Releases this process's owner lock and closes the handle (and the shared ledger's connections). */

@@ -21,6 +21,8 @@ import { nanoToUsd } from "../pricing/money.ts";
 import { deadOwners, ownerAlive, OwnerLock, removeOwnerFile } from "./owner.ts";
 import { dayPeriod, type Period } from "./period.ts";
 import type { ToolOutcome } from "../pipeline/run_tool.ts";
+import type { Completion } from "../pipeline/store.ts";
+import type { DrawnArm } from "../pipeline/canary.ts";
 
 export type Backend = "anthropic" | "sim";
 /** The ledger's file name in the data folder. */
@@ -227,12 +229,15 @@ export class Ledger {
 
   /**
    * A workflow was published: the shared ledger counts it toward this machine's completions. A database out
-   * of reach now is caught up with when the data folder is next opened (Storage.syncCompletions).
+   * of reach now is caught up with when the data folder is next opened (Storage.syncShared).
    */
-  async completed(workflowId: string, ts: number): Promise<void> {
-    await this.#shared?.recordCompletions([{ workflowId, ts }]).catch((error) => {
-      if (!(error instanceof UnreachableError)) throw error;
-    });
+  async completed(completion: Completion): Promise<void> {
+    await this.#shared?.recordCompletions([completion]).catch(unlessUnreachable);
+  }
+
+  /** A workflow drew canary arms: the shared ledger keeps them for `rollout` (caught up with alike). */
+  async armsDrawn(arms: DrawnArm[]): Promise<void> {
+    await this.#shared?.recordArms(arms).catch(unlessUnreachable);
   }
 
   /** Settles what dead processes left open: here (their lock files), and in the shared ledger (their heartbeats). */
@@ -653,6 +658,11 @@ export function callLogValues(r: Reservation, o: SettledOutcome): (string | numb
     full.cache?.missReason?.slice(0, 60) ?? null,
     full.cache?.missedTokens ?? null,
   ];
+}
+
+/** Swallows a database out of reach: what was not written then is written when the data folder is next opened. */
+function unlessUnreachable(error: unknown): void {
+  if (!(error instanceof UnreachableError)) throw error;
 }
 
 /** A settled call's tool calls as [tool, outcome, message], cut to what the ledgers keep. */

@@ -40,6 +40,8 @@ import { capRulesFor, type CapStatus, capStatusOf, findBreach, type SpendSnapsho
 import { dayPeriod, type Period } from "./period.ts";
 import type { HistoryRow } from "../report/queries.ts";
 import type { Completion } from "../pipeline/store.ts";
+import type { DrawnArm } from "../pipeline/canary.ts";
+import { armParams, ARMS_SQL, completionParams, COMPLETIONS_SQL } from "./shared_facts.ts";
 import {
   type Backend,
   BUCKET_MS,
@@ -448,24 +450,25 @@ export class SharedLedger {
   /** Records this machine's published workflows (those already there are skipped). */
   async recordCompletions(completions: Completion[]): Promise<void> {
     if (completions.length === 0) return;
-    await pgQuery(
-      this.#pool,
-      this.where,
-      `INSERT INTO workflow_completion (workflow_instance_id, machine, published_ts)
-       SELECT id, $3, ts FROM unnest($1::text[], $2::int8[]) AS t(id, ts) ON CONFLICT DO NOTHING`,
-      [completions.map((c) => c.workflowId), completions.map((c) => c.ts), this.machine],
-    );
+    await pgQuery(this.#pool, this.where, COMPLETIONS_SQL, completionParams(completions, this.machine));
   }
 
-  /** When this machine's latest recorded completion was, or null for none. */
-  async latestCompletion(): Promise<number | null> {
-    const r = await pgQuery<{ ts: number | null }>(
+  /** Records the canary arms this machine drew (those already there are skipped). */
+  async recordArms(arms: DrawnArm[]): Promise<void> {
+    if (arms.length === 0) return;
+    await pgQuery(this.#pool, this.where, ARMS_SQL, armParams(arms, this.machine));
+  }
+
+  /** When this machine's latest recorded completion and canary arm were, or null for none. */
+  async latestFacts(): Promise<{ completion: number | null; arm: number | null }> {
+    const r = await pgQuery<{ completion: number | null; arm: number | null }>(
       this.#pool,
       this.where,
-      "SELECT MAX(published_ts) AS ts FROM workflow_completion WHERE machine = $1",
+      `SELECT (SELECT MAX(published_ts) FROM workflow_completion WHERE machine = $1) AS completion,
+              (SELECT MAX(ts) FROM canary_arm WHERE machine = $1) AS arm`,
       [this.machine],
     );
-    return r.rows[0].ts;
+    return r.rows[0];
   }
 
   /** Open reservations over every machine, for `doctor`. */

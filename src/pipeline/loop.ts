@@ -9,6 +9,7 @@
  * marked stuck and written to review/ with the reason.
  * @module
  */
+import { citationMarks } from "../report/citations.ts";
 import Anthropic from "@anthropic-ai/sdk";
 import { BadResponseError, type ClaudeDeps, type Exchange } from "../claude/call_claude.ts";
 import type { AgentId, Config } from "../config/schema.ts";
@@ -229,7 +230,12 @@ export async function publish(
     reason: null,
   });
   deps.store.event(workflow.id, "publisher", PUBLISHED, path);
-  await deps.ledger.completed(workflow.id, deps.now());
+  await deps.ledger.completed({
+    workflowId: workflow.id,
+    ts: deps.now(),
+    models: workflow.models,
+    citations: citationMarks(state),
+  });
   return { kind: "published", path };
 }
 

@@ -349,9 +349,12 @@ pgTest(
       new TextDecoder().decode(o.stdout).trim() + new TextDecoder().decode(o.stderr)
     );
     assertEquals(outs.map((o) => o.code), [0, 0], text.join("\n"));
-    assertEquals(text.filter((t) => /applied migration 1$/.test(t)).length, 1, text.join("\n"));
+    assertEquals(text.filter((t) => /applied migrations 1, 2$/.test(t)).length, 1, text.join("\n"));
     assertEquals(text.filter((t) => /up to date, nothing to apply$/.test(t)).length, 1, text.join("\n"));
-    assertEquals(await pgRows(url, "SELECT version FROM pressroom_schema"), [{ version: 1 }]);
+    assertEquals(await pgRows(url, "SELECT version FROM pressroom_schema ORDER BY 1"), [
+      { version: 1 },
+      { version: 2 },
+    ]);
   },
 );
 
