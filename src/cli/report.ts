@@ -42,16 +42,17 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   let rollouts: Rollout[];
   let machines: MachineFigures[] | undefined;
   try {
-    // Every machine's calls, from the shared ledger; the rest of the report is this machine's ledger.
+    // On a shared ledger every figure is every machine's, and the machine table says which did what.
     machines = await storage.ledger.shared?.machines(since, agent);
-    reports = buildReport(storage.reports, {
+    const queries = await storage.reportsSince(since);
+    reports = buildReport(queries, {
       since,
       agent,
       prices: loaded.prices,
       caps: loaded.config.caps,
     });
-    rollouts = storage.reports.canaryAgents().filter((a) => agent === undefined || a === agent)
-      .flatMap((a) => rolloutFrom(storage.reports, a) ?? []);
+    rollouts = queries.canaryAgents().filter((a) => agent === undefined || a === agent)
+      .flatMap((a) => rolloutFrom(queries, a) ?? []);
   } finally {
     await storage.close();
   }

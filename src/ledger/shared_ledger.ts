@@ -42,6 +42,7 @@ import type { HistoryRow } from "../report/queries.ts";
 import type { Completion } from "../pipeline/store.ts";
 import type { DrawnArm } from "../pipeline/canary.ts";
 import { armParams, ARMS_SQL, completionParams, COMPLETIONS_SQL } from "./shared_facts.ts";
+import { readReportRows, type ReportRows } from "./shared_report_rows.ts";
 import {
   type Backend,
   BUCKET_MS,
@@ -374,6 +375,11 @@ export class SharedLedger {
   async firedThisPeriod(capStatus: CapStatus[]): Promise<Alert[]> {
     const rows = await pgQuery<FiredRow>(this.#pool, this.where, "SELECT * FROM alert_fired ORDER BY ts");
     return ofPeriods(rows.rows, capStatus);
+  }
+
+  /** What `report` and `rollout` read of every machine since `since` (shared_report_rows.ts). */
+  reportRows(since: number): Promise<ReportRows> {
+    return readReportRows(this.#pool, this.where, since);
   }
 
   /** Calls, spend and cache reads per machine and backend since `since`, over every machine: for `report`. */

@@ -43,6 +43,22 @@ export function citationMarks(state: Pick<ContentState, "draft">): CitationMark[
   );
 }
 
+/** A draft whose citations are `marks`: how a report over every machine (mirror.ts) stores what it was given. */
+export function stateOfMarks(
+  marks: CitationMark[],
+): { draft: { sections: { citations: Partial<Citation>[] }[] } } {
+  return {
+    draft: {
+      sections: [{
+        citations: marks.map((m) => ({
+          ...(m.provenance ? { provenance: m.provenance } : {}),
+          ...(m.dropped ? { droppedQuote: "(dropped)" } : {}),
+        })),
+      }],
+    },
+  };
+}
+
 /** The agent whose tool makes citations: its model in each workflow is the one the citations are booked to. */
 const CITING_AGENT = ownerOf("add_citation")!;
 

@@ -15,6 +15,11 @@ import {
   type SharedLedgerOptions,
 } from "../../src/ledger/shared_ledger.ts";
 import { poolConfig } from "../../src/db/pg_pool.ts";
+import { PUBLISHED, WorkflowStore } from "../../src/pipeline/store.ts";
+import { createWorkflow } from "../../src/pipeline/create_workflow.ts";
+import { DEFAULT_MODELS } from "../../src/config/schema.ts";
+import type { AgentModelFigures } from "../../src/report/report.ts";
+import type { CitationFigures } from "../../src/report/citations.ts";
 import { caps, openLedger, pressroomArgs, rawDb, runPressroom, tempDir } from "../helpers.ts";
 import { pgRows, type PgServer, postgresMissing, startPostgres } from "../pg_server.ts";
 
@@ -91,6 +96,88 @@ pgTest(
       await a.close();
       await b.close();
     }
+  },
+);
+
+pgTest(
+  "report and rollout cover every machine: completions, tool calls, citations and canary arms of each",
+  async () => {
+    const url = await database();
+    const machines = [await sharedLedger(url, "alpha"), await sharedLedger(url, "beta")];
+    const plan = { models: DEFAULT_MODELS, canaries: { writer: { model: "claude-haiku-4-5", share: 0.5 } } };
+    try {
+      for (const [i, ledger] of machines.entries()) {
+        const store = new WorkflowStore(rawDb(ledger));
+        const w = await createWorkflow(
+          { store, ledger, dataDir: await dataOf(ledger) },
+          { topic: `t${i}` },
+          plan,
+        );
+        const r = await ledger.reserveCall({ ...call(w.id, 100_000_000), model: w.models.writer });
+        await ledger.settleCall(r, {
+          status: "ok",
+          costNano: 40_000_000 * (i + 1),
+          toolCallsMade: 2,
+          toolCallsSucceeded: 1,
+          tools: [
+            { tool: "update_section", outcome: "ok", message: null },
+            { tool: "add_citation", outcome: "wrong_tool", message: "not the writer's" },
+          ],
+        });
+        store.event(w.id, "publisher", PUBLISHED, "published/t.md");
+        await ledger.completed({
+          workflowId: w.id,
+          ts: Date.now(),
+          models: w.models,
+          citations: [{ provenance: "web_search" }, { provenance: "source", dropped: true }],
+        });
+      }
+    } finally {
+      for (const ledger of machines) await ledger.close();
+    }
+    const cwd = await tempDir();
+    await Deno.writeTextFile(`${cwd}/pressroom.json`, "{}");
+    const reportOf = async (ledger: Ledger, env: Record<string, string>) => {
+      const r = await runPressroom(cwd, ["report", "--json", "--data", await dataOf(ledger)], env);
+      assertEquals(r.code, 0, r.err);
+      return JSON.parse(r.out);
+    };
+    const shared = { PRESSROOM_LEDGER_URL: url };
+    const [alpha, beta] = [await reportOf(machines[0], shared), await reportOf(machines[1], shared)];
+    // Either machine's report is every machine's.
+    assertEquals(alpha.backends, beta.backends);
+    assertEquals(alpha.rollouts, beta.rollouts);
+    const [backend] = alpha.backends;
+    assertEquals([backend.completions.count, backend.completions.meanUsd], [2, 0.06]);
+    const writer = backend.agents.filter((a: { agent: string }) => a.agent === "writer");
+    const sum = (f: (a: AgentModelFigures) => number) =>
+      writer.reduce((n: number, a: AgentModelFigures) => n + f(a), 0);
+    assertEquals([sum((a) => a.calls), sum((a) => a.toolCalls), sum((a) => a.failures.wrong_tool)], [
+      2,
+      4,
+      2,
+    ]);
+    const cited = backend.citations.reduce((n: number, c: CitationFigures) => n + c.completions, 0);
+    assertEquals(cited, 2);
+    for (const c of backend.citations) {
+      assertEquals([c.perCompletion.web_search, c.perCompletion.source, c.droppedQuotesPerCompletion], [
+        1,
+        1,
+        1,
+      ]);
+    }
+    // The canary's arms: one workflow on each machine, whichever arm each drew.
+    const [rollout] = alpha.rollouts;
+    assertEquals([rollout.agent, rollout.canary.workflows + rollout.control.workflows], ["writer", 2]);
+    const rolloutOut = await runPressroom(
+      cwd,
+      ["rollout", "--json", "--data", await dataOf(machines[1])],
+      shared,
+    );
+    assertEquals(JSON.parse(rolloutOut.out).rollouts, alpha.rollouts);
+    // Without the shared ledger, a data folder's report is its own machine's.
+    const own = await reportOf(machines[0], {});
+    assertEquals(own.backends[0].completions.count, 1);
   },
 );
 
