@@ -175,6 +175,26 @@ pgTest(
       shared,
     );
     assertEquals(JSON.parse(rolloutOut.out).rollouts, alpha.rollouts);
+    // The page shows the machines beside the figures that are all of theirs.
+    const page = `${cwd}/report.html`;
+    assertEquals(
+      (await runPressroom(cwd, ["report", "--html", page, "--data", await dataOf(machines[0])], shared)).code,
+      0,
+    );
+    const cells = [
+      ...(await Deno.readTextFile(page)).matchAll(/<td data-figure="machines\.(\d)\.(\w+)">([^<]*)</g),
+    ];
+    assertEquals(
+      cells.filter(([, , field]) => ["machine", "spentUsd", "completions"].includes(field)).map((
+        [, , , text],
+      ) => text),
+      ["alpha", "$0.0400", "1", "beta", "$0.0800", "1"],
+    );
+    assertEquals(alpha.machines.map((m: { spentUsd: number }) => m.spentUsd), [0.04, 0.08]);
+    const text = await runPressroom(cwd, ["report", "--data", await dataOf(machines[1])], shared);
+    assertMatch(text.out, /^every machine on the shared ledger \(the figures above are all of theirs\):$/m);
+    assertMatch(text.out, /^cost per completion \(n=2\): mean \$0\.0600,/m);
+    assertMatch(text.out, /^alpha +anthropic +1 +1 +\$0\.0400 +1 +\$0\.0400 +50\.0% +– /m);
     // Without the shared ledger, a data folder's report is its own machine's.
     const own = await reportOf(machines[0], {});
     assertEquals(own.backends[0].completions.count, 1);
