@@ -1,7 +1,8 @@
 /**
  * The shared ledger on a real PostgreSQL server (tests/pg_server.ts): caps across two data folders (two
  * machines), heartbeats and what a process taken for dead does, the database going away and coming back,
- * TLS with a self-signed certificate, two processes migrating at once, and `ledger copy` rerun.
+ * TLS with a self-signed certificate, two processes migrating at once, `report` and `rollout` over every
+ * machine, and `ledger copy` after an upgrade.
  * @module
  */
 // @ts-types="npm:@types/pg@8.23.1"
@@ -15,7 +16,7 @@ import {
   type SharedLedgerOptions,
 } from "../../src/ledger/shared_ledger.ts";
 import { poolConfig } from "../../src/db/pg_pool.ts";
-import { PUBLISHED, WorkflowStore } from "../../src/pipeline/store.ts";
+import { PUBLISHED, type Workflow, WorkflowStore } from "../../src/pipeline/store.ts";
 import { createWorkflow } from "../../src/pipeline/create_workflow.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import type { AgentModelFigures } from "../../src/report/report.ts";
@@ -99,39 +100,84 @@ pgTest(
   },
 );
 
+/**
+ * One workflow made (drawing a writer canary arm), its writer call with two tool calls (one ok, one the wrong
+ * tool), and published with two citations, as the pipeline would.
+ */
+async function publishOne(ledger: Ledger, costNano: number): Promise<Workflow> {
+  const store = new WorkflowStore(rawDb(ledger));
+  const plan = { models: DEFAULT_MODELS, canaries: { writer: { model: "claude-haiku-4-5", share: 0.5 } } };
+  const w = await createWorkflow({ store, ledger, dataDir: await dataOf(ledger) }, { topic: "t" }, plan);
+  const r = await ledger.reserveCall({ ...call(w.id, 100_000_000), model: w.models.writer });
+  await ledger.settleCall(r, {
+    status: "ok",
+    costNano,
+    toolCallsMade: 2,
+    toolCallsSucceeded: 1,
+    tools: [
+      { tool: "update_section", outcome: "ok", message: null },
+      { tool: "add_citation", outcome: "wrong_tool", message: "not the writer's" },
+    ],
+  });
+  store.event(w.id, "publisher", PUBLISHED, "published/t.md");
+  await ledger.completed({
+    workflowId: w.id,
+    ts: Date.now(),
+    models: w.models,
+    citations: [{ provenance: "web_search" }, { provenance: "source", dropped: true }],
+  });
+  return w;
+}
+
+pgTest(
+  "ledger copy after an upgrade brings what the reports read of a machine that shared before: tool calls, arms, models",
+  async () => {
+    const url = await database();
+    const ledger = await sharedLedger(url, "alpha");
+    let w: Workflow;
+    try {
+      w = await publishOne(ledger, 40_000_000);
+    } finally {
+      await ledger.close();
+    }
+    // What a machine on schema 1 left: its call, and its completion without models or citations.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(
+      "DELETE FROM tool_call; DELETE FROM canary_arm; UPDATE workflow_completion SET models = NULL, citations = NULL",
+    );
+    await client.end();
+    const cwd = await tempDir();
+    const copied = await runPressroom(cwd, ["ledger", "copy", "--to", url, "--data", await dataOf(ledger)]);
+    assertEquals(copied.code, 0, copied.err);
+    assertMatch(
+      copied.out,
+      /: 0 of 1 call rows, 2 of 2 tool calls, 0 of 0 cap refusals, 0 of 0 fired alerts, 1 of 1 completions, 1 of 1 canary arms /,
+    );
+    assertEquals(await pgRows(url, "SELECT tool, outcome FROM tool_call ORDER BY n"), [
+      { tool: "update_section", outcome: "ok" },
+      { tool: "add_citation", outcome: "wrong_tool" },
+    ]);
+    assertEquals(
+      await pgRows(url, "SELECT workflow_instance_id AS id, models, citations FROM workflow_completion"),
+      [
+        // The data folder's draft had no citations (this workflow never ran its stages).
+        { id: w.id, models: JSON.stringify(w.models), citations: "[]" },
+      ],
+    );
+    assertEquals((await pgRows(url, "SELECT workflow_instance_id AS id FROM canary_arm")).map((r) => r.id), [
+      w.id,
+    ]);
+  },
+);
+
 pgTest(
   "report and rollout cover every machine: completions, tool calls, citations and canary arms of each",
   async () => {
     const url = await database();
     const machines = [await sharedLedger(url, "alpha"), await sharedLedger(url, "beta")];
-    const plan = { models: DEFAULT_MODELS, canaries: { writer: { model: "claude-haiku-4-5", share: 0.5 } } };
     try {
-      for (const [i, ledger] of machines.entries()) {
-        const store = new WorkflowStore(rawDb(ledger));
-        const w = await createWorkflow(
-          { store, ledger, dataDir: await dataOf(ledger) },
-          { topic: `t${i}` },
-          plan,
-        );
-        const r = await ledger.reserveCall({ ...call(w.id, 100_000_000), model: w.models.writer });
-        await ledger.settleCall(r, {
-          status: "ok",
-          costNano: 40_000_000 * (i + 1),
-          toolCallsMade: 2,
-          toolCallsSucceeded: 1,
-          tools: [
-            { tool: "update_section", outcome: "ok", message: null },
-            { tool: "add_citation", outcome: "wrong_tool", message: "not the writer's" },
-          ],
-        });
-        store.event(w.id, "publisher", PUBLISHED, "published/t.md");
-        await ledger.completed({
-          workflowId: w.id,
-          ts: Date.now(),
-          models: w.models,
-          citations: [{ provenance: "web_search" }, { provenance: "source", dropped: true }],
-        });
-      }
+      for (const [i, ledger] of machines.entries()) await publishOne(ledger, 40_000_000 * (i + 1));
     } finally {
       for (const ledger of machines) await ledger.close();
     }
