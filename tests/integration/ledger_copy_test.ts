@@ -1,8 +1,8 @@
 /**
- * `pressroom ledger copy --to postgres://…` from a SQLite ledger of call rows into a real PostgreSQL server:
- * killed part way, then run again, then once more; every row arrives exactly once, and the spend roll-ups the
- * caps read add up to the rows. `deno task test` copies 100,000 rows (about 5 s); `deno task soak` copies a
- * million (about 45 s), as PRESSROOM_COPY_ROWS says.
+ * `pressroom ledger copy --to postgres://…` from a SQLite ledger of call rows (and as many tool calls) into a
+ * real PostgreSQL server: killed part way, then run again, then once more; every row arrives exactly once, and
+ * the spend roll-ups the caps read add up to the rows. `deno task test` copies 100,000 calls (about 7 s);
+ * `deno task soak` copies a million (about 70 s), as PRESSROOM_COPY_ROWS says.
  * @module
  */
 // @ts-types="npm:@types/pg@8.23.1"
