@@ -4,9 +4,10 @@
  * the second waits, then finds every migration applied. `pressroom_schema` holds the versions applied.
  * Append; never edit one that shipped.
  *
- * What lives here is the money path shared by every machine: call rows, reservations, spend roll-ups,
- * cap refusals, fired alerts, and the processes' heartbeats. Workflows, leases and files stay in each
- * machine's data folder.
+ * What lives here is the money path shared by every machine: call rows (with their tool calls),
+ * reservations, spend roll-ups, cap refusals, fired alerts, and the processes' heartbeats; and what the
+ * reports read of each machine's workflows: those published, and the canary arms drawn. Workflows, leases
+ * and files stay in each machine's data folder.
  * @module
  */
 import { asUnreachable, checkout, type PgPool, pgQuery, pgTransaction } from "./postgres.ts";

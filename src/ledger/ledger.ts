@@ -672,6 +672,19 @@ export function toolCallsOf(o: SettledOutcome): [string, ToolOutcome, string | n
   ) => [t.tool.slice(0, 100), t.outcome, t.message?.slice(0, 1000) ?? null]);
 }
 
+/** The columns of a `tool_call` row, in both ledgers: the call's, then toolCallsOf's, then the call's time. */
+export const TOOL_CALL_COLUMNS = [
+  "call_id",
+  "workflow_instance_id",
+  "agent_id",
+  "model",
+  "turn",
+  "tool",
+  "outcome",
+  "message",
+  "ts",
+] as const;
+
 /** The columns of a `cap_refusal` row in the order refusalValues gives them, in both ledgers. */
 export const REFUSAL_COLUMNS = [
   "ts",
@@ -765,8 +778,8 @@ function prepare(db: Db) {
        VALUES (${CALL_LOG_COLUMNS.map(() => "?").join(", ")})`,
     ),
     insertTool: db.prepare(
-      `INSERT INTO tool_call (call_id, workflow_instance_id, agent_id, model, turn, tool, outcome, message, ts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO tool_call (${TOOL_CALL_COLUMNS.join(", ")})
+       VALUES (${TOOL_CALL_COLUMNS.map(() => "?").join(", ")})`,
     ),
     addBucket: db.prepare(
       `INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls) VALUES (?, ?, ?, ?, 1)

@@ -7,7 +7,7 @@
  * @module
  */
 import { type PgPool, pgTransaction } from "../db/postgres.ts";
-import { CALL_LOG_COLUMNS, REFUSAL_COLUMNS } from "./ledger.ts";
+import { CALL_LOG_COLUMNS, REFUSAL_COLUMNS, TOOL_CALL_COLUMNS } from "./ledger.ts";
 
 export type Row = unknown[];
 
@@ -24,18 +24,7 @@ export interface ReportRows {
   refusals: Row[];
 }
 
-export const TOOL_CALL_COLUMNS = [
-  "call_id",
-  "workflow_instance_id",
-  "agent_id",
-  "model",
-  "turn",
-  "tool",
-  "outcome",
-  "message",
-  "ts",
-] as const;
-export const COMPLETION_COLUMNS = ["workflow_instance_id", "published_ts", "models", "citations"] as const;
+const COMPLETION_COLUMNS = ["workflow_instance_id", "published_ts", "models", "citations"] as const;
 export const ARM_COLUMNS = [
   "workflow_instance_id",
   "agent_id",
@@ -50,15 +39,14 @@ export const ARM_COLUMNS = [
 /** The workflows whose every call the report reads: published at or after $1, or in a canary arm. */
 const WHOLE_WORKFLOWS = `SELECT workflow_instance_id FROM workflow_completion WHERE published_ts >= $1
   UNION SELECT workflow_instance_id FROM canary_arm`;
-const CALLS = `SELECT ${CALL_LOG_COLUMNS.join(", ")} FROM ai_call_log
-  WHERE ts >= $1 OR workflow_instance_id IN (${WHOLE_WORKFLOWS})`;
+const IN_REPORT = `ts >= $1 OR workflow_instance_id IN (${WHOLE_WORKFLOWS})`;
 
 /** What each part of ReportRows is: a statement and whether it takes the window's start. */
 const QUERIES: Record<keyof ReportRows, { text: string; since: boolean }> = {
-  calls: { text: CALLS, since: true },
+  calls: { text: `SELECT ${CALL_LOG_COLUMNS.join(", ")} FROM ai_call_log WHERE ${IN_REPORT}`, since: true },
   toolCalls: {
-    text: `SELECT ${TOOL_CALL_COLUMNS.map((c) => `t.${c}`).join(", ")} FROM tool_call t
-      JOIN (${CALLS}) c ON c.id = t.call_id ORDER BY t.call_id, t.n`,
+    text: `SELECT ${TOOL_CALL_COLUMNS.join(", ")} FROM tool_call
+      WHERE call_id IN (SELECT id FROM ai_call_log WHERE ${IN_REPORT}) ORDER BY call_id, n`,
     since: true,
   },
   completions: {

@@ -9,10 +9,10 @@
  * marked stuck and written to review/ with the reason.
  * @module
  */
-import { citationMarks } from "../report/citations.ts";
 import Anthropic from "@anthropic-ai/sdk";
 import { BadResponseError, type ClaudeDeps, type Exchange } from "../claude/call_claude.ts";
 import type { AgentId, Config } from "../config/schema.ts";
+import { citationMarks } from "../report/citations.ts";
 import { ApiUnreachableError, CostCapError, UnreachableError } from "../errors.ts";
 import { unreachableReason } from "../claude/billing.ts";
 import { nanoToUsd } from "../pricing/money.ts";

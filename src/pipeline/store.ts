@@ -19,7 +19,6 @@ import { type ContentState, emptyState, type WorkflowRequest } from "../content/
  */
 export const newWorkflowId: (now: number) => string = monotonicUlid();
 
-/** A published workflow, as the shared ledger counts completions. */
 /** A published workflow, as the shared ledger counts it: when, on which models, with which citations. */
 export interface Completion {
   workflowId: string;
@@ -272,7 +271,7 @@ export class WorkflowStore {
     });
   }
 
-  /** The workflows published at or after `since`, and when (their first publication). */
+  /** The workflows published at or after `since`: when (their first publication), models and citations. */
   publishedSince(since: number): Completion[] {
     return (statement(
       this.#db,

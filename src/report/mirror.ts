@@ -5,8 +5,8 @@
  * @module
  */
 import { type Db, openDb, transaction } from "../db/sqlite.ts";
-import { CALL_LOG_COLUMNS, REFUSAL_COLUMNS } from "../ledger/ledger.ts";
-import { ARM_COLUMNS, type ReportRows, type Row, TOOL_CALL_COLUMNS } from "../ledger/shared_report_rows.ts";
+import { CALL_LOG_COLUMNS, REFUSAL_COLUMNS, TOOL_CALL_COLUMNS } from "../ledger/ledger.ts";
+import { ARM_COLUMNS, type ReportRows, type Row } from "../ledger/shared_report_rows.ts";
 import { PUBLISHED } from "../pipeline/store.ts";
 import { type CitationMark, stateOfMarks } from "./citations.ts";
 import { ReportQueries } from "./queries.ts";
