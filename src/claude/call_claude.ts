@@ -18,7 +18,7 @@ import { CostCapError, LedgerUnreachableError } from "../errors.ts";
 import { redact } from "../output/workflow_files.ts";
 import { breakpointTtls, buildRequest, prefixBlocks, type PromptSpec } from "./request.ts";
 import { formatTtls, longestTtl } from "../pricing/cache_ttl.ts";
-import type { CacheOutcome } from "../ledger/ledger.ts";
+import type { CacheOutcome, ToolCallRecord } from "../ledger/ledger.ts";
 import { type KnownPrefix, worstCaseNano } from "./estimate.ts";
 import {
   classifyFailedAttempt,
@@ -45,6 +45,8 @@ export class BadResponseError extends Error {
 export interface ToolTally {
   made: number;
   succeeded: number;
+  /** The tool calls one by one, for the ledger (none when they were not judged). */
+  tools?: ToolCallRecord[];
 }
 
 export interface ClaudeDeps {
@@ -69,8 +71,8 @@ export interface ClaudeCall extends PromptSpec {
    */
   judgeToolCalls?: (message: Anthropic.Message, callId: string) => ToolTally | Promise<ToolTally>;
   /**
-   * Writes what the response changed (tool calls, workflow state) in the transaction that writes its
-   * ledger row, so that a crash keeps both or neither. Runs only for a response that came back.
+   * Writes what the response changed (the workflow's state) in the transaction that writes its ledger
+   * row and tool calls, so that a crash keeps both or neither. Runs only for a response that came back.
    */
   persist?: (callId: string) => void;
   /** Sees every exchange once its row is written: for the transcript. */
@@ -336,6 +338,7 @@ async function bookAnswer(
     attempts: attempts.count,
     toolCallsMade: tally.made,
     toolCallsSucceeded: tally.succeeded,
+    tools: tally.tools,
     cache: cacheOutcome(call, message),
     error: [
       hasUsage ? "" : unreportedNote(message.usage, unreported),

@@ -38,7 +38,7 @@ export async function openStorage(loaded: LoadedConfig, io: Io): Promise<Storage
           "another process while this one's heartbeat had lapsed; its real cost is in this data folder's ledger only",
       );
     await storage.ledger.refresh();
-    await storage.syncCompletions();
+    await storage.syncShared();
   } catch (error) {
     await storage.close();
     throw error;

@@ -78,7 +78,7 @@ export async function demoCommand(parsed: Parsed, io: Io): Promise<number> {
     const since = io.now();
     for (let i = 0; i < count; i++) {
       const request = DEMO_REQUESTS[i % DEMO_REQUESTS.length];
-      await createWorkflow(deps.store, loaded.dataDir, request, currentModels(loaded));
+      await createWorkflow({ ...deps, dataDir: loaded.dataDir }, request, currentModels(loaded));
     }
     io.out(
       `demo: ${count} workflows on the simulated model (seed ${seed})${

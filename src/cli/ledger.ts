@@ -14,6 +14,7 @@ import { configFrom, openExistingStorage } from "./context.ts";
 import { machineName } from "../config/load.ts";
 import type { Io } from "./io.ts";
 import { Storage } from "../db/storage.ts";
+import type { CopyCounts } from "../ledger/ledger_copy.ts";
 
 export const ledgerOptions = {
   to: { type: "string" },
@@ -47,7 +48,9 @@ async function migrate(parsed: Parsed, io: Io): Promise<number> {
     const applied = await migratePg(pool, redactedUrl(target.url));
     io.out(
       applied.length
-        ? `shared ledger ${redactedUrl(target.url)}: applied migration ${applied.join(", ")}`
+        ? `shared ledger ${redactedUrl(target.url)}: applied migration${applied.length > 1 ? "s" : ""} ${
+          applied.join(", ")
+        }`
         : `shared ledger ${redactedUrl(target.url)}: up to date, nothing to apply`,
     );
   } finally {
@@ -83,11 +86,13 @@ async function copy(parsed: Parsed, io: Io): Promise<number> {
       onBatch: (read) => io.progress?.(`copied ${read} call rows…`),
     });
     io.progress?.("");
-    const { calls, refusals, alerts, completions } = result;
+    const { calls, toolCalls, refusals, alerts, completions, arms } = result;
+    const counted = (c: CopyCounts, what: string) => `${c.inserted} of ${c.read} ${what}`;
     io.out(
-      `copied to ${where} as machine "${machine}": ${calls.inserted} of ${calls.read} call rows, ` +
-        `${refusals.inserted} of ${refusals.read} cap refusals, ${alerts.inserted} of ${alerts.read} fired alerts, ` +
-        `${completions.inserted} of ${completions.read} completions (the rest were there already)`,
+      `copied to ${where} as machine "${machine}": ${counted(calls, "call rows")}, ` +
+        `${counted(toolCalls, "tool calls")}, ${counted(refusals, "cap refusals")}, ` +
+        `${counted(alerts, "fired alerts")}, ${counted(completions, "completions")}, ` +
+        `${counted(arms, "canary arms")} (the rest were there already)`,
     );
   } finally {
     await pool?.end();

@@ -47,7 +47,8 @@ export async function projectCommand(parsed: Parsed, io: Io): Promise<number> {
       since: now - args.days * DAY_MS,
       agent: args.agent,
     });
-    observed = observedArms(rolloutFrom(storage.reports, args.agent, history.backend), args.model);
+    const arms = rolloutFrom(await storage.reportsSince(now), args.agent, history.backend);
+    observed = observedArms(arms, args.model);
   } finally {
     await storage.close();
   }

@@ -11,8 +11,7 @@ import { writeFileAtomic } from "../output/atomic.ts";
 import { renderHtml } from "../report/html.ts";
 import { parseSince, sinceLabel } from "../report/maths.ts";
 import { type BackendReport, buildReport } from "../report/report.ts";
-import type { MachineFigures } from "../ledger/shared_ledger.ts";
-import { nanoToUsd } from "../pricing/money.ts";
+import { MACHINE_HEADER, machineCells, type MachineRow, machineRow } from "../report/machines.ts";
 import { type Rollout, rolloutFrom } from "../report/rollout.ts";
 import type { Parsed } from "./args.ts";
 import { configFrom, openExistingStorage } from "./context.ts";
@@ -40,18 +39,19 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   const storage = await openExistingStorage(loaded, io);
   let reports: BackendReport[];
   let rollouts: Rollout[];
-  let machines: MachineFigures[] | undefined;
+  let machines: MachineRow[] | undefined;
   try {
-    // Every machine's calls, from the shared ledger; the rest of the report is this machine's ledger.
-    machines = await storage.ledger.shared?.machines(since, agent);
-    reports = buildReport(storage.reports, {
+    // On a shared ledger every figure is every machine's, and the machine table says which did what.
+    machines = (await storage.ledger.shared?.machines(since, agent))?.map(machineRow);
+    const queries = await storage.reportsSince(since);
+    reports = buildReport(queries, {
       since,
       agent,
       prices: loaded.prices,
       caps: loaded.config.caps,
     });
-    rollouts = storage.reports.canaryAgents().filter((a) => agent === undefined || a === agent)
-      .flatMap((a) => rolloutFrom(storage.reports, a) ?? []);
+    rollouts = queries.canaryAgents().filter((a) => agent === undefined || a === agent)
+      .flatMap((a) => rolloutFrom(queries, a) ?? []);
   } finally {
     await storage.close();
   }
@@ -61,7 +61,7 @@ export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
     timezone: loaded.config.caps.timezone,
     backends: reports,
     rollouts,
-    ...(machines ? { machines: machines.map(machineJson) } : {}),
+    ...(machines ? { machines } : {}),
   };
   const html = parsed.values.html as string | undefined;
   if (html !== undefined) {
@@ -250,50 +250,10 @@ function cacheTtlLines(io: Io, cache: BackendReport["cache"]): void {
 /** Agents in pipeline order, intake first. */
 const agentOrder = (agent: string) => AGENT_IDS.indexOf(agent as never);
 
-function machineJson(m: MachineFigures) {
-  return {
-    machine: m.machine,
-    backend: m.backend,
-    calls: m.calls,
-    workflows: m.workflows,
-    spentUsd: nanoToUsd(m.spentNano),
-    completions: m.completions,
-    costPerCompletionUsd: m.completions ? nanoToUsd(m.completedNano) / m.completions : null,
-    toolAccuracy: m.toolCalls ? m.toolCallsOk / m.toolCalls : null,
-    cacheHitRate: m.promptTokens ? m.cacheReadTokens / m.promptTokens : null,
-    lastCall: new Date(m.lastCallTs).toISOString(),
-  };
-}
-
-/** Every machine on the shared ledger: the caps count them all. */
-function printMachines(io: Io, machines: MachineFigures[]): void {
+/** Every machine on the shared ledger: the caps count them all, and the figures above are all of theirs. */
+function printMachines(io: Io, machines: MachineRow[]): void {
   io.out("");
-  io.out("every machine on the shared ledger (the figures above are this machine's):");
-  const lines = table([
-    [
-      "machine",
-      "backend",
-      "calls",
-      "workflows",
-      "spent",
-      "published",
-      "per completion",
-      "tool ok",
-      "cache hit",
-      "last call",
-    ],
-    ...machines.map((m) => [
-      m.machine,
-      m.backend === "sim" ? "sim (SIMULATED)" : m.backend,
-      String(m.calls),
-      String(m.workflows),
-      usd(nanoToUsd(m.spentNano)),
-      String(m.completions),
-      m.completions ? usd(nanoToUsd(m.completedNano) / m.completions) : "–",
-      m.toolCalls ? pct(m.toolCallsOk / m.toolCalls) : "–",
-      m.promptTokens ? pct(m.cacheReadTokens / m.promptTokens) : "–",
-      new Date(m.lastCallTs).toISOString().slice(0, 16).replace("T", " "),
-    ]),
-  ], ["l", "l"]);
-  for (const line of lines) io.out(line);
+  io.out("every machine on the shared ledger (the figures above are all of theirs):");
+  const rows = machines.map((m) => machineCells(m).map((c) => c.text));
+  for (const line of table([[...MACHINE_HEADER], ...rows], ["l", "l"])) io.out(line);
 }

@@ -30,8 +30,10 @@ export async function rolloutCommand(parsed: Parsed, io: Io): Promise<number> {
   const storage = await openExistingStorage(loaded, io);
   let rollouts: Rollout[];
   try {
-    const agents = first === undefined ? storage.reports.canaryAgents() : [agentId(first)];
-    rollouts = agents.flatMap((agent) => rolloutFrom(storage.reports, agent) ?? []);
+    // Every arm over all time, and its workflows' calls: no window.
+    const queries = await storage.reportsSince(io.now());
+    const agents = first === undefined ? queries.canaryAgents() : [agentId(first)];
+    rollouts = agents.flatMap((agent) => rolloutFrom(queries, agent) ?? []);
   } finally {
     await storage.close();
   }

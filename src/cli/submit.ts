@@ -30,7 +30,11 @@ export async function submitCommand(parsed: Parsed, io: Io): Promise<number> {
   const storage = await openStorage(loaded, io);
   try {
     const store = storage.workflows(io.now);
-    const workflow = await createWorkflow(store, loaded.dataDir, request, currentModels(loaded));
+    const workflow = await createWorkflow(
+      { store, ledger: storage.ledger, dataDir: loaded.dataDir },
+      request,
+      currentModels(loaded),
+    );
     if (parsed.values.json) io.out(JSON.stringify({ id: workflow.id, models: workflow.models }));
     else io.out(`${workflow.id}  submitted: ${request.topic}`);
   } finally {

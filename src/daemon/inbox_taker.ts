@@ -33,6 +33,7 @@ export function inboxTaker(options: InboxTakerOptions): InboxTaker {
   const look = () => ({
     dataDir: deps.dataDir,
     store: deps.store,
+    ledger: deps.ledger,
     models: options.models(),
     watch,
     pollMs: deps.config.run.pollSeconds * 1000,

@@ -4,9 +4,10 @@
  * the second waits, then finds every migration applied. `pressroom_schema` holds the versions applied.
  * Append; never edit one that shipped.
  *
- * What lives here is the money path shared by every machine: call rows, reservations, spend roll-ups,
- * cap refusals, fired alerts, and the processes' heartbeats. Workflows, leases and files stay in each
- * machine's data folder.
+ * What lives here is the money path shared by every machine: call rows (with their tool calls),
+ * reservations, spend roll-ups, cap refusals, fired alerts, and the processes' heartbeats; and what the
+ * reports read of each machine's workflows: those published, and the canary arms drawn. Workflows, leases
+ * and files stay in each machine's data folder.
  * @module
  */
 import { asUnreachable, checkout, type PgPool, pgQuery, pgTransaction } from "./postgres.ts";
@@ -145,6 +146,44 @@ export const PG_MIGRATIONS: readonly string[] = [
     machine TEXT NOT NULL,
     PRIMARY KEY (cap, threshold, period_start)
   );
+  `,
+  // 2: what `report` and `rollout` read besides the calls, so that they cover every machine: each call's
+  // tool calls (written with its row), the canary arms drawn, and the published workflows' models and
+  // citations.
+  `
+  CREATE TABLE tool_call (
+    call_id TEXT NOT NULL,
+    -- Its place among the call's tool calls, from 1: with call_id, what makes a copy rerunnable.
+    n INTEGER NOT NULL,
+    workflow_instance_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    turn INTEGER NOT NULL,
+    tool TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'wrong_tool', 'malformed_args', 'logic_error')),
+    message TEXT,
+    ts BIGINT NOT NULL,
+    machine TEXT NOT NULL,
+    PRIMARY KEY (call_id, n)
+  );
+  CREATE INDEX tool_call_workflow ON tool_call (workflow_instance_id);
+
+  CREATE TABLE canary_arm (
+    workflow_instance_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    arm TEXT NOT NULL CHECK (arm IN ('canary', 'control')),
+    model TEXT NOT NULL,
+    canary_model TEXT NOT NULL,
+    control_model TEXT NOT NULL,
+    share DOUBLE PRECISION NOT NULL,
+    ts BIGINT NOT NULL,
+    machine TEXT NOT NULL,
+    PRIMARY KEY (workflow_instance_id, agent_id)
+  );
+  CREATE INDEX canary_arm_machine_ts ON canary_arm (machine, ts);
+
+  -- JSON: the workflow's pinned models, and its draft's citations as the report counts them.
+  ALTER TABLE workflow_completion ADD COLUMN models TEXT, ADD COLUMN citations TEXT;
   `,
 ];
 

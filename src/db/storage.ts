@@ -10,6 +10,7 @@ import { type Db, openDb } from "./sqlite.ts";
 import { Ledger, LEDGER_FILE, type LedgerOptions } from "../ledger/ledger.ts";
 import { WorkflowStore } from "../pipeline/store.ts";
 import { ReportQueries } from "../report/queries.ts";
+import { mirrorOf } from "../report/mirror.ts";
 import { copyLedger, type CopyOptions, type CopyResult } from "../ledger/ledger_copy.ts";
 import { DAY_MS } from "../ledger/period.ts";
 
@@ -23,6 +24,7 @@ export class Storage {
   readonly ledger: Ledger;
   readonly reports: ReportQueries;
   readonly #db: Db;
+  readonly #mirrors: { close: () => void }[] = [];
 
   private constructor(db: Db, options: LedgerOptions) {
     this.#db = db;
@@ -51,18 +53,35 @@ export class Storage {
   }
 
   /**
-   * Records in the shared ledger the workflows this data folder published since its latest one there (a day
-   * before it, for those published while the database was away). Nothing without a shared ledger.
+   * Records in the shared ledger the workflows this data folder published and the canary arms it drew since
+   * its latest ones there (a day before them, for those made while the database was away). Nothing without
+   * a shared ledger.
    */
-  async syncCompletions(): Promise<void> {
+  async syncShared(): Promise<void> {
     const shared = this.ledger.shared;
     if (!shared) return;
-    const latest = await shared.latestCompletion();
-    await shared.recordCompletions(this.workflows().publishedSince(latest === null ? 0 : latest - DAY_MS));
+    const latest = await shared.latestFacts();
+    const since = (ts: number | null) => ts === null ? 0 : ts - DAY_MS;
+    const store = this.workflows();
+    await shared.recordCompletions(store.publishedSince(since(latest.completion)));
+    await shared.recordArms(store.canaryArms(since(latest.arm)));
+  }
+
+  /**
+   * The report's queries for calls at or after `since`: over this data folder's ledger, or over every
+   * machine's rows when the ledger is shared (read now, in one snapshot; freed by `close`).
+   */
+  async reportsSince(since: number): Promise<ReportQueries> {
+    const shared = this.ledger.shared;
+    if (!shared) return this.reports;
+    const mirror = mirrorOf(await shared.reportRows(since));
+    this.#mirrors.push(mirror);
+    return mirror.queries;
   }
 
   /** Releases this process's owner lock and closes the handle (and the shared ledger's connections). */
   close(): Promise<void> {
+    for (const mirror of this.#mirrors.splice(0)) mirror.close();
     return this.ledger.close();
   }
 }

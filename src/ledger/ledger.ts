@@ -20,6 +20,9 @@ import type { CallUsage } from "../pricing/cost.ts";
 import { nanoToUsd } from "../pricing/money.ts";
 import { deadOwners, ownerAlive, OwnerLock, removeOwnerFile } from "./owner.ts";
 import { dayPeriod, type Period } from "./period.ts";
+import type { ToolOutcome } from "../pipeline/run_tool.ts";
+import type { Completion } from "../pipeline/store.ts";
+import type { DrawnArm } from "../pipeline/canary.ts";
 
 export type Backend = "anthropic" | "sim";
 /** The ledger's file name in the data folder. */
@@ -73,10 +76,19 @@ export interface CallOutcome {
   error?: string;
   toolCallsMade?: number;
   toolCallsSucceeded?: number;
+  /** Each tool call the reply made, as judged: written with the call's row, in both ledgers. */
+  tools?: ToolCallRecord[];
   /** Sent in a Message Batch (a result with usage says so itself). */
   batch?: boolean;
   /** The request's TTLs and what the response's id and cache diagnostics said. */
   cache?: CacheOutcome;
+}
+
+/** One tool call of a reply: its tool, how it was judged, and what the model was told when it failed. */
+export interface ToolCallRecord {
+  tool: string;
+  outcome: ToolOutcome;
+  message: string | null;
 }
 
 export interface CacheOutcome {
@@ -217,12 +229,15 @@ export class Ledger {
 
   /**
    * A workflow was published: the shared ledger counts it toward this machine's completions. A database out
-   * of reach now is caught up with when the data folder is next opened (Storage.syncCompletions).
+   * of reach now is caught up with when the data folder is next opened (Storage.syncShared).
    */
-  async completed(workflowId: string, ts: number): Promise<void> {
-    await this.#shared?.recordCompletions([{ workflowId, ts }]).catch((error) => {
-      if (!(error instanceof UnreachableError)) throw error;
-    });
+  async completed(completion: Completion): Promise<void> {
+    await this.#shared?.recordCompletions([completion]).catch(unlessUnreachable);
+  }
+
+  /** A workflow drew canary arms: the shared ledger keeps them for `rollout` (caught up with alike). */
+  async armsDrawn(arms: DrawnArm[]): Promise<void> {
+    await this.#shared?.recordArms(arms).catch(unlessUnreachable);
   }
 
   /** Settles what dead processes left open: here (their lock files), and in the shared ledger (their heartbeats). */
@@ -357,6 +372,9 @@ export class Ledger {
     // Gone already: another process took this one for dead and booked the call at its worst case.
     if (s.unreserve.run(r.id).changes === 0) return;
     s.insertRow.run(...callLogValues(r, o));
+    for (const t of toolCallsOf(o)) {
+      s.insertTool.run(r.id, r.workflowId, r.agentId, r.model, r.turn ?? 0, ...t, r.ts);
+    }
     if (o.costNano > 0) {
       s.addBucket.run(r.backend, Math.floor(r.ts / BUCKET_MS), r.model, o.costNano);
       s.addWorkflow.run(r.workflowId, r.backend, o.costNano);
@@ -642,6 +660,31 @@ export function callLogValues(r: Reservation, o: SettledOutcome): (string | numb
   ];
 }
 
+/** Swallows a database out of reach: what was not written then is written when the data folder is next opened. */
+function unlessUnreachable(error: unknown): void {
+  if (!(error instanceof UnreachableError)) throw error;
+}
+
+/** A settled call's tool calls as [tool, outcome, message], cut to what the ledgers keep. */
+export function toolCallsOf(o: SettledOutcome): [string, ToolOutcome, string | null][] {
+  return ("tools" in o ? o.tools ?? [] : []).map((
+    t,
+  ) => [t.tool.slice(0, 100), t.outcome, t.message?.slice(0, 1000) ?? null]);
+}
+
+/** The columns of a `tool_call` row, in both ledgers: the call's, then toolCallsOf's, then the call's time. */
+export const TOOL_CALL_COLUMNS = [
+  "call_id",
+  "workflow_instance_id",
+  "agent_id",
+  "model",
+  "turn",
+  "tool",
+  "outcome",
+  "message",
+  "ts",
+] as const;
+
 /** The columns of a `cap_refusal` row in the order refusalValues gives them, in both ledgers. */
 export const REFUSAL_COLUMNS = [
   "ts",
@@ -733,6 +776,10 @@ function prepare(db: Db) {
     insertRow: db.prepare(
       `INSERT INTO ai_call_log (${CALL_LOG_COLUMNS.join(", ")})
        VALUES (${CALL_LOG_COLUMNS.map(() => "?").join(", ")})`,
+    ),
+    insertTool: db.prepare(
+      `INSERT INTO tool_call (${TOOL_CALL_COLUMNS.join(", ")})
+       VALUES (${TOOL_CALL_COLUMNS.map(() => "?").join(", ")})`,
     ),
     addBucket: db.prepare(
       `INSERT INTO spend_bucket (backend, bucket, model, cost_nano_usd, calls) VALUES (?, ?, ?, ?, 1)

@@ -3,13 +3,16 @@
  * in id order, a batch per transaction, each batch inserting only the rows the target lacks and rolling
  * exactly those into the spend tables in the same statement. A copy cut short commits whole batches
  * only, and a second copy skips what is there: rerun it until it says nothing is left, and no row is
- * lost or counted twice. Cap refusals carry "<machine>:<id>" so that they are skipped alike; fired alerts
- * are keyed by cap, threshold and period.
+ * lost or counted twice. Tool calls go the same way, keyed by their call and place in it. Cap refusals
+ * carry "<machine>:<id>" so that they are skipped alike; fired alerts are keyed by cap, threshold and
+ * period; completions and canary arms by workflow.
  * @module
  */
 import type { Db } from "../db/sqlite.ts";
+import type { StatementSync } from "node:sqlite";
 import { type PgPool, pgQuery, pgTransaction } from "../db/postgres.ts";
-import { PUBLISHED } from "../pipeline/store.ts";
+import { WorkflowStore } from "../pipeline/store.ts";
+import { armParams, ARMS_SQL, completionParams, COMPLETIONS_SQL } from "./shared_facts.ts";
 import { CALL_LOG_COLUMNS, REFUSAL_COLUMNS } from "./ledger.ts";
 import { ALERT_FIRED_SQL, pgColumnType, rollUpsSql } from "../db/pg_migrations.ts";
 
@@ -36,18 +39,22 @@ export interface CopyCounts {
 
 export interface CopyResult {
   calls: CopyCounts;
+  toolCalls: CopyCounts;
   refusals: CopyCounts;
   alerts: CopyCounts;
   completions: CopyCounts;
+  arms: CopyCounts;
 }
 
-/** Copies every call row, cap refusal and fired alert the target lacks. */
+/** Copies every call row, tool call, cap refusal, fired alert, completion and canary arm the target lacks. */
 export async function copyLedger(options: CopyOptions): Promise<CopyResult> {
   return {
     calls: await copyCalls(options),
+    toolCalls: await copyToolCalls(options),
     refusals: await copyRefusals(options),
     alerts: await copyAlerts(options),
     completions: await copyCompletions(options),
+    arms: await copyArms(options),
   };
 }
 
@@ -65,27 +72,63 @@ const COPY_CALLS_SQL = `
   ${rollUpsSql("written")}
   SELECT COUNT(*)::int AS n FROM written`;
 
-async function copyCalls(options: CopyOptions): Promise<CopyCounts> {
-  const { db, pool, where, machine, batchRows = 10_000 } = options;
-  const page = db.prepare(
-    `SELECT ${CALL_LOG_COLUMNS.join(", ")} FROM ai_call_log WHERE id > ? ORDER BY id LIMIT ?`,
+function copyCalls(options: CopyOptions): Promise<CopyCounts> {
+  const page = options.db.prepare(
+    `SELECT id, ${CALL_LOG_COLUMNS.join(", ")} FROM ai_call_log WHERE id > ? ORDER BY id LIMIT ?`,
   );
+  return copyPages(options, { page, first: "", sql: COPY_CALLS_SQL, onBatch: options.onBatch });
+}
+
+/** A call's tool calls went in together, so their ids run on: n is the place among them, from 1. */
+const COPY_TOOL_CALLS_SQL = `
+  WITH written AS (
+    INSERT INTO tool_call (call_id, n, workflow_instance_id, agent_id, model, turn, tool, outcome, message, ts,
+      machine)
+    SELECT *, $11 FROM unnest($1::text[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::int4[],
+      $7::text[], $8::text[], $9::text[], $10::int8[])
+    ON CONFLICT DO NOTHING RETURNING 1
+  )
+  SELECT COUNT(*)::int AS n FROM written`;
+
+function copyToolCalls(options: CopyOptions): Promise<CopyCounts> {
+  const page = options.db.prepare(
+    `SELECT t.id, t.call_id, t.id - (SELECT MIN(f.id) FROM tool_call f WHERE f.call_id = t.call_id) + 1,
+       t.workflow_instance_id, t.agent_id, t.model, t.turn, t.tool, t.outcome, t.message, t.ts
+     FROM tool_call t WHERE t.id > ? ORDER BY t.id LIMIT ?`,
+  );
+  return copyPages(options, { page, first: 0, sql: COPY_TOOL_CALLS_SQL });
+}
+
+/**
+ * Copies a table a page at a time in key order, each page one transaction: `page` gives the key, then the
+ * columns `sql` takes as one array parameter each, followed by the machine's name; `sql` returns `n`, the
+ * rows it inserted.
+ */
+async function copyPages(
+  { pool, where, machine, batchRows = 10_000 }: CopyOptions,
+  { page, first, sql, onBatch }: {
+    page: StatementSync;
+    first: string | number;
+    sql: string;
+    onBatch?: (read: number) => void;
+  },
+): Promise<CopyCounts> {
   page.setReturnArrays(true);
   const counts = { read: 0, inserted: 0 };
-  for (let after = "";;) {
+  for (let after = first;;) {
     const rows = page.all(after, batchRows) as unknown as unknown[][];
     if (rows.length === 0) return counts;
     // Column-wise: one array parameter per column, unnested back into rows by the statement.
-    const columns = CALL_LOG_COLUMNS.map((_, c) => rows.map((row) => row[c]));
+    const columns = rows[0].slice(1).map((_, c) => rows.map((row) => row[c + 1]));
     const written = await pgTransaction(
       pool,
       where,
-      (client) => client.query<{ n: number }>(COPY_CALLS_SQL, [...columns, machine]),
+      (client) => client.query<{ n: number }>(sql, [...columns, machine]),
     );
     counts.read += rows.length;
     counts.inserted += written.rows[0].n;
-    after = rows.at(-1)![0] as string;
-    options.onBatch?.(counts.read);
+    after = rows.at(-1)![0] as string | number;
+    onBatch?.(counts.read);
   }
 }
 
@@ -109,17 +152,16 @@ async function copyRefusals({ db, pool, where, machine }: CopyOptions): Promise<
 
 /** The folder's published workflows, which cost per completion across machines counts. */
 async function copyCompletions({ db, pool, where, machine }: CopyOptions): Promise<CopyCounts> {
-  const rows = db.prepare(
-    "SELECT workflow_instance_id AS id, MIN(ts) AS ts FROM workflow_event WHERE kind = ? GROUP BY 1",
-  ).all(PUBLISHED) as { id: string; ts: number }[];
-  const r = await pgQuery(
-    pool,
-    where,
-    `INSERT INTO workflow_completion (workflow_instance_id, machine, published_ts)
-     SELECT id, $3, ts FROM unnest($1::text[], $2::int8[]) AS t(id, ts) ON CONFLICT DO NOTHING`,
-    [rows.map((c) => c.id), rows.map((c) => c.ts), machine],
-  );
-  return { read: rows.length, inserted: r.rowCount ?? 0 };
+  const completions = new WorkflowStore(db).publishedSince(0);
+  const r = await pgQuery(pool, where, COMPLETIONS_SQL, completionParams(completions, machine));
+  return { read: completions.length, inserted: r.rowCount ?? 0 };
+}
+
+/** The canary arms the folder's workflows drew, which `rollout` across machines weighs. */
+async function copyArms({ db, pool, where, machine }: CopyOptions): Promise<CopyCounts> {
+  const arms = new WorkflowStore(db).canaryArms();
+  const r = await pgQuery(pool, where, ARMS_SQL, armParams(arms, machine));
+  return { read: arms.length, inserted: r.rowCount ?? 0 };
 }
 
 async function copyAlerts({ db, pool, where, machine }: CopyOptions): Promise<CopyCounts> {

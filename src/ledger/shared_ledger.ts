@@ -40,6 +40,9 @@ import { capRulesFor, type CapStatus, capStatusOf, findBreach, type SpendSnapsho
 import { dayPeriod, type Period } from "./period.ts";
 import type { HistoryRow } from "../report/queries.ts";
 import type { Completion } from "../pipeline/store.ts";
+import type { DrawnArm } from "../pipeline/canary.ts";
+import { armParams, ARMS_SQL, completionParams, COMPLETIONS_SQL } from "./shared_facts.ts";
+import { readReportRows, type ReportRows } from "./shared_report_rows.ts";
 import {
   type Backend,
   BUCKET_MS,
@@ -52,6 +55,7 @@ import {
   type ReservationRow,
   type ReserveRequest,
   type SettledOutcome,
+  toolCallsOf,
 } from "./ledger.ts";
 
 /** How often a process refreshes its heartbeat. */
@@ -259,7 +263,7 @@ export class SharedLedger {
    * shared ledger never held it (reserved before the data folder was pointed here): its row is written now.
    */
   async settle(reservation: Reservation, outcome: SettledOutcome): Promise<SettleResult> {
-    const values = callLogValues(reservation, outcome);
+    const values = settleValues(reservation, outcome);
     const written = await pgQuery<{ n: number }>(this.#pool, this.where, SETTLE_SQL, values);
     if (written.rows[0].n === 1) return "booked";
     const row = await pgQuery<{ status: string }>(
@@ -307,7 +311,7 @@ export class SharedLedger {
     );
     let settled = 0;
     for (const row of dead.rows) {
-      const orphaned = callLogValues(fromRow(row), { status: "orphaned", costNano: row.cost_nano_usd });
+      const orphaned = settleValues(fromRow(row), { status: "orphaned", costNano: row.cost_nano_usd });
       settled += (await pgQuery<{ n: number }>(this.#pool, this.where, SETTLE_SQL, orphaned)).rows[0].n;
     }
     return settled;
@@ -371,6 +375,11 @@ export class SharedLedger {
   async firedThisPeriod(capStatus: CapStatus[]): Promise<Alert[]> {
     const rows = await pgQuery<FiredRow>(this.#pool, this.where, "SELECT * FROM alert_fired ORDER BY ts");
     return ofPeriods(rows.rows, capStatus);
+  }
+
+  /** What `report` and `rollout` read of every machine since `since` (shared_report_rows.ts). */
+  reportRows(since: number): Promise<ReportRows> {
+    return readReportRows(this.#pool, this.where, since);
   }
 
   /** Calls, spend and cache reads per machine and backend since `since`, over every machine: for `report`. */
@@ -447,24 +456,25 @@ export class SharedLedger {
   /** Records this machine's published workflows (those already there are skipped). */
   async recordCompletions(completions: Completion[]): Promise<void> {
     if (completions.length === 0) return;
-    await pgQuery(
-      this.#pool,
-      this.where,
-      `INSERT INTO workflow_completion (workflow_instance_id, machine, published_ts)
-       SELECT id, $3, ts FROM unnest($1::text[], $2::int8[]) AS t(id, ts) ON CONFLICT DO NOTHING`,
-      [completions.map((c) => c.workflowId), completions.map((c) => c.ts), this.machine],
-    );
+    await pgQuery(this.#pool, this.where, COMPLETIONS_SQL, completionParams(completions, this.machine));
   }
 
-  /** When this machine's latest recorded completion was, or null for none. */
-  async latestCompletion(): Promise<number | null> {
-    const r = await pgQuery<{ ts: number | null }>(
+  /** Records the canary arms this machine drew (those already there are skipped). */
+  async recordArms(arms: DrawnArm[]): Promise<void> {
+    if (arms.length === 0) return;
+    await pgQuery(this.#pool, this.where, ARMS_SQL, armParams(arms, this.machine));
+  }
+
+  /** When this machine's latest recorded completion and canary arm were, or null for none. */
+  async latestFacts(): Promise<{ completion: number | null; arm: number | null }> {
+    const r = await pgQuery<{ completion: number | null; arm: number | null }>(
       this.#pool,
       this.where,
-      "SELECT MAX(published_ts) AS ts FROM workflow_completion WHERE machine = $1",
+      `SELECT (SELECT MAX(published_ts) FROM workflow_completion WHERE machine = $1) AS completion,
+              (SELECT MAX(ts) FROM canary_arm WHERE machine = $1) AS arm`,
       [this.machine],
     );
-    return r.rows[0].ts;
+    return r.rows[0];
   }
 
   /** Open reservations over every machine, for `doctor`. */
@@ -558,6 +568,7 @@ const REFUSE_SQL = `INSERT INTO cap_refusal (${REFUSAL_COLUMNS.join(", ")}, mach
  * gives one, insert the row and roll its cost into the day's bucket and the workflow's total.
  */
 function settleSql(source: string): string {
+  const n = CALL_LOG_COLUMNS.length;
   return `
   WITH gone AS (${source}),
   written AS (
@@ -566,13 +577,27 @@ function settleSql(source: string): string {
     CALL_LOG_COLUMNS.map((c, i) => `$${i + 1}::${pgColumnType(c)}`).join(", ")
   }, gone.machine FROM gone
     ON CONFLICT (id) DO NOTHING
-    RETURNING backend, ts, model, cost_nano_usd, workflow_instance_id
+    RETURNING id, agent_id, backend, ts, model, turn, cost_nano_usd, workflow_instance_id, machine
+  ),
+  tools AS (
+    INSERT INTO tool_call (call_id, n, workflow_instance_id, agent_id, model, turn, tool, outcome, message, ts,
+      machine)
+    SELECT w.id, t.n, w.workflow_instance_id, w.agent_id, w.model, COALESCE(w.turn, 0), t.tool, t.outcome,
+      t.message, w.ts, w.machine
+    FROM written w, unnest($${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[])
+      WITH ORDINALITY AS t(tool, outcome, message, n)
   ),
   ${rollUpsSql("written")}
   SELECT COUNT(*)::int AS n FROM written`;
 }
 
+/** The parameters of a settle: the row's values, then its tool calls column-wise. */
+function settleValues(reservation: Reservation, outcome: SettledOutcome): unknown[] {
+  const tools = toolCallsOf(outcome);
+  return [...callLogValues(reservation, outcome), ...[0, 1, 2].map((i) => tools.map((t) => t[i]))];
+}
+
 /** A reservation replaced by its row. */
 const SETTLE_SQL = settleSql("DELETE FROM reservation WHERE id = $1 RETURNING machine");
 /** A row whose call the shared ledger never reserved, with this machine's name as the last parameter. */
-const UNRESERVED_SETTLE_SQL = settleSql(`SELECT $${CALL_LOG_COLUMNS.length + 1}::text AS machine`);
+const UNRESERVED_SETTLE_SQL = settleSql(`SELECT $${CALL_LOG_COLUMNS.length + 4}::text AS machine`);

@@ -11,6 +11,9 @@ export interface Canary {
   share: number;
 }
 
+/** An arm as drawn: by which workflow, when. */
+export type DrawnArm = ArmPin & { workflowId: string; ts: number };
+
 /** The models new workflows get: each agent's, and its canary where one runs. */
 export interface ModelPlan {
   models: Record<AgentId, string>;

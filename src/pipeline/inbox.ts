@@ -15,6 +15,7 @@ import { PressroomError } from "../errors.ts";
 import { requestFromInboxFile } from "./request.ts";
 import { createWorkflow } from "./create_workflow.ts";
 import type { WorkflowStore } from "./store.ts";
+import type { Ledger } from "../ledger/ledger.ts";
 import { sha256Hex } from "../hex.ts";
 import type { ModelPlan } from "./canary.ts";
 
@@ -108,6 +109,8 @@ export function settlesAt(seen: Seen, pollMs: number): number {
 export interface InboxOptions {
   dataDir: string;
   store: WorkflowStore;
+  /** Told of the canary arms each new workflow draws. */
+  ledger: Ledger;
   models: ModelPlan;
   /** Kept by the caller from one look to the next (a new one sees every entry for the first time). */
   watch: InboxWatch;
@@ -210,7 +213,7 @@ export async function ingestInboxSettled(options: SettlingOptions): Promise<Inbo
 
 /** A request file: a workflow and a move to done/, or a move to rejected/ with the reason. */
 async function takeRequest(options: InboxOptions, inbox: string, name: string, result: InboxResult) {
-  const { dataDir, store, models, watch } = options;
+  const { dataDir, store, ledger, models, watch } = options;
   const path = join(inbox, name);
   try {
     const request = await requestFromInboxFile(path);
@@ -221,7 +224,7 @@ async function takeRequest(options: InboxOptions, inbox: string, name: string, r
       await moveInto(join(inbox, "done"), path, `${known}-${name}`);
       return;
     }
-    const workflow = await createWorkflow(store, dataDir, request, models, key);
+    const workflow = await createWorkflow({ store, ledger, dataDir }, request, models, key);
     await moveInto(join(inbox, "done"), path, `${workflow.id}-${name}`);
     // Moved: the same file dropped in again later is a new request.
     store.forgetInboxFile(workflow.id);

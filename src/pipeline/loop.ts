@@ -12,6 +12,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { BadResponseError, type ClaudeDeps, type Exchange } from "../claude/call_claude.ts";
 import type { AgentId, Config } from "../config/schema.ts";
+import { citationMarks } from "../report/citations.ts";
 import { ApiUnreachableError, CostCapError, UnreachableError } from "../errors.ts";
 import { unreachableReason } from "../claude/billing.ts";
 import { nanoToUsd } from "../pricing/money.ts";
@@ -229,7 +230,12 @@ export async function publish(
     reason: null,
   });
   deps.store.event(workflow.id, "publisher", PUBLISHED, path);
-  await deps.ledger.completed(workflow.id, deps.now());
+  await deps.ledger.completed({
+    workflowId: workflow.id,
+    ts: deps.now(),
+    models: workflow.models,
+    citations: citationMarks(state),
+  });
   return { kind: "published", path };
 }
 

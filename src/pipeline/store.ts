@@ -9,8 +9,8 @@ import { type Db, statement, transaction } from "../db/sqlite.ts";
 import { UserInputError } from "../errors.ts";
 import type { Backend, CallOutput } from "../ledger/ledger.ts";
 import type { Stage } from "./agents.ts";
-import type { ToolCallResult } from "./run_tool.ts";
-import type { ArmPin } from "./canary.ts";
+import type { ArmPin, DrawnArm } from "./canary.ts";
+import { type CitationMark, citationMarks } from "../report/citations.ts";
 import { type ContentState, emptyState, type WorkflowRequest } from "../content/state.ts";
 
 /**
@@ -19,10 +19,12 @@ import { type ContentState, emptyState, type WorkflowRequest } from "../content/
  */
 export const newWorkflowId: (now: number) => string = monotonicUlid();
 
-/** A published workflow, as the shared ledger counts completions. */
+/** A published workflow, as the shared ledger counts it: when, on which models, with which citations. */
 export interface Completion {
   workflowId: string;
   ts: number;
+  models: Record<string, string>;
+  citations: CitationMark[];
 }
 
 export type WorkflowStatus = "ready" | "waiting" | "stuck" | "flagged" | "published";
@@ -269,13 +271,21 @@ export class WorkflowStore {
     });
   }
 
-  /** The workflows published at or after `since`, and when (their first publication). */
+  /** The workflows published at or after `since`: when (their first publication), models and citations. */
   publishedSince(since: number): Completion[] {
-    return statement(
+    return (statement(
       this.#db,
-      `SELECT workflow_instance_id AS workflowId, MIN(ts) AS ts FROM workflow_event WHERE kind = ?
-       GROUP BY workflow_instance_id HAVING MIN(ts) >= ?`,
-    ).all(PUBLISHED, since) as unknown as Completion[];
+      `SELECT e.workflow_instance_id AS workflowId, MIN(e.ts) AS ts, w.models, w.state
+       FROM workflow_event e JOIN workflow w ON w.id = e.workflow_instance_id WHERE e.kind = ?
+       GROUP BY e.workflow_instance_id HAVING MIN(e.ts) >= ? ORDER BY 2`,
+    ).all(PUBLISHED, since) as { workflowId: string; ts: number; models: string; state: string }[]).map((
+      r,
+    ) => ({
+      workflowId: r.workflowId,
+      ts: r.ts,
+      models: JSON.parse(r.models),
+      citations: citationMarks(JSON.parse(r.state)),
+    }));
   }
 
   /** What happened to a workflow, in order. */
@@ -488,13 +498,13 @@ export class WorkflowStore {
       }[]).map((r) => ({ id: r.id, createdTs: r.created_ts, models: JSON.parse(r.models) }));
   }
 
-  /** Every workflow's canary arms, oldest first: which arm it drew, per agent, while a canary ran. */
-  canaryArms(): (ArmPin & { workflowId: string; ts: number })[] {
+  /** The canary arms drawn at or after `since`, oldest first: which arm each workflow drew, per agent. */
+  canaryArms(since = 0): DrawnArm[] {
     return (statement(
       this.#db,
       `SELECT workflow_instance_id, agent_id, arm, model, canary_model, control_model, share, ts FROM canary_arm
-       ORDER BY ts, workflow_instance_id`,
-    ).all() as {
+       WHERE ts >= ? ORDER BY ts, workflow_instance_id`,
+    ).all(since) as {
       workflow_instance_id: string;
       agent_id: AgentId;
       arm: ArmPin["arm"];
@@ -538,32 +548,5 @@ export class WorkflowStore {
     }[];
     for (const r of rows) counts[r.status] = r.n;
     return counts;
-  }
-
-  recordToolCalls(
-    call: { callId: string; workflowId: string; agentId: AgentId; model: string; turn: number },
-    results: ToolCallResult[],
-  ): void {
-    const insert = statement(
-      this.#db,
-      `INSERT INTO tool_call (call_id, workflow_instance_id, agent_id, model, turn, tool, outcome, message, ts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const now = this.now();
-    transaction(this.#db, () => {
-      for (const r of results) {
-        insert.run(
-          call.callId,
-          call.workflowId,
-          call.agentId,
-          call.model,
-          call.turn,
-          r.tool.slice(0, 100),
-          r.outcome,
-          r.outcome === "ok" ? null : r.content.slice(0, 1000),
-          now,
-        );
-      }
-    });
   }
 }

@@ -188,12 +188,17 @@ export function turnCall(
           result: runTool(agentId, state, use.name, use.input, toolContext),
         }));
       }
-      return { made: calls.length, succeeded: calls.filter((c) => c.result.outcome === "ok").length };
+      return {
+        made: calls.length,
+        succeeded: calls.filter((c) => c.result.outcome === "ok").length,
+        tools: calls.map(({ result }) => ({
+          tool: result.tool,
+          outcome: result.outcome,
+          message: result.outcome === "ok" ? null : result.content,
+        })),
+      };
     },
-    persist: (callId) => {
-      deps.store.recordToolCalls({ callId, workflowId, agentId, model, turn }, calls.map((c) => c.result));
-      deps.store.update(workflowId, { state });
-    },
+    persist: () => deps.store.update(workflowId, { state }),
     record: run.record,
   };
   return {

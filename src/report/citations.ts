@@ -3,7 +3,7 @@
  * completed workflows' content. Pure.
  * @module
  */
-import type { ContentState } from "../content/state.ts";
+import type { Citation, ContentState } from "../content/state.ts";
 import { AGENTS, ownerOf } from "../pipeline/agents.ts";
 import { ratio } from "./maths.ts";
 
@@ -21,10 +21,42 @@ export interface CitationFigures {
   droppedQuotesPerCompletion: number;
 }
 
-/** A completed workflow's models and content, as queries.ts reads them. */
+/** One citation as the figures count it: where its address came from, and whether its quote was dropped. */
+export interface CitationMark {
+  provenance?: Citation["provenance"];
+  dropped?: true;
+}
+
+/** A completed workflow's models and citations, as queries.ts reads them. */
 export interface CitedWorkflow {
   models: Record<string, string>;
-  state: Pick<ContentState, "draft">;
+  citations: CitationMark[];
+}
+
+/** The citations of a workflow's draft, as the figures count them: what the shared ledger keeps of its content. */
+export function citationMarks(state: Pick<ContentState, "draft">): CitationMark[] {
+  return (state.draft?.sections ?? []).flatMap((section) =>
+    section.citations.map((c) => ({
+      ...(c.provenance ? { provenance: c.provenance } : {}),
+      ...(c.droppedQuote ? { dropped: true as const } : {}),
+    }))
+  );
+}
+
+/** A draft whose citations are `marks`: how a report over every machine (mirror.ts) stores what it was given. */
+export function stateOfMarks(
+  marks: CitationMark[],
+): { draft: { sections: { citations: Partial<Citation>[] }[] } } {
+  return {
+    draft: {
+      sections: [{
+        citations: marks.map((m) => ({
+          ...(m.provenance ? { provenance: m.provenance } : {}),
+          ...(m.dropped ? { droppedQuote: "(dropped)" } : {}),
+        })),
+      }],
+    },
+  };
 }
 
 /** The agent whose tool makes citations: its model in each workflow is the one the citations are booked to. */
@@ -37,11 +69,9 @@ export function citationFigures(workflows: CitedWorkflow[]): CitationFigures[] {
     const entry = byModel.get(model) ??
       { completions: 0, counts: { web_search: 0, source: 0, unverified: 0, unrecorded: 0 }, dropped: 0 };
     entry.completions++;
-    for (const section of w.state.draft?.sections ?? []) {
-      for (const c of section.citations) {
-        entry.counts[c.provenance ?? "unrecorded"]++;
-        if (c.droppedQuote) entry.dropped++;
-      }
+    for (const c of w.citations) {
+      entry.counts[c.provenance ?? "unrecorded"]++;
+      if (c.dropped) entry.dropped++;
     }
     byModel.set(model, entry);
   }

@@ -11,6 +11,7 @@ import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 import type { BackendReport } from "./report.ts";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import type { Rollout } from "./rollout.ts";
+import { MACHINE_HEADER, machineCells, type MachineRow } from "./machines.ts";
 import type { Interval } from "./maths.ts";
 import { barChart, colourOf, histogramChart, intervalChart, stackedChart } from "./charts.ts";
 
@@ -22,6 +23,8 @@ export interface HtmlInput {
   backends: BackendReport[];
   /** Each canary's arms (pressroom rollout), when some agent has had one. */
   rollouts?: Rollout[];
+  /** Every machine on a shared ledger. */
+  machines?: MachineRow[];
 }
 
 const escape = (text: string) =>
@@ -319,6 +322,16 @@ function cacheTtlTables(r: BackendReport, p: string): string {
       : "");
 }
 
+/** Every machine on the shared ledger, one row each. */
+function machinesSection(machines: MachineRow[]): string {
+  const rows = machines.map((m, i) =>
+    `<tr>${machineCells(m).map((c) => cell(`machines.${i}.${c.field}`, c.text)).join("")}</tr>`
+  ).join("\n");
+  return `<h2>Every machine on the shared ledger</h2>
+<p class="note">The caps count them all, and every figure above is all of theirs.</p>
+<table><tr>${MACHINE_HEADER.map((h) => `<th>${h}</th>`).join("")}</tr>\n${rows}</table>`;
+}
+
 export function renderHtml(input: HtmlInput): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Pressroom report</title>
@@ -334,6 +347,7 @@ td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right;white-space:nowra
   }. Every figure with its sample size.</p>
 ${input.backends.map((r, i) => section(r, i, input)).join("\n")}
 ${(input.rollouts ?? []).map((r, k) => canarySection(r, k)).join("\n")}
+${input.machines?.length ? machinesSection(input.machines) : ""}
 <script type="application/json" id="report-data">${scriptJson(input)}</script>
 <script>
 const report = JSON.parse(document.getElementById("report-data").textContent);

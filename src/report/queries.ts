@@ -10,7 +10,7 @@ import type { Backend } from "../ledger/ledger.ts";
 import { PUBLISHED } from "../pipeline/store.ts";
 import type { CallTokens } from "./reprice.ts";
 import type { ArmWorkflow } from "./rollout.ts";
-import type { CitedWorkflow } from "./citations.ts";
+import { citationMarks, type CitedWorkflow } from "./citations.ts";
 
 /** A window of the ledger: calls made at or after `since` (epoch ms), of one agent if given. */
 export interface Window {
@@ -110,7 +110,7 @@ export class ReportQueries {
        WHERE e.ts >= ?`,
     ).all(PUBLISHED, backend, since) as { models: string; state: string }[]).map((r) => ({
       models: JSON.parse(r.models),
-      state: JSON.parse(r.state),
+      citations: citationMarks(JSON.parse(r.state)),
     }));
   }
 

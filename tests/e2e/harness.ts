@@ -189,7 +189,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-/** Every call of the data folder's ledger is in the shared one, booked alike, and nothing is left open there. */
+/**
+ * Every call of the data folder's ledger is in the shared one, booked alike with its tool calls, and nothing
+ * is left open there.
+ */
 async function assertLedgersAgree(ledger: Ledger, url: string): Promise<void> {
   const columns =
     "id, status, stop_reason, cost_nano_usd, reserved_nano_usd, tool_calls_made, turn, attempts";
@@ -201,10 +204,16 @@ async function assertLedgersAgree(ledger: Ledger, url: string): Promise<void> {
     reserved_nano_usd: Number(r.reserved_nano_usd),
   }));
   assertEquals(shared, local, "the shared ledger books every call as the data folder's does");
+  const tools = "call_id, agent_id, model, turn, tool, outcome, message";
+  assertEquals(
+    await pgRows(url, `SELECT ${tools} FROM tool_call ORDER BY call_id, n`),
+    rawDb(ledger).prepare(`SELECT ${tools} FROM tool_call ORDER BY call_id, id`).all().map((r) => ({ ...r })),
+    "and every tool call with it",
+  );
   assertEquals(await pgRows(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
 }
 
-/** Every tool call the store recorded, as [agent, tool, outcome]. */
+/** Every tool call the ledger recorded, as [agent, tool, outcome]. */
 export function toolCalls(deps: PipelineDeps, workflowId: string): [string, string, string][] {
   return (rawDb(deps.ledger).prepare(
     "SELECT agent_id, tool, outcome FROM tool_call WHERE workflow_instance_id = ? ORDER BY id",

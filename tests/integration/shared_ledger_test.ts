@@ -1,7 +1,8 @@
 /**
  * The shared ledger on a real PostgreSQL server (tests/pg_server.ts): caps across two data folders (two
  * machines), heartbeats and what a process taken for dead does, the database going away and coming back,
- * TLS with a self-signed certificate, two processes migrating at once, and `ledger copy` rerun.
+ * TLS with a self-signed certificate, two processes migrating at once, `report` and `rollout` over every
+ * machine, and `ledger copy` after an upgrade.
  * @module
  */
 // @ts-types="npm:@types/pg@8.23.1"
@@ -15,6 +16,11 @@ import {
   type SharedLedgerOptions,
 } from "../../src/ledger/shared_ledger.ts";
 import { poolConfig } from "../../src/db/pg_pool.ts";
+import { PUBLISHED, type Workflow, WorkflowStore } from "../../src/pipeline/store.ts";
+import { createWorkflow } from "../../src/pipeline/create_workflow.ts";
+import { DEFAULT_MODELS } from "../../src/config/schema.ts";
+import type { AgentModelFigures } from "../../src/report/report.ts";
+import type { CitationFigures } from "../../src/report/citations.ts";
 import { caps, openLedger, pressroomArgs, rawDb, runPressroom, tempDir } from "../helpers.ts";
 import { pgRows, type PgServer, postgresMissing, startPostgres } from "../pg_server.ts";
 
@@ -91,6 +97,153 @@ pgTest(
       await a.close();
       await b.close();
     }
+  },
+);
+
+/**
+ * One workflow made (drawing a writer canary arm), its writer call with two tool calls (one ok, one the wrong
+ * tool), and published with two citations, as the pipeline would.
+ */
+async function publishOne(ledger: Ledger, costNano: number): Promise<Workflow> {
+  const store = new WorkflowStore(rawDb(ledger));
+  const plan = { models: DEFAULT_MODELS, canaries: { writer: { model: "claude-haiku-4-5", share: 0.5 } } };
+  const w = await createWorkflow({ store, ledger, dataDir: await dataOf(ledger) }, { topic: "t" }, plan);
+  const r = await ledger.reserveCall({ ...call(w.id, 100_000_000), model: w.models.writer });
+  await ledger.settleCall(r, {
+    status: "ok",
+    costNano,
+    toolCallsMade: 2,
+    toolCallsSucceeded: 1,
+    tools: [
+      { tool: "update_section", outcome: "ok", message: null },
+      { tool: "add_citation", outcome: "wrong_tool", message: "not the writer's" },
+    ],
+  });
+  store.event(w.id, "publisher", PUBLISHED, "published/t.md");
+  await ledger.completed({
+    workflowId: w.id,
+    ts: Date.now(),
+    models: w.models,
+    citations: [{ provenance: "web_search" }, { provenance: "source", dropped: true }],
+  });
+  return w;
+}
+
+pgTest(
+  "ledger copy after an upgrade brings what the reports read of a machine that shared before: tool calls, arms, models",
+  async () => {
+    const url = await database();
+    const ledger = await sharedLedger(url, "alpha");
+    let w: Workflow;
+    try {
+      w = await publishOne(ledger, 40_000_000);
+    } finally {
+      await ledger.close();
+    }
+    // What a machine on schema 1 left: its call, and its completion without models or citations.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(
+      "DELETE FROM tool_call; DELETE FROM canary_arm; UPDATE workflow_completion SET models = NULL, citations = NULL",
+    );
+    await client.end();
+    const cwd = await tempDir();
+    const copied = await runPressroom(cwd, ["ledger", "copy", "--to", url, "--data", await dataOf(ledger)]);
+    assertEquals(copied.code, 0, copied.err);
+    assertMatch(
+      copied.out,
+      /: 0 of 1 call rows, 2 of 2 tool calls, 0 of 0 cap refusals, 0 of 0 fired alerts, 1 of 1 completions, 1 of 1 canary arms /,
+    );
+    assertEquals(await pgRows(url, "SELECT tool, outcome FROM tool_call ORDER BY n"), [
+      { tool: "update_section", outcome: "ok" },
+      { tool: "add_citation", outcome: "wrong_tool" },
+    ]);
+    assertEquals(
+      await pgRows(url, "SELECT workflow_instance_id AS id, models, citations FROM workflow_completion"),
+      [
+        // The data folder's draft had no citations (this workflow never ran its stages).
+        { id: w.id, models: JSON.stringify(w.models), citations: "[]" },
+      ],
+    );
+    assertEquals((await pgRows(url, "SELECT workflow_instance_id AS id FROM canary_arm")).map((r) => r.id), [
+      w.id,
+    ]);
+  },
+);
+
+pgTest(
+  "report and rollout cover every machine: completions, tool calls, citations and canary arms of each",
+  async () => {
+    const url = await database();
+    const machines = [await sharedLedger(url, "alpha"), await sharedLedger(url, "beta")];
+    try {
+      for (const [i, ledger] of machines.entries()) await publishOne(ledger, 40_000_000 * (i + 1));
+    } finally {
+      for (const ledger of machines) await ledger.close();
+    }
+    const cwd = await tempDir();
+    await Deno.writeTextFile(`${cwd}/pressroom.json`, "{}");
+    const reportOf = async (ledger: Ledger, env: Record<string, string>) => {
+      const r = await runPressroom(cwd, ["report", "--json", "--data", await dataOf(ledger)], env);
+      assertEquals(r.code, 0, r.err);
+      return JSON.parse(r.out);
+    };
+    const shared = { PRESSROOM_LEDGER_URL: url };
+    const [alpha, beta] = [await reportOf(machines[0], shared), await reportOf(machines[1], shared)];
+    // Either machine's report is every machine's.
+    assertEquals(alpha.backends, beta.backends);
+    assertEquals(alpha.rollouts, beta.rollouts);
+    const [backend] = alpha.backends;
+    assertEquals([backend.completions.count, backend.completions.meanUsd], [2, 0.06]);
+    const writer = backend.agents.filter((a: { agent: string }) => a.agent === "writer");
+    const sum = (f: (a: AgentModelFigures) => number) =>
+      writer.reduce((n: number, a: AgentModelFigures) => n + f(a), 0);
+    assertEquals([sum((a) => a.calls), sum((a) => a.toolCalls), sum((a) => a.failures.wrong_tool)], [
+      2,
+      4,
+      2,
+    ]);
+    const cited = backend.citations.reduce((n: number, c: CitationFigures) => n + c.completions, 0);
+    assertEquals(cited, 2);
+    for (const c of backend.citations) {
+      assertEquals([c.perCompletion.web_search, c.perCompletion.source, c.droppedQuotesPerCompletion], [
+        1,
+        1,
+        1,
+      ]);
+    }
+    // The canary's arms: one workflow on each machine, whichever arm each drew.
+    const [rollout] = alpha.rollouts;
+    assertEquals([rollout.agent, rollout.canary.workflows + rollout.control.workflows], ["writer", 2]);
+    const rolloutOut = await runPressroom(
+      cwd,
+      ["rollout", "--json", "--data", await dataOf(machines[1])],
+      shared,
+    );
+    assertEquals(JSON.parse(rolloutOut.out).rollouts, alpha.rollouts);
+    // The page shows the machines beside the figures that are all of theirs.
+    const page = `${cwd}/report.html`;
+    assertEquals(
+      (await runPressroom(cwd, ["report", "--html", page, "--data", await dataOf(machines[0])], shared)).code,
+      0,
+    );
+    const cells = [
+      ...(await Deno.readTextFile(page)).matchAll(/<td data-figure="machines\.(\d)\.(\w+)">([^<]*)</g),
+    ];
+    assertEquals(
+      cells.filter(([, , field]) => ["machine", "spentUsd", "completions"].includes(field)).map((
+        [, , , text],
+      ) => text),
+      ["alpha", "$0.0400", "1", "beta", "$0.0800", "1"],
+    );
+    assertEquals(alpha.machines.map((m: { spentUsd: number }) => m.spentUsd), [0.04, 0.08]);
+    const text = await runPressroom(cwd, ["report", "--data", await dataOf(machines[1])], shared);
+    assertMatch(text.out, /^every machine on the shared ledger \(the figures above are all of theirs\):$/m);
+    assertMatch(text.out, /^cost per completion \(n=2\): mean \$0\.0600,/m);
+    assertMatch(text.out, /^alpha +anthropic +1 +1 +\$0\.0400 +1 +\$0\.0400 +50\.0% +– /m);
+    // Without the shared ledger, a data folder's report is its own machine's.
+    const own = await reportOf(machines[0], {});
+    assertEquals(own.backends[0].completions.count, 1);
   },
 );
 
@@ -349,9 +502,12 @@ pgTest(
       new TextDecoder().decode(o.stdout).trim() + new TextDecoder().decode(o.stderr)
     );
     assertEquals(outs.map((o) => o.code), [0, 0], text.join("\n"));
-    assertEquals(text.filter((t) => /applied migration 1$/.test(t)).length, 1, text.join("\n"));
+    assertEquals(text.filter((t) => /applied migrations 1, 2$/.test(t)).length, 1, text.join("\n"));
     assertEquals(text.filter((t) => /up to date, nothing to apply$/.test(t)).length, 1, text.join("\n"));
-    assertEquals(await pgRows(url, "SELECT version FROM pressroom_schema"), [{ version: 1 }]);
+    assertEquals(await pgRows(url, "SELECT version FROM pressroom_schema ORDER BY 1"), [
+      { version: 1 },
+      { version: 2 },
+    ]);
   },
 );
 

@@ -172,10 +172,14 @@ pgTest(
       const t = await totals(url, data);
       assertEquals(t.shared, t.local, "the shared ledger and the data folder's own agree");
       assertEquals(await pgRows(url, "SELECT COUNT(*)::int AS n FROM reservation"), [{ n: 0 }]);
-      // The report's line for this machine, from the shared ledger, says what its own figures say.
+      // The report from the shared ledger (one machine here) is the data folder's own, figure for figure:
+      // every tool call, completion and citation reached PostgreSQL with the calls.
       const report = await runPressroom(cwd, ["report", "--json"], { PRESSROOM_LEDGER_URL: url });
       assertEquals(report.code, 0, report.err);
-      const { machines, backends } = JSON.parse(report.out);
+      const own = await runPressroom(cwd, ["report", "--json"]);
+      assertEquals(own.code, 0, own.err);
+      const { machines, backends, rollouts } = JSON.parse(report.out);
+      assertEquals([backends, rollouts], [JSON.parse(own.out).backends, JSON.parse(own.out).rollouts]);
       const local = backends.find((b: { backend: string }) => b.backend === "anthropic").completions;
       assertEquals(machines.map((m: Record<string, unknown>) => [m.backend, m.completions]), [[
         "anthropic",

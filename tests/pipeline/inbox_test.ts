@@ -14,15 +14,17 @@ import { requestFromArgs } from "../../src/pipeline/request.ts";
 import { WorkflowStore } from "../../src/pipeline/store.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import { UserInputError } from "../../src/errors.ts";
+import type { Ledger } from "../../src/ledger/ledger.ts";
 import { makeSocket, openLedger, rawDb, tempDir } from "../helpers.ts";
 
 const POLL_MS = 5_000;
 
 /** One look at the inbox a minute after its files were written: all of them are complete. */
-function takeAll(dataDir: string, store: WorkflowStore, watch: InboxWatch = newInboxWatch()) {
+function takeAll(dataDir: string, ledger: Ledger, watch: InboxWatch = newInboxWatch()) {
   return ingestInbox({
     dataDir,
-    store,
+    store: new WorkflowStore(rawDb(ledger)),
+    ledger,
     models: { models: DEFAULT_MODELS, canaries: {} },
     watch,
     now: Date.now() + 60_000,
@@ -43,7 +45,7 @@ Deno.test("inbox files become workflows; bad ones move to rejected/ with the rea
     await Deno.writeTextFile(`${dir}/inbox/c.json`, `{"topic": 42}`);
     await Deno.writeTextFile(`${dir}/inbox/.partial.json`, "{");
     const store = new WorkflowStore(rawDb(ledger));
-    const result = await takeAll(dir, store);
+    const result = await takeAll(dir, ledger);
     assertEquals(result.created.map((c) => c.file), ["a.json", "b.md"]);
     assertEquals(result.rejected, [{
       file: "c.json",
@@ -106,13 +108,13 @@ Deno.test("a crash between creating a workflow and moving its file does not make
       DEFAULT_MODELS,
       { inboxFile: await inboxKey(`${dir}/inbox/a.txt`, "a.txt") },
     );
-    const after = await takeAll(dir, store);
+    const after = await takeAll(dir, ledger);
     assertEquals([after.created.length, store.list().length], [0, 1]);
     assertEquals([...Deno.readDirSync(`${dir}/inbox/done`)].map((e) => e.name), [`${made.id}-a.txt`]);
     // The same file dropped in again later is a new request.
     await Deno.writeTextFile(`${dir}/inbox/a.txt`, "Bees in winter");
     store.forgetInboxFile(made.id);
-    const again = await takeAll(dir, store);
+    const again = await takeAll(dir, ledger);
     assertEquals([again.created.length, store.list().length], [1, 2]);
   } finally {
     ledger.close();
@@ -186,6 +188,7 @@ Deno.test("a .json and a .md written in two parts 3 s apart are taken once compl
       ingestInbox({
         dataDir: dir,
         store,
+        ledger,
         models: { models: DEFAULT_MODELS, canaries: {} },
         watch,
         now: t0 + at,
@@ -241,7 +244,7 @@ Deno.test("folders, links, FIFOs and other extensions go to rejected/ with the r
     assertEquals(await makeSocket(`${inbox}/sock.json`), true, "python3 makes a socket");
     const store = new WorkflowStore(rawDb(ledger));
     const watch = newInboxWatch();
-    const first = await takeAll(dir, store, watch);
+    const first = await takeAll(dir, ledger, watch);
     assertEquals(first.created.map((c) => c.file), ["LOUD.MD", "UPPER.JSON"]);
     assertEquals(store.list().map((w) => w.topic), ["Shouted markdown", "Shouted JSON"]);
     assertEquals(first.rejected, [
@@ -265,7 +268,7 @@ Deno.test("folders, links, FIFOs and other extensions go to rejected/ with the r
     const left = [...Deno.readDirSync(inbox)].map((e) => e.name).sort();
     assertEquals(left, [".hidden.json", "done", "half.md.part", "rejected", "sock.json"]);
     // The next polls: the socket is not reported again while it stays.
-    const second = await takeAll(dir, store, watch);
+    const second = await takeAll(dir, ledger, watch);
     assertEquals([second.created, second.rejected, second.left, second.waiting], [[], [], [], []]);
   } finally {
     ledger.close();
@@ -279,14 +282,13 @@ Deno.test("a file the folder keeps from being taken in is left and reported once
     await Deno.mkdir(`${dir}/inbox`);
     await Deno.writeTextFile(`${dir}/inbox/a.txt`, "Bees in winter");
     await Deno.writeTextFile(`${dir}/workflows`, "a file where the workflows folder goes");
-    const store = new WorkflowStore(rawDb(ledger));
     const watch = newInboxWatch();
-    const first = await takeAll(dir, store, watch);
+    const first = await takeAll(dir, ledger, watch);
     assertEquals(first.left.map((l) => l.file), ["a.txt"]);
     assertMatch(first.left[0].reason, /^cannot take it in: Not a directory/);
-    assertEquals((await takeAll(dir, store, watch)).left, [], "said once");
+    assertEquals((await takeAll(dir, ledger, watch)).left, [], "said once");
     await Deno.remove(`${dir}/workflows`);
-    assertEquals((await takeAll(dir, store, watch)).created.map((c) => c.file), ["a.txt"]);
+    assertEquals((await takeAll(dir, ledger, watch)).created.map((c) => c.file), ["a.txt"]);
   } finally {
     ledger.close();
   }
@@ -309,6 +311,7 @@ Deno.test("run --once's look: waits, on the injected clock, for a file still bei
     const settled = await ingestInboxSettled({
       dataDir: dir,
       store,
+      ledger,
       models: { models: DEFAULT_MODELS, canaries: {} },
       watch: newInboxWatch(),
       pollMs: POLL_MS,
@@ -335,6 +338,7 @@ Deno.test("run --once's look: waits, on the injected clock, for a file still bei
     const changing = await ingestInboxSettled({
       dataDir: dir,
       store,
+      ledger,
       models: { models: DEFAULT_MODELS, canaries: {} },
       watch: newInboxWatch(),
       pollMs: POLL_MS,
@@ -356,6 +360,7 @@ Deno.test("run --once's look: waits, on the injected clock, for a file still bei
     const bounded = await ingestInboxSettled({
       dataDir: dir,
       store,
+      ledger,
       models: { models: DEFAULT_MODELS, canaries: {} },
       watch: newInboxWatch(),
       pollMs: 3_600_000,

@@ -1,17 +1,17 @@
 /** Citations per completion by provenance, per the citing agent's model, from completed workflows' content. */
 import { assertEquals } from "../assert.ts";
-import { citationFigures } from "../../src/report/citations.ts";
+import { citationFigures, citationMarks } from "../../src/report/citations.ts";
 import type { Citation } from "../../src/content/state.ts";
 
 const workflow = (model: string, citations: Citation[]) => ({
   models: { researcher: model },
-  state: {
+  citations: citationMarks({
     draft: {
       title: "t",
       nextId: 2,
       sections: [{ id: "s1", heading: "h", goal: "g", citations, notes: [], markdown: "" }],
     },
-  },
+  }),
 });
 
 Deno.test("citations per completion by provenance, per the researcher's model, with the quotes dropped", () => {
@@ -37,4 +37,36 @@ Deno.test("citations per completion by provenance, per the researcher's model, w
       droppedQuotesPerCompletion: 0,
     },
   ]);
+});
+
+Deno.test("what the shared ledger keeps of a draft's citations: provenance and a dropped quote, one mark each", () => {
+  const section = (id: string, citations: Citation[]) => ({
+    id,
+    heading: "h",
+    goal: "g",
+    citations,
+    notes: [],
+    markdown: "",
+  });
+  const marks = citationMarks({
+    draft: {
+      title: "t",
+      nextId: 3,
+      sections: [
+        section("s1", [{
+          url: "https://a.example",
+          title: "A",
+          provenance: "web_search",
+          droppedQuote: "x",
+        }]),
+        section("s2", [{ url: "https://b.example", title: "B" }, {
+          url: "source:n.md",
+          title: "N",
+          provenance: "source",
+        }]),
+      ],
+    },
+  });
+  assertEquals(marks, [{ provenance: "web_search", dropped: true }, {}, { provenance: "source" }]);
+  assertEquals(citationMarks({ draft: null }), []);
 });

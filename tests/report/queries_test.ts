@@ -4,7 +4,7 @@ import { caps, openLedger, rawDb, tempDir } from "../helpers.ts";
 import { CostCapError } from "../../src/errors.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
 import type { CallUsage } from "../../src/pricing/cost.ts";
-import type { Backend, Ledger } from "../../src/ledger/ledger.ts";
+import type { Backend, Ledger, ToolCallRecord } from "../../src/ledger/ledger.ts";
 import { PUBLISHED, WorkflowStore } from "../../src/pipeline/store.ts";
 import { ReportQueries } from "../../src/report/queries.ts";
 import { usage } from "./fixture.ts";
@@ -55,6 +55,7 @@ async function setup(): Promise<Setup> {
       costNano: number;
       u?: Partial<CallUsage>;
       failed?: boolean;
+      tools?: ToolCallRecord[];
     },
   ) => {
     const r = ledger.reserve({
@@ -68,21 +69,22 @@ async function setup(): Promise<Setup> {
       status: options.failed ? "api_error" : "ok",
       costNano: options.costNano,
       usage: options.failed ? undefined : usage(options.u ?? {}),
+      tools: options.tools,
     });
     return r.id;
   };
   now = T0 + 10;
   call(a, "intake", OPUS, { costNano: 10_000_000, u: { inputTokens: 100, outputTokens: 10 } });
   const writerCall = now = T0 + 2 * HOUR;
-  const writer = call(a, "writer", SONNET, {
+  call(a, "writer", SONNET, {
     worst: 30_000_000,
     costNano: 40_000_000,
     u: { inputTokens: 200, outputTokens: 300, cacheReadTokens: 1000, cacheWrite5mTokens: 500 },
+    tools: [
+      { tool: "update_section", outcome: "ok", message: null },
+      { tool: "add_citation", outcome: "wrong_tool", message: "not the writer's" },
+    ],
   });
-  store.recordToolCalls({ callId: writer, workflowId: a, agentId: "writer", model: SONNET, turn: 1 }, [
-    { tool: "update_section", outcome: "ok", content: "done" },
-    { tool: "add_citation", outcome: "wrong_tool", content: "not the writer's" },
-  ]);
   const failedCall = now = T0 + 2 * HOUR + 1;
   call(b, "writer", SONNET, { costNano: 0, failed: true });
   now = T0 + 2 * HOUR + 2;
