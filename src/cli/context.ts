@@ -32,7 +32,7 @@ export async function openStorage(loaded: LoadedConfig, io: Io): Promise<Storage
     caps: loaded.config.caps,
     now: io.now,
     // Recovered once shared: what a dead process booked there is mirrored as booked.
-    deferRecovery: loaded.sharedLedger !== undefined,
+    deferRecovery: Boolean(loaded.sharedLedger),
   });
   if (!loaded.sharedLedger) return storage;
   try {
