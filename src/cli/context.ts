@@ -27,7 +27,13 @@ export function configFrom(parsed: Parsed, io: Io): Promise<LoadedConfig> {
  * day figures read.
  */
 export async function openStorage(loaded: LoadedConfig, io: Io): Promise<Storage> {
-  const storage = Storage.open({ dataDir: loaded.dataDir, caps: loaded.config.caps, now: io.now });
+  const storage = Storage.open({
+    dataDir: loaded.dataDir,
+    caps: loaded.config.caps,
+    now: io.now,
+    // Recovered once shared: what a dead process booked there is mirrored as booked.
+    deferRecovery: Boolean(loaded.sharedLedger),
+  });
   if (!loaded.sharedLedger) return storage;
   try {
     const shared = await connectShared(loaded.sharedLedger, loaded.config.caps, io);
@@ -37,6 +43,7 @@ export async function openStorage(loaded: LoadedConfig, io: Io): Promise<Storage
         `pressroom: call ${r.id} (${r.agentId}, workflow ${r.workflowId}) had been booked at its worst case by ` +
           "another process while this one's heartbeat had lapsed; its real cost is in this data folder's ledger only",
       );
+    await storage.ledger.recoverAll();
     await storage.ledger.refresh();
     await storage.syncShared();
   } catch (error) {

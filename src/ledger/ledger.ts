@@ -116,6 +116,11 @@ export interface LedgerOptions {
   caps: CapsConfig;
   now?: () => number;
   busyTimeoutMs?: number;
+  /**
+   * Leave what dead processes left open for `recoverAll`: for a data folder about to be pointed at a shared
+   * ledger, whose rows say what those processes booked there before they died.
+   */
+  deferRecovery?: boolean;
 }
 
 export class Ledger {
@@ -146,7 +151,7 @@ export class Ledger {
    */
   static on(db: Db, options: LedgerOptions): Ledger {
     const ledger = new Ledger(db, options, join(options.dataDir, "locks"));
-    ledger.recoverOrphans();
+    if (!options.deferRecovery) ledger.recoverOrphans();
     return ledger;
   }
 
@@ -242,7 +247,20 @@ export class Ledger {
 
   /** Settles what dead processes left open: here (their lock files), and in the shared ledger (their heartbeats). */
   async recoverAll(): Promise<number> {
-    return this.recoverOrphans() + (await this.#shared?.recoverDead() ?? 0);
+    const shared = this.#shared;
+    // A call the shared ledger booked before its process died (killed between the two settles) is mirrored
+    // here as booked there, not at its worst case: the two ledgers stay equal.
+    const booked = shared ? await shared.bookedCalls(this.#deadOwnersReservations()) : undefined;
+    return this.recoverOrphans(booked) + (await shared?.recoverDead() ?? 0);
+  }
+
+  /** The ids of the reservations held by owners whose process is gone. */
+  #deadOwnersReservations(): string[] {
+    const owners = (this.#stmts.owners.all(this.owner.id) as { owner: string }[])
+      .filter(({ owner }) => !ownerAlive(this.#locksDir, owner));
+    return owners.flatMap(({ owner }) =>
+      (this.#stmts.ofOwner.all(owner) as unknown as ReservationRow[]).map((r) => r.id)
+    );
   }
 
   /** An open reservation by id (a batch request's, collected by a later process); undefined once settled. */
@@ -368,16 +386,20 @@ export class Ledger {
   }
 
   #writeRow(r: Reservation, o: SettledOutcome): void {
+    this.#book(r, { values: callLogValues(r, o), tools: toolCallsOf(o) });
+  }
+
+  /** Replaces the reservation by the call's row, its tool calls and its roll-ups. */
+  #book(r: Reservation, { values, tools }: BookedCall): void {
     const s = this.#stmts;
     // Gone already: another process took this one for dead and booked the call at its worst case.
     if (s.unreserve.run(r.id).changes === 0) return;
-    s.insertRow.run(...callLogValues(r, o));
-    for (const t of toolCallsOf(o)) {
-      s.insertTool.run(r.id, r.workflowId, r.agentId, r.model, r.turn ?? 0, ...t, r.ts);
-    }
-    if (o.costNano > 0) {
-      s.addBucket.run(r.backend, Math.floor(r.ts / BUCKET_MS), r.model, o.costNano);
-      s.addWorkflow.run(r.workflowId, r.backend, o.costNano);
+    s.insertRow.run(...values);
+    for (const t of tools) s.insertTool.run(r.id, r.workflowId, r.agentId, r.model, r.turn ?? 0, ...t, r.ts);
+    const costNano = values[COST_NANO] as number;
+    if (costNano > 0) {
+      s.addBucket.run(r.backend, Math.floor(r.ts / BUCKET_MS), r.model, costNano);
+      s.addWorkflow.run(r.workflowId, r.backend, costNano);
     }
   }
 
@@ -387,7 +409,7 @@ export class Ledger {
    * A reservation of a request in a Message Batch is adopted instead, as its
    * result can still be fetched and settled. Returns how many rows it wrote.
    */
-  recoverOrphans(): number {
+  recoverOrphans(booked: Map<string, BookedCall> = new Map()): number {
     let settled = 0;
     const owners = this.#stmts.owners.all(this.owner.id) as { owner: string }[];
     for (const { owner } of owners) {
@@ -398,10 +420,9 @@ export class Ledger {
         this.#stmts.adoptBatched.run(this.owner.id, owner);
         const rows = this.#stmts.ofOwner.all(owner) as unknown as ReservationRow[];
         for (const row of rows) {
-          this.#writeRow(fromRow(row), {
-            status: "orphaned",
-            costNano: row.cost_nano_usd,
-          });
+          const call = booked.get(row.id);
+          if (call) this.#book(fromRow(row), call);
+          else this.#writeRow(fromRow(row), { status: "orphaned", costNano: row.cost_nano_usd });
         }
         return rows.length;
       });
@@ -621,6 +642,15 @@ export const CALL_LOG_COLUMNS = [
   "cache_missed_tokens",
 ] as const;
 
+/** Where the exact cost sits in a row's values. */
+const COST_NANO = CALL_LOG_COLUMNS.indexOf("cost_nano_usd");
+
+/** A call as a ledger books it: its row's values (CALL_LOG_COLUMNS order) and its tool calls (toolCallsOf's). */
+export interface BookedCall {
+  values: (string | number | null)[];
+  tools: [string, ToolOutcome, string | null][];
+}
+
 /** A settled call's ledger row, in CALL_LOG_COLUMNS order. */
 export function callLogValues(r: Reservation, o: SettledOutcome): (string | number | null)[] {
   const u = "usage" in o && o.usage ? o.usage : undefined;
@@ -657,8 +687,11 @@ export function callLogValues(r: Reservation, o: SettledOutcome): (string | numb
     full.cache?.messageId?.slice(0, 200) ?? null,
     full.cache?.missReason?.slice(0, 60) ?? null,
     full.cache?.missedTokens ?? null,
-  ];
+  ].map((v) => typeof v === "string" ? withoutNul(v) : v);
 }
+
+/** Text as both ledgers keep it: what the API or the model sent may hold NUL, which PostgreSQL's text refuses. */
+const withoutNul = (text: string) => text.replaceAll("\u0000", "");
 
 /** Swallows a database out of reach: what was not written then is written when the data folder is next opened. */
 function unlessUnreachable(error: unknown): void {
@@ -667,9 +700,12 @@ function unlessUnreachable(error: unknown): void {
 
 /** A settled call's tool calls as [tool, outcome, message], cut to what the ledgers keep. */
 export function toolCallsOf(o: SettledOutcome): [string, ToolOutcome, string | null][] {
-  return ("tools" in o ? o.tools ?? [] : []).map((
-    t,
-  ) => [t.tool.slice(0, 100), t.outcome, t.message?.slice(0, 1000) ?? null]);
+  const kept = (text: string, max: number) => withoutNul(text).slice(0, max);
+  return ("tools" in o ? o.tools ?? [] : []).map((t) => [
+    kept(t.tool, 100),
+    t.outcome,
+    t.message === null ? null : kept(t.message, 1000),
+  ]);
 }
 
 /** The columns of a `tool_call` row, in both ledgers: the call's, then toolCallsOf's, then the call's time. */

@@ -41,10 +41,12 @@ import { dayPeriod, type Period } from "./period.ts";
 import type { HistoryRow } from "../report/queries.ts";
 import type { Completion } from "../pipeline/store.ts";
 import type { DrawnArm } from "../pipeline/canary.ts";
+import type { ToolOutcome } from "../pipeline/run_tool.ts";
 import { armParams, ARMS_SQL, completionParams, COMPLETIONS_SQL } from "./shared_facts.ts";
 import { readReportRows, type ReportRows } from "./shared_report_rows.ts";
 import {
   type Backend,
+  type BookedCall,
   BUCKET_MS,
   CALL_LOG_COLUMNS,
   callLogValues,
@@ -375,6 +377,30 @@ export class SharedLedger {
   async firedThisPeriod(capStatus: CapStatus[]): Promise<Alert[]> {
     const rows = await pgQuery<FiredRow>(this.#pool, this.where, "SELECT * FROM alert_fired ORDER BY ts");
     return ofPeriods(rows.rows, capStatus);
+  }
+
+  /** The calls among `ids` this ledger has booked, as its rows and tool calls say: for a mirror's recovery. */
+  async bookedCalls(ids: string[]): Promise<Map<string, BookedCall>> {
+    if (ids.length === 0) return new Map();
+    const rows = await pgQuery<Record<string, string | number | null>>(
+      this.#pool,
+      this.where,
+      `SELECT ${CALL_LOG_COLUMNS.join(", ")} FROM ai_call_log WHERE id = ANY($1)`,
+      [ids],
+    );
+    const tools = await pgQuery<
+      { call_id: string; tool: string; outcome: ToolOutcome; message: string | null }
+    >(
+      this.#pool,
+      this.where,
+      "SELECT call_id, tool, outcome, message FROM tool_call WHERE call_id = ANY($1) ORDER BY call_id, n",
+      [ids],
+    );
+    const booked = new Map<string, BookedCall>(
+      rows.rows.map((row) => [row.id as string, { values: CALL_LOG_COLUMNS.map((c) => row[c]), tools: [] }]),
+    );
+    for (const t of tools.rows) booked.get(t.call_id)?.tools.push([t.tool, t.outcome, t.message]);
+    return booked;
   }
 
   /** What `report` and `rollout` read of every machine since `since` (shared_report_rows.ts). */

@@ -95,6 +95,8 @@ Deno.test("batch turned off while a batch is open: its result is still collected
     await editConfig((c) => {
       c.agents.writer.batch = true;
       c.run.onceWaitSeconds = 0;
+      // The room the first test gives the simulated Sonnet, for the same reason.
+      for (const agent of Object.keys(c.agents)) c.agents[agent].maxConsecutiveFailures = 8;
     });
     assertEquals((await pressroom(["submit", "Keeping bees on a city roof"])).code, 0);
     assertEquals((await pressroom(["run", "--once"])).code, 0);
@@ -103,7 +105,9 @@ Deno.test("batch turned off while a batch is open: its result is still collected
     const second = await pressroom(["run", "--once"]);
     assertEquals(second.code, 0, second.err);
     const status = JSON.parse((await pressroom(["status", "--json"])).out);
-    assertEquals(status.workflows.map((w: any) => w.status), ["published"]);
+    // Done: published, or flagged by the simulated editor, whose draws follow the fresh workflow id.
+    assertEquals(status.workflows.length, 1);
+    assert(["published", "flagged"].includes(status.workflows[0].status), status.workflows[0].status);
     // The canceled request: a $0 row from the batch; the writer's turn again: a synchronous call.
     const db = new DatabaseSync(`${cwd}/pressroom-data/pressroom.db`, { readOnly: true });
     const rows = db.prepare(

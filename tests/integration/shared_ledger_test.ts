@@ -16,6 +16,7 @@ import {
   type SharedLedgerOptions,
 } from "../../src/ledger/shared_ledger.ts";
 import { poolConfig } from "../../src/db/pg_pool.ts";
+import { DatabaseSync } from "node:sqlite";
 import { PUBLISHED, type Workflow, WorkflowStore } from "../../src/pipeline/store.ts";
 import { createWorkflow } from "../../src/pipeline/create_workflow.ts";
 import { DEFAULT_MODELS } from "../../src/config/schema.ts";
@@ -167,6 +168,76 @@ pgTest(
     );
     assertEquals((await pgRows(url, "SELECT workflow_instance_id AS id FROM canary_arm")).map((r) => r.id), [
       w.id,
+    ]);
+  },
+);
+
+pgTest(
+  "text with a NUL byte (a tool's name, its message, the error) is booked in both ledgers, without it",
+  async () => {
+    const url = await database();
+    const ledger = await sharedLedger(url, "alpha");
+    try {
+      await ledger.settleCall(await ledger.reserveCall(call("wf-nul", 100_000_000)), {
+        status: "ok",
+        costNano: 1_000_000,
+        toolCallsMade: 1,
+        toolCallsSucceeded: 0,
+        tools: [{
+          tool: "update\u0000_section",
+          outcome: "wrong_tool",
+          message: "no tool named update\u0000_section",
+        }],
+        error: "a proxy said \u0000",
+      });
+      const local = rawDb(ledger).prepare("SELECT tool, message FROM tool_call").all().map((r) => ({ ...r }));
+      assertEquals(local, [{ tool: "update_section", message: "no tool named update_section" }]);
+      assertEquals(await pgRows(url, "SELECT tool, message FROM tool_call"), local);
+      assertEquals(await pgRows(url, "SELECT error FROM ai_call_log"), [{ error: "a proxy said " }]);
+      assertEquals({ ...rawDb(ledger).prepare("SELECT error FROM ai_call_log").get() }, {
+        error: "a proxy said ",
+      });
+    } finally {
+      await ledger.close();
+    }
+  },
+);
+
+pgTest(
+  "a process killed between the shared ledger's settle and its own: the next one mirrors what was booked there",
+  async () => {
+    const url = await database();
+    const a = await sharedLedger(url, "alpha");
+    const dir = await dataOf(a);
+    const r = await a.reserveCall(call("wf-k", 300_000_000));
+    // The shared ledger booked the call; the process died before writing its own row (its lock let go).
+    await a.shared!.settle(r, {
+      status: "ok",
+      costNano: 120_000_000,
+      toolCallsMade: 1,
+      toolCallsSucceeded: 1,
+      tools: [{ tool: "update_section", outcome: "ok", message: null }],
+    });
+    await a.close();
+    const cwd = await tempDir();
+    await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ caps: { dailyUsd: 1 } }));
+    const status = await runPressroom(cwd, ["caps", "--data", dir], { PRESSROOM_LEDGER_URL: url });
+    assertEquals(status.code, 0, status.err);
+    const db = new DatabaseSync(`${dir}/pressroom.db`, { readOnly: true });
+    try {
+      const rows = (sql: string) => db.prepare(sql).all().map((row) => ({ ...row }));
+      // Booked as the shared ledger booked it, not at its worst case ($0.30).
+      assertEquals(rows("SELECT id, status, cost_nano_usd AS c FROM ai_call_log"), [
+        { id: r.id, status: "ok", c: 120_000_000 },
+      ]);
+      assertEquals(rows("SELECT tool, outcome FROM tool_call"), [{ tool: "update_section", outcome: "ok" }]);
+      assertEquals(rows("SELECT cost_nano_usd AS c FROM spend_workflow"), [{ c: 120_000_000 }]);
+      assertEquals(rows("SELECT COUNT(*) AS n FROM reservation"), [{ n: 0 }]);
+    } finally {
+      db.close();
+    }
+    assertEquals(await pgRows(url, "SELECT status, cost_nano_usd::int AS c FROM ai_call_log"), [
+      { status: "ok", c: 120_000_000 },
     ]);
   },
 );

@@ -20,6 +20,7 @@ import {
 } from "../helpers.ts";
 import { pgRows, type PgServer, postgresMissing, startPostgres } from "../pg_server.ts";
 import { DatabaseSync } from "node:sqlite";
+import { AGENT_IDS } from "../../src/config/schema.ts";
 
 const missing = postgresMissing();
 if (missing) console.log(`shared ledger run tests skipped: ${missing}`);
@@ -42,12 +43,20 @@ async function totals(url: string, data: string) {
   try {
     const local = db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(cost_nano_usd), 0) AS nano FROM ai_call_log")
       .get() as { n: number; nano: number };
-    const statuses = db.prepare("SELECT status FROM workflow").all().map((r) => String(r.status));
-    return { shared: { n: shared.n, nano: Number(shared.nano) }, local: { ...local }, statuses };
+    const rows = db.prepare("SELECT status, reason FROM workflow").all();
+    const statuses = rows.map((r) => String(r.status));
+    const reasons = rows.map((r) => `${r.status}: ${r.reason ?? ""}`);
+    return { shared: { n: shared.n, nano: Number(shared.nano) }, local: { ...local }, statuses, reasons };
   } finally {
     db.close();
   }
 }
+
+/**
+ * Eight failed tool turns in a row before a workflow is stuck, as the e2e harness gives: the simulated model's
+ * draws follow the (random) workflow ids, and now and then fail four in a row.
+ */
+const ROOM = Object.fromEntries(AGENT_IDS.map((a) => [a, { maxConsecutiveFailures: 8 }]));
 
 async function setUp(name: string) {
   const url = await database(name);
@@ -55,7 +64,10 @@ async function setUp(name: string) {
   const data = `${cwd}/pressroom-data`;
   await Deno.mkdir(`${data}/inbox`, { recursive: true });
   for (const topic of TOPICS) await dropRequest(`${data}/inbox`, `${topic.replaceAll(" ", "-")}.txt`, topic);
-  await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ run: { pollSeconds: 0.2 } }));
+  await Deno.writeTextFile(
+    `${cwd}/pressroom.json`,
+    JSON.stringify({ run: { pollSeconds: 0.2 }, agents: ROOM }),
+  );
   return { url, cwd, data };
 }
 
@@ -164,7 +176,10 @@ pgTest(
         const { statuses } = await totals(url, data).catch(() => ({ statuses: [] as string[] }));
         return statuses.length === TOPICS.length &&
           statuses.every((s) => s === "published" || s === "flagged");
-      }, 120_000);
+      }, 120_000).catch(async (error) => {
+        const { reasons } = await totals(url, data);
+        throw new Error(`${error.message}: ${reasons.join("; ")}${await errorsOf(child)}`, { cause: error });
+      });
       child.kill("SIGTERM");
       const rest = await readLines((l) => l.event === "stopped", 30_000);
       assertEquals(rest.at(-1)?.event, "stopped", JSON.stringify(rest.slice(-3)));
@@ -198,6 +213,7 @@ pgTest(
   async () => {
     const url = await database("batched");
     const cwd = await tempDir();
+    await Deno.writeTextFile(`${cwd}/pressroom.json`, JSON.stringify({ agents: ROOM }));
     const demo = await runPressroom(cwd, ["demo", "--batch", "--workflows", "1"], {
       PRESSROOM_LEDGER_URL: url,
     });
