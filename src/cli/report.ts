@@ -17,6 +17,7 @@ import type { Parsed } from "./args.ts";
 import { configFrom, openExistingStorage } from "./context.ts";
 import type { Io } from "./io.ts";
 import { table } from "./table.ts";
+import { pct, usd } from "../report/format.ts";
 
 export const reportOptions = {
   since: { type: "string" },
@@ -24,9 +25,6 @@ export const reportOptions = {
   json: { type: "boolean" },
   html: { type: "string" },
 } as const;
-
-const usd = (x: number) => `$${x.toFixed(4)}`;
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export async function reportCommand(parsed: Parsed, io: Io): Promise<number> {
   const agent = parsed.values.agent as string | undefined;

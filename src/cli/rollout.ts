@@ -14,6 +14,7 @@ import type { Parsed } from "./args.ts";
 import { configFrom, openExistingStorage } from "./context.ts";
 import type { Io } from "./io.ts";
 import { table } from "./table.ts";
+import { pct, usd } from "../report/format.ts";
 
 export const rolloutOptions = { json: { type: "boolean" } } as const;
 
@@ -62,8 +63,6 @@ function agentId(text: string): AgentId {
   return text as AgentId;
 }
 
-const usd = (x: number) => `$${x.toFixed(4)}`;
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const signed = (x: number, f: (v: number) => string) => `${x >= 0 ? "+" : "−"}${f(Math.abs(x))}`;
 const between = (d: Interval, f: (v: number) => string) =>
   d.low !== null && d.high !== null

@@ -248,19 +248,23 @@ export class Ledger {
   /** Settles what dead processes left open: here (their lock files), and in the shared ledger (their heartbeats). */
   async recoverAll(): Promise<number> {
     const shared = this.#shared;
+    const dead = this.#deadOwners();
     // A call the shared ledger booked before its process died (killed between the two settles) is mirrored
     // here as booked there, not at its worst case: the two ledgers stay equal.
-    const booked = shared ? await shared.bookedCalls(this.#deadOwnersReservations()) : undefined;
-    return this.recoverOrphans(booked) + (await shared?.recoverDead() ?? 0);
+    const booked = shared && dead.length
+      ? await shared.bookedCalls(dead.flatMap((owner) => this.#reservationIdsOf(owner)))
+      : undefined;
+    return this.recoverOrphans({ booked, dead }) + (await shared?.recoverDead() ?? 0);
   }
 
-  /** The ids of the reservations held by owners whose process is gone. */
-  #deadOwnersReservations(): string[] {
-    const owners = (this.#stmts.owners.all(this.owner.id) as { owner: string }[])
-      .filter(({ owner }) => !ownerAlive(this.#locksDir, owner));
-    return owners.flatMap(({ owner }) =>
-      (this.#stmts.ofOwner.all(owner) as unknown as ReservationRow[]).map((r) => r.id)
-    );
+  /** The owners holding reservations here whose process is gone. */
+  #deadOwners(): string[] {
+    return (this.#stmts.owners.all(this.owner.id) as { owner: string }[]).map((r) => r.owner)
+      .filter((owner) => !ownerAlive(this.#locksDir, owner));
+  }
+
+  #reservationIdsOf(owner: string): string[] {
+    return (this.#stmts.ofOwner.all(owner) as unknown as ReservationRow[]).map((r) => r.id);
   }
 
   /** An open reservation by id (a batch request's, collected by a later process); undefined once settled. */
@@ -407,13 +411,16 @@ export class Ledger {
    * Settles at their worst case the reservations of processes that died with
    * calls in flight: the ledger may overcount a crash, never undercount.
    * A reservation of a request in a Message Batch is adopted instead, as its
-   * result can still be fetched and settled. Returns how many rows it wrote.
+   * result can still be fetched and settled. A call in `booked` (what the shared
+   * ledger booked of `dead`'s reservations) is written as booked there. Returns
+   * how many rows it wrote.
    */
-  recoverOrphans(booked: Map<string, BookedCall> = new Map()): number {
+  recoverOrphans(
+    { booked = new Map(), dead = this.#deadOwners() }: { booked?: Map<string, BookedCall>; dead?: string[] } =
+      {},
+  ): number {
     let settled = 0;
-    const owners = this.#stmts.owners.all(this.owner.id) as { owner: string }[];
-    for (const { owner } of owners) {
-      if (ownerAlive(this.#locksDir, owner)) continue;
+    for (const owner of dead) {
       settled += transaction(this.#db, () => {
         // A request it recorded and had not seen acknowledged may be in a batch all the same.
         this.#stmts.doubtPending.run(owner);

@@ -12,6 +12,7 @@ import type { BackendReport } from "./report.ts";
 import { AGENT_IDS, type AgentId } from "../config/schema.ts";
 import type { Rollout } from "./rollout.ts";
 import { MACHINE_HEADER, machineCells, type MachineRow } from "./machines.ts";
+import { pct, usd } from "./format.ts";
 import type { Interval } from "./maths.ts";
 import { barChart, colourOf, histogramChart, intervalChart, stackedChart } from "./charts.ts";
 
@@ -36,9 +37,6 @@ const escape = (text: string) =>
 /** JSON safe inside a <script> element. */
 const scriptJson = (value: unknown) =>
   JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
-
-const usd = (x: number) => `$${x.toFixed(4)}`;
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 function cell(path: string, text: string): string {
   return `<td data-figure="${escape(path)}">${escape(text)}</td>`;

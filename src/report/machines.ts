@@ -5,6 +5,10 @@
  */
 import type { MachineFigures } from "../ledger/shared_ledger.ts";
 import { nanoToUsd } from "../pricing/money.ts";
+import { pct, usd } from "./format.ts";
+
+/** A figure that may be missing (no completions, no tool calls): a dash then. */
+const orDash = (x: number | null, format: (x: number) => string) => x === null ? "–" : format(x);
 
 export interface MachineRow {
   machine: string;
@@ -51,8 +55,6 @@ export const MACHINE_HEADER = [
 
 /** Each cell of a row, as text, with the field of MachineRow it shows. */
 export function machineCells(m: MachineRow): { field: keyof MachineRow; text: string }[] {
-  const usd = (x: number) => `$${x.toFixed(4)}`;
-  const pct = (x: number | null) => x === null ? "–" : `${(x * 100).toFixed(1)}%`;
   return [
     { field: "machine", text: m.machine },
     { field: "backend", text: m.backend === "sim" ? "sim (SIMULATED)" : m.backend },
@@ -62,10 +64,10 @@ export function machineCells(m: MachineRow): { field: keyof MachineRow; text: st
     { field: "completions", text: String(m.completions) },
     {
       field: "costPerCompletionUsd",
-      text: m.costPerCompletionUsd === null ? "–" : usd(m.costPerCompletionUsd),
+      text: orDash(m.costPerCompletionUsd, usd),
     },
-    { field: "toolAccuracy", text: pct(m.toolAccuracy) },
-    { field: "cacheHitRate", text: pct(m.cacheHitRate) },
+    { field: "toolAccuracy", text: orDash(m.toolAccuracy, pct) },
+    { field: "cacheHitRate", text: orDash(m.cacheHitRate, pct) },
     { field: "lastCall", text: m.lastCall.slice(0, 16).replace("T", " ") },
   ];
 }
